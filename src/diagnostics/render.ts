@@ -41,7 +41,7 @@ function codeFrame(text: string, d: Diagnostic, color: boolean): string[] {
   const lead = lineText.slice(0, start.column - 1).replace(/[^\t]/g, " ");
   return [
     `${" ".repeat(gutter - String(start.line).length)}${start.line} | ${visible(lineText)}`,
-    `${pad}| ${lead}${paint(color, d.severity === "error" ? "1;31" : "1;33", "^".repeat(width))}`,
+    `${pad} | ${lead}${paint(color, d.severity === "error" ? "1;31" : "1;33", "^".repeat(width))}`,
   ];
 }
 

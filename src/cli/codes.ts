@@ -1,0 +1,24 @@
+import { defineCodes } from "../diagnostics/registry.js";
+
+export const CLI_CODES = defineCodes({
+  MS0000: {
+    title: "internal error",
+    example: "(a bug in modelsmith: any input that makes it crash)",
+    fix: "Not your fault. Report it with the command you ran and the stack trace printed; exit code 4.",
+  },
+  MS9001: {
+    title: "invalid command line",
+    example: "modelsmith fmt --chek",
+    fix: "Check the command and its options against `modelsmith <command> --help`.",
+  },
+  MS9002: {
+    title: "unknown command",
+    example: "modelsmith buidl",
+    fix: "Use one of the commands `modelsmith --help` lists; the hint names the closest one.",
+  },
+  MS9003: {
+    title: "cannot read or write a file",
+    example: "modelsmith fmt ./missing/Modelfile",
+    fix: "Check that the path exists and that you may read (and, for fmt, write) it.",
+  },
+});

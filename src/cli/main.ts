@@ -1,0 +1,72 @@
+import yargs from "yargs";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { EXIT_CODES, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { diagnosticToJSON } from "../diagnostics/render.js";
+import { CliContext } from "./context.js";
+import { checkCommand } from "./commands/check.js";
+import { fmtCommand } from "./commands/fmt.js";
+
+/** The commands DESIGN.md names, implemented or not, for did-you-mean. */
+const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
+
+/**
+ * Runs the CLI on `argv` (without node and script) and returns the exit code.
+ * The one place where errors become exit codes: user errors are rendered as
+ * diagnostics without a stack (exit 1, 2 or 3 by kind); anything else is a bug
+ * (exit 4, with the stack and a request to report it).
+ */
+export async function main(argv: string[], ctx = new CliContext()): Promise<number> {
+  const wantsJson = argv.includes("--json");
+  try {
+    await buildParser(argv, ctx).parseAsync();
+    return ctx.exitCode;
+  } catch (err) {
+    return reportFailure(err, ctx, wantsJson);
+  }
+}
+
+function buildParser(argv: string[], ctx: CliContext) {
+  return yargs(argv)
+    .scriptName("modelsmith")
+    .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.")
+    .command(fmtCommand(ctx))
+    .command(checkCommand(ctx))
+    .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
+    .demandCommand(1, "name a command; `modelsmith --help` lists them")
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message: string | null, err: Error | undefined) => {
+      if (err) throw err;
+      throw usageError(message ?? "invalid command line", argv);
+    })
+    .version()
+    .help();
+}
+
+function usageError(message: string, argv: string[]): InputError {
+  const unknown = /^Unknown argument: (\S+)/.exec(message)?.[1];
+  const first = argv.find((a) => !a.startsWith("-"));
+  if (unknown !== undefined && unknown === first) {
+    return new InputError(
+      error("MS9002", `unknown command \`${unknown}\``, { hint: didYouMean(unknown, COMMANDS) ?? "run `modelsmith --help` for the list of commands" }),
+    );
+  }
+  return new InputError(error("MS9001", message, { hint: "run `modelsmith --help` for usage" }));
+}
+
+function reportFailure(err: unknown, ctx: CliContext, wantsJson: boolean): number {
+  const code = exitCodeFor(err);
+  let diagnostics: Diagnostic[];
+  if (err instanceof ModelsmithError) {
+    diagnostics = err.diagnostics;
+    ctx.report(diagnostics);
+  } else {
+    const e = err instanceof Error ? err : new Error(String(err));
+    diagnostics = [error("MS0000", `internal error: ${e.message}`)];
+    ctx.err(`internal error: this is a bug in modelsmith. Please report it with the command you ran and this output:\n${e.stack ?? e.message}`);
+  }
+  if (wantsJson) ctx.json({ ok: false, exitCode: code, diagnostics: diagnostics.map(diagnosticToJSON) });
+  return code === EXIT_CODES.ok ? EXIT_CODES.internal : code;
+}

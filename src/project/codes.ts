@@ -1,0 +1,39 @@
+import { defineCodes } from "../diagnostics/registry.js";
+
+export const PROJECT_CODES = defineCodes({
+  MS4001: {
+    title: "invalid YAML",
+    example: "models:\n  chat: {modelfile: Modelfile",
+    fix: "Fix the YAML syntax at the position shown (an unclosed bracket or quote, a bad indent).",
+  },
+  MS4002: {
+    title: "unknown key",
+    example: "models:\n  chat:\n    modelfiel: ./Modelfile",
+    fix: "Use one of the keys the project file knows; the hint names the closest one.",
+  },
+  MS4003: {
+    title: "missing required key",
+    example: "models:\n  chat:\n    quantize: Q4_K_M",
+    fix: "Add the key named in the message (every model needs `modelfile`, every project `models`).",
+  },
+  MS4004: {
+    title: "wrong type or value",
+    example: "models:\n  chat:\n    modelfile: 3",
+    fix: "Give the value the type the message names (a string, a list of strings, a map).",
+  },
+  MS4005: {
+    title: "invalid model name",
+    example: "models:\n  Chat Bot:\n    modelfile: ./Modelfile",
+    fix: "Model names are lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit.",
+  },
+  MS4006: {
+    title: "file not found",
+    example: "models:\n  chat:\n    modelfile: ./Modelfle",
+    fix: "Point the path at an existing file; paths are relative to the file that names them.",
+  },
+  MS4007: {
+    title: "no project file",
+    example: "modelsmith check   # in a directory without modelsmith.yaml",
+    fix: "Run in the project's directory, pass `-C <dir>`, or create one with `modelsmith init`.",
+  },
+});

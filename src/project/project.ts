@@ -1,0 +1,77 @@
+import path from "node:path";
+import type { Diagnostic, SourceRange } from "../diagnostics/diagnostic.js";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import { projectSchema } from "./schema.js";
+import { validateWithSchema } from "./validate.js";
+import { YamlSource } from "./yaml-source.js";
+
+export const PROJECT_FILE = "modelsmith.yaml";
+
+export interface ProjectModel {
+  name: string;
+  /** Absolute path of the Modelfile. */
+  modelfile: string;
+  /** Where `modelfile:` is written in the project file. */
+  modelfileRange: SourceRange;
+  /** Where the model's name is written. */
+  range: SourceRange;
+  /** Quantization types, one variant each; empty means the base weights as they are. */
+  quantize: string[];
+  tags: string[];
+  /** Absolute paths of the model's test files, each with where it is written. */
+  tests: { file: string; range: SourceRange }[];
+}
+
+export interface Project {
+  /** Directory holding the project file. */
+  root: string;
+  /** Absolute path of the project file. */
+  file: string;
+  models: ProjectModel[];
+  aliases: Record<string, string>;
+  defaults: { quantize: string[]; namespace: string };
+  source: YamlSource;
+}
+
+interface RawModel {
+  modelfile: string;
+  quantize?: string | string[];
+  tags?: string[];
+  tests?: string | string[];
+}
+interface RawProject {
+  models: Record<string, RawModel>;
+  aliases?: Record<string, string>;
+  defaults?: { quantize?: string | string[]; namespace?: string };
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * Parses and validates a project file's text. Pure: paths are resolved against
+ * the file's directory but not touched. Returns every problem found; `project`
+ * is set only when there is no error.
+ */
+export function parseProject(text: string, file: string): { project?: Project; diagnostics: Diagnostic[] } {
+  const source = new YamlSource(text, file);
+  if (source.diagnostics.length) return { diagnostics: source.diagnostics };
+  const value = source.value() ?? null;
+  const diagnostics = validateWithSchema(source, projectSchema, value);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const raw = value as RawProject;
+  const root = path.dirname(path.resolve(file));
+  const defaults = { quantize: list(raw.defaults?.quantize), namespace: raw.defaults?.namespace ?? "library" };
+  const models = Object.entries(raw.models).map(([name, m]): ProjectModel => ({
+    name,
+    modelfile: path.resolve(root, m.modelfile),
+    modelfileRange: source.rangeAt(["models", name, "modelfile"]),
+    range: source.rangeAt(["models", name], { key: true }),
+    quantize: m.quantize === undefined ? defaults.quantize : list(m.quantize),
+    tags: m.tags ?? [],
+    tests: list(m.tests).map((t, i) => ({
+      file: path.resolve(root, t),
+      range: source.rangeAt(Array.isArray(m.tests) ? ["models", name, "tests", i] : ["models", name, "tests"]),
+    })),
+  }));
+  return { project: { root, file: path.resolve(file), models, aliases: raw.aliases ?? {}, defaults, source }, diagnostics };
+}

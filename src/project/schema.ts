@@ -1,0 +1,66 @@
+/**
+ * The JSON Schema of `modelsmith.yaml`. One source for two users: the loader
+ * validates with it (ajv, every problem at once), and `schemas/modelsmith.schema.json`
+ * is generated from it for editors (`npm run gen`; a test keeps them equal).
+ *
+ *     models:                      # required, at least one
+ *       <name>:                    # lower-case model name, e.g. code-assistant
+ *         modelfile: <path>        # required, relative to modelsmith.yaml
+ *         quantize: Q4_K_M | [Q4_K_M, Q8_0]   # one variant tag per type
+ *         tags: [latest, v1]       # extra tags for the default variant
+ *         tests: <path> | [<path>...]        # prompt test files
+ *     aliases:                     # short FROM name -> full reference
+ *       llama3:8b: testmodel://oracle
+ *     defaults:
+ *       quantize: Q4_K_M | [...]   # for models that set none
+ *       namespace: library         # store namespace of built models
+ */
+export const MODEL_NAME_PATTERN = "^[a-z0-9][a-z0-9._-]{0,79}$";
+
+const stringOrList = {
+  oneOf: [
+    { type: "string", minLength: 1 },
+    { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, uniqueItems: true },
+  ],
+} as const;
+
+export const projectSchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://modelsmith.dev/schemas/modelsmith.schema.json",
+  title: "modelsmith project file (modelsmith.yaml)",
+  type: "object",
+  additionalProperties: false,
+  required: ["models"],
+  properties: {
+    models: {
+      description: "The models this project builds, by name.",
+      type: "object",
+      minProperties: 1,
+      propertyNames: { pattern: MODEL_NAME_PATTERN },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["modelfile"],
+        properties: {
+          modelfile: { description: "Path of the Modelfile, relative to this file.", type: "string", minLength: 1 },
+          quantize: { description: "Quantization type, or a list: one variant tag per type.", ...stringOrList },
+          tags: { description: "Extra tags for the model.", type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$" }, uniqueItems: true },
+          tests: { description: "Prompt test files (YAML), relative to this file.", ...stringOrList },
+        },
+      },
+    },
+    aliases: {
+      description: "Short FROM names mapped to full references.",
+      type: "object",
+      additionalProperties: { type: "string", minLength: 1 },
+    },
+    defaults: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        quantize: { description: "Quantization for models that set none.", ...stringOrList },
+        namespace: { description: "Store namespace of built models (default: library).", type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,79}$" },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,75 @@
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
+import { LineIndex } from "../diagnostics/position.js";
+
+export type YamlPath = readonly (string | number)[];
+
+/**
+ * A YAML file parsed with the positions of its nodes kept, so that validation
+ * problems can point at the exact key or value. Used for the project file and
+ * for test files.
+ */
+export class YamlSource {
+  readonly doc: Document.Parsed;
+  readonly lines: LineIndex;
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+  ) {
+    this.lines = new LineIndex(text);
+    this.doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+      const [start, end] = e.pos;
+      this.diagnostics.push(
+        error("MS4001", `invalid YAML: ${e.message.split("\n")[0]}`, {
+          file,
+          range: this.lines.range(start, end),
+          hint: e.code === "DUPLICATE_KEY" ? "each key may appear once in a map" : undefined,
+        }),
+      );
+    }
+  }
+
+  /** The plain JS value (undefined when the YAML did not parse). */
+  value(): unknown {
+    return this.doc.errors.length ? undefined : this.doc.toJS();
+  }
+
+  /**
+   * The range of the node at `path` (or of its key, when `key` is set and the
+   * node is a map entry). Falls back to the nearest existing ancestor.
+   */
+  rangeAt(path: YamlPath, opts: { key?: boolean } = {}): SourceRange {
+    let node: unknown = this.doc.contents;
+    let best: SourceRange = this.lines.range(0, 0);
+    if (isNodeWithRange(node)) best = this.nodeRange(node);
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+        if (!pair) return best;
+        const last = i === path.length - 1;
+        if (last && opts.key && isNodeWithRange(pair.key)) return this.nodeRange(pair.key);
+        node = pair.value;
+        if (isNodeWithRange(node)) best = this.nodeRange(node);
+        else if (isNodeWithRange(pair.key)) best = this.nodeRange(pair.key);
+      } else if (isSeq(node) && typeof seg === "number") {
+        node = node.items[seg];
+        if (isNodeWithRange(node)) best = this.nodeRange(node);
+        else return best;
+      } else return best;
+    }
+    return best;
+  }
+
+  private nodeRange(node: Node): SourceRange {
+    const [start, valueEnd] = node.range!;
+    return this.lines.range(start, valueEnd);
+  }
+}
+
+function isNodeWithRange(n: unknown): n is Node {
+  return typeof n === "object" && n !== null && Array.isArray((n as Node).range);
+}
