@@ -23,8 +23,8 @@ export const GGUF_CODES = defineCodes({
     fix: "The file is corrupt; download or convert it again.",
   },
   MS3005: {
-    title: "unknown metadata value type",
-    example: "a metadata value of type 13",
+    title: "unsupported metadata value type",
+    example: "a metadata value of type 13, or arrays nested more than 16 deep",
     fix: "The file is corrupt or from a newer GGUF version; re-convert it with a current llama.cpp.",
   },
   MS3006: {
