@@ -1,0 +1,85 @@
+import fs from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { LlamaLog, LOG_LEVEL, type LogLine, type QuantizeProgress } from "./llama-log.js";
+
+/**
+ * The fallback quantizer: a `llama-quantize` program (llama.cpp's own tool),
+ * run as
+ *
+ *     llama-quantize [--imatrix FILE] INPUT OUTPUT TYPE THREADS
+ *
+ * Its log has the same per-tensor lines as the library's, so progress and the
+ * failure reason are read the same way. Its flags have been stable across
+ * llama.cpp releases; its version is whatever the user installed.
+ */
+export interface BinaryJob {
+  binary: string;
+  input: string;
+  output: string;
+  /** A name llama-quantize accepts, e.g. "Q4_K_M" or "COPY". */
+  typeName: string;
+  threads: number;
+  imatrix?: string;
+}
+
+export interface QuantizerOutcome {
+  rc: number;
+  reason?: string;
+  details: string[];
+  /** Set when the process died from a signal instead of exiting. */
+  signal?: string;
+}
+
+/** The argument list for one run (pure). */
+export function llamaQuantizeArgs(job: Omit<BinaryJob, "binary">): string[] {
+  return [...(job.imatrix === undefined ? [] : ["--imatrix", job.imatrix]), job.input, job.output, job.typeName, String(job.threads)];
+}
+
+/** The first executable named `name` in PATH, or undefined. */
+export function findOnPath(name: string, envPath: string = process.env["PATH"] ?? ""): string | undefined {
+  const exts = process.platform === "win32" ? ["", ".exe", ".cmd"] : [""];
+  for (const dir of envPath.split(path.delimiter)) {
+    if (dir === "") continue;
+    for (const ext of exts) {
+      const candidate = path.join(dir, name + ext);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+export async function runLlamaQuantize(
+  job: BinaryJob,
+  hooks: { onProgress?: (p: QuantizeProgress) => void; onLog?: (line: LogLine) => void; signal?: AbortSignal },
+): Promise<QuantizerOutcome> {
+  const log = new LlamaLog(hooks.onProgress);
+  const seen = { lines: 0 };
+  const sub = execa(job.binary, llamaQuantizeArgs(job), {
+    all: true,
+    reject: false,
+    stdin: "ignore",
+    ...(hooks.signal ? { cancelSignal: hooks.signal } : {}),
+    forceKillAfterDelay: 1000,
+  });
+  sub.all?.on("data", (chunk: Buffer) => {
+    log.push(LOG_LEVEL.info, chunk.toString("utf8"));
+    for (; seen.lines < log.lines.length; seen.lines++) hooks.onLog?.(log.lines[seen.lines]!);
+  });
+  const result = await sub;
+  log.end();
+  for (; seen.lines < log.lines.length; seen.lines++) hooks.onLog?.(log.lines[seen.lines]!);
+  const reason = log.failureReason();
+  const details = log.lines.map((l) => l.text.trim()).filter((t) => /\berror\b/i.test(t) && !/failed to quantize/.test(t));
+  return {
+    rc: result.exitCode ?? 1,
+    ...(reason === undefined ? {} : { reason }),
+    details,
+    ...(result.signal ? { signal: result.signal } : {}),
+  };
+}

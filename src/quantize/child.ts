@@ -1,0 +1,49 @@
+/**
+ * The quantizer process: runs one llama_model_quantize through koffi and
+ * reports over IPC (protocol.ts). It runs apart from the main process so that
+ * an abort() inside llama.cpp, an out-of-memory kill or a cancellation (the
+ * parent kills it) never takes the main process down.
+ */
+import { ModelsmithError } from "../diagnostics/errors.js";
+import { openLibllama, type NativeImatrix } from "./ffi.js";
+import { LlamaLog } from "./llama-log.js";
+import type { ChildMessage, ParentMessage, QuantizeJob } from "./protocol.js";
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
+}
+
+async function run(job: QuantizeJob): Promise<ChildMessage> {
+  const lib = openLibllama(job.library);
+  const log = new LlamaLog((p) => void send({ type: "progress", ...p }));
+  lib.setLog((level, text) => {
+    log.push(level, text);
+    if (job.forwardLog) void send({ type: "log", level, text });
+  });
+  lib.backendInit();
+  let imatrix: NativeImatrix | undefined;
+  const params = lib.defaultParams();
+  params.ftype = job.ftype;
+  params.only_copy = job.onlyCopy;
+  params.nthread = job.threads;
+  if (job.imatrix !== undefined) {
+    const { loadImatrix } = await import("./imatrix.js");
+    imatrix = lib.encodeImatrix((await loadImatrix(job.imatrix)).entries);
+    params.imatrix = imatrix.pointer;
+  }
+  const rc = await lib.quantize(job.input, job.output, params);
+  log.end();
+  imatrix?.free();
+  const reason = log.failureReason();
+  return { type: "done", rc, ...(reason === undefined ? {} : { reason }), details: log.errorDetails() };
+}
+
+process.once("message", (message: ParentMessage) => {
+  run(message.job)
+    .catch((e: unknown): ChildMessage => {
+      if (e instanceof ModelsmithError) return { type: "error", kind: e.kind === "check" ? "input" : e.kind, diagnostics: e.diagnostics, message: e.message };
+      return { type: "error", kind: "internal", diagnostics: [], message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    })
+    .then(send)
+    .then(() => process.exit(0));
+});
