@@ -1,6 +1,9 @@
 import fs from "node:fs/promises";
 import { error } from "../diagnostics/diagnostic.js";
-import { InputError } from "../diagnostics/errors.js";
+import { InputError, ModelsmithError } from "../diagnostics/errors.js";
+import { readGguf, type GgufFile } from "../gguf/reader.js";
+import { bufferSource } from "../gguf/source.js";
+import { GgmlType } from "../gguf/tensorTypes.js";
 
 /**
  * Importance matrices, as llama-quantize reads them (common/imatrix-loader.cpp
@@ -84,35 +87,30 @@ export function parseLegacyImatrix(bytes: Buffer, file = "<imatrix>"): Imatrix {
 }
 
 async function parseGgufImatrix(file: string, bytes: Buffer): Promise<Imatrix> {
-  // node-llama-cpp is heavy to import; only GGUF imatrix files need its reader.
-  const { readGgufFileInfo } = await import("node-llama-cpp");
-  let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
+  let gguf: GgufFile;
   try {
-    info = await readGgufFileInfo(file, { readTensorInfo: true, logWarnings: false });
+    gguf = await readGguf(bufferSource(bytes, file));
   } catch (e) {
-    throw invalid(file, (e as Error).message);
+    if (e instanceof ModelsmithError) throw invalid(file, e.diagnostics.map((d) => d.message).join("; "));
+    throw e;
   }
-  const meta = info.metadata as unknown as Record<string, unknown>;
-  const im = meta["imatrix"] as { datasets?: unknown; chunk_count?: unknown; chunk_size?: unknown } | undefined;
-  if (im?.datasets === undefined || im.chunk_count === undefined || im.chunk_size === undefined) {
+  const value = (key: string) => gguf.metadata.get(key)?.value;
+  const datasets = value("imatrix.datasets");
+  const chunkCount = value("imatrix.chunk_count");
+  if (datasets === undefined || chunkCount === undefined || value("imatrix.chunk_size") === undefined) {
     throw invalid(file, "missing imatrix metadata (imatrix.datasets, imatrix.chunk_count, imatrix.chunk_size)");
   }
-  const tensors = info.tensorInfo ?? [];
-  if (tensors.length === 0) throw invalid(file, "no tensors");
-  const base = info.infoEndOffset ?? 0;
+  if (gguf.tensors.length === 0) throw invalid(file, "no tensors");
   const read = (name: string): Float32Array | undefined => {
-    const t = tensors.find((x) => x.name === name);
+    const t = gguf.tensors.find((x) => x.name === name);
     if (!t) return undefined;
-    if (t.ggmlType !== 0) throw invalid(file, `${name} must be F32`);
-    const n = t.dimensions.reduce<number>((a, d) => a * Number(d), 1);
-    const start = base + Number(t.offset);
-    if (start + n * 4 > bytes.length) throw invalid(file, `the file ends inside ${name}`);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = bytes.readFloatLE(start + i * 4);
+    if (t.type !== GgmlType.F32) throw invalid(file, `${name} must be F32`);
+    const out = new Float32Array(t.size / 4);
+    for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(t.fileOffset + i * 4);
     return out;
   };
   const names = new Set<string>();
-  for (const t of tensors) {
+  for (const t of gguf.tensors) {
     const m = /^(.*)\.(in_sum2|counts)$/.exec(t.name);
     if (m) names.add(m[1]!);
   }
@@ -129,6 +127,9 @@ async function parseGgufImatrix(file: string, bytes: Buffer): Promise<Imatrix> {
     });
     entries.set(name, values);
   }
-  const datasets = Array.isArray(im.datasets) ? im.datasets.map(String) : [];
-  return { entries, datasets, chunkCount: Number(im.chunk_count) };
+  return {
+    entries,
+    datasets: typeof datasets === "object" ? datasets.items.map(String) : [],
+    chunkCount: Number(chunkCount),
+  };
 }
