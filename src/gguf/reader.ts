@@ -67,15 +67,17 @@ export async function readGguf(source: ByteSource): Promise<GgufFile> {
   const kvCount = await cur.count("the metadata count", Math.floor(Math.max(0, cur.remaining - 8) / 13), `only ${cur.remaining} bytes remain`);
 
   const metadata: GgufMetadata = new Map();
+  let alignmentAt = 0;
   for (let i = 0; i < kvCount; i++) {
     const keyAt = cur.offset;
     const key = await cur.string(`metadata key #${i}`);
     if (metadata.has(key)) cur.fail("MS3006", `duplicate metadata key "${key}"`, keyAt);
+    if (key === "general.alignment") alignmentAt = keyAt;
     const type = await readValueType(cur, `metadata ${key}`);
     metadata.set(key, { type, value: await readValue(cur, type, `metadata ${key}`) });
   }
 
-  const alignment = alignmentOf(cur, metadata);
+  const alignment = alignmentOf(cur, metadata, alignmentAt);
   const raw = [];
   for (let i = 0; i < tensorCount; i++) raw.push(await readTensorInfo(cur, i));
   const dataOffset = Math.ceil(cur.offset / alignment) * alignment;
@@ -93,12 +95,12 @@ export async function readGgufFile(path: string): Promise<GgufFile> {
   }
 }
 
-function alignmentOf(cur: Cursor, metadata: GgufMetadata): number {
+function alignmentOf(cur: Cursor, metadata: GgufMetadata, at: number): number {
   const entry = metadata.get("general.alignment");
   if (entry === undefined) return GGUF_DEFAULT_ALIGNMENT;
   const a = entry.value;
   if (entry.type !== GgufValueType.UINT32 || typeof a !== "number" || a === 0 || (a & (a - 1)) !== 0) {
-    cur.fail("MS3011", `general.alignment must be a non-zero power of two stored as uint32, got ${String(a)}`);
+    cur.fail("MS3011", `general.alignment must be a non-zero power of two stored as uint32, got ${String(a)}`, at);
   }
   return a;
 }

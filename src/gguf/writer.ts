@@ -121,7 +121,7 @@ export async function* ggufChunks(input: GgufWriteInput): AsyncGenerator<Uint8Ar
       if (written > size) break;
       yield chunk;
     }
-    if (written !== size) invalid(`tensor ${t.name}: data has ${written > size ? "more than" : written} bytes, its shape and type need ${size}`);
+    if (written !== size) invalid(`tensor ${t.name}: data has ${written > size ? `more than ${size}` : written} bytes, its shape and type need ${size}`);
     const pad = padded(size, layout.alignment) - size;
     if (pad > 0) yield new Uint8Array(pad);
   }
