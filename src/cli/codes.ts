@@ -21,4 +21,14 @@ export const CLI_CODES = defineCodes({
     example: "modelsmith fmt ./missing/Modelfile",
     fix: "Check that the path exists and that you may read (and, for fmt, write) it.",
   },
+  MS9004: {
+    title: "unknown template",
+    example: "modelsmith init --template basci",
+    fix: "Use one of the templates the hint lists (the folders of templates/).",
+  },
+  MS9005: {
+    title: "init would overwrite a file",
+    example: "modelsmith init   # in a directory that already has a modelsmith.yaml",
+    fix: "Run init in an empty (or new) directory; it never overwrites files.",
+  },
 });

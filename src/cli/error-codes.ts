@@ -1,9 +1,18 @@
 import type { CodeTable } from "../diagnostics/registry.js";
 import { CLI_CODES } from "./codes.js";
+import { GGUF_CODES } from "../gguf/codes.js";
+import { GOTEMPLATE_CODES } from "../gotemplate/codes.js";
+import { MODELFILE_CODES } from "../modelfile/codes.js";
 import { PROJECT_CODES } from "../project/codes.js";
+import { QUANTIZE_CODES } from "../quantize/codes.js";
 
-/** Every diagnostic code of every domain, for docs/errors.md and its test. */
-export const ALL_CODES: CodeTable = {
-  ...CLI_CODES,
-  ...PROJECT_CODES,
-};
+const tables: CodeTable[] = [CLI_CODES, GGUF_CODES, GOTEMPLATE_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES];
+
+/** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
+export const ALL_CODES: CodeTable = {};
+for (const table of tables) {
+  for (const [code, info] of Object.entries(table)) {
+    if (code in ALL_CODES) throw new Error(`diagnostic code ${code} is declared twice`);
+    ALL_CODES[code] = info;
+  }
+}

@@ -6,6 +6,7 @@ import { diagnosticToJSON } from "../diagnostics/render.js";
 import { CliContext } from "./context.js";
 import { checkCommand } from "./commands/check.js";
 import { fmtCommand } from "./commands/fmt.js";
+import { initCommand } from "./commands/init.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
@@ -30,6 +31,7 @@ function buildParser(argv: string[], ctx: CliContext) {
   return yargs(argv)
     .scriptName("modelsmith")
     .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.")
+    .command(initCommand(ctx))
     .command(fmtCommand(ctx))
     .command(checkCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })

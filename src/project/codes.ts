@@ -36,4 +36,14 @@ export const PROJECT_CODES = defineCodes({
     example: "modelsmith check   # in a directory without modelsmith.yaml",
     fix: "Run in the project's directory, pass `-C <dir>`, or create one with `modelsmith init`.",
   },
+  MS4008: {
+    title: "FORMAT schema is not JSON",
+    example: "FORMAT ./schema.json   # where schema.json holds `{name: string}`",
+    fix: "FORMAT takes `json` or the path of a JSON Schema file; make the file valid JSON.",
+  },
+  MS4009: {
+    title: "FORMAT schema is not a valid JSON Schema",
+    example: "FORMAT ./schema.json   # where schema.json holds {\"type\": \"strng\"}",
+    fix: "Fix the schema so a JSON Schema validator (draft-07) accepts it; the message names the problem.",
+  },
 });

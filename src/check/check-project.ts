@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Project } from "../project/project.js";
+import { YamlSource } from "../project/yaml-source.js";
+import { checkReferences } from "./check-references.js";
+import { readModelfileFromDisk } from "./read-modelfile.js";
+
+export interface CheckedModel {
+  name: string;
+  modelfile: string;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Validates everything a project names without building: each Modelfile
+ * (decode, syntax, validation, the files it names) and each test file (that it
+ * exists and is YAML). Collects every problem. `sources` receives the decoded
+ * text of each file read, for code frames.
+ */
+export async function checkProject(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<CheckedModel[]> {
+  const projectDisplay = display(project.file);
+  const out: CheckedModel[] = [];
+  for (const model of project.models) {
+    const shown = display(model.modelfile);
+    const { result, diagnostics } = await readModelfileFromDisk(model.modelfile, shown, { file: projectDisplay, range: model.modelfileRange });
+    const all = [...diagnostics];
+    if (result) {
+      sources.set(shown, result.decoded.text);
+      all.push(...(await checkReferences(model.modelfile, shown, result.references)));
+      all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
+    }
+    for (const test of model.tests) all.push(...(await checkTestFile(test.file, display(test.file), projectDisplay, test.range, sources)));
+    out.push({ name: model.name, modelfile: shown, diagnostics: all });
+  }
+  return out;
+}
+
+/** Test files are fully validated by the eval module; here: present and well-formed YAML. */
+async function checkTestFile(abs: string, shown: string, projectDisplay: string, range: Diagnostic["range"], sources: Map<string, string>): Promise<Diagnostic[]> {
+  let text: string;
+  try {
+    text = await readFile(abs, "utf8");
+  } catch {
+    return [error("MS4006", `test file not found: ${path.relative(path.dirname(projectDisplay), abs) || abs}`, { file: projectDisplay, range, hint: "paths are relative to modelsmith.yaml" })];
+  }
+  sources.set(shown, text);
+  return new YamlSource(text, shown).diagnostics;
+}

@@ -1,0 +1,66 @@
+import { open, readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import path from "node:path";
+import { Ajv } from "ajv";
+import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
+import type { FileReference } from "../modelfile/instructions.js";
+
+
+const GGUF_MAGIC = Buffer.from("GGUF");
+const WHAT = { FROM: "model file", ADAPTER: "adapter file", FORMAT: "schema file" } as const;
+
+/**
+ * The IO half of Modelfile validation: every file a Modelfile names must exist;
+ * FROM and ADAPTER files must be GGUF; a FORMAT schema must be a JSON Schema.
+ */
+export async function checkReferences(modelfilePath: string, display: string, refs: readonly FileReference[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const dir = path.dirname(modelfilePath);
+  for (const ref of refs) {
+    const abs = path.resolve(dir, ref.path.replace(/^~(?=$|[\\/])/, homedir()));
+    const at = { file: display, range: ref.range };
+    let head: Buffer;
+    try {
+      head = await readHead(abs, 4);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      out.push(
+        code === "ENOENT"
+          ? error("MS4006", `${WHAT[ref.instruction]} not found: ${ref.path}`, { ...at, hint: `looked for ${abs}; paths are relative to the Modelfile` })
+          : error("MS9003", `cannot read ${ref.path}: ${(cause as Error).message}`, at),
+      );
+      continue;
+    }
+    if (ref.instruction !== "FORMAT" && !head.equals(GGUF_MAGIC)) {
+      out.push(error("MS3001", `${ref.path} is not a GGUF file (it does not start with "GGUF")`, { ...at, hint: "convert safetensors to GGUF with llama.cpp's convert_hf_to_gguf.py first" }));
+    }
+    if (ref.instruction === "FORMAT") out.push(...(await checkSchema(abs, ref, at)));
+  }
+  return out;
+}
+
+async function readHead(file: string, n: number): Promise<Buffer> {
+  const fh = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function checkSchema(abs: string, ref: FileReference, at: { file: string; range: SourceRange }): Promise<Diagnostic[]> {
+  let schema: unknown;
+  try {
+    schema = JSON.parse(await readFile(abs, "utf8"));
+  } catch (cause) {
+    return [error("MS4008", `${ref.path} is not valid JSON: ${(cause as Error).message}`, { ...at, hint: "FORMAT takes `json` or the path of a JSON Schema file" })];
+  }
+  try {
+    new Ajv({ strict: false, allErrors: true }).compile(schema as object);
+  } catch (cause) {
+    return [error("MS4009", `${ref.path} is not a valid JSON Schema: ${(cause as Error).message}`, at)];
+  }
+  return [];
+}
