@@ -43,3 +43,5 @@ export type { TemplateFunction } from "./builtins.js";
 export { marshalJSON } from "./json.js";
 export { GoFloat, goStruct } from "./values.js";
 export { templateVars } from "./vars.js";
+export { collate, cutAfterResponse, renderOllamaPrompt, type OllamaValues } from "./ollama.js";
+export type { OllamaMessage, OllamaTool, OllamaToolCall, OllamaToolProperty } from "./ollama-data.js";
