@@ -26,6 +26,13 @@ export class Xoshiro128 {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
+  /** A generator in a given raw state (for checking against reference vectors). */
+  static fromState(a: number, b: number, c: number, d: number): Xoshiro128 {
+    const g = new Xoshiro128(0);
+    [g.a, g.b, g.c, g.d] = [a >>> 0, b >>> 0, c >>> 0, d >>> 0];
+    return g;
+  }
+
   /** Next uniform 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
