@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import { error } from "../diagnostics/diagnostic.js";
+import { EnvironmentError } from "../diagnostics/errors.js";
 import { LlamaLog, LOG_LEVEL, type LogLine, type QuantizeProgress } from "./llama-log.js";
 
 /**
@@ -73,6 +75,10 @@ export async function runLlamaQuantize(
   });
   const result = await sub;
   log.end();
+  if (result.exitCode === undefined && result.signal === undefined && !result.isCanceled) {
+    // It never ran: not found, not executable.
+    throw new EnvironmentError(error("MS5507", `cannot run ${job.binary}: ${result.originalMessage ?? result.shortMessage}`));
+  }
   for (; seen.lines < log.lines.length; seen.lines++) hooks.onLog?.(log.lines[seen.lines]!);
   const reason = log.failureReason();
   const details = log.lines.map((l) => l.text.trim()).filter((t) => /\berror\b/i.test(t) && !/failed to quantize/.test(t));
