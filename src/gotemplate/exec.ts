@@ -268,13 +268,28 @@ class State {
 
   private evalFieldChain(dot: unknown, receiver: unknown, node: ArgNode, ident: string[], args: ArgNode[], final: Final): unknown {
     let r = receiver;
-    for (let i = 0; i < ident.length - 1; i++) r = this.evalField(dot, ident[i]!, node, [], MISSING, r);
-    return this.evalField(dot, ident[ident.length - 1]!, node, args, final, r);
+    let fromMap = false;
+    for (let i = 0; i < ident.length; i++) {
+      const last = i === ident.length - 1;
+      const next = this.evalField(dot, ident[i]!, node, last ? args : [], last ? final : MISSING, r, fromMap);
+      fromMap = kindOf(r) === "map";
+      r = next;
+    }
+    return r;
   }
 
-  /** `.Name` on a value: a method call, a struct field or a map entry. */
-  private evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[], final: Final, receiver: unknown): unknown {
-    if (receiver === undefined || receiver === null) return undefined;
+  /**
+   * `.Name` on a value: a method call, a struct field or a map entry. `fromMap`
+   * says the receiver was itself read from a map in this chain: Go holds it as an
+   * `interface {}`, so nil is an error there (Ollama runs with missingkey=zero)
+   * and type errors name "interface {}". A nil receiver from a variable, a
+   * parenthesized pipeline or dot yields nil, as Go's invalid values do.
+   */
+  private evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[], final: Final, receiver: unknown, fromMap: boolean): unknown {
+    if (receiver === undefined || receiver === null) {
+      if (fromMap) this.errorf(`nil pointer evaluating interface {}.${name}`);
+      return undefined;
+    }
     const method = methodOf(receiver, name);
     if (method) return this.evalCall(dot, { min: 0, fn: (a) => method(...a) }, false, node, name, args.slice(1), final);
     const hasArgs = args.length > 1 || final !== MISSING;
@@ -287,7 +302,7 @@ class State {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       return mapGet(receiver as object, name);
     }
-    this.errorf(`can't evaluate field ${name} in type ${typeName(receiver)}`);
+    this.errorf(`can't evaluate field ${name} in type ${fromMap ? "interface {}" : typeName(receiver)}`);
   }
 
   private evalFunction(dot: unknown, node: IdentifierNode, at: Located, args: ArgNode[], final: Final): unknown {
@@ -316,6 +331,9 @@ class State {
     if (final !== MISSING) argv.push(final);
     argv.forEach((v, i) => {
       if (fn.stringArgs !== "all" && !fn.stringArgs?.includes(i)) return;
+      const n = args[i];
+      if (n?.type === "nil") this.errorf("cannot assign nil to string");
+      if (n?.type === "number" || n?.type === "bool") this.errorf(`expected string; found ${nodeString(n)}`);
       if (v === undefined || v === null) this.errorf("invalid value; expected string");
       if (typeof v !== "string") this.errorf(`wrong type for value; expected string; got ${typeName(v)}`);
     });

@@ -128,15 +128,19 @@ export function mapHas(m: object, key: unknown): boolean {
 }
 
 /**
- * A Go method on a value: a function-valued property whose name starts with an
- * upper-case letter (Go exports only those), found on the object or its class,
- * never on Object.prototype.
+ * A Go method on a value: a function found on the object's class (prototype
+ * chain, short of Object.prototype) or a non-enumerable own function property
+ * (how modelsmith attaches String()/MarshalJSON to data), named with an
+ * upper-case letter as Go exports only those. Enumerable function-valued
+ * properties are plain entries, as a func stored in a Go map or struct field is.
  */
 export function methodOf(v: unknown, name: string): ((...args: unknown[]) => unknown) | undefined {
   if (typeof v !== "object" || v === null || !/^\p{Lu}/u.test(name)) return undefined;
   for (let o: object | null = v; o !== null && o !== Object.prototype && o !== Array.prototype; o = Object.getPrototypeOf(o)) {
     const d = Object.getOwnPropertyDescriptor(o, name);
-    if (d) return typeof d.value === "function" ? (d.value as (...args: unknown[]) => unknown).bind(v) : undefined;
+    if (!d) continue;
+    const isMethod = typeof d.value === "function" && (o !== v || !d.enumerable);
+    return isMethod ? (d.value as (...args: unknown[]) => unknown).bind(v) : undefined;
   }
   return undefined;
 }
