@@ -34,7 +34,8 @@ export function printModelfile(ast: ModelfileAst): string {
 export function printInstruction(n: InstructionNode): string {
   const name = n.name ? ` ${n.name.text}` : "";
   // A bare value that holds ` #` stays bare: quoting it would hide the MS1008 warning on a likely mistake.
-  const keepBare = n.value.quote === "bare" && quoteValue(n.value.value.replace(/[ \t]#/g, "  ")) === n.value.value.replace(/[ \t]#/g, "  ");
+  const masked = n.value.value.replace(/([ \t])#/g, "$1x");
+  const keepBare = n.value.quote === "bare" && quoteValue(masked) === masked;
   return `${n.keyword}${name} ${keepBare ? n.value.value : quoteValue(n.value.value)}`;
 }
 
