@@ -1,0 +1,110 @@
+/**
+ * The forms a base model reference takes once parsed (see parseReference for
+ * the grammar and formatReference for the canonical text). Every field holds
+ * its default filled in, so two texts that name the same thing parse to equal
+ * values and print to the same canonical string (the key in models.lock).
+ */
+
+/** `sha256:` and 64 lower-case hex digits. */
+export type Sha256Digest = `sha256:${string}`;
+
+interface Pinnable {
+  /**
+   * Exactly these bytes (`@sha256:<hex>`): the GGUF blob for a file, URL, Hugging
+   * Face file or test model; the manifest for an Ollama or OCI registry
+   * reference and for a project model (what the OCI convention `repo@digest` means).
+   */
+  digest?: Sha256Digest;
+}
+
+/** A local GGUF file, the path as written but normalized (`./` kept on relative paths). */
+export interface FileReference extends Pinnable {
+  kind: "file";
+  /** Starts with `./`, `../`, `/` or `~/`; relative paths are relative to the Modelfile. */
+  path: string;
+}
+
+/** A model in an Ollama registry; defaults `registry.ollama.ai`, `library`, `latest`. */
+export interface OllamaReference extends Pinnable {
+  kind: "ollama";
+  /** Lower-case host name with an optional `:port`. */
+  host: string;
+  namespace: string;
+  model: string;
+  tag: string;
+}
+
+/** One file of a Hugging Face model repository at a revision (default `main`). */
+export interface HfReference extends Pinnable {
+  kind: "hf";
+  org: string;
+  repo: string;
+  /** Path of the file inside the repository, `/`-separated. */
+  file: string;
+  revision: string;
+}
+
+/** A plain download; `url` is the WHATWG serialization without a fragment. */
+export interface UrlReference extends Pinnable {
+  kind: "url";
+  url: string;
+}
+
+/** An artifact in any OCI distribution registry; `tag` defaults to `latest` unless pinned by digest alone. */
+export interface OciReference extends Pinnable {
+  kind: "oci";
+  host: string;
+  repository: string;
+  tag?: string;
+}
+
+/** Another model of the same project (a build dependency); no tag means its default variant. */
+export interface ProjectReference extends Pinnable {
+  kind: "project";
+  model: string;
+  tag?: string;
+}
+
+export type TestTensorKind = "f32" | "f16";
+
+/** Shape of `testmodel://random` (llama.cpp's llama architecture, random weights). */
+export interface RandomModelParams {
+  embd: number;
+  layers: number;
+  heads: number;
+  /** KV heads; defaults to `heads` (no grouped-query attention). */
+  kv: number;
+  ff: number;
+  vocab: number;
+  ctx: number;
+  seed: number;
+  type: TestTensorKind;
+}
+
+/** Options of `testmodel://oracle`, the llama whose greedy continuation is known. */
+export interface OracleModelParams {
+  /** The sentence it recites. */
+  text: string;
+  /** Stop with EOS after the last word instead of starting over. */
+  eos: boolean;
+  layers: number;
+  ff: number;
+  ctx: number;
+  type: TestTensorKind;
+}
+
+export type TestModelReference = Pinnable & { kind: "testmodel" } & (
+    | { generator: "random"; params: RandomModelParams }
+    | { generator: "oracle"; params: OracleModelParams }
+  );
+
+export type Reference =
+  | FileReference
+  | OllamaReference
+  | HfReference
+  | UrlReference
+  | OciReference
+  | ProjectReference
+  | TestModelReference;
+
+export type ReferenceKind = Reference["kind"];
