@@ -36,6 +36,15 @@ function cloneOnce(): string | null {
   return gitDir;
 }
 
+/** Extracts folders of the source into `dir` (git archive | tar); false without git. */
+export function extractSource(dir: string, folders: string[]): boolean {
+  const git = cloneOnce();
+  if (git === null) return false;
+  const archive = execFileSync("git", ["--git-dir", git, "archive", "--format=tar", "HEAD", ...folders], { maxBuffer: 256 << 20 });
+  execFileSync("tar", ["-x", "-C", dir], { input: archive });
+  return true;
+}
+
 export function llamaSource(file: string): string | undefined {
   const dir = cloneOnce();
   if (dir === null) return undefined;
