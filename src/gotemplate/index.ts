@@ -45,3 +45,4 @@ export { GoFloat, goStruct } from "./values.js";
 export { templateVars } from "./vars.js";
 export { collate, cutAfterResponse, renderOllamaPrompt, type OllamaValues } from "./ollama.js";
 export type { OllamaMessage, OllamaTool, OllamaToolCall, OllamaToolProperty } from "./ollama-data.js";
+export { templateDiagnostic, type TemplateLocation } from "./diagnostic.js";

@@ -97,3 +97,28 @@ describe("parseTemplate: tree and positions", () => {
     assert.equal(nodeString(ast.templates.get("a")!), "A");
   });
 });
+
+describe("templateDiagnostic", () => {
+  it("locates a template error inside the Modelfile that holds it", async () => {
+    const { LineIndex, renderDiagnostic } = await import("../../src/diagnostics/index.js");
+    const { templateDiagnostic } = await import("../../src/gotemplate/index.js");
+    const modelfile = 'FROM llama3\nTEMPLATE """{{ if .System }}\n{{ prnitf "%s" .System }}{{ end }}"""\n';
+    const base = modelfile.indexOf('"""') + 3;
+    const text = modelfile.slice(base, modelfile.lastIndexOf('"""'));
+    let err: unknown;
+    try {
+      parseTemplate(text);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof TemplateSyntaxError);
+    const d = templateDiagnostic(err, { file: "Modelfile", lines: new LineIndex(modelfile), base });
+    assert.equal(
+      renderDiagnostic(d, { source: () => modelfile }),
+      'Modelfile:3:4: error[MS7003]: template: function "prnitf" not defined\n' +
+        ' 3 | {{ prnitf "%s" .System }}{{ end }}"""\n' +
+        "   |    ^^^^^^\n" +
+        "hint: did you mean `printf`?",
+    );
+  });
+});
