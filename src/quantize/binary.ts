@@ -60,8 +60,7 @@ export async function runLlamaQuantize(
   job: BinaryJob,
   hooks: { onProgress?: (p: QuantizeProgress) => void; onLog?: (line: LogLine) => void; signal?: AbortSignal },
 ): Promise<QuantizerOutcome> {
-  const log = new LlamaLog(hooks.onProgress);
-  const seen = { lines: 0 };
+  const log = new LlamaLog(hooks.onProgress, hooks.onLog);
   const sub = execa(job.binary, llamaQuantizeArgs(job), {
     all: true,
     reject: false,
@@ -71,7 +70,6 @@ export async function runLlamaQuantize(
   });
   sub.all?.on("data", (chunk: Buffer) => {
     log.push(LOG_LEVEL.info, chunk.toString("utf8"));
-    for (; seen.lines < log.lines.length; seen.lines++) hooks.onLog?.(log.lines[seen.lines]!);
   });
   const result = await sub;
   log.end();
@@ -79,7 +77,6 @@ export async function runLlamaQuantize(
     // It never ran: not found, not executable.
     throw new EnvironmentError(error("MS5507", `cannot run ${job.binary}: ${result.originalMessage ?? result.shortMessage}`));
   }
-  for (; seen.lines < log.lines.length; seen.lines++) hooks.onLog?.(log.lines[seen.lines]!);
   const reason = log.failureReason();
   const details = log.lines.map((l) => l.text.trim()).filter((t) => /\berror\b/i.test(t) && !/failed to quantize/.test(t));
   return {

@@ -4,6 +4,7 @@
  * an abort() inside llama.cpp, an out-of-memory kill or a cancellation (the
  * parent kills it) never takes the main process down.
  */
+import fs from "node:fs";
 import { ModelsmithError } from "../diagnostics/errors.js";
 import { openLibllama, type NativeImatrix } from "./ffi.js";
 import { LlamaLog } from "./llama-log.js";
@@ -15,11 +16,11 @@ function send(message: ChildMessage): Promise<void> {
 
 async function run(job: QuantizeJob): Promise<ChildMessage> {
   const lib = openLibllama(job.library);
-  const log = new LlamaLog((p) => void send({ type: "progress", ...p }));
-  lib.setLog((level, text) => {
-    log.push(level, text);
-    if (job.forwardLog) void send({ type: "log", level, text });
-  });
+  const log = new LlamaLog(
+    (p) => void send({ type: "progress", ...p }),
+    job.forwardLog ? (line) => void send({ type: "log", ...line }) : undefined,
+  );
+  lib.setLog((level, text) => log.push(level, text));
   lib.backendInit();
   let imatrix: NativeImatrix | undefined;
   const params = lib.defaultParams();
@@ -39,11 +40,19 @@ async function run(job: QuantizeJob): Promise<ChildMessage> {
 }
 
 process.once("message", (message: ParentMessage) => {
+  // An orphan (the parent died without killing us) stops at once and removes its partial output.
+  process.once("disconnect", () => {
+    fs.rmSync(message.job.output, { force: true });
+    process.exit(1);
+  });
   run(message.job)
     .catch((e: unknown): ChildMessage => {
       if (e instanceof ModelsmithError) return { type: "error", kind: e.kind === "check" ? "input" : e.kind, diagnostics: e.diagnostics, message: e.message };
       return { type: "error", kind: "internal", diagnostics: [], message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
     })
     .then(send)
-    .then(() => process.exit(0));
+    .then(() => {
+      process.removeAllListeners("disconnect");
+      process.exit(0);
+    });
 });

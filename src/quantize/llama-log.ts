@@ -35,7 +35,10 @@ export class LlamaLog {
   private lastLevel: number = LOG_LEVEL.info;
   private last: QuantizeProgress | undefined;
 
-  constructor(private readonly onProgress?: (p: QuantizeProgress) => void) {}
+  constructor(
+    private readonly onProgress?: (p: QuantizeProgress) => void,
+    private readonly onLine?: (line: LogLine) => void,
+  ) {}
 
   /** One fragment as llama.cpp's log callback receives it. */
   push(level: number, text: string): void {
@@ -80,6 +83,7 @@ export class LlamaLog {
 
   private addLine(line: LogLine): void {
     this.lines.push(line);
+    this.onLine?.(line);
     const m = TENSOR_LINE.exec(line.text);
     if (!m) return;
     const total = Number(m[2]);

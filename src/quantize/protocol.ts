@@ -17,7 +17,7 @@ export interface QuantizeJob {
   /** 0: llama.cpp uses every hardware thread. */
   threads: number;
   imatrix?: string;
-  /** Also forward every log line (for --verbose). */
+  /** Also forward every log line, whole lines (for --verbose). */
   forwardLog: boolean;
 }
 

@@ -48,6 +48,18 @@ test("F32 -> Q8_0 and Q4_K_M: file type, size, progress for every tensor, nothin
   });
 });
 
+test("onLog receives llama.cpp's log lines", async (t) => {
+  const dir = tempDir(t);
+  const input = await writeRandomLlama(dir);
+  const lines: string[] = [];
+  await quantize({ input, output: path.join(dir, "out.gguf"), type: "Q8_0", onLog: (l) => lines.push(l.text) });
+  assert.equal(
+    lines.find((l) => l.startsWith("[   1/  21]")),
+    "[   1/  21] output.weight                        - [   256,    300,      1,      1], type =    f32, converting to q8_0 .. size =     0.29 MiB ->     0.08 MiB",
+  );
+  assert.ok(lines.some((l) => l.startsWith("llama_model_quantize_impl: quant size  =")));
+});
+
 test("the same input and type give the same bytes, whatever the thread count; F16 input works too", async (t) => {
   const dir = tempDir(t);
   const input = await writeRandomLlama(dir, { tensorType: "F16" });
