@@ -1,4 +1,4 @@
-import { GoFloat, kindOf, mapGet, mapKeys, numberOf, stringerOf, structType, typeName } from "./values.js";
+import { kindOf, mapGet, mapKeys, numberOf, stringerOf, structType } from "./values.js";
 
 /**
  * Go's fmt printing of template values, enough for prompts: `%v` of every
@@ -96,4 +96,3 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
-export { GoFloat, typeName };
