@@ -24,7 +24,8 @@ export interface RunnerHooks {
  */
 export function runInChild(job: QuantizeJob, hooks: RunnerHooks): Promise<QuantizerOutcome> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "json" });
+    // execArgv: [] so that the parent's node flags (-e, --inspect, a test runner's) do not run in the child.
+    const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "json", execArgv: [] });
     let answer: ChildMessage | undefined;
     let stderr = "";
     let aborted = false;

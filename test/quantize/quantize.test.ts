@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -150,6 +151,22 @@ test("cancelling with an AbortSignal: EnvironmentError MS5511, no output, no par
   // Already aborted: nothing starts.
   const early = await rejection(quantize({ input, output, type: "Q8_0", signal: AbortSignal.abort() }));
   assert.equal(early.diagnostics[0]!.code, "MS5511");
+});
+
+test("when the main process dies mid-way, the orphaned quantizer removes its partial file", async (t) => {
+  const dir = tempDir(t);
+  const input = await writeRandomLlama(dir);
+  const output = path.join(dir, "out.gguf");
+  const api = new URL("../../src/quantize/index.js", import.meta.url).href;
+  const script = `import { quantize } from ${JSON.stringify(api)};
+await quantize({ input: ${JSON.stringify(input)}, output: ${JSON.stringify(output)}, type: "${SLOW_TYPE}", threads: 1, onProgress: () => console.log("progress") });`;
+  const parent = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => parent.stdout.once("data", () => resolve()));
+  const partial = () => listDir(dir).filter((f) => f.endsWith(".partial"));
+  assert.equal(partial().length, 1, "the quantizer is writing");
+  parent.kill("SIGKILL");
+  for (let i = 0; i < 100 && partial().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(listDir(dir), ["random-1-F32.gguf"]);
 });
 
 test("an importance matrix, legacy or GGUF, is used; both formats give the same bytes", async (t) => {
