@@ -61,7 +61,12 @@ export async function runLlamaQuantize(
   hooks: { onProgress?: (p: QuantizeProgress) => void; onLog?: (line: LogLine) => void; signal?: AbortSignal },
 ): Promise<QuantizerOutcome> {
   const log = new LlamaLog(hooks.onProgress, hooks.onLog);
-  const sub = execa(job.binary, llamaQuantizeArgs(job), {
+  // llama-quantize records the imatrix file as named on its command line; run it
+  // beside the file and name it by its base name, as the library path records it.
+  const imatrix = job.imatrix === undefined ? {} : { imatrix: path.basename(job.imatrix) };
+  const binary = job.binary.includes(path.sep) ? path.resolve(job.binary) : job.binary;
+  const sub = execa(binary, llamaQuantizeArgs({ ...job, ...imatrix }), {
+    ...(job.imatrix === undefined ? {} : { cwd: path.dirname(job.imatrix) }),
     all: true,
     reject: false,
     stdin: "ignore",

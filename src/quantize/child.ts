@@ -5,8 +5,9 @@
  * parent kills it) never takes the main process down.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { ModelsmithError } from "../diagnostics/errors.js";
-import { openLibllama, type NativeImatrix } from "./ffi.js";
+import { openLibllama, type NativeMemory } from "./ffi.js";
 import { LlamaLog } from "./llama-log.js";
 import type { ChildMessage, ParentMessage, QuantizeJob } from "./protocol.js";
 
@@ -22,19 +23,23 @@ async function run(job: QuantizeJob): Promise<ChildMessage> {
   );
   lib.setLog((level, text) => log.push(level, text));
   lib.backendInit();
-  let imatrix: NativeImatrix | undefined;
+  const native: NativeMemory[] = [];
   const params = lib.defaultParams();
   params.ftype = job.ftype;
   params.only_copy = job.onlyCopy;
   params.nthread = job.threads;
   if (job.imatrix !== undefined) {
-    const { loadImatrix } = await import("./imatrix.js");
-    imatrix = lib.encodeImatrix((await loadImatrix(job.imatrix)).entries);
-    params.imatrix = imatrix.pointer;
+    const { loadImatrix, imatrixMetadata } = await import("./imatrix.js");
+    const imatrix = await loadImatrix(job.imatrix);
+    const matrix = lib.encodeImatrix(imatrix.entries);
+    const overrides = lib.encodeKvOverrides(imatrixMetadata(imatrix, path.basename(job.imatrix)));
+    native.push(matrix, overrides);
+    params.imatrix = matrix.pointer;
+    params.kv_overrides = overrides.pointer;
   }
   const rc = await lib.quantize(job.input, job.output, params);
   log.end();
-  imatrix?.free();
+  native.forEach((m) => m.free());
   const reason = log.failureReason();
   return { type: "done", rc, ...(reason === undefined ? {} : { reason }), details: log.errorDetails() };
 }

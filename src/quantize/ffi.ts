@@ -36,6 +36,20 @@ export const ImatrixDataType = koffi.struct("llama_model_imatrix_data", {
   size: "size_t",
 });
 
+/**
+ * `struct llama_model_kv_override` is written byte by byte (koffi has no
+ * anonymous unions): enum tag (int) at 0, char key[128] at 4, then the union
+ * {int64_t val_i64; double val_f64; bool val_bool; char val_str[128];}
+ * aligned to 8 at 136; 264 bytes. An entry whose key is empty ends the array.
+ * The layout test checks these numbers against a C compiler.
+ */
+export const KV_OVERRIDE_LAYOUT = { size: 264, tag: 0, key: 4, value: 136, keyMax: 128, strMax: 128 } as const;
+/** enum llama_model_kv_override_type */
+export const KV_OVERRIDE_TYPE = { int: 0, float: 1, bool: 2, str: 3 } as const;
+
+/** A metadata key llama.cpp sets on the output: strings as GGUF strings, integers as u32. */
+export type KvOverride = { key: string; str: string } | { key: string; int: number };
+
 const LogCallback = koffi.proto("void modelsmith_ggml_log_callback(int level, const char *text, void *user_data)");
 
 /** `llama_model_quantize_params` as JS sees it. */
@@ -58,7 +72,7 @@ export interface QuantizeParams {
 }
 
 /** Native memory holding an imatrix for one call; `free` it after the call. */
-export interface NativeImatrix {
+export interface NativeMemory {
   readonly pointer: unknown;
   free(): void;
 }
@@ -79,7 +93,9 @@ export interface Libllama {
    */
   quantize(input: string, output: string, params: QuantizeParams): Promise<number>;
   /** Copies an importance matrix (tensor name -> one value per column) into native memory. */
-  encodeImatrix(entries: ReadonlyMap<string, Float32Array>): NativeImatrix;
+  encodeImatrix(entries: ReadonlyMap<string, Float32Array>): NativeMemory;
+  /** Writes a terminated `llama_model_kv_override` array into native memory. */
+  encodeKvOverrides(overrides: readonly KvOverride[]): NativeMemory;
 }
 
 export function openLibllama(path: string): Libllama {
@@ -107,10 +123,11 @@ export function openLibllama(path: string): Libllama {
         quantize.async(input, output, params, (err: unknown, rc: number) => (err ? reject(err) : resolve(rc)));
       }),
     encodeImatrix: (entries) => encodeImatrix(entries),
+    encodeKvOverrides: (overrides) => encodeKvOverrides(overrides),
   };
 }
 
-function encodeImatrix(entries: ReadonlyMap<string, Float32Array>): NativeImatrix {
+function encodeImatrix(entries: ReadonlyMap<string, Float32Array>): NativeMemory {
   const blocks: unknown[] = [];
   const rows: Array<{ name: string | null; data: unknown; size: number }> = [];
   for (const [name, values] of entries) {
@@ -127,4 +144,27 @@ function encodeImatrix(entries: ReadonlyMap<string, Float32Array>): NativeImatri
     pointer: array,
     free: () => blocks.splice(0).forEach((b) => koffi.free(b)),
   };
+}
+
+function encodeKvOverrides(overrides: readonly KvOverride[]): NativeMemory {
+  const L = KV_OVERRIDE_LAYOUT;
+  const bytes = new Uint8Array(L.size * (overrides.length + 1)); // zeroed: the last entry's empty key ends the array
+  const view = new DataView(bytes.buffer);
+  overrides.forEach((o, i) => {
+    const at = i * L.size;
+    const key = new TextEncoder().encode(o.key);
+    if (key.length >= L.keyMax) throw new Error(`kv override key too long: ${o.key}`);
+    bytes.set(key, at + L.key);
+    if ("str" in o) {
+      view.setInt32(at + L.tag, KV_OVERRIDE_TYPE.str, true);
+      // llama-quantize truncates values to 127 bytes the same way (strncpy + NUL).
+      bytes.set(new TextEncoder().encode(o.str).subarray(0, L.strMax - 1), at + L.value);
+    } else {
+      view.setInt32(at + L.tag, KV_OVERRIDE_TYPE.int, true);
+      view.setBigInt64(at + L.value, BigInt(o.int), true);
+    }
+  });
+  const memory = koffi.alloc("uint8_t", bytes.length);
+  new Uint8Array(koffi.view(memory, bytes.length)).set(bytes);
+  return { pointer: memory, free: () => koffi.free(memory) };
 }

@@ -4,6 +4,7 @@ import { InputError, ModelsmithError } from "../diagnostics/errors.js";
 import { readGguf, type GgufFile } from "../gguf/reader.js";
 import { bufferSource } from "../gguf/source.js";
 import { GgmlType } from "../gguf/tensorTypes.js";
+import type { KvOverride } from "./ffi.js";
 
 /**
  * Importance matrices, as llama-quantize reads them (common/imatrix-loader.cpp
@@ -132,4 +133,19 @@ async function parseGgufImatrix(file: string, bytes: Buffer): Promise<Imatrix> {
     datasets: typeof datasets === "object" ? datasets.items.map(String) : [],
     chunkCount: Number(chunkCount),
   };
+}
+
+/**
+ * The metadata llama-quantize records in a model quantized with an imatrix
+ * (tools/quantize/quantize.cpp), in its order: the file as named (we give the
+ * base name, so that outputs do not depend on where the file was), the first
+ * dataset if any, the entry count, and the chunk count when it is positive.
+ */
+export function imatrixMetadata(imatrix: Imatrix, fileName: string): KvOverride[] {
+  return [
+    { key: "quantize.imatrix.file", str: fileName },
+    ...(imatrix.datasets.length > 0 ? [{ key: "quantize.imatrix.dataset", str: imatrix.datasets[0]! }] : []),
+    { key: "quantize.imatrix.entries_count", int: imatrix.entries.size },
+    ...(imatrix.chunkCount > 0 ? [{ key: "quantize.imatrix.chunks_count", int: imatrix.chunkCount }] : []),
+  ];
 }

@@ -86,7 +86,7 @@ test("the real llama-quantize: same bytes as the library, progress, errors", asy
   assert.deepEqual(fs.readdirSync(dir).sort(), ["bin.gguf", "lib.gguf", "random-1-F32.gguf", "truncated.gguf"]);
 });
 
-test("llama.cpp's own imatrix loader and ours give the same tensors", async (t) => {
+test("llama.cpp's own imatrix loader and ours give the same tensors and metadata: the same bytes", async (t) => {
   const binary = buildLlamaQuantize();
   if (binary === undefined) return t.skip("cannot build llama-quantize here (needs g++, git and tar)");
   const dir = tempDir(t);
@@ -107,5 +107,6 @@ test("llama.cpp's own imatrix loader and ours give the same tensors", async (t) 
     await quantize({ input, output: bin, type: "Q2_K_S", imatrix, threads: 2, quantizer: { binary } });
     assert.equal(await fileType(bin), 21);
     assert.deepEqual(await tensorDigests(lib), await tensorDigests(bin), name);
+    assert.equal(sha256(fs.readFileSync(lib)), sha256(fs.readFileSync(bin)), name);
   }
 });

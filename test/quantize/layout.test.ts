@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import koffi from "koffi";
-import { ImatrixDataType, openLibllama, QuantizeParamsType } from "../../src/quantize/ffi.js";
+import { ImatrixDataType, KV_OVERRIDE_LAYOUT, KV_OVERRIDE_TYPE, openLibllama, QuantizeParamsType } from "../../src/quantize/ffi.js";
 import { findLibllama } from "../../src/quantize/library.js";
 import { extractHeaders, llamaSource } from "./llama-source.js";
 
@@ -63,6 +63,9 @@ test("sizes and offsets are the LP64 layout of llama.h", () => {
   });
   assert.equal(koffi.sizeof(ImatrixDataType), 24);
   assert.deepEqual(offsets(ImatrixDataType), { name: 0, data: 8, size: 16 });
+  // llama_model_kv_override: enum tag (4) at 0, char key[128] at 4 (ends at
+  // 132), the union (int64/double/bool/char[128]) aligned to 8 at 136: 264.
+  assert.deepEqual(KV_OVERRIDE_LAYOUT, { size: 264, tag: 0, key: 4, value: 136, keyMax: 128, strMax: 128 });
 });
 
 // llama_model_quantize_default_params() in src/llama-quant.cpp: nthread 0,
@@ -104,6 +107,11 @@ int main(void) {
   OFF(quantize_output_tensor); OFF(only_copy); OFF(pure); OFF(keep_split); OFF(dry_run); OFF(imatrix);
   OFF(kv_overrides); OFF(tt_overrides); OFF(prune_layers);
   printf("\\"max_buf_size\\":%zu},", offsetof(struct llama_model_quantize_params, max_buf_size));
+  printf("\\"kv\\":{\\"size\\":%zu,\\"tag\\":%zu,\\"key\\":%zu,\\"value\\":%zu,\\"keyMax\\":%zu,\\"strMax\\":%zu,\\"str\\":%zu,\\"i64\\":%zu},",
+    sizeof(struct llama_model_kv_override), offsetof(struct llama_model_kv_override, tag), offsetof(struct llama_model_kv_override, key),
+    offsetof(struct llama_model_kv_override, val_i64), sizeof(((struct llama_model_kv_override *)0)->key),
+    sizeof(((struct llama_model_kv_override *)0)->val_str), offsetof(struct llama_model_kv_override, val_str), offsetof(struct llama_model_kv_override, val_i64));
+  printf("\\"kvTypes\\":{\\"int\\":%d,\\"float\\":%d,\\"bool\\":%d,\\"str\\":%d},", LLAMA_KV_OVERRIDE_TYPE_INT, LLAMA_KV_OVERRIDE_TYPE_FLOAT, LLAMA_KV_OVERRIDE_TYPE_BOOL, LLAMA_KV_OVERRIDE_TYPE_STR);
   printf("\\"defaults\\":{\\"nthread\\":%d,\\"ftype\\":%d,\\"output_tensor_type\\":%d,\\"token_embedding_type\\":%d,", p.nthread, (int)p.ftype, (int)p.output_tensor_type, (int)p.token_embedding_type);
   printf("\\"allow_requantize\\":%s,\\"quantize_output_tensor\\":%s,\\"only_copy\\":%s,\\"pure\\":%s,\\"keep_split\\":%s,\\"dry_run\\":%s,",
     p.allow_requantize ? "true" : "false", p.quantize_output_tensor ? "true" : "false", p.only_copy ? "true" : "false",
@@ -134,6 +142,7 @@ test("a C compiler and the C library agree with koffi", (t) => {
   execFileSync("gcc", ["-std=c11", "-I", dir, path.join(dir, "probe.c"), "-o", exe, lib, `-Wl,-rpath,${path.dirname(lib)}`]);
   const c = JSON.parse(execFileSync(exe, { encoding: "utf8" })) as {
     size: number; imatrixDataSize: number; GGML_TYPE_COUNT: number; offsets: Record<string, number>; defaults: Record<string, unknown>;
+    kv: Record<string, number>; kvTypes: Record<string, number>;
   };
   assert.equal(koffi.sizeof(QuantizeParamsType), c.size);
   assert.equal(koffi.sizeof(ImatrixDataType), c.imatrixDataSize);
@@ -141,4 +150,8 @@ test("a C compiler and the C library agree with koffi", (t) => {
   const d = openLibllama(lib).defaultParams();
   assert.deepEqual({ ...d, max_buf_size: String(d.max_buf_size) }, c.defaults);
   assert.equal(d.output_tensor_type, c.GGML_TYPE_COUNT);
+  const { str, i64, ...kv } = c.kv;
+  assert.deepEqual(KV_OVERRIDE_LAYOUT, kv);
+  assert.deepEqual([str, i64], [KV_OVERRIDE_LAYOUT.value, KV_OVERRIDE_LAYOUT.value]);
+  assert.deepEqual(KV_OVERRIDE_TYPE, c.kvTypes);
 });

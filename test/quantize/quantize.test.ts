@@ -6,6 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { EnvironmentError, InputError, ModelsmithError } from "../../src/diagnostics/errors.js";
 import { quantize, type QuantizeProgress } from "../../src/quantize/index.js";
+import { readGgufFile } from "../../src/gguf/reader.js";
 import { llamaTensorSlots } from "../../src/testmodels/llamaShape.js";
 import { legacyImatrix, writeGgufImatrix } from "./imatrix-files.js";
 import { fileType, SMALL_SHAPE, tempDir, tensorCount, tensorTypes, writeRandomLlama } from "./models.js";
@@ -185,8 +186,22 @@ test("an importance matrix, legacy or GGUF, is used; both formats give the same 
     assert.equal(r.type.name, "Q2_K_S");
     assert.equal(await fileType(out(name)), 21);
   }
-  assert.equal(sha256(out("varied.dat")), sha256(out("varied.gguf")));
-  assert.notEqual(sha256(out("varied.dat")), sha256(out("flat.dat")));
+  // llama-quantize's provenance keys, with the file's base name.
+  const meta = async (file: string) => {
+    const m = (await readGgufFile(file)).metadata;
+    return Object.fromEntries([...m].filter(([k]) => k.startsWith("quantize.")).map(([k, v]) => [k, v.value]));
+  };
+  assert.deepEqual(await meta(out("varied.dat")), {
+    "quantize.imatrix.file": "varied.dat",
+    "quantize.imatrix.dataset": "test.txt",
+    "quantize.imatrix.entries_count": 16,
+    "quantize.imatrix.chunks_count": 4,
+  });
+  assert.deepEqual(await meta(out("flat.dat")), { "quantize.imatrix.file": "flat.dat", "quantize.imatrix.entries_count": 16 });
+  // Same values, same tensors, whichever format carried them.
+  const data = async (file: string) => fs.readFileSync(file).subarray((await readGgufFile(file)).dataOffset);
+  assert.ok((await data(out("varied.dat"))).equals(await data(out("varied.gguf"))));
+  assert.ok(!(await data(out("varied.dat"))).equals(await data(out("flat.dat"))));
 });
 
 test("a bad importance matrix is InputError MS5508", async (t) => {
