@@ -8,8 +8,13 @@ export function isSha256Digest(s: string): s is Sha256Digest {
   return SHA256.test(s);
 }
 
-/** Something after the last `@` that is meant as a pin: `algorithm:hex…`, `sha256-…` or `sha256…`. */
-const PIN_LIKE = /^(?:[A-Za-z0-9]+:[0-9A-Fa-f]*|sha256.*)$/i;
+/** Something after the last `@` that is meant as a pin: `sha256…`, or another digest algorithm's `alg:hex`. */
+const PIN_LIKE = /^(?:sha256.*|(?:sha\d*|md5|blake\w*):[0-9A-Fa-f]*)$/i;
+
+/** True when the text after an `@` is meant as a pin (and is then either a valid one or an error). */
+export function looksLikePin(suffix: string): boolean {
+  return PIN_LIKE.test(suffix) && !suffix.includes("/");
+}
 
 /**
  * Splits a trailing pin `@sha256:<64 hex>` off a reference text. The hex may be
@@ -22,7 +27,7 @@ export function splitPin(text: string, problems: Problems): { rest: string; dige
   const at = text.lastIndexOf("@");
   if (at < 0) return { rest: text };
   const pin = text.slice(at + 1);
-  if (!PIN_LIKE.test(pin) || pin.includes("/")) return { rest: text };
+  if (!looksLikePin(pin)) return { rest: text };
   const digest = parseSha256(pin, "@", problems.at(at + 1));
   return digest === undefined ? { rest: text.slice(0, at), failed: true } : { rest: text.slice(0, at), digest };
 }

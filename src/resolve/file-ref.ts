@@ -1,4 +1,5 @@
 import path from "node:path";
+import { looksLikePin } from "./digest.js";
 import type { Problems } from "./problems.js";
 import type { FileReference } from "./reference-types.js";
 
@@ -32,6 +33,11 @@ export function parseFilePath(text: string, problems: Problems): Omit<FileRefere
   const directory = normalized.endsWith("/") || /(?:^|\/)\.\.?$/.test(normalized);
   if (text === "~" || text.endsWith("/") || directory || rest === "") {
     return problems.error("MS4116", `\`${text}\` does not name a file`, 0, text.length, "point FROM at a .gguf file, e.g. `./model.gguf`");
+  }
+  const at = normalized.lastIndexOf("@");
+  if (at >= 0 && looksLikePin(normalized.slice(at + 1))) {
+    // Only reachable when normalizing moved a `/` away: the canonical text would read as a pin.
+    return problems.error("MS4116", `\`${text}\` ends in what reads as a pin once normalized`, 0, text.length, "rename the file, or write the path without `.` and `..` segments");
   }
   const relative = prefix === "" && !normalized.startsWith("/") && !normalized.startsWith("../");
   return { kind: "file", path: prefix + (relative ? `./${normalized}` : normalized) };

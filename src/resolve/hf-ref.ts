@@ -36,7 +36,7 @@ export function parseHfName(text: string, problems: Problems): Omit<HfReference,
   let offset = fileStart;
   for (const seg of fileParts) {
     if (seg === "" || seg === "." || seg === "..") {
-      return problems.error("MS4104", `invalid file path \`${file}\`: empty, \`.\` or \`..\` segment`, offset, offset + Math.max(1, seg.length), FORM);
+      return problems.error("MS4104", `invalid file path \`${file}\`: empty, \`.\` or \`..\` segment`, offset, offset + seg.length, FORM);
     }
     for (let i = 0; i < seg.length; i++) {
       if (!FILE_CHAR.test(seg[i]!)) return problems.error("MS4104", `invalid character \`${seg[i]}\` in the file path \`${file}\``, offset + i, offset + i + 1, FORM);
@@ -44,7 +44,7 @@ export function parseHfName(text: string, problems: Problems): Omit<HfReference,
     offset += seg.length + 1;
   }
   if (!REVISION.test(revision) || revision.includes("..") || revision.includes("//")) {
-    return problems.error("MS4104", `invalid revision \`${revision}\``, at + 1, Math.max(at + 2, text.length), "a revision is a branch, tag or commit sha, e.g. `main` or `refs/pr/1`");
+    return problems.error("MS4104", revision === "" ? "the revision is empty" : `invalid revision \`${revision}\``, at + 1, text.length, "a revision is a branch, tag or commit sha, e.g. `main` or `refs/pr/1`");
   }
   return { kind: "hf", org, repo, file, revision };
 }

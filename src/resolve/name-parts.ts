@@ -14,19 +14,19 @@ export function parseHost(text: string, code: "MS4103" | "MS4107", problems: Pro
   const host = text.toLowerCase();
   const colon = host.indexOf(":");
   const name = colon < 0 ? host : host.slice(0, colon);
-  if (name === "") return problems.error(code, "the registry host is empty", 0, Math.max(1, text.length));
+  if (name === "") return problems.error(code, "the registry host is empty", 0, text.length);
   const labels = name.split(".");
   let offset = 0;
   for (const label of labels) {
     if (!LABEL.test(label)) {
-      return problems.error(code, `invalid registry host \`${text}\``, offset, offset + Math.max(1, label.length), "a host is DNS labels of letters, digits and `-`, joined by `.`, with an optional `:port`");
+      return problems.error(code, `invalid registry host \`${text}\``, offset, offset + label.length, "a host is DNS labels of letters, digits and `-`, joined by `.`, with an optional `:port`");
     }
     offset += label.length + 1;
   }
   if (colon >= 0) {
     const port = host.slice(colon + 1);
     if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) {
-      return problems.error(code, `invalid port \`${port}\` in registry host`, colon + 1, Math.max(colon + 2, text.length), "a port is a number from 1 to 65535");
+      return problems.error(code, `invalid port \`${port}\` in registry host`, colon + 1, text.length, "a port is a number from 1 to 65535");
     }
   }
   return host;

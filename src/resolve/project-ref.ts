@@ -26,7 +26,7 @@ export function parseProjectRef(text: string, projectModels: readonly string[], 
   }
   if (tag === undefined) return { kind: "project", model };
   if (!TAG_PATTERN.test(tag)) {
-    return problems.error("MS4119", `invalid variant tag \`${tag}\``, colon + 1, Math.max(colon + 2, text.length), "a tag is letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`");
+    return problems.error("MS4119", tag === "" ? "the variant tag is empty" : `invalid variant tag \`${tag}\``, colon + 1, text.length, "a tag is letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`");
   }
   return { kind: "project", model, tag };
 }

@@ -77,7 +77,9 @@ export function parseReference(text: string, ctx: ReferenceContext = {}): Parsed
   const problems = new Problems();
   const via: string[] = [];
   const reference = parseText(text, ctx, problems, via);
-  const diagnostics = problems.list.map((p) => toDiagnostic(p, ctx.origin ?? TEXT_START, ctx.file));
+  // Sub-parsers keep ranges inside the text; the clamp guards the Diagnostic contract regardless.
+  const clamp = (o: number) => Math.min(Math.max(o, 0), text.length);
+  const diagnostics = problems.list.map((p) => toDiagnostic({ ...p, start: clamp(p.start), end: clamp(p.end) }, ctx.origin ?? TEXT_START, ctx.file));
   return !problems.hasErrors && reference !== undefined ? { reference, via, diagnostics } : { via, diagnostics };
 }
 

@@ -91,7 +91,7 @@ function parseParam(pair: string, spec: Record<string, Spec>, into: Record<strin
   const known = Object.keys(spec);
   const s = Object.hasOwn(spec, key) ? spec[key] : undefined;
   if (s === undefined) {
-    problems.error("MS4109", key === "" ? "empty test model parameter" : `unknown parameter \`${key}\` of testmodel://${generator}`, 0, Math.max(1, key.length), didYouMean(key, known) ?? `known parameters: ${known.join(", ")}`);
+    problems.error("MS4109", key === "" ? "empty test model parameter" : `unknown parameter \`${key}\` of testmodel://${generator}`, 0, key.length, didYouMean(key, known) ?? `known parameters: ${known.join(", ")}`);
     return false;
   }
   if (Object.hasOwn(into, key)) return !problems.error("MS4109", `parameter \`${key}\` given twice`, 0, pair.length);
