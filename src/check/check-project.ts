@@ -5,6 +5,7 @@ import type { Project } from "../project/project.js";
 import { YamlSource } from "../project/yaml-source.js";
 import { checkReferences } from "./check-references.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
+import { findQuantType, missingImatrixDiagnostic, unknownTypeDiagnostic } from "../quantize/types.js";
 
 export interface CheckedModel {
   name: string;
@@ -13,9 +14,9 @@ export interface CheckedModel {
 }
 
 /**
- * Validates everything a project names without building: each Modelfile
- * (decode, syntax, validation, the files it names) and each test file (that it
- * exists and is YAML). Collects every problem. `sources` receives the decoded
+ * Validates everything a project names without building: each model's
+ * quantization types, each Modelfile (decode, syntax, validation, the files it
+ * names) and each test file (that it exists and is YAML). Collects every problem. `sources` receives the decoded
  * text of each file read, for code frames.
  */
 export async function checkProject(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<CheckedModel[]> {
@@ -23,6 +24,12 @@ export async function checkProject(project: Project, display: (abs: string) => s
   const out: CheckedModel[] = [];
   for (const model of project.models) {
     const shown = display(model.modelfile);
+    const quantize = model.quantize.flatMap((name, i) => {
+      const at = { file: projectDisplay, range: model.quantizeRanges[i] };
+      const type = findQuantType(name);
+      const d = type ? missingImatrixDiagnostic(type, false, at) : unknownTypeDiagnostic(name, at);
+      return d ? [d] : [];
+    });
     const { result, diagnostics } = await readModelfileFromDisk(model.modelfile, shown, { file: projectDisplay, range: model.modelfileRange });
     const all = [...diagnostics];
     if (result) {
@@ -31,7 +38,7 @@ export async function checkProject(project: Project, display: (abs: string) => s
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }
     for (const test of model.tests) all.push(...(await checkTestFile(test.file, display(test.file), projectDisplay, test.range, sources)));
-    out.push({ name: model.name, modelfile: shown, diagnostics: all });
+    out.push({ name: model.name, modelfile: shown, diagnostics: [...quantize, ...all] });
   }
   return out;
 }

@@ -17,6 +17,8 @@ export interface ProjectModel {
   range: SourceRange;
   /** Quantization types, one variant each; empty means the base weights as they are. */
   quantize: string[];
+  /** Where each `quantize` entry is written (in `defaults:` when the model inherits it). */
+  quantizeRanges: SourceRange[];
   tags: string[];
   /** Absolute paths of the model's test files, each with where it is written. */
   tests: { file: string; range: SourceRange }[];
@@ -61,8 +63,11 @@ export function parseProject(text: string, file: string): { project?: Project; d
   const raw = value as RawProject;
   const root = path.dirname(path.resolve(file));
   const defaults = { quantize: list(raw.defaults?.quantize), namespace: raw.defaults?.namespace ?? "library" };
+  const quantizeRanges = (v: string | string[] | undefined, at: (string | number)[]) =>
+    Array.isArray(v) ? v.map((_, i) => source.rangeAt([...at, i])) : v === undefined ? [] : [source.rangeAt(at)];
   const models = Object.entries(raw.models).map(([name, m]): ProjectModel => ({
     name,
+    quantizeRanges: m.quantize === undefined ? quantizeRanges(raw.defaults?.quantize, ["defaults", "quantize"]) : quantizeRanges(m.quantize, ["models", name, "quantize"]),
     modelfile: path.resolve(root, m.modelfile),
     modelfileRange: source.rangeAt(["models", name, "modelfile"]),
     range: source.rangeAt(["models", name], { key: true }),

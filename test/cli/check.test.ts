@@ -43,6 +43,18 @@ describe("modelsmith check (subprocess)", () => {
     assert.match(r.stderr, /checked 3 models: 7 errors/);
   });
 
+  it("checks quantization types at their YAML position, with did-you-mean and the imatrix rule", async () => {
+    const dir = tempProject({
+      "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\n    quantize: [q4_k_m, Q4_KM, IQ2_XXS]\n",
+      Modelfile: "FROM x\n",
+    });
+    const r = await runCli(["check"], { cwd: dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /^modelsmith\.yaml:4:24: error\[MS5501\]: unknown quantization type "Q4_KM"\n.*\n.*\nhint: did you mean `Q4_K`\?$/m);
+    assert.match(r.stderr, /^modelsmith\.yaml:4:31: error\[MS5502\]: quantization type IQ2_XXS needs an importance matrix$/m);
+    assert.match(r.stderr, /checked 1 model: 2 errors/);
+  });
+
   it("--json gives one document with ok=false and every diagnostic", async () => {
     const dir = tempProject({ "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\n", Modelfile: "PARAMETER top_p 2\n" });
     const r = await runCli(["check", "--json"], { cwd: dir });
