@@ -5,6 +5,7 @@ import type { Project } from "../project/project.js";
 import { YamlSource } from "../project/yaml-source.js";
 import { checkReferences } from "./check-references.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
+import { parseReference } from "../resolve/reference.js";
 import { findQuantType, missingImatrixDiagnostic, unknownTypeDiagnostic } from "../quantize/types.js";
 
 export interface CheckedModel {
@@ -35,6 +36,11 @@ export async function checkProject(project: Project, display: (abs: string) => s
     if (result) {
       sources.set(shown, result.decoded.text);
       all.push(...(await checkReferences(model.modelfile, shown, result.references)));
+      const from = result.modelfile.from;
+      if (from) {
+        const ctx = { aliases: project.aliases, projectModels: project.models.map((m) => m.name), origin: from.range.start, file: shown };
+        all.push(...parseReference(from.ref, ctx).diagnostics);
+      }
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }
     for (const test of model.tests) all.push(...(await checkTestFile(test.file, display(test.file), projectDisplay, test.range, sources)));

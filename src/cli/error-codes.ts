@@ -5,8 +5,11 @@ import { GOTEMPLATE_CODES } from "../gotemplate/codes.js";
 import { MODELFILE_CODES } from "../modelfile/codes.js";
 import { PROJECT_CODES } from "../project/codes.js";
 import { QUANTIZE_CODES } from "../quantize/codes.js";
+import { LOCK_CODES } from "../lock/codes.js";
+import { RESOLVE_CODES } from "../resolve/codes.js";
+import { STORE_CODES } from "../store/codes.js";
 
-const tables: CodeTable[] = [CLI_CODES, GGUF_CODES, GOTEMPLATE_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES];
+const tables: CodeTable[] = [CLI_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES];
 
 /** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
 export const ALL_CODES: CodeTable = {};

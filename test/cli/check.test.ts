@@ -55,6 +55,16 @@ describe("modelsmith check (subprocess)", () => {
     assert.match(r.stderr, /checked 1 model: 2 errors/);
   });
 
+  it("checks FROM references: an alias typo gets a did-you-mean at the FROM value", async () => {
+    const dir = tempProject({
+      "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\naliases:\n  base: testmodel://oracle\n",
+      Modelfile: "FROM testmodel://oracel\n",
+    });
+    const r = await runCli(["check"], { cwd: dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /^Modelfile:1:18: error\[MS41\d\d\]: .*oracel/m);
+  });
+
   it("--json gives one document with ok=false and every diagnostic", async () => {
     const dir = tempProject({ "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\n", Modelfile: "PARAMETER top_p 2\n" });
     const r = await runCli(["check", "--json"], { cwd: dir });
