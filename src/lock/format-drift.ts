@@ -42,3 +42,8 @@ function referenceFields(r: LockedReference): string {
 function variantFields(v: LockedVariant): string {
   return `inputs ${v.inputs}, manifest ${v.manifest}`;
 }
+
+/** MS4155: `build --frozen` or `lock --check` found no lock file at `file`. */
+export function missingLockDiagnostic(file: string): Diagnostic {
+  return error("MS4155", `${file} does not exist`, { file, hint: "run `modelsmith lock` and commit models.lock; --frozen and `lock --check` need one" });
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffLock } from "../../src/lock/diff.js";
-import { driftDiagnostics, formatDrift } from "../../src/lock/format-drift.js";
+import { driftDiagnostics, formatDrift, missingLockDiagnostic } from "../../src/lock/format-drift.js";
 import { emptyLock } from "../../src/lock/lock.js";
 import { d, HF_KEY, LLAMA_KEY, ORACLE_KEY, RANDOM_KEY, reversed, sampleLock } from "./sample.js";
 
@@ -73,5 +73,17 @@ describe("diffLock", () => {
         hint: "run `modelsmith lock` and commit models.lock",
       },
     ]);
+  });
+});
+
+describe("missingLockDiagnostic", () => {
+  it("is MS4155 naming the file", () => {
+    assert.deepEqual(missingLockDiagnostic("models.lock"), {
+      code: "MS4155",
+      severity: "error",
+      message: "models.lock does not exist",
+      file: "models.lock",
+      hint: "run `modelsmith lock` and commit models.lock; --frozen and `lock --check` need one",
+    });
   });
 });
