@@ -6,3 +6,4 @@ export { OLLAMA_DEFAULT_HOST, OLLAMA_DEFAULT_NAMESPACE, OLLAMA_DEFAULT_TAG } fro
 export { HF_DEFAULT_REVISION } from "./hf-ref.js";
 export { ORACLE_DEFAULTS, RANDOM_DEFAULTS } from "./testmodel-ref.js";
 export * from "./reference.js";
+export { testModelSpec } from "./testmodel-spec.js";

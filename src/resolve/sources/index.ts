@@ -1,0 +1,41 @@
+/**
+ * Sources: one per reference scheme, each turning a parsed reference into a
+ * Pin (resolve) and making sure the pinned blob is in the store (fetch).
+ * Project references are not sources: they are build dependencies, handled by
+ * the build planner (src/build/plan.ts).
+ */
+import { parseReference } from "../reference.js";
+import type { FileReference, Reference, TestModelReference } from "../reference-types.js";
+import { fileSource } from "./file-source.js";
+import type { Pin, SourceContext } from "./pin.js";
+import { testModelSource } from "./testmodel-source.js";
+import { unavailableSource } from "./unavailable-source.js";
+
+export { fileSource, localPath, requireGguf } from "./file-source.js";
+export type { Pin, Source, SourceContext } from "./pin.js";
+export { testModelSource, testModelSpec } from "./testmodel-source.js";
+export { unavailableSource } from "./unavailable-source.js";
+
+export type PinnableReference = Exclude<Reference, { kind: "project" }>;
+
+/** Resolves a (non-project) reference to its pin. Local paths must already be rebased to the project root. */
+export function resolvePin(ref: PinnableReference, ctx: SourceContext): Promise<Pin> {
+  switch (ref.kind) {
+    case "file":
+      return fileSource.resolve(ref, ctx);
+    case "testmodel":
+      return testModelSource.resolve(ref, ctx);
+    default:
+      return unavailableSource.resolve(ref, ctx);
+  }
+}
+
+/** Puts the pinned blob in the store (a no-op when it is there). */
+export function fetchPin(pin: Pin, ctx: SourceContext): Promise<void> {
+  const kind = parseReference(pin.locator).reference?.kind;
+  if (kind === "file") return fileSource.fetch(pin, ctx);
+  if (kind === "testmodel") return testModelSource.fetch(pin, ctx);
+  return unavailableSource.fetch(pin, ctx);
+}
+
+export type { FileReference, TestModelReference };
