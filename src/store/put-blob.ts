@@ -37,17 +37,19 @@ export async function putBlobFromStream(layout: StoreLayout, source: AsyncIterab
   try {
     const hash = createHash("sha256");
     let size = 0;
-    const handle = await open(tmp, "wx", 0o644);
+    const handle = await open(tmp, "wx", 0o644).catch(asWriteError(tmp));
     try {
+      // Errors of the source itself (a dropped connection) pass through as they are;
+      // only the store's own file operations become MS5109.
       for await (const chunk of source) {
         size += chunk.length;
         if (expected.size !== undefined && size > expected.size) {
           throw new EnvironmentError(error("MS5104", `content is longer than the expected ${expected.size} bytes${expected.digest ? ` of ${expected.digest}` : ""}`));
         }
         hash.update(chunk);
-        await handle.write(chunk);
+        await handle.write(chunk).catch(asWriteError(tmp));
       }
-      await handle.sync();
+      await handle.sync().catch(asWriteError(tmp));
     } finally {
       await handle.close();
     }
@@ -56,11 +58,15 @@ export async function putBlobFromStream(layout: StoreLayout, source: AsyncIterab
     const existed = await commitBlob(layout, tmp, digest, size);
     committed = true;
     return { digest, size, existed };
-  } catch (err) {
-    throw storeWriteError("write a blob", tmp, err);
   } finally {
     if (!committed) await removeQuietly(tmp).catch(() => {});
   }
+}
+
+function asWriteError(file: string): (err: unknown) => never {
+  return (err) => {
+    throw storeWriteError("write a blob", file, err);
+  };
 }
 
 /** putBlobFromStream for content already in memory (small layers: template, system, params …). */

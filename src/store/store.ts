@@ -5,7 +5,9 @@ import { gc, type GcOptions, type GcResult } from "./gc.js";
 import { ingestFile, type IngestOptions, type IngestResult } from "./ingest.js";
 import { StoreLayout } from "./layout.js";
 import { withStoreLock, type LockOptions } from "./lock.js";
-import type { Layer, Manifest } from "./manifest.js";
+import { makeManifest, type Layer, type Manifest } from "./manifest.js";
+import { CONFIG_MEDIA_TYPE } from "./media-types.js";
+import { makeModelConfig, serializeModelConfig, type ModelConfigInput } from "./model-config.js";
 import { listManifests, readManifest, type ManifestListing, type StoredManifest } from "./manifest-files.js";
 import { copyManifest, removeManifest, writeManifest, writeManifestBytes, type WrittenManifest } from "./manifest-write.js";
 import { parseModelName, type ModelName } from "./name.js";
@@ -69,6 +71,16 @@ export class Store {
   async putLayer(mediaType: string, data: Uint8Array | string): Promise<Layer> {
     const { digest, size } = await this.putBlobFromBuffer(data);
     return { mediaType, digest, size };
+  }
+
+  /**
+   * Puts the config blob for `facts` (rootfs.diff_ids = the layers' digests,
+   * unless `rootfs: false`) and returns the manifest of config + layers, ready
+   * for writeManifest. The layers must already be in the store.
+   */
+  async assembleManifest(facts: Omit<ModelConfigInput, "layerDigests">, layers: readonly Layer[], options: { rootfs?: boolean } = {}): Promise<Manifest> {
+    const config = makeModelConfig({ ...facts, ...(options.rootfs === false ? {} : { layerDigests: layers.map((l) => l.digest) }) });
+    return makeManifest(await this.putLayer(CONFIG_MEDIA_TYPE, serializeModelConfig(config)), layers);
   }
 
   ingestFile(file: string, options: IngestOptions = {}): Promise<IngestResult> {

@@ -61,11 +61,13 @@ describe("blobs", () => {
 
   it("leaves nothing when the source fails half way, and passes its error on", async () => {
     const before = await filesUnder(store.root);
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
     async function* failing() {
       yield Buffer.from("partial");
-      throw new Error("connection reset");
+      throw reset;
     }
-    await assert.rejects(store.putBlobFromStream(failing()), /connection reset/);
+    // The source's own error, unchanged: a dropped download is not "cannot write to the store".
+    await assert.rejects(store.putBlobFromStream(failing()), (err) => err === reset);
     assert.deepEqual(await filesUnder(store.root), before);
   });
 
@@ -78,6 +80,13 @@ describe("blobs", () => {
     await chmod(file, 0o444);
     assert.deepEqual(await store.verifyBlob(digest), { digest, status: "mismatch", size: 15, actual: "sha256:d4f4e94fb695a59a2dcfa0271c444640aea7cd0b6e1d9ebabef4e66489754c69" });
     assert.deepEqual(await store.verifyBlob("sha256:" + "1".repeat(64)), { digest: "sha256:" + "1".repeat(64), status: "missing" });
+  });
+
+  it("reports a store it cannot write to as MS5109 (an environment problem, exit 3)", async () => {
+    const { Store } = await import("../../src/store/index.js");
+    const r = await rejection(new Store("/dev/null/store").putBlobFromBuffer("x"));
+    assert.deepEqual([r.code, r.kind], ["MS5109", "environment"]);
+    assert.match(r.message, /^cannot create a temp file: ENOTDIR/);
   });
 
   it("rejects malformed digests with MS5103", async () => {

@@ -59,6 +59,16 @@ describe("the store: manifests, cp, rm, gc, du", () => {
     assert.deepEqual(stored.manifest.layers.map((l) => l.mediaType), [LAYER_MEDIA_TYPES.model, LAYER_MEDIA_TYPES.system]);
   });
 
+  it("assembles a manifest: config blob from the model's facts and its layers, in the store", async () => {
+    const model = await store.putLayer(LAYER_MEDIA_TYPES.model, W);
+    const sys = await store.putLayer(LAYER_MEDIA_TYPES.system, "You are a code assistant.");
+    const m = await store.assembleManifest({ modelFamily: "llama", modelType: "1M", fileType: "F16" }, [model, sys]);
+    assert.deepEqual(m, (await store.readManifest("code-assistant")).manifest, "the same facts and layers give the same manifest");
+    const bare = await store.assembleManifest({ modelFamily: "llama", modelType: "1M", fileType: "F16" }, [model, sys], { rootfs: false });
+    assert.equal((await store.readBlob(bare.config.digest)).toString(), '{"model_format":"gguf","model_family":"llama","model_families":["llama"],"model_type":"1M","file_type":"F16","architecture":"amd64","os":"linux"}\n');
+    await store.gc({ graceMs: 0 }); // drop the rootfs-less config again: the next tests count blobs
+  });
+
   it("lists manifests sorted by full name, ignoring files that are not manifests", async () => {
     await writeFile(path.join(store.root, "manifests", "registry.ollama.ai", "library", "README"), "not a manifest");
     await writeFile(path.join(store.root, "manifests", "registry.ollama.ai", "library", "code-assistant", ".DS_Store"), "x");
