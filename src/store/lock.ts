@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvironmentError, error } from "../diagnostics/index.js";
-import { errnoCode } from "./io-error.js";
+import { errnoCode, storeWriteError } from "./io-error.js";
 
 /**
  * The store-wide lock: a file created with O_CREAT|O_EXCL (`open(…, "wx")`),
@@ -54,7 +54,9 @@ export async function withStoreLock<T>(lockFile: string, fn: () => Promise<T>, o
   const mine = held.getStore();
   if (mine?.has(file)) return fn();
   const staleMs = options.staleMs ?? 5 * 60_000;
-  const token = await acquire(file, { timeoutMs: options.timeoutMs ?? 60_000, staleMs, pollMs: options.pollMs ?? 50 });
+  const token = await acquire(file, { timeoutMs: options.timeoutMs ?? 60_000, staleMs, pollMs: options.pollMs ?? 50 }).catch((err: unknown) => {
+    throw storeWriteError("lock the store", file, err);
+  });
   const heartbeat = setInterval(() => {
     const now = new Date();
     utimes(file, now, now).catch(() => {});
@@ -75,7 +77,7 @@ async function acquire(file: string, o: Required<LockOptions>): Promise<string> 
   for (;;) {
     if (await tryCreate(file, JSON.stringify({ pid: process.pid, host: hostname(), token, acquiredAt: Date.now() } satisfies Holder))) return token;
     const holder = await readHolder(file);
-    if (holder && (await isStale(file, holder.holder, holder.mtimeMs, o.staleMs))) {
+    if (holder && (await isStale(holder.holder, holder.mtimeMs, o.staleMs))) {
       await breakStale(file, holder.holder, o.staleMs);
       continue;
     }
@@ -120,7 +122,7 @@ async function readHolder(file: string): Promise<{ holder: Holder | undefined; m
   }
 }
 
-async function isStale(file: string, holder: Holder | undefined, mtimeMs: number, staleMs: number): Promise<boolean> {
+async function isStale(holder: Holder | undefined, mtimeMs: number, staleMs: number): Promise<boolean> {
   if (Date.now() - mtimeMs > staleMs) return true;
   return holder !== undefined && holder.host === hostname() && !pidAlive(holder.pid);
 }
@@ -146,7 +148,7 @@ async function breakStale(file: string, judged: Holder | undefined, staleMs: num
   try {
     const now = await readHolder(file);
     // Remove only the lock we judged stale, not one a faster waiter has taken since.
-    if (now && now.holder?.token === judged?.token && (await isStale(file, now.holder, now.mtimeMs, staleMs))) await unlink(file).catch(() => {});
+    if (now && now.holder?.token === judged?.token && (await isStale(now.holder, now.mtimeMs, staleMs))) await unlink(file).catch(() => {});
   } finally {
     await unlink(breaker).catch(() => {});
   }

@@ -36,6 +36,17 @@ describe("blobs", () => {
     assert.deepEqual(await store.putBlobFromStream([]), { digest: "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", size: 0, existed: false });
   });
 
+  it("re-putting a blob it has moves its ctime to now (the age gc goes by), not its mtime", async () => {
+    const file = store.blobPath(HELLO_DIGEST);
+    const before = await stat(file);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal((await store.putBlobFromBuffer(HELLO)).existed, true);
+    const after = await stat(file);
+    assert.ok(after.ctimeMs > before.ctimeMs, `ctime ${before.ctimeMs} -> ${after.ctimeMs}`);
+    assert.equal(after.mtimeMs, before.mtimeMs);
+    assert.equal(after.ino, before.ino);
+  });
+
   it("leaves nothing behind when the content does not match the expected digest", async () => {
     const before = await filesUnder(store.root);
     const r = await rejection(store.putBlobFromBuffer("tampered", { expectedDigest: HELLO_DIGEST.replace("e632", "0000") }));
