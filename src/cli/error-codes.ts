@@ -1,4 +1,5 @@
 import type { CodeTable } from "../diagnostics/registry.js";
+import { BUILD_CODES } from "../build/codes.js";
 import { CLI_CODES } from "./codes.js";
 import { GGUF_CODES } from "../gguf/codes.js";
 import { GOTEMPLATE_CODES } from "../gotemplate/codes.js";
@@ -9,7 +10,7 @@ import { LOCK_CODES } from "../lock/codes.js";
 import { RESOLVE_CODES } from "../resolve/codes.js";
 import { STORE_CODES } from "../store/codes.js";
 
-const tables: CodeTable[] = [CLI_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES];
+const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES];
 
 /** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
 export const ALL_CODES: CodeTable = {};

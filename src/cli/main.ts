@@ -7,6 +7,8 @@ import { CliContext } from "./context.js";
 import { checkCommand } from "./commands/check.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { initCommand } from "./commands/init.js";
+import { buildCommand } from "./commands/build.js";
+import { lockCommand } from "./commands/lock.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
@@ -34,6 +36,8 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(initCommand(ctx))
     .command(fmtCommand(ctx))
     .command(checkCommand(ctx))
+    .command(buildCommand(ctx))
+    .command(lockCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")
     .strict()

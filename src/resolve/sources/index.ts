@@ -13,7 +13,7 @@ import { unavailableSource } from "./unavailable-source.js";
 
 export { fileSource, localPath, requireGguf } from "./file-source.js";
 export type { Pin, Source, SourceContext } from "./pin.js";
-export { testModelSource, testModelSpec } from "./testmodel-source.js";
+export { testModelSource } from "./testmodel-source.js";
 export { unavailableSource } from "./unavailable-source.js";
 
 export type PinnableReference = Exclude<Reference, { kind: "project" }>;

@@ -4,7 +4,8 @@ import path from "node:path";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../../diagnostics/errors.js";
 import { digestOf } from "../../lock/canonical-json.js";
-import { writeTestModel, type TestModelSpec } from "../../testmodels/writeTestModel.js";
+import { writeTestModel } from "../../testmodels/writeTestModel.js";
+import { testModelSpec } from "../testmodel-spec.js";
 import { formatReference } from "../format-reference.js";
 import { parseReference } from "../reference.js";
 import type { Sha256Digest, TestModelReference } from "../reference-types.js";
@@ -41,28 +42,6 @@ export const testModelSource: Source<TestModelReference> = {
     if (blob.digest !== pin.digest) throw pinMismatch(pin.locator, pin.digest, blob.digest, ctx);
   },
 };
-
-/** The generator input a test model reference names. */
-export function testModelSpec(ref: TestModelReference): TestModelSpec {
-  if (ref.generator === "oracle") {
-    const p = ref.params;
-    return { kind: "oracle", text: p.text, endWithEos: p.eos, nLayer: p.layers, nFf: p.ff, contextLength: p.ctx, tensorType: p.type === "f16" ? "F16" : "F32" };
-  }
-  const p = ref.params;
-  return {
-    kind: "random",
-    name: "random",
-    seed: p.seed,
-    tensorType: p.type === "f16" ? "F16" : "F32",
-    nEmbd: p.embd,
-    nLayer: p.layers,
-    nHead: p.heads,
-    nHeadKv: p.kv,
-    nFf: p.ff,
-    vocabSize: p.vocab,
-    contextLength: p.ctx,
-  };
-}
 
 interface Blob {
   digest: Sha256Digest;

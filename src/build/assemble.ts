@@ -1,0 +1,44 @@
+import { readModelFacts } from "./model-facts.js";
+import { FORMAT_MEDIA_TYPE, formatLayerText, type OwnLayerDefs } from "./own-layers.js";
+import { deriveLayers, mergeParams, type OwnLayers } from "../store/derive.js";
+import { decodeParams, encodeMessages, encodeParams, encodeText } from "../store/layer-content.js";
+import type { Layer, Manifest } from "../store/manifest.js";
+import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
+import type { Store } from "../store/store.js";
+
+export interface AssembleInput {
+  /** The model layer (GGUF weights), already in the store. */
+  model: Layer;
+  /** Layers of the project model this one is built FROM, and its shortest name (written as `from`). */
+  base?: { layers: readonly Layer[]; from: string };
+  own: OwnLayerDefs;
+}
+
+/**
+ * Puts a model's own small layers and its config blob in the store and
+ * returns its manifest (not yet written under any name). Layer order and
+ * inheritance follow Ollama's create (store/derive.ts); the FORMAT layer,
+ * modelsmith's own, comes last and replaces an inherited one.
+ */
+export async function assembleManifest(store: Store, input: AssembleInput): Promise<Manifest> {
+  const { own } = input;
+  const inherited = input.base?.layers ?? [];
+  const inheritedParams = inherited.find((l) => l.mediaType === LAYER_MEDIA_TYPES.params);
+  const params = mergeParams(inheritedParams ? decodeParams(await store.readBlob(inheritedParams.digest)) : {}, own.params);
+  const layers: OwnLayers = {
+    model: input.model,
+    adapters: own.adapters.map((a) => ({ mediaType: LAYER_MEDIA_TYPES.adapter, ...a })),
+    licenses: await Promise.all(own.licenses.map((t) => store.putLayer(LAYER_MEDIA_TYPES.license, encodeText(t)))),
+  };
+  if (own.template !== undefined) layers.template = await store.putLayer(LAYER_MEDIA_TYPES.template, encodeText(own.template));
+  if (own.system !== undefined) layers.system = own.system === "" && input.base ? null : await store.putLayer(LAYER_MEDIA_TYPES.system, encodeText(own.system));
+  if (Object.keys(params).length) layers.params = await store.putLayer(LAYER_MEDIA_TYPES.params, encodeParams(params));
+  if (own.messages.length) layers.messages = await store.putLayer(LAYER_MEDIA_TYPES.messages, encodeMessages(own.messages));
+  let all = deriveLayers(inherited, layers, input.base ? { from: input.base.from } : {});
+  if (own.format) {
+    all = all.filter((l) => l.mediaType !== FORMAT_MEDIA_TYPE);
+    all.push(await store.putLayer(FORMAT_MEDIA_TYPE, encodeText(formatLayerText(own.format))));
+  }
+  const facts = await readModelFacts(store.blobPath(input.model.digest));
+  return store.assembleManifest({ modelFamily: facts.family, modelType: facts.modelType, fileType: facts.fileType, ...(own.requires ? { requires: own.requires } : {}) }, all);
+}

@@ -1,0 +1,227 @@
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { loadProject } from "../project/load.js";
+import type { Project } from "../project/project.js";
+import { formatReference } from "../resolve/format-reference.js";
+import type { Sha256Digest } from "../resolve/reference-types.js";
+import { fetchPin, localPath, requireGguf, resolvePin, type PinnableReference } from "../resolve/sources/index.js";
+import type { Pin, SourceContext } from "../resolve/sources/pin.js";
+import { DEFAULT_HOST, formatModelName } from "../store/name.js";
+import { Store } from "../store/store.js";
+import { executePlan } from "./execute.js";
+import { loadModels, type LoadedModel } from "./load.js";
+import { failOnDrift, lockedManifest, makeLock, readLockFile, requireLock, resolvedDrift, writeLockIfChanged, type LockOnDisk } from "./lockfile.js";
+import { diffLock } from "../lock/diff.js";
+import { planBuild, type Plan, type PlanModel, type PlannedVariant } from "./plan.js";
+import { readStepRecord } from "./step-cache.js";
+
+export interface BuildOptions {
+  /** Project directory (holding modelsmith.yaml). */
+  dir: string;
+  /** Build only these models (and their dependencies); default all. */
+  models?: string[];
+  /** Fail (exit 1) when models.lock is missing or stale, or a rebuild differs from it; never write it. */
+  frozen?: boolean;
+  offline?: boolean;
+  /** Steps at once; default 1. */
+  jobs?: number;
+  /** Store root (resolveStoreRoot). */
+  storeRoot: string;
+  /** Home directory, for `~/` paths. */
+  home: string;
+  /** Name diagnostics use for an absolute path. */
+  display: (abs: string) => string;
+  /** Receives each file's text, for code frames. */
+  sources: Map<string, string>;
+  /** Progress, one line at a time (stderr). */
+  log?: (line: string) => void;
+}
+
+export interface BuiltVariant {
+  model: string;
+  tag: string;
+  /** Full name in the store, `registry.ollama.ai/library/<model>:<tag>`. */
+  name: string;
+  inputs: Sha256Digest;
+  manifest: Sha256Digest;
+}
+
+export interface BuildReport {
+  lockFile: string;
+  lockWritten: boolean;
+  variants: BuiltVariant[];
+  /** Steps that did work (the rest came from the step cache). */
+  ran: string[];
+}
+
+/** Everything resolved, nothing built: the project, its models, their pins and the full plan. */
+interface Resolved {
+  project: Project;
+  models: LoadedModel[];
+  pins: Map<string, Pin>;
+  plan: Plan;
+  onDisk: LockOnDisk;
+  ctx: Omit<SourceContext, "at">;
+}
+
+/**
+ * `modelsmith build`: resolve, lock, fetch, quantize, assemble. Bad input is
+ * found before the store is touched (every problem at once, exit 2).
+ */
+export async function buildProject(o: BuildOptions): Promise<BuildReport> {
+  const r = await resolveProject(o);
+  if (o.frozen) failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
+  const only = o.models?.length ? o.models : undefined;
+  const plan = only ? planOrThrow(r, only) : r.plan;
+  const { outputs, ran } = await runPlan(r, plan, o);
+  const built = new Map<string, Sha256Digest>();
+  for (const v of plan.variants) {
+    const out = outputs.get(v.step);
+    if (out?.kind === "assemble") built.set(`${v.model}:${v.tag}`, out.digest);
+  }
+  const lock = makeLock(r.pins.values(), r.plan.variants, (v) => built.get(`${v.model}:${v.tag}`) ?? lockedManifest(r.onDisk.lock, v));
+  let lockWritten = false;
+  if (o.frozen) failOnDrift(diffLock(requireLock(r.onDisk), lock), r.onDisk);
+  else lockWritten = await writeLockIfChanged(r.onDisk, lock);
+  return { lockFile: r.onDisk.shown, lockWritten, variants: report(plan.variants, built, r), ran };
+}
+
+export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
+  /** Only compare with models.lock (exit 1 on drift); write nothing. */
+  check?: boolean;
+}
+
+/**
+ * `modelsmith lock`: resolve every reference and write models.lock. A
+ * variant's manifest digest comes from the lock (same inputs) or the step
+ * cache; only when neither knows it is the variant built, since a manifest
+ * digest exists only once its bytes do. `check` compares instead of writing.
+ */
+export async function lockProject(o: LockOptions): Promise<{ lockFile: string; lockWritten: boolean; built: string[] }> {
+  const r = await resolveProject(o);
+  if (o.check) {
+    failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
+    return { lockFile: r.onDisk.shown, lockWritten: false, built: [] };
+  }
+  const known = new Map<PlannedVariant, Sha256Digest>();
+  for (const v of r.plan.variants) {
+    const m = lockedManifest(r.onDisk.lock, v) ?? (await cachedManifest(r, v));
+    if (m) known.set(v, m);
+  }
+  let ran: string[] = [];
+  if (known.size < r.plan.variants.length) {
+    const { outputs, ran: did } = await runPlan(r, r.plan, o);
+    ran = did;
+    for (const v of r.plan.variants) {
+      const out = outputs.get(v.step);
+      if (out?.kind === "assemble") known.set(v, out.digest);
+    }
+  }
+  const lock = makeLock(r.pins.values(), r.plan.variants, (v) => known.get(v));
+  return { lockFile: r.onDisk.shown, lockWritten: await writeLockIfChanged(r.onDisk, lock), built: ran };
+}
+
+async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Digest | undefined> {
+  const rec = await readStepRecord(r.ctx.store, v.key);
+  return rec?.kind === "assemble" ? rec.digest : undefined;
+}
+
+async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "log">) {
+  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  for (const m of r.models) for (const a of m.adapters) used.add(formatReference(a.ref));
+  for (const key of used) {
+    const pin = r.pins.get(key);
+    if (pin) await fetchPin(pin, { ...r.ctx, at: {} });
+  }
+  return executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, ...(o.log ? { log: o.log } : {}) });
+}
+
+async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved> {
+  const loaded = await loadProject(o.dir);
+  o.sources.set(loaded.file, loaded.text);
+  if (!loaded.project) throw new InputError(loaded.diagnostics);
+  const project = loaded.project;
+  checkModelNames(project, o.models ?? []);
+  const models = await loadModels(project, o.display, o.sources);
+  // The graph's shape (cycles, variants) does not depend on pins: check it before touching the store.
+  const placeholder: Pin = { source: "", locator: "", digest: `sha256:${"0".repeat(64)}`, size: 0 };
+  planOrThrowWith(project, models, new Map(), () => placeholder);
+  const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline) };
+  const refs = pinnableRefs(models);
+  await precheck(refs, ctx);
+  const pins = new Map<string, Pin>();
+  for (const { ref, at } of refs) {
+    const key = formatReference(ref);
+    if (!pins.has(key)) pins.set(key, await resolvePin(ref, { ...ctx, at }));
+  }
+  const plan = planOrThrowWith(project, models, pins);
+  const onDisk = await readLockFile(project.root, o.display, o.sources);
+  return { project, models, pins, plan, onDisk, ctx };
+}
+
+function planOrThrow(r: Resolved, only: string[]): Plan {
+  return planOrThrowWith(r.project, r.models, r.pins, undefined, only);
+}
+
+function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<string, Pin>, fallback?: () => Pin, only?: string[]): Plan {
+  const input: PlanModel[] = models.map((m) => ({
+    name: m.name,
+    quantize: m.quantize,
+    tags: m.tags,
+    base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
+    own: { ...m.own, adapters: m.adapters.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })) },
+    at: m.at,
+  }));
+  const { plan, diagnostics } = planBuild({ models: input, namespace: project.defaults.namespace, ...(only ? { only } : {}) });
+  if (!plan) throw new InputError(diagnostics);
+  return plan;
+}
+
+function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: LoadedModel["at"] }[] {
+  const out: { ref: PinnableReference; at: LoadedModel["at"] }[] = [];
+  for (const m of models) {
+    if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at });
+    for (const a of m.adapters) out.push({ ref: a.ref, at: a.at });
+  }
+  return out;
+}
+
+/**
+ * Checks what can be checked without writing to the store, for every
+ * reference at once: local files exist and are GGUF; network sources are
+ * refused (not available yet, or --offline).
+ */
+async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[], ctx: Omit<SourceContext, "at">): Promise<void> {
+  const problems: Diagnostic[] = [];
+  let environment = false;
+  for (const { ref, at } of refs) {
+    try {
+      if (ref.kind === "file") {
+        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at });
+      } else if (ref.kind !== "testmodel") await resolvePin(ref, { ...ctx, at });
+    } catch (err) {
+      if (!(err instanceof ModelsmithError)) throw err;
+      problems.push(...err.diagnostics);
+      if (err instanceof EnvironmentError) environment = true;
+    }
+  }
+  if (problems.length) throw environment && problems.every((d) => d.code.startsWith("MS52")) ? new EnvironmentError(problems) : new InputError(problems);
+}
+
+function checkModelNames(project: Project, names: string[]): void {
+  const known = project.models.map((m) => m.name);
+  const bad = names.filter((n) => !known.includes(n));
+  if (bad.length) {
+    throw new InputError(bad.map((n) => error("MS5208", `\`${n}\` is not a model of this project`, { hint: didYouMean(n, known) ?? `its models: ${known.join(", ")}` })));
+  }
+}
+
+function report(variants: readonly PlannedVariant[], built: Map<string, Sha256Digest>, r: Resolved): BuiltVariant[] {
+  return variants.flatMap((v) => {
+    const manifest = built.get(`${v.model}:${v.tag}`);
+    if (!manifest) return [];
+    const name = formatModelName({ host: DEFAULT_HOST, namespace: r.project.defaults.namespace, model: v.model, tag: v.tag });
+    return [{ model: v.model, tag: v.tag, name, inputs: v.key, manifest }];
+  });
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { quantize } from "../quantize/quantize.js";
+import type { Sha256Digest } from "../resolve/reference-types.js";
+import { parseManifest, serializeManifest, type Layer, type Manifest } from "../store/manifest.js";
+import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
+import type { Store } from "../store/store.js";
+import { sha256Digest } from "../store/digest.js";
+import { assembleManifest } from "./assemble.js";
+import { limiter } from "./limiter.js";
+import type { AssembleStep, BlobInput, Plan, QuantizeStep, Step } from "./plan.js";
+import { readStepRecord, writeStepRecord } from "./step-cache.js";
+
+export type StepOutput = { kind: "quantize"; blob: Layer } | { kind: "assemble"; manifest: Manifest; digest: Sha256Digest; model: Layer };
+
+export interface ExecuteOptions {
+  store: Store;
+  plan: Plan;
+  /** Steps run at once (`-j`); default 1. */
+  jobs?: number;
+  /** One line per finished step, for stderr. */
+  log?: (line: string) => void;
+  /** Threads for llama.cpp quantization; 0 (default) uses every hardware thread. */
+  threads?: number;
+}
+
+export interface ExecuteResult {
+  outputs: Map<string, StepOutput>;
+  /** Steps that did work (not answered from the step cache). */
+  ran: string[];
+}
+
+/**
+ * Runs a plan's steps: each starts once its dependencies are done, at most
+ * `jobs` at a time. Pinned blobs must already be in the store. A step whose
+ * key has a record in the step cache (step-cache.ts) and whose blobs are still
+ * in the store is not run again: a no-op rebuild quantizes nothing and hashes
+ * nothing. Manifests are written under the store lock (Store.writeManifest).
+ * The first failure stops the build: steps not yet started are not started.
+ */
+export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> {
+  const { store, plan } = opts;
+  const log = opts.log ?? (() => {});
+  const limit = limiter(opts.jobs ?? 1);
+  const outputs = new Map<string, StepOutput>();
+  const ran: string[] = [];
+  const running = new Map<string, Promise<void>>();
+  let failed = false;
+
+  const modelLayerOf = (input: BlobInput): Layer => {
+    if (input.kind === "pin") return { mediaType: LAYER_MEDIA_TYPES.model, digest: input.digest, size: input.size };
+    const out = outputs.get(input.step)!;
+    return out.kind === "quantize" ? out.blob : out.model;
+  };
+
+  const run = async (step: Step): Promise<void> => {
+    if (failed) return;
+    const started = Date.now();
+    const did = step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
+    if (did) ran.push(step.id);
+    const what = step.kind === "quantize" ? `quantize ${step.model} ${step.type}` : `assemble ${step.names.map(formatShort).join(", ")}`;
+    log(`${what}: ${did ? `done in ${((Date.now() - started) / 1000).toFixed(1)}s` : "cached"}`);
+  };
+
+  const runQuantize = async (step: QuantizeStep): Promise<boolean> => {
+    const rec = await readStepRecord(store, step.key);
+    if (rec?.kind === "quantize" && (await store.hasBlob(rec.digest))) {
+      outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
+      return false;
+    }
+    const input = modelLayerOf(step.input);
+    await mkdir(store.layout.tmpDir, { recursive: true });
+    const tmp = path.join(store.layout.tmpDir, `quantize-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
+    try {
+      await quantize({ input: store.blobPath(input.digest), output: tmp, type: step.type, threads: opts.threads ?? 0 });
+      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
+      await writeStepRecord(store, step.key, { kind: "quantize", digest, size });
+      outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return true;
+  };
+
+  const runAssemble = async (step: AssembleStep): Promise<boolean> => {
+    const model = modelLayerOf(step.modelLayer);
+    const rec = await readStepRecord(store, step.key);
+    if (rec?.kind === "assemble") {
+      const manifest = parseManifest(rec.manifest);
+      if (await allBlobs(store, manifest)) {
+        for (const name of step.names) {
+          const have = await store.readManifest(name).catch(() => undefined);
+          if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
+        }
+        outputs.set(step.id, { kind: "assemble", manifest, digest: rec.digest, model });
+        return false;
+      }
+    }
+    const baseOut = step.base ? outputs.get(step.base.step) : undefined;
+    const manifest = await assembleManifest(store, {
+      model,
+      own: step.own,
+      ...(step.base && baseOut?.kind === "assemble" ? { base: { layers: baseOut.manifest.layers, from: step.base.from } } : {}),
+    });
+    const bytes = serializeManifest(manifest);
+    const digest = sha256Digest(bytes);
+    await store.withLock(async () => {
+      for (const name of step.names) await store.writeManifestBytes(name, bytes);
+    });
+    await writeStepRecord(store, step.key, { kind: "assemble", manifest: bytes, digest });
+    outputs.set(step.id, { kind: "assemble", manifest, digest, model });
+    return true;
+  };
+
+  for (const step of plan.steps) {
+    const deps = step.deps.map((d) => running.get(d)!);
+    const p = Promise.all(deps).then(() =>
+      limit(() =>
+        run(step).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        }),
+      ),
+    );
+    p.catch(() => {});
+    running.set(step.id, p);
+  }
+  const settled = await Promise.allSettled(running.values());
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+  return { outputs, ran };
+}
+
+function formatShort(n: { model: string; tag: string }): string {
+  return `${n.model}:${n.tag}`;
+}
+
+async function allBlobs(store: Store, m: Manifest): Promise<boolean> {
+  for (const l of [m.config, ...m.layers]) if (!(await store.hasBlob(l.digest))) return false;
+  return true;
+}

@@ -1,0 +1,143 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
+import { InputError } from "../diagnostics/errors.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { readModelfileFromDisk } from "../check/read-modelfile.js";
+import type { TypedModelfile } from "../modelfile/instructions.js";
+import type { Project } from "../project/project.js";
+import { missingImatrixDiagnostic, unknownTypeDiagnostic, findQuantType } from "../quantize/types.js";
+import { rebaseLocalPath } from "../resolve/file-ref.js";
+import { parseReference } from "../resolve/reference.js";
+import type { FileReference, Reference } from "../resolve/reference-types.js";
+import type { ParamValue } from "../store/layer-content.js";
+import type { OwnLayerDefs } from "./own-layers.js";
+
+/** One model of the project, read and checked, its references parsed but not resolved (no store, no network). */
+export interface LoadedModel {
+  name: string;
+  /** Display name of the Modelfile. */
+  modelfile: string;
+  quantize: { tag: string; type: string }[];
+  tags: string[];
+  /** The base, with a local path rebased to the project root. */
+  base: Reference;
+  /** Where FROM is written. */
+  at: { file: string; range: SourceRange };
+  adapters: { ref: FileReference; at: { file: string; range: SourceRange } }[];
+  /** Own layers except the adapters' digests (filled in once they are resolved). */
+  own: Omit<OwnLayerDefs, "adapters">;
+}
+
+/**
+ * Reads every Modelfile of `project` and checks what a build needs before it
+ * touches the store: syntax and validation, the quantization types (at their
+ * YAML line), the FROM reference (aliases, project models) and the FORMAT
+ * schema file. Every problem is collected; any error throws one InputError
+ * with all of them. `sources` receives each file's text for code frames.
+ */
+export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<LoadedModel[]> {
+  const diagnostics: Diagnostic[] = [];
+  const out: LoadedModel[] = [];
+  const projectFile = display(project.file);
+  const names = project.models.map((m) => m.name);
+  for (const model of project.models) {
+    const shown = display(model.modelfile);
+    const { result, diagnostics: read } = await readModelfileFromDisk(model.modelfile, shown, { file: projectFile, range: model.modelfileRange });
+    diagnostics.push(...read);
+    const quantize = checkQuantize(project, model.name, model.quantize, projectFile, diagnostics);
+    if (!result) continue;
+    sources.set(shown, result.decoded.text);
+    const m = result.modelfile;
+    if (!m.from || hasErrors(read)) continue;
+    const at = { file: shown, range: m.from.range };
+    const parsed = parseReference(m.from.ref, { aliases: project.aliases, projectModels: names, origin: m.from.range.start, file: shown });
+    const base = checkBase(parsed.reference, parsed.diagnostics, m.from.ref, project, at, diagnostics);
+    const dir = path.relative(project.root, path.dirname(model.modelfile)).split(path.sep).join("/");
+    const adapters = m.adapters.map((a) => ({ ref: rebaseLocalPath(localRef(a.path), dir), at: { file: shown, range: a.range } }));
+    const format = await readFormat(m, model.modelfile, shown, diagnostics);
+    if (!base) continue;
+    out.push({
+      name: model.name,
+      modelfile: shown,
+      quantize,
+      tags: model.tags,
+      base: base.kind === "file" ? rebaseLocalPath(base, dir) : base,
+      at,
+      adapters,
+      own: { ...ownLayers(m), ...(format ? { format } : {}) },
+    });
+  }
+  if (hasErrors(diagnostics)) throw new InputError(diagnostics);
+  return out;
+}
+
+/** The typed Modelfile's own layers, as plain values (no adapters, no FORMAT). */
+export function ownLayers(m: TypedModelfile): Omit<OwnLayerDefs, "adapters" | "format"> {
+  const params: Record<string, ParamValue> = {};
+  for (const [k, p] of Object.entries(m.parameters)) params[k] = Array.isArray(p.value) ? [...p.value] : p.value;
+  return {
+    ...(m.template ? { template: m.template.text } : {}),
+    ...(m.system ? { system: m.system.text } : {}),
+    licenses: m.license.map((l) => l.text),
+    params,
+    messages: m.messages.map(({ role, content }) => ({ role, content })),
+    ...(m.requires ? { requires: m.requires.version } : {}),
+  };
+}
+
+function checkQuantize(project: Project, name: string, types: string[], file: string, out: Diagnostic[]): { tag: string; type: string }[] {
+  const own = project.source.value() as { models?: Record<string, { quantize?: unknown }> } | undefined;
+  const fromDefaults = own?.models?.[name]?.quantize === undefined;
+  const list = fromDefaults ? (project.source.value() as { defaults?: { quantize?: unknown } }).defaults?.quantize : own?.models?.[name]?.quantize;
+  const result: { tag: string; type: string }[] = [];
+  types.forEach((t, i) => {
+    const where = fromDefaults ? ["defaults", "quantize"] : ["models", name, "quantize"];
+    const at = { file, range: project.source.rangeAt(Array.isArray(list) ? [...where, i] : where) };
+    const unknown = unknownTypeDiagnostic(t, at);
+    if (unknown) return void out.push(unknown);
+    const type = findQuantType(t)!;
+    const imatrix = missingImatrixDiagnostic(type, false, at);
+    if (imatrix) return void out.push(imatrix);
+    result.push({ tag: type.name.toLowerCase(), type: type.canonical });
+  });
+  return result;
+}
+
+/**
+ * The reference's errors and warnings. A short name that falls through to the
+ * Ollama library while one edit away from an alias or project model (MS4117)
+ * is an error here (MS5204): the build would otherwise try to pull a model the
+ * author almost certainly did not mean.
+ */
+function checkBase(ref: Reference | undefined, found: Diagnostic[], text: string, project: Project, at: { file: string; range: SourceRange }, out: Diagnostic[]): Reference | undefined {
+  for (const d of found) {
+    if (d.code === "MS4117") {
+      const hint = didYouMean(text, Object.keys(project.aliases)) ?? didYouMean(text.split(":")[0]!, project.models.map((m) => m.name)) ?? d.hint;
+      out.push(error("MS5204", `\`${text}\` is neither an alias nor a model of this project`, { file: d.file ?? at.file, ...(d.range ? { range: d.range } : { range: at.range }), ...(hint ? { hint } : {}) }));
+    } else out.push(d);
+  }
+  return found.some((d) => d.severity === "error" || d.code === "MS4117") ? undefined : ref;
+}
+
+function localRef(p: string): FileReference {
+  const normalized = path.posix.normalize(p);
+  return { kind: "file", path: /^(?:\.\.?\/|\/|~\/)/.test(p) ? (p.startsWith("./") ? `./${normalized}` : normalized) : `./${normalized}` };
+}
+
+async function readFormat(m: TypedModelfile, modelfile: string, shown: string, out: Diagnostic[]): Promise<OwnLayerDefs["format"]> {
+  if (!m.format) return undefined;
+  if (m.format.kind === "json") return { kind: "json" };
+  const abs = path.resolve(path.dirname(modelfile), m.format.path);
+  try {
+    return { kind: "schema", text: await readFile(abs, "utf8") };
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    out.push(
+      code === "ENOENT"
+        ? error("MS4006", `schema file not found: ${m.format.path}`, { file: shown, range: m.format.range, hint: `looked for ${abs}; paths are relative to the Modelfile` })
+        : error("MS5209", `cannot read ${m.format.path}: ${(cause as Error).message}`, { file: shown, range: m.format.range }),
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,198 @@
+import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
+import { digestOf } from "../lock/canonical-json.js";
+import type { Pin } from "../resolve/sources/pin.js";
+import type { Sha256Digest } from "../resolve/reference-types.js";
+import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
+import type { OwnLayerDefs } from "./own-layers.js";
+
+/** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
+export const BUILD_FORMAT = 1;
+
+/** The tag of a model's default variant. */
+export const DEFAULT_TAG = "latest";
+
+export interface PlanModel {
+  name: string;
+  /** Quantization types in order: `tag` is the type as the table spells it, in lower case; `type` its canonical name. Empty: the base weights as they are. */
+  quantize: { tag: string; type: string }[];
+  /** Extra tags of the default variant (`tags:` in modelsmith.yaml). */
+  tags: string[];
+  base: { kind: "pin"; pin: Pin } | { kind: "project"; model: string; tag?: string };
+  own: OwnLayerDefs;
+  /** Where FROM is written, for errors about the base. */
+  at: { file?: string; range?: SourceRange };
+}
+
+export interface PlanInput {
+  models: PlanModel[];
+  /** Namespace of the built names (`defaults.namespace`, default `library`). */
+  namespace: string;
+  /** Build only these models (and what they depend on); default all. */
+  only?: string[];
+}
+
+/** A blob a step reads: a pinned base, or the model layer of what another step made. */
+export type BlobInput = { kind: "pin"; digest: Sha256Digest; size: number; source: string } | { kind: "model-of"; step: string };
+
+export interface QuantizeStep {
+  kind: "quantize";
+  id: string;
+  key: Sha256Digest;
+  model: string;
+  /** Canonical quantization type name. */
+  type: string;
+  input: BlobInput;
+  deps: string[];
+}
+
+export interface AssembleStep {
+  kind: "assemble";
+  id: string;
+  key: Sha256Digest;
+  model: string;
+  /** Every name the manifest is written under. */
+  names: ModelName[];
+  tags: string[];
+  modelLayer: BlobInput;
+  /** The project model step whose layers this one inherits (FROM another project model). */
+  base?: { step: string; from: string };
+  own: OwnLayerDefs;
+  deps: string[];
+}
+
+export type Step = QuantizeStep | AssembleStep;
+
+export interface PlannedVariant {
+  model: string;
+  tag: string;
+  /** The assemble step that makes it. */
+  step: string;
+  /** Its cache key: the digest of every input (models.lock `inputs`). */
+  key: Sha256Digest;
+}
+
+export interface Plan {
+  /** Dependencies before dependents; steps of one model together, models in project order where dependencies allow. */
+  steps: Step[];
+  variants: PlannedVariant[];
+}
+
+/**
+ * The build graph of a project, pure: no disk, no network. Each model gives,
+ * per `quantize` type, a quantize step (shared by types with the same
+ * canonical name) and an assemble step tagged with the type in lower case;
+ * the first one is also `latest`. No `quantize`: one assemble step, `latest`.
+ * A model FROM another project model depends on that model's variant (its
+ * default one unless FROM names a tag): it inherits that manifest's layers,
+ * and quantizes its model layer when it has `quantize` types of its own.
+ *
+ * A step's key is digestOf its own definition plus its inputs' keys (a pinned
+ * blob's key is its digest), so a key changes exactly when something that
+ * goes into the step's output changes, and never because of a name or path.
+ *
+ * Problems (a dependency cycle, MS5201; a variant that does not exist,
+ * MS5206) come back as diagnostics at the FROM line, every one of them.
+ */
+export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnostic[] } {
+  const byName = new Map(input.models.map((m) => [m.name, m]));
+  const diagnostics: Diagnostic[] = [];
+  const steps: Step[] = [];
+  const variants: PlannedVariant[] = [];
+  const done = new Map<string, Map<string, AssembleStep>>();
+  const failed = new Set<string>();
+  const visiting: string[] = [];
+
+  const visit = (m: PlanModel): Map<string, AssembleStep> | undefined => {
+    const have = done.get(m.name);
+    if (have) return have;
+    if (failed.has(m.name)) return undefined;
+    const at = visiting.indexOf(m.name);
+    if (at >= 0) {
+      const cycle = [...visiting.slice(at), m.name];
+      const first = byName.get(cycle[0]!)!;
+      diagnostics.push(error("MS5201", `build dependency cycle: ${cycle.join(" -> ")}`, { ...first.at, hint: "a model cannot be built from itself; point one FROM of the cycle at a base model" }));
+      for (const n of cycle) failed.add(n);
+      return undefined;
+    }
+    visiting.push(m.name);
+    const made = planModel(m);
+    visiting.pop();
+    if (made) done.set(m.name, made);
+    else failed.add(m.name);
+    return made;
+  };
+
+  const planModel = (m: PlanModel): Map<string, AssembleStep> | undefined => {
+    let source: BlobInput;
+    let inputKey: string;
+    let base: { step: AssembleStep; from: string } | undefined;
+    if (m.base.kind === "pin") {
+      source = { kind: "pin", digest: m.base.pin.digest, size: m.base.pin.size, source: m.base.pin.source };
+      inputKey = m.base.pin.digest;
+    } else {
+      const dep = byName.get(m.base.model);
+      const depVariants = dep ? visit(dep) : undefined;
+      if (!depVariants) return undefined;
+      const tag = m.base.tag ?? DEFAULT_TAG;
+      const step = depVariants.get(tag);
+      if (!step) {
+        diagnostics.push(
+          error("MS5206", `model \`${m.base.model}\` has no variant \`${tag}\``, { ...m.at, hint: `its variants: ${[...depVariants.keys()].sort().join(", ")}` }),
+        );
+        return undefined;
+      }
+      base = { step, from: displayShortest(step.names[step.tags.indexOf(tag)]!) };
+      source = { kind: "model-of", step: step.id };
+      inputKey = step.key;
+    }
+    const name = (tag: string): ModelName => ({ host: DEFAULT_HOST, namespace: input.namespace, model: m.name, tag });
+    const made = new Map<string, AssembleStep>();
+    const quantized = new Map<string, QuantizeStep>();
+    const assemble = (tags: string[], modelLayer: BlobInput, layerKey: string) => {
+      const key = digestOf({ v: BUILD_FORMAT, op: "assemble", model: layerKey, base: base ? { key: base.step.key, from: base.from } : null, own: m.own as never });
+      const step: AssembleStep = {
+        kind: "assemble",
+        id: `${m.name}:${tags[0]}`,
+        key,
+        model: m.name,
+        names: tags.map(name),
+        tags,
+        modelLayer,
+        ...(base ? { base: { step: base.step.id, from: base.from } } : {}),
+        own: m.own,
+        deps: [...new Set([...(modelLayer.kind === "model-of" ? [modelLayer.step] : []), ...(base ? [base.step.id] : [])])],
+      };
+      steps.push(step);
+      for (const t of tags) made.set(t, step);
+    };
+    const extra = m.tags.filter((t) => t !== DEFAULT_TAG);
+    if (m.quantize.length === 0) assemble([DEFAULT_TAG, ...extra], source, inputKey);
+    m.quantize.forEach((q, i) => {
+      let qs = quantized.get(q.type);
+      if (!qs) {
+        qs = {
+          kind: "quantize",
+          id: `${m.name}@${q.type.toLowerCase()}`,
+          key: digestOf({ v: BUILD_FORMAT, op: "quantize", type: q.type, input: inputKey }),
+          model: m.name,
+          type: q.type,
+          input: source,
+          deps: source.kind === "model-of" ? [source.step] : [],
+        };
+        quantized.set(q.type, qs);
+        steps.push(qs);
+      }
+      const tags = i === 0 ? [q.tag, DEFAULT_TAG, ...extra] : [q.tag];
+      assemble([...new Set(tags)], { kind: "model-of", step: qs.id }, qs.key);
+    });
+    return made;
+  };
+
+  const wanted = input.only ? input.models.filter((m) => input.only!.includes(m.name)) : input.models;
+  for (const m of wanted) visit(m);
+  if (diagnostics.length) return { diagnostics };
+  for (const [model, tags] of done) {
+    for (const [tag, step] of [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) variants.push({ model, tag, step: step.id, key: step.key });
+  }
+  return { plan: { steps, variants }, diagnostics };
+}
