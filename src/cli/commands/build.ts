@@ -49,7 +49,7 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         log: (line) => ctx.err(line),
       });
       if (args.json) {
-        ctx.json({ ok: true, store, lockFile: r.lockFile, lockWritten: r.lockWritten, models: r.variants });
+        ctx.json({ ok: true, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants });
         return;
       }
       for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);

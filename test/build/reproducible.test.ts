@@ -1,0 +1,90 @@
+/**
+ * The same project gives the same bytes: two copies, two stores, -j 1 and
+ * -j 2 write byte-identical models.lock files and identical manifests, whose
+ * digests are pinned here. A second build of an unchanged project runs no
+ * step, and the Q8_0 variant of the oracle generates the oracle's text
+ * through node-llama-cpp.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { getLlama, LlamaCompletion, type Llama } from "node-llama-cpp";
+import { oracleContinuation } from "../../src/testmodels/oracleContinuation.js";
+import { blobPath, fixtureCopy, json, manifestOf, ms, tempDir, type BuiltJson } from "./helpers.js";
+
+/** The tiny fixture's manifests; they move only when the store's encoding, the generators or llama.cpp's quantization change. */
+const PINNED = {
+  "chat:latest": "sha256:695c12a8fdf1c1c1d2c1fa75b62c36f7d3c18e0d80e68f12d6ebcae2daa489c9",
+  "chat:q4_k_m": "sha256:d13db0c86ef25ccc507b69eccc8015e66d6c22f891719437f2427d563d09afcb",
+  "chat:q8_0": "sha256:695c12a8fdf1c1c1d2c1fa75b62c36f7d3c18e0d80e68f12d6ebcae2daa489c9",
+  "helper:latest": "sha256:e9e33c44f38fa24ef34c0e74c70c434cd57f3529b36e864fd45df3422b796a06",
+};
+
+let llama: Llama;
+before(async () => {
+  llama = await getLlama({ gpu: false, build: "never", logLevel: "error" as never });
+});
+after(async () => {
+  await llama.dispose();
+});
+
+test("two builds of one project in two places give the same lock and manifests", async (t) => {
+  const runs = [];
+  for (const jobs of ["1", "2"]) {
+    const dir = fixtureCopy(t, "tiny");
+    const home = path.join(tempDir(t), "home");
+    const r = await ms(["build", "-C", dir, "-j", jobs, "--json"], home);
+    assert.equal(r.exitCode, 0, r.stderr);
+    runs.push({ dir, home, out: json<BuiltJson>(r), lock: readFileSync(path.join(dir, "models.lock"), "utf8") });
+  }
+  const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  assert.equal(a.lock, b.lock);
+  const digests = Object.fromEntries(a.out.models.map((m) => [`${m.model}:${m.tag}`, m.manifest]));
+  assert.deepEqual(digests, PINNED);
+  assert.deepEqual(b.out.models, a.out.models);
+  for (const key of Object.keys(PINNED)) {
+    const [model, tag] = key.split(":") as [string, string];
+    assert.equal(manifestOf(a.home, model, tag).text, manifestOf(b.home, model, tag).text);
+  }
+  // The lock records each variant's inputs and manifest.
+  for (const m of a.out.models) assert.ok(a.lock.includes(`    ${m.tag}:\n      inputs: ${m.inputs}\n      manifest: ${m.manifest}\n`), `${m.model}:${m.tag} in the lock`);
+
+  // Nothing changed: nothing runs, nothing is written.
+  const again = await ms(["build", "-C", a.dir, "--json"], a.home);
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.deepEqual({ ...json<BuiltJson>(again), store: undefined }, { ...a.out, store: undefined, lockWritten: false, stepsRun: 0 });
+
+  // helper inherits chat:q8_0's model and license, replaces its system prompt, merges parameters.
+  const helper = manifestOf(a.home, "helper", "latest");
+  assert.deepEqual(
+    helper.layers.map((l) => l.mediaType.split(".").pop()),
+    ["model", "license", "system", "params", "messages", "format"],
+  );
+  assert.equal(helper.layers[0]!.digest, manifestOf(a.home, "chat", "q8_0").layers[0]!.digest);
+  const params = JSON.parse(readFileSync(blobPath(a.home, helper.layers[3]!.digest), "utf8")) as unknown;
+  assert.deepEqual(params, { num_ctx: 256, stop: ["<end>", "###"], temperature: 0 });
+});
+
+test("the Q8_0 variant loads in node-llama-cpp and recites the oracle's text", async (t) => {
+  const dir = fixtureCopy(t, "tiny");
+  const home = path.join(tempDir(t), "home");
+  const r = await ms(["build", "chat", "-C", dir], home);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const layer = manifestOf(home, "chat", "q8_0").layers.find((l) => l.mediaType === "application/vnd.ollama.image.model")!;
+  const model = await llama.loadModel({ modelPath: blobPath(home, layer.digest) });
+  try {
+    const context = await model.createContext({ contextSize: 128, threads: 1 });
+    try {
+      const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+      const text = await completion.generateCompletion("the cat", { maxTokens: 6, temperature: 0 });
+      const expected = oracleContinuation({ text: "the cat sat on a mat." }, "the cat", 6).text;
+      assert.equal(text, expected);
+      assert.equal(text, "sat on a mat. the");
+    } finally {
+      await context.dispose();
+    }
+  } finally {
+    await model.dispose();
+  }
+});

@@ -1,0 +1,42 @@
+/**
+ * `npm start` builds the repo's own example project: a fresh store, then
+ * `--frozen` and `lock --check` pass, and the committed models.lock is exactly
+ * what the fresh build computes.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fromRoot } from "../helpers/paths.js";
+import { json, manifestOf, ms, tempDir, type BuiltJson } from "./helpers.js";
+
+test("the root project builds into a fresh store, matching the committed models.lock", async (t) => {
+  const home = path.join(tempDir(t), "home");
+  const committed = readFileSync(fromRoot("models.lock"), "utf8");
+  const r = await ms(["build", "--json"], home);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const out = json<BuiltJson>(r);
+  assert.equal(out.lockWritten, false, "the committed models.lock is stale: run `modelsmith build` and commit it");
+  assert.equal(readFileSync(fromRoot("models.lock"), "utf8"), committed);
+  assert.deepEqual(out.models.map((m) => m.name).sort(), [
+    "registry.ollama.ai/library/code-assistant:latest",
+    "registry.ollama.ai/library/creative-writer:latest",
+    "registry.ollama.ai/library/json-extractor:latest",
+  ]);
+  for (const m of out.models) assert.ok(committed.includes(`manifest: ${m.manifest}`), `${m.name} ${m.manifest} is in models.lock`);
+  assert.deepEqual(
+    manifestOf(home, "json-extractor", "latest").layers.map((l) => l.mediaType),
+    [
+      "application/vnd.ollama.image.model",
+      "application/vnd.ollama.image.system",
+      "application/vnd.ollama.image.params",
+      "application/vnd.ollama.image.messages",
+      "application/vnd.modelsmith.format",
+    ],
+  );
+  const frozen = await ms(["build", "--frozen"], home);
+  assert.equal(frozen.exitCode, 0, frozen.stderr);
+  assert.match(frozen.stderr, /built 3 models \(3 tags, 0 steps run\)/);
+  const check = await ms(["lock", "--check"], home);
+  assert.equal(check.exitCode, 0, check.stderr);
+});
