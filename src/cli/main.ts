@@ -5,6 +5,14 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { diagnosticToJSON } from "../diagnostics/render.js";
 import { CliContext } from "./context.js";
 import { checkCommand } from "./commands/check.js";
+import { lsCommand } from "./commands/ls.js";
+import { showCommand } from "./commands/show.js";
+import { cpCommand } from "./commands/cp.js";
+import { rmCommand } from "./commands/rm.js";
+import { pruneCommand } from "./commands/prune.js";
+import { duCommand } from "./commands/du.js";
+import { verifyCommand } from "./commands/verify.js";
+import { exportCommand } from "./commands/export.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { initCommand } from "./commands/init.js";
 import { buildCommand } from "./commands/build.js";
@@ -36,6 +44,14 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(initCommand(ctx))
     .command(fmtCommand(ctx))
     .command(checkCommand(ctx))
+    .command(lsCommand(ctx))
+    .command(showCommand(ctx))
+    .command(cpCommand(ctx))
+    .command(rmCommand(ctx))
+    .command(pruneCommand(ctx))
+    .command(duCommand(ctx))
+    .command(verifyCommand(ctx))
+    .command(exportCommand(ctx))
     .command(buildCommand(ctx))
     .command(lockCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
