@@ -53,12 +53,15 @@ export interface BuildReport {
   variants: BuiltVariant[];
   /** Steps that did work (the rest came from the step cache). */
   ran: string[];
+  /** Warnings about the project's files (the build went on). */
+  warnings: Diagnostic[];
 }
 
 /** Everything resolved, nothing built: the project, its models, their pins and the full plan. */
 interface Resolved {
   project: Project;
   models: LoadedModel[];
+  warnings: Diagnostic[];
   pins: Map<string, Pin>;
   plan: Plan;
   onDisk: LockOnDisk;
@@ -84,7 +87,7 @@ export async function buildProject(o: BuildOptions): Promise<BuildReport> {
   let lockWritten = false;
   if (o.frozen) failOnDrift(diffLock(requireLock(r.onDisk), lock), r.onDisk);
   else lockWritten = await writeLockIfChanged(r.onDisk, lock);
-  return { lockFile: r.onDisk.shown, lockWritten, variants: report(plan.variants, built, r), ran };
+  return { lockFile: r.onDisk.shown, lockWritten, variants: report(plan.variants, built, r), ran, warnings: r.warnings };
 }
 
 export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
@@ -98,11 +101,11 @@ export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
  * cache; only when neither knows it is the variant built, since a manifest
  * digest exists only once its bytes do. `check` compares instead of writing.
  */
-export async function lockProject(o: LockOptions): Promise<{ lockFile: string; lockWritten: boolean; built: string[] }> {
+export async function lockProject(o: LockOptions): Promise<{ lockFile: string; lockWritten: boolean; built: string[]; warnings: Diagnostic[] }> {
   const r = await resolveProject(o);
   if (o.check) {
     failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
-    return { lockFile: r.onDisk.shown, lockWritten: false, built: [] };
+    return { lockFile: r.onDisk.shown, lockWritten: false, built: [], warnings: r.warnings };
   }
   const known = new Map<PlannedVariant, Sha256Digest>();
   for (const v of r.plan.variants) {
@@ -119,7 +122,7 @@ export async function lockProject(o: LockOptions): Promise<{ lockFile: string; l
     }
   }
   const lock = makeLock(r.pins.values(), r.plan.variants, (v) => known.get(v));
-  return { lockFile: r.onDisk.shown, lockWritten: await writeLockIfChanged(r.onDisk, lock), built: ran };
+  return { lockFile: r.onDisk.shown, lockWritten: await writeLockIfChanged(r.onDisk, lock), built: ran, warnings: r.warnings };
 }
 
 async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Digest | undefined> {
@@ -143,7 +146,7 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved
   if (!loaded.project) throw new InputError(loaded.diagnostics);
   const project = loaded.project;
   checkModelNames(project, o.models ?? []);
-  const models = await loadModels(project, o.display, o.sources);
+  const { models, warnings } = await loadModels(project, o.display, o.sources);
   // The graph's shape (cycles, variants) does not depend on pins: check it before touching the store.
   const placeholder: Pin = { source: "", locator: "", digest: `sha256:${"0".repeat(64)}`, size: 0 };
   planOrThrowWith(project, models, new Map(), () => placeholder);
@@ -157,7 +160,7 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved
   }
   const plan = planOrThrowWith(project, models, pins);
   const onDisk = await readLockFile(project.root, o.display, o.sources);
-  return { project, models, pins, plan, onDisk, ctx };
+  return { project, models, warnings, pins, plan, onDisk, ctx };
 }
 
 function planOrThrow(r: Resolved, only: string[]): Plan {
@@ -169,7 +172,7 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     name: m.name,
     quantize: m.quantize,
     tags: m.tags,
-    base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
+    base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
     own: { ...m.own, adapters: m.adapters.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })) },
     at: m.at,
   }));

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { error } from "../diagnostics/diagnostic.js";
+import { InputError } from "../diagnostics/errors.js";
 import { quantize } from "../quantize/quantize.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import { parseManifest, serializeManifest, type Layer, type Manifest } from "../store/manifest.js";
@@ -98,6 +100,9 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       }
     }
     const baseOut = step.base ? outputs.get(step.base.step) : undefined;
+    if (step.base?.digest && baseOut?.kind === "assemble" && baseOut.digest !== step.base.digest) {
+      throw new InputError(error("MS5205", `${step.base.from} is pinned to ${step.base.digest}, but its build has manifest digest ${baseOut.digest}`, { ...step.at, hint: "pin the new digest, or build the model the pin names" }));
+    }
     const manifest = await assembleManifest(store, {
       model,
       own: step.own,

@@ -34,9 +34,10 @@ export interface LoadedModel {
  * touches the store: syntax and validation, the quantization types (at their
  * YAML line), the FROM reference (aliases, project models) and the FORMAT
  * schema file. Every problem is collected; any error throws one InputError
- * with all of them. `sources` receives each file's text for code frames.
+ * with all of them (warnings come back with the models). `sources` receives
+ * each file's text for code frames.
  */
-export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<LoadedModel[]> {
+export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<{ models: LoadedModel[]; warnings: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const out: LoadedModel[] = [];
   const projectFile = display(project.file);
@@ -69,7 +70,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
     });
   }
   if (hasErrors(diagnostics)) throw new InputError(diagnostics);
-  return out;
+  return { models: out, warnings: diagnostics };
 }
 
 /** The typed Modelfile's own layers, as plain values (no adapters, no FORMAT). */

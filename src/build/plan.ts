@@ -17,7 +17,8 @@ export interface PlanModel {
   quantize: { tag: string; type: string }[];
   /** Extra tags of the default variant (`tags:` in modelsmith.yaml). */
   tags: string[];
-  base: { kind: "pin"; pin: Pin } | { kind: "project"; model: string; tag?: string };
+  /** A project base may be pinned (`chat@sha256:…`): the manifest it builds must have that digest. */
+  base: { kind: "pin"; pin: Pin } | { kind: "project"; model: string; tag?: string; digest?: Sha256Digest };
   own: OwnLayerDefs;
   /** Where FROM is written, for errors about the base. */
   at: { file?: string; range?: SourceRange };
@@ -50,12 +51,14 @@ export interface AssembleStep {
   id: string;
   key: Sha256Digest;
   model: string;
+  /** Where FROM is written. */
+  at: PlanModel["at"];
   /** Every name the manifest is written under. */
   names: ModelName[];
   tags: string[];
   modelLayer: BlobInput;
-  /** The project model step whose layers this one inherits (FROM another project model). */
-  base?: { step: string; from: string };
+  /** The project model step whose layers this one inherits (FROM another project model), and the manifest digest FROM pins it to. */
+  base?: { step: string; from: string; digest?: Sha256Digest };
   own: OwnLayerDefs;
   deps: string[];
 }
@@ -125,7 +128,7 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
   const planModel = (m: PlanModel): Map<string, AssembleStep> | undefined => {
     let source: BlobInput;
     let inputKey: string;
-    let base: { step: AssembleStep; from: string } | undefined;
+    let base: { step: AssembleStep; from: string; digest?: Sha256Digest } | undefined;
     if (m.base.kind === "pin") {
       source = { kind: "pin", digest: m.base.pin.digest, size: m.base.pin.size, source: m.base.pin.source };
       inputKey = m.base.pin.digest;
@@ -141,7 +144,7 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
         );
         return undefined;
       }
-      base = { step, from: displayShortest(step.names[step.tags.indexOf(tag)]!) };
+      base = { step, from: displayShortest(step.names[step.tags.indexOf(tag)]!), ...(m.base.digest ? { digest: m.base.digest } : {}) };
       source = { kind: "model-of", step: step.id };
       inputKey = step.key;
     }
@@ -149,16 +152,17 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     const made = new Map<string, AssembleStep>();
     const quantized = new Map<string, QuantizeStep>();
     const assemble = (tags: string[], modelLayer: BlobInput, layerKey: string) => {
-      const key = digestOf({ v: BUILD_FORMAT, op: "assemble", model: layerKey, base: base ? { key: base.step.key, from: base.from } : null, own: m.own as never });
+      const key = digestOf({ v: BUILD_FORMAT, op: "assemble", model: layerKey, base: base ? { key: base.step.key, from: base.from, digest: base.digest } : null, own: m.own as never });
       const step: AssembleStep = {
         kind: "assemble",
         id: `${m.name}:${tags[0]}`,
         key,
         model: m.name,
+        at: m.at,
         names: tags.map(name),
         tags,
         modelLayer,
-        ...(base ? { base: { step: base.step.id, from: base.from } } : {}),
+        ...(base ? { base: { step: base.step.id, from: base.from, ...(base.digest ? { digest: base.digest } : {}) } } : {}),
         own: m.own,
         deps: [...new Set([...(modelLayer.kind === "model-of" ? [modelLayer.step] : []), ...(base ? [base.step.id] : [])])],
       };

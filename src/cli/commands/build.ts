@@ -48,6 +48,7 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         sources: ctx.sources,
         log: (line) => ctx.err(line),
       });
+      ctx.report(r.warnings);
       if (args.json) {
         ctx.json({ ok: true, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants });
         return;

@@ -36,6 +36,7 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
         sources: ctx.sources,
         log: (line) => ctx.err(line),
       });
+      ctx.report(r.warnings);
       if (args.json) ctx.json({ ok: true, lockFile: r.lockFile, lockWritten: r.lockWritten, built: r.built });
       else ctx.err(args.check ? `${r.lockFile} is up to date` : `${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
     },
