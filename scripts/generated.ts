@@ -1,5 +1,6 @@
 import { ALL_CODES } from "../src/cli/error-codes.js";
 import { projectSchema } from "../src/project/schema.js";
+import { testFileEditorSchema } from "../src/eval/schema.js";
 
 export function renderErrorsDoc(): string {
   const codes = Object.keys(ALL_CODES).sort();
@@ -29,4 +30,8 @@ export function renderErrorsDoc(): string {
 
 export function renderProjectSchema(): string {
   return `${JSON.stringify(projectSchema, null, 2)}\n`;
+}
+
+export function renderTestFileSchema(): string {
+  return `${JSON.stringify(testFileEditorSchema(), null, 2)}\n`;
 }

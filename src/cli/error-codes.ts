@@ -1,6 +1,7 @@
 import type { CodeTable } from "../diagnostics/registry.js";
 import { BUILD_CODES } from "../build/codes.js";
 import { CLI_CODES } from "./codes.js";
+import { EVAL_CODES } from "../eval/codes.js";
 import { GGUF_CODES } from "../gguf/codes.js";
 import { GOTEMPLATE_CODES } from "../gotemplate/codes.js";
 import { MODELFILE_CODES } from "../modelfile/codes.js";
@@ -12,7 +13,7 @@ import { STORE_CODES } from "../store/codes.js";
 import { INSPECT_CODES } from "../inspect/codes.js";
 import { EXPORT_CODES } from "../export/codes.js";
 
-const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES];
+const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES];
 
 /** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
 export const ALL_CODES: CodeTable = {};

@@ -1,0 +1,90 @@
+import { defineCodes } from "../diagnostics/registry.js";
+
+/** Diagnostic codes of prompt test files and `modelsmith test` (MS6xxx). */
+export const EVAL_CODES = defineCodes({
+  MS6001: {
+    title: "invalid YAML in a test file",
+    example: "tests:\n  - prompt: \"hello\n    assert: [{type: contains, value: hi}]",
+    fix: "Fix the YAML syntax at the position shown (an unclosed quote or bracket, a bad indent).",
+  },
+  MS6002: {
+    title: "unknown key in a test file",
+    example: "tests:\n  - promt: Say hi",
+    fix: "Use one of the keys a test file knows; the hint names the closest one.",
+  },
+  MS6003: {
+    title: "missing required key in a test file",
+    example: "tests:\n  - assert: [{type: contains, value: hi}]   # no prompt",
+    fix: "Add the key the message names: every file needs `tests`, every case `prompt` or `messages`, every assertion `type`.",
+  },
+  MS6004: {
+    title: "wrong type or value in a test file",
+    example: "tests:\n  - prompt: Say hi\n    repeat: many",
+    fix: "Give the value the type the message names (a string, a number in range, a list, a map).",
+  },
+  MS6005: {
+    title: "unknown assertion type",
+    example: "assert:\n  - type: contain\n    value: hi",
+    fix: "Use one of the assertion types (equals, contains, icontains, contains-any, contains-all, starts-with, regex, is-json, word-count, finish-reason, latency, javascript), optionally prefixed with `not-`.",
+  },
+  MS6006: {
+    title: "invalid assertion value",
+    example: "assert:\n  - type: contains-any\n    value: hello",
+    fix: "Give the assertion the value its type takes (the message says which): a string, a list of strings, {min, max}, a threshold in ms.",
+  },
+  MS6007: {
+    title: "invalid regular expression",
+    example: "assert:\n  - type: regex\n    value: \"(unclosed\"",
+    fix: "Fix the pattern; it is a JavaScript regular expression (quote it in YAML, and double backslashes inside double quotes).",
+  },
+  MS6008: {
+    title: "invalid JSON Schema in an is-json assertion",
+    example: "assert:\n  - type: is-json\n    value: {type: strng}",
+    fix: "Fix the schema so a JSON Schema validator (draft-07) accepts it; the message names the problem.",
+  },
+  MS6009: {
+    title: "is-json schema file missing or not JSON",
+    example: "assert:\n  - type: is-json\n    value: file://schemas/missing.json",
+    fix: "Point the path at an existing JSON file; it is relative to the test file.",
+  },
+  MS6010: {
+    title: "model not in the project",
+    example: "model: code-asistant\ntests: [...]",
+    fix: "Name a model that modelsmith.yaml lists under `models:`; the hint names the closest one.",
+  },
+  MS6011: {
+    title: "undefined variable in a prompt",
+    example: "tests:\n  - prompt: \"Write {{lang}} code\"   # no vars: {lang: ...}",
+    fix: "Define the variable under the case's `vars:` (or the file's `defaults: {vars: ...}`), or fix its name.",
+  },
+  MS6012: {
+    title: "unknown or invalid option",
+    example: "tests:\n  - prompt: hi\n    options: {temprature: 0}",
+    fix: "Use Ollama's option names (temperature, top_k, top_p, num_predict, seed, stop, ...) with values of their type.",
+  },
+  MS6013: {
+    title: "invalid javascript assertion",
+    example: "assert:\n  - type: javascript\n    value: \"output.length >\"",
+    fix: "Write a JavaScript expression over `output` (or a function body that returns), e.g. `output.length < 200`.",
+  },
+  MS6014: {
+    title: "test case without assertions",
+    example: "tests:\n  - prompt: Say hi",
+    fix: "Give the case an `assert:` list (or the file a `defaults: {assert: [...]}`), so that it can fail.",
+  },
+  MS6015: {
+    title: "test file names another model",
+    example: "# listed under code-assistant in modelsmith.yaml\nmodel: json-extractor",
+    fix: "List the file under the model it names in modelsmith.yaml, or fix (or drop) its `model:` key.",
+  },
+  MS6016: {
+    title: "invalid --grep pattern",
+    example: "modelsmith test --grep \"(\"",
+    fix: "Pass a valid JavaScript regular expression; it is matched against each case's name.",
+  },
+  MS6017: {
+    title: "model cannot be loaded for testing",
+    example: "modelsmith test code-assistant   # the built GGUF is corrupt, or llama.cpp cannot start",
+    fix: "Rebuild the model (`modelsmith build`), check `modelsmith verify`, and that llama.cpp runs on this machine; exit code 3.",
+  },
+});

@@ -1,0 +1,152 @@
+import { canonicalJSON } from "../lock/canonical-json.js";
+import { compileSchema } from "./json-schema.js";
+import { runJavascript } from "./javascript.js";
+import type { Assertion } from "./test-file.js";
+
+/** What an assertion looks at: one generation and what produced it. */
+export interface Output {
+  text: string;
+  finishReason: "stop" | "length" | "abort";
+  latencyMs: number;
+  prompt: string;
+  vars: Record<string, string>;
+}
+
+export interface AssertionResult {
+  /** The type as written, e.g. `not-contains`. */
+  name: string;
+  pass: boolean;
+  /** 0..1; a negated assertion scores 1 - the score of its positive form. */
+  score: number;
+  weight: number;
+  /** What the output should do, e.g. `not contain "error"`, `match /^def /`. */
+  expected: string;
+  /** What it did, where that says more than the output itself (missing items, the word count, a schema error). */
+  detail?: string;
+}
+
+const q = (s: string) => JSON.stringify(s);
+
+/**
+ * Grades one output against one assertion. Pure except for javascript, which
+ * runs in a vm context with a timeout. Text comparisons are exact (no trimming)
+ * except is-json and equals with a JSON value, which parse the trimmed output;
+ * word-count counts runs of non-whitespace.
+ */
+export function evaluateAssertion(a: Assertion, out: Output): AssertionResult {
+  const r = positive(a, out);
+  const score = Math.min(1, Math.max(0, r.score ?? (r.pass ? 1 : 0)));
+  const pass = a.negate ? !r.pass : r.pass;
+  return {
+    name: a.name,
+    pass,
+    score: a.negate ? 1 - score : score,
+    weight: a.weight,
+    expected: a.negate ? `not ${r.expected}` : r.expected,
+    ...(r.detail !== undefined ? { detail: r.detail } : {}),
+  };
+}
+
+interface Positive {
+  pass: boolean;
+  score?: number;
+  expected: string;
+  detail?: string;
+}
+
+function positive(a: Assertion, out: Output): Positive {
+  const v = a.value;
+  const text = out.text;
+  switch (a.type) {
+    case "equals": {
+      if (v.kind === "json") {
+        const parsed = parseJson(text);
+        return { pass: parsed.ok && canonicalJSON(parsed.value) === canonicalJSON(v.json), expected: `equal the JSON ${canonicalJSON(v.json)}`, ...(parsed.ok ? {} : { detail: "the output is not JSON" }) };
+      }
+      const want = v.kind === "text" ? v.text : "";
+      return { pass: text === want, expected: `equal ${q(want)}` };
+    }
+    case "contains":
+    case "icontains": {
+      const want = v.kind === "text" ? v.text : "";
+      const fold = a.type === "icontains";
+      return { pass: (fold ? text.toLowerCase() : text).includes(fold ? want.toLowerCase() : want), expected: `${a.type === "contains" ? "contain" : "contain (any case)"} ${q(want)}` };
+    }
+    case "contains-any":
+    case "icontains-any":
+    case "contains-all":
+    case "icontains-all": {
+      const items = v.kind === "list" ? v.items : [];
+      const fold = a.type.startsWith("i");
+      const hay = fold ? text.toLowerCase() : text;
+      const found = items.filter((s) => hay.includes(fold ? s.toLowerCase() : s));
+      const all = a.type.endsWith("all");
+      const missing = items.filter((s) => !found.includes(s));
+      const what = `${all ? "all" : "any"} of ${items.map(q).join(", ")}${fold ? " (any case)" : ""}`;
+      return all
+        ? { pass: missing.length === 0, expected: `contain ${what}`, detail: missing.length ? `missing ${missing.map(q).join(", ")}` : "all present" }
+        : { pass: found.length > 0, expected: `contain ${what}`, detail: found.length ? `found ${found.map(q).join(", ")}` : "none present" };
+    }
+    case "starts-with": {
+      const want = v.kind === "text" ? v.text : "";
+      return { pass: text.startsWith(want), expected: `start with ${q(want)}` };
+    }
+    case "regex": {
+      const pattern = v.kind === "text" ? v.text : "";
+      return { pass: new RegExp(pattern, a.flags ?? "").test(text), expected: `match /${pattern}/${a.flags ?? ""}` };
+    }
+    case "is-json":
+      return isJson(a, text);
+    case "word-count": {
+      const words = text.split(/\s+/).filter((w) => w !== "").length;
+      const { min, max } = v.kind === "range" ? v : {};
+      const pass = (min === undefined || words >= min) && (max === undefined || words <= max);
+      const want = min === max ? `${min}` : min === undefined ? `at most ${max}` : max === undefined ? `at least ${min}` : `${min} to ${max}`;
+      return { pass, expected: `have ${want} words`, detail: `${words} word${words === 1 ? "" : "s"}` };
+    }
+    case "finish-reason": {
+      const want = v.kind === "text" ? v.text : "";
+      return { pass: out.finishReason === want, expected: `finish with ${q(want)}`, detail: `finished with ${q(out.finishReason)}` };
+    }
+    case "latency": {
+      const limit = a.threshold ?? 0;
+      return { pass: out.latencyMs <= limit, expected: `take at most ${limit} ms`, detail: `took ${Math.round(out.latencyMs)} ms` };
+    }
+    case "javascript": {
+      const code = v.kind === "code" ? v.code : "false";
+      const expected = `satisfy ${code.trim().split("\n").length > 1 ? "the javascript" : code.trim()}`;
+      const r = runJavascript(code, text, { prompt: out.prompt, vars: out.vars });
+      switch (r.kind) {
+        case "bool":
+          return { pass: r.pass, expected };
+        case "score":
+          return { pass: a.threshold !== undefined ? r.score >= a.threshold : r.score > 0, score: r.score, expected: a.threshold !== undefined ? `${expected} with a score >= ${a.threshold}` : expected, detail: `score ${r.score}` };
+        case "graded":
+          return { pass: r.pass, ...(r.score !== undefined ? { score: r.score } : {}), expected, ...(r.reason !== undefined ? { detail: r.reason } : {}) };
+        case "error":
+          // An assertion that cannot run fails either way, negated or not.
+          return { pass: a.negate, score: a.negate ? 1 : 0, expected, detail: `javascript ${r.message}` };
+      }
+    }
+  }
+}
+
+function isJson(a: Assertion, text: string): Positive {
+  const parsed = parseJson(text);
+  const schema = a.value.kind === "schema" ? a.value.schema : a.value.kind === "schema-file" ? a.value.schema : undefined;
+  const expected = schema ? "be JSON that matches the schema" : "be JSON";
+  if (!parsed.ok) return { pass: false, expected, detail: `not JSON: ${parsed.error}` };
+  if (!schema) return { pass: true, expected };
+  const validate = compileSchema(schema);
+  if (validate(parsed.value)) return { pass: true, expected };
+  const first = validate.errors?.[0];
+  return { pass: false, expected, detail: `schema: ${first ? `${first.instancePath || "(root)"} ${first.message ?? "is invalid"}` : "rejected"}` };
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text.trim()) as unknown };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}

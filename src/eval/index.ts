@@ -1,0 +1,18 @@
+export * from "./assertion-types.js";
+export * from "./cache.js";
+export * from "./codes.js";
+export * from "./evaluate.js";
+export * from "./grade.js";
+export * from "./load-test-file.js";
+export * from "./model.js";
+export * from "./run-project-tests.js";
+export * from "./runner.js";
+export * from "./schema.js";
+export * from "./test-file.js";
+export * from "./validate-test-file.js";
+export * from "./vars.js";
+export { consoleReport, failureLines } from "./reporters/console.js";
+export { jsonReport } from "./reporters/json.js";
+export { junitReport } from "./reporters/junit.js";
+export { summarize, summaryLine, type Summary } from "./reporters/summary.js";
+export { escapeXml } from "./reporters/xml.js";

@@ -1,0 +1,129 @@
+import { performance } from "node:perf_hooks";
+import { caseCacheKey, type CachedRun, type EvalCache } from "./cache.js";
+import { evaluateAssertion, type AssertionResult } from "./evaluate.js";
+import { gradeCase, gradeRun } from "./grade.js";
+import type { EvalModel, EvalRequest } from "./model.js";
+import type { TestCase } from "./test-file.js";
+
+export interface RunResult extends CachedRun {
+  pass: boolean;
+  score: number;
+  assertions: AssertionResult[];
+}
+
+export type CaseStatus = "pass" | "fail" | "error";
+
+export interface CaseResult {
+  case: TestCase;
+  /** The model tested, as the runtime names it. */
+  model: string;
+  status: CaseStatus;
+  /** Mean weighted score over runs, 0..1. */
+  score: number;
+  /** Runs that passed / runs. */
+  passRate: number;
+  runs: RunResult[];
+  /** True when the generations came from the cache. */
+  cached: boolean;
+  /** Wall time of the case's generations (0 when cached). */
+  durationMs: number;
+  /** Why the case could not run (status `error`). */
+  error?: string;
+}
+
+export interface RunCasesOptions {
+  /** Where generations are cached; absent: no caching. */
+  cache?: EvalCache;
+  /** Skip cache reads (`--no-cache`); results are still written. */
+  refresh?: boolean;
+  /** Generations in flight at once: the model's sequences (default 4). */
+  parallel?: number;
+  signal?: AbortSignal;
+  /** Called as each case finishes, in finishing order. */
+  onCase?: (result: CaseResult) => void;
+}
+
+/** The request a case sends. */
+export function requestOf(c: TestCase): EvalRequest {
+  return {
+    ...(c.prompt !== undefined ? { prompt: c.prompt } : {}),
+    ...(c.messages !== undefined ? { messages: c.messages } : {}),
+    ...(c.raw ? { raw: true } : {}),
+    options: c.options,
+  };
+}
+
+/**
+ * Runs cases on one loaded model: every run of every case goes to
+ * `model.generate`, up to `parallel` at a time (the runtime gives each call its
+ * own sequence of one shared context). A case whose generations are cached
+ * under (manifest digest, backend, request, repeat) is graded from the cache
+ * without generating. Latency is the wall time of each generate call. Results
+ * come back in the order of `cases`; a generation that throws makes its case
+ * `error` (nothing is cached for it).
+ */
+export async function runCases(model: EvalModel, cases: readonly TestCase[], opts: RunCasesOptions = {}): Promise<CaseResult[]> {
+  const limit = pool(Math.max(1, opts.parallel ?? 4));
+  return Promise.all(
+    cases.map(async (c) => {
+      const request = requestOf(c);
+      const key = caseCacheKey({ manifestDigest: model.manifestDigest, backend: model.backend, request, repeat: c.repeat });
+      const hit = opts.cache && !opts.refresh ? await opts.cache.get(key) : undefined;
+      let runs: CachedRun[];
+      let durationMs = 0;
+      let result: CaseResult;
+      if (hit && hit.length === c.repeat) {
+        runs = hit;
+        result = grade(model.name, c, runs, true, 0);
+      } else {
+        const started = performance.now();
+        try {
+          runs = await Promise.all(Array.from({ length: c.repeat }, () => limit(() => generateOnce(model, request, opts.signal))));
+          durationMs = performance.now() - started;
+          await opts.cache?.put(key, runs);
+          result = grade(model.name, c, runs, false, durationMs);
+        } catch (e) {
+          result = { case: c, model: model.name, status: "error", score: 0, passRate: 0, runs: [], cached: false, durationMs: performance.now() - started, error: (e as Error).message ?? String(e) };
+        }
+      }
+      opts.onCase?.(result);
+      return result;
+    }),
+  );
+}
+
+async function generateOnce(model: EvalModel, request: EvalRequest, signal?: AbortSignal): Promise<CachedRun> {
+  signal?.throwIfAborted();
+  const t0 = performance.now();
+  const g = await model.generate(signal ? { ...request, signal } : request);
+  const latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
+  return { text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, latencyMs };
+}
+
+/** Grades cached or fresh generations of a case (pure). */
+export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number): CaseResult {
+  const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
+  const graded: RunResult[] = runs.map((r) => {
+    const assertions = c.assert.map((a) => evaluateAssertion(a, { text: r.text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars }));
+    return { ...r, ...gradeRun(assertions, c.threshold), assertions };
+  });
+  const g = gradeCase(graded, c.passRate);
+  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs };
+}
+
+/** A tiny concurrency limiter: at most `n` tasks run at once, started in call order; a finishing task hands its slot to the next. */
+function pool(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < n) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
