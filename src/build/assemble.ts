@@ -25,8 +25,10 @@ export async function assembleManifest(store: Store, input: AssembleInput): Prom
   const inherited = input.base?.layers ?? [];
   const inheritedParams = inherited.find((l) => l.mediaType === LAYER_MEDIA_TYPES.params);
   const params = mergeParams(inheritedParams ? decodeParams(await store.readBlob(inheritedParams.digest)) : {}, own.params);
+  // The base's own model layer stays inherited (and marked `from`), as in Ollama; a re-quantized one replaces it.
+  const inheritedModel = inherited.some((l) => l.mediaType === LAYER_MEDIA_TYPES.model && l.digest === input.model.digest);
   const layers: OwnLayers = {
-    model: input.model,
+    ...(inheritedModel ? {} : { model: input.model }),
     adapters: own.adapters.map((a) => ({ mediaType: LAYER_MEDIA_TYPES.adapter, ...a })),
     licenses: await Promise.all(own.licenses.map((t) => store.putLayer(LAYER_MEDIA_TYPES.license, encodeText(t)))),
   };

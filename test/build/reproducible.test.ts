@@ -18,7 +18,7 @@ const PINNED = {
   "chat:latest": "sha256:695c12a8fdf1c1c1d2c1fa75b62c36f7d3c18e0d80e68f12d6ebcae2daa489c9",
   "chat:q4_k_m": "sha256:d13db0c86ef25ccc507b69eccc8015e66d6c22f891719437f2427d563d09afcb",
   "chat:q8_0": "sha256:695c12a8fdf1c1c1d2c1fa75b62c36f7d3c18e0d80e68f12d6ebcae2daa489c9",
-  "helper:latest": "sha256:e9e33c44f38fa24ef34c0e74c70c434cd57f3529b36e864fd45df3422b796a06",
+  "helper:latest": "sha256:abfedf34c79f0ddaae54a7b3655e0c373105816157e3fc7c85f415bfc3da5d64",
 };
 
 let llama: Llama;
