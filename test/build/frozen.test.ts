@@ -4,12 +4,12 @@
  * changes; with no lock at all they exit 1 too (MS4155). Neither writes.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { writeTestModel } from "../../src/testmodels/writeTestModel.js";
 import { tempProject } from "../helpers/cli.js";
-import { ms, tempDir } from "./helpers.js";
+import { json, ms, tempDir, type BuiltJson } from "./helpers.js";
 
 const SHAPE = { nEmbd: 256, nLayer: 1, nHead: 4, nHeadKv: 4, nFf: 256, vocabSize: 300, contextLength: 128 };
 
@@ -68,4 +68,23 @@ test("--frozen and lock --check: 0 when nothing changed, 1 naming the drift afte
   assert.equal(relock.exitCode, 0, relock.stderr);
   assert.notEqual(readFileSync(lockFile, "utf8"), lock);
   for (const r of await both(dir, home)) assert.equal(r.exitCode, 0, r.stderr);
+});
+
+test("a no-op rebuild hashes no file and runs no step", async (t) => {
+  const { dir, home } = await project(t);
+  const base = path.join(dir, "weights/base.gguf");
+  // Old enough that its stat-cache entry is trusted (see RACY_WINDOW_NS).
+  const past = new Date(Date.now() - 3600_000);
+  utimesSync(base, past, past);
+  const first = await ms(["build", "-C", dir, "--json"], home);
+  assert.equal(first.exitCode, 0, first.stderr);
+  const cacheFile = path.join(home, "cache", "stat-digests.json");
+  const cache = readFileSync(cacheFile, "utf8");
+  assert.ok(cache.includes(JSON.stringify(base)), "the base file's digest is cached by stat");
+  const before = statSync(cacheFile).mtimeMs;
+  const again = await ms(["build", "-C", dir, "--json"], home);
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.equal(json<BuiltJson>(again).stepsRun, 0);
+  assert.equal(statSync(cacheFile).mtimeMs, before, "nothing was hashed, so the stat cache was not rewritten");
+  assert.equal(readFileSync(cacheFile, "utf8"), cache);
 });
