@@ -88,3 +88,21 @@ test("the Q8_0 variant loads in node-llama-cpp and recites the oracle's text", a
     await model.dispose();
   }
 });
+
+test("`lock` in a fresh store writes the lock `build` writes", async (t) => {
+  const dir = fixtureCopy(t, "tiny");
+  const home = path.join(tempDir(t), "home");
+  const r = await ms(["lock", "-C", dir, "--json"], home);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(json<{ lockWritten: boolean }>(r).lockWritten, true);
+  const lock = readFileSync(path.join(dir, "models.lock"), "utf8");
+  for (const [variant, digest] of Object.entries(PINNED)) {
+    const [model, tag] = variant.split(":") as [string, string];
+    assert.match(lock, new RegExp(`^  ${model}:\\n(?:    .*\\n|      .*\\n)*?    ${tag}:\\n      inputs: sha256:[0-9a-f]{64}\\n      manifest: ${digest}\\n`, "m"));
+  }
+  const again = await ms(["lock", "-C", dir, "--json"], home);
+  assert.equal(json<{ lockWritten: boolean; built: string[] }>(again).lockWritten, false);
+  assert.deepEqual(json<{ built: string[] }>(again).built, []);
+  const build = await ms(["build", "--frozen", "-C", dir], home);
+  assert.equal(build.exitCode, 0, build.stderr);
+});
