@@ -14,6 +14,7 @@ import { loadModels, type LoadedModel } from "./load.js";
 import { failOnDrift, lockedManifest, makeLock, readLockFile, requireLock, resolvedDrift, writeLockIfChanged, type LockOnDisk } from "./lockfile.js";
 import { diffLock } from "../lock/diff.js";
 import { planBuild, type Plan, type PlanModel, type PlannedVariant } from "./plan.js";
+import type { ProgressFactory } from "./progress.js";
 import { readStepRecord } from "./step-cache.js";
 
 export interface BuildOptions {
@@ -34,8 +35,8 @@ export interface BuildOptions {
   display: (abs: string) => string;
   /** Receives each file's text, for code frames. */
   sources: Map<string, string>;
-  /** Progress, one line at a time (stderr). */
-  log?: (line: string) => void;
+  /** Progress output of the build steps; default none. */
+  progress?: ProgressFactory;
 }
 
 export interface BuiltVariant {
@@ -130,14 +131,19 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
   return rec?.kind === "assemble" ? rec.digest : undefined;
 }
 
-async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "log">) {
+async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
   const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
   for (const m of r.models) for (const a of m.adapters) used.add(formatReference(a.ref));
   for (const key of used) {
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {} });
   }
-  return executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, ...(o.log ? { log: o.log } : {}) });
+  const progress = o.progress?.(plan.steps);
+  try {
+    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, ...(progress ? { progress } : {}) });
+  } finally {
+    await progress?.close();
+  }
 }
 
 async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved> {

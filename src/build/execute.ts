@@ -11,6 +11,7 @@ import type { Store } from "../store/store.js";
 import { sha256Digest } from "../store/digest.js";
 import { assembleManifest } from "./assemble.js";
 import { limiter } from "./limiter.js";
+import type { Progress } from "./progress.js";
 import type { AssembleStep, BlobInput, Plan, QuantizeStep, Step } from "./plan.js";
 import { readStepRecord, writeStepRecord } from "./step-cache.js";
 
@@ -21,8 +22,8 @@ export interface ExecuteOptions {
   plan: Plan;
   /** Steps run at once (`-j`); default 1. */
   jobs?: number;
-  /** One line per finished step, for stderr. */
-  log?: (line: string) => void;
+  /** Receives step events (progress output); default none. */
+  progress?: Progress;
   /** Threads for llama.cpp quantization; 0 (default) uses every hardware thread. */
   threads?: number;
 }
@@ -43,7 +44,7 @@ export interface ExecuteResult {
  */
 export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> {
   const { store, plan } = opts;
-  const log = opts.log ?? (() => {});
+  const progress = opts.progress;
   const limit = limiter(opts.jobs ?? 1);
   const outputs = new Map<string, StepOutput>();
   const ran: string[] = [];
@@ -59,10 +60,16 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const run = async (step: Step): Promise<void> => {
     if (failed) return;
     const started = Date.now();
-    const did = step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
+    progress?.event({ kind: "start", step });
+    let did: boolean;
+    try {
+      did = step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
+    } catch (err) {
+      progress?.event({ kind: "failed", step, error: err });
+      throw err;
+    }
     if (did) ran.push(step.id);
-    const what = step.kind === "quantize" ? `quantize ${step.model} ${step.type}` : `assemble ${step.names.map(formatShort).join(", ")}`;
-    log(`${what}: ${did ? `done in ${((Date.now() - started) / 1000).toFixed(1)}s` : "cached"}`);
+    progress?.event({ kind: "done", step, cached: !did, ms: Date.now() - started });
   };
 
   const runQuantize = async (step: QuantizeStep): Promise<boolean> => {
@@ -135,10 +142,6 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
   return { outputs, ran };
-}
-
-function formatShort(n: { model: string; tag: string }): string {
-  return `${n.model}:${n.tag}`;
 }
 
 async function allBlobs(store: Store, m: Manifest): Promise<boolean> {

@@ -11,3 +11,5 @@ export { humanNumber } from "./human-number.js";
 export { limiter } from "./limiter.js";
 export { FORMAT_MEDIA_TYPE, type OwnLayerDefs } from "./own-layers.js";
 export { BUILD_FORMAT, DEFAULT_TAG, planBuild, type AssembleStep, type BlobInput, type Plan, type PlanInput, type PlanModel, type PlannedVariant, type QuantizeStep, type Step } from "./plan.js";
+export { describeStep, lineProgress, type Progress, type ProgressFactory, type StepEvent } from "./progress.js";
+export { ttyProgress } from "./tty-progress.js";

@@ -2,6 +2,8 @@ import { homedir } from "node:os";
 import path from "node:path";
 import type { CommandModule } from "yargs";
 import { buildProject } from "../../build/build.js";
+import { lineProgress } from "../../build/progress.js";
+import { ttyProgress } from "../../build/tty-progress.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
 
@@ -46,7 +48,7 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         home: homedir(),
         display: (abs) => path.relative(process.cwd(), abs) || abs,
         sources: ctx.sources,
-        log: (line) => ctx.err(line),
+        progress: ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line)),
       });
       ctx.report(r.warnings);
       if (args.json) {
