@@ -41,6 +41,7 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
   const source = new TestFileSource(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
   if (source.diagnostics.length) return { diagnostics: source.diagnostics.map(recode), source };
   const value = source.value() ?? null;
+  if (value === null) return { diagnostics: [error("MS6003", "the test file is empty: it needs a `tests:` list", { file, range: source.rangeAt([]), hint: "e.g. tests: [{prompt: Say hi, assert: [{type: icontains, value: hi}]}]" })], source };
   const diagnostics = validateWithSchema(source, testFileSchema, value).map(recode);
   const at = (p: YamlPath, key = false) => ({ file, range: source.rangeAt(p, { key }) });
   const top = isRecord(value) ? value : {};
@@ -109,9 +110,20 @@ function checkInput(source: YamlSource, here: YamlPath, raw: Raw, vars: Record<s
     for (const ph of placeholders(text)) {
       if (Object.hasOwn(vars, ph.name)) continue;
       const hint = didYouMean(ph.name, Object.keys(vars)) ?? `define it under \`vars:\`, e.g. vars: {${ph.name}: ...}`;
-      out.push(error("MS6011", `undefined variable \`${ph.name}\``, { ...at(p), hint }));
+      out.push(error("MS6011", `undefined variable \`${ph.name}\``, { file: source.file, range: placeholderRange(source, [...here, ...p], text.slice(ph.offset, ph.offset + ph.length)), hint }));
     }
   }
+}
+
+/**
+ * Where a placeholder is written: its first occurrence in the source of the
+ * scalar (escapes and folding can make value offsets differ from source
+ * offsets, so the text is searched for); the whole scalar when not found.
+ */
+function placeholderRange(source: YamlSource, at: YamlPath, written: string) {
+  const whole = source.rangeAt(at);
+  const i = source.text.slice(whole.start.offset, whole.end.offset).indexOf(written);
+  return i < 0 ? whole : source.lines.range(whole.start.offset + i, whole.start.offset + i + written.length);
 }
 
 function buildCase(source: YamlSource, index: number, raw: Raw, defaults: Raw, vars: Record<string, string>, assertions: Assertion[]): TestCase {
