@@ -5,6 +5,8 @@ import { EnvironmentError, error, ModelsmithError } from "../diagnostics/index.j
 import { displayShortest, manifestBlobs, Store, type Digest, type IngestResult, type NameInput, type Store as StoreType } from "../store/index.js";
 
 export interface OllamaExportResult {
+  /** The model's shortest name, e.g. `code-assistant:latest`. */
+  name: string;
   /** The models directory written (what OLLAMA_MODELS points at). */
   dir: string;
   /** Where the manifest was written. */
@@ -44,7 +46,7 @@ export async function exportToOllama(store: StoreType, name: NameInput, dir: str
       blobs.push({ digest, size: r.size, method: r.method });
     }
     const written = await target.writeManifestBytes(stored.name, bytes);
-    return { dir: target.root, manifest: written.path, digest: written.digest, blobs };
+    return { name: displayShortest(stored.name), dir: target.root, manifest: written.path, digest: written.digest, blobs };
   } catch (err) {
     if (err instanceof ModelsmithError && err.kind !== "environment") throw err;
     const what = `cannot export ${displayShortest(stored.name)} to ${target.root}`;

@@ -49,7 +49,7 @@ export function exportCommand(ctx: CliContext): CommandModule<object, ExportArgs
       const methods = new Map<string, number>();
       for (const b of r.blobs) methods.set(b.method, (methods.get(b.method) ?? 0) + 1);
       const how = [...methods].map(([m, n]) => `${n} ${m === "existing" ? "already there" : m === "copy" ? "copied" : `${m}ed`}`).join(", ");
-      ctx.out(`exported ${args.model} to ${r.dir} (${r.blobs.length} blobs: ${how})`);
+      ctx.out(`exported ${r.name} to ${r.dir} (${r.blobs.length} blobs: ${how})`);
     },
   };
 }
