@@ -105,7 +105,12 @@ export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
 export async function lockProject(o: LockOptions): Promise<{ lockFile: string; lockWritten: boolean; built: string[]; warnings: Diagnostic[] }> {
   const r = await resolveProject(o);
   if (o.check) {
-    failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
+    const built = new Map<PlannedVariant, Sha256Digest>();
+    for (const v of r.plan.variants) {
+      const m = await cachedManifest(r, v);
+      if (m) built.set(v, m);
+    }
+    failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants, built), r.onDisk);
     return { lockFile: r.onDisk.shown, lockWritten: false, built: [], warnings: r.warnings };
   }
   const known = new Map<PlannedVariant, Sha256Digest>();

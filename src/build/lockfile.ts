@@ -62,13 +62,13 @@ export function lockedManifest(old: Lock | undefined, v: PlannedVariant): Sha256
 /**
  * What drifted between the lock on disk and what resolving gives now, before
  * anything is built: references in full; variants by their inputs (a variant
- * whose inputs did not move keeps the manifest the lock records, since only a
- * build can tell a different one). Throws CheckFailedError MS4155 when there is
- * no lock.
+ * whose inputs did not move keeps the manifest the lock records, unless
+ * `built` knows the manifest those inputs gave (the step cache), since only a
+ * build can tell). Throws CheckFailedError MS4155 when there is no lock.
  */
-export function resolvedDrift(onDisk: LockOnDisk, pins: Iterable<Pin>, variants: readonly PlannedVariant[]): Drift[] {
+export function resolvedDrift(onDisk: LockOnDisk, pins: Iterable<Pin>, variants: readonly PlannedVariant[], built: ReadonlyMap<PlannedVariant, Sha256Digest> = new Map()): Drift[] {
   const old = requireLock(onDisk);
-  const now = makeLock(pins, variants, (v) => lockedManifest(old, v) ?? oldManifest(old, v) ?? UNBUILT);
+  const now = makeLock(pins, variants, (v) => built.get(v) ?? lockedManifest(old, v) ?? oldManifest(old, v) ?? UNBUILT);
   return diffLock(old, now);
 }
 

@@ -88,3 +88,19 @@ test("a no-op rebuild hashes no file and runs no step", async (t) => {
   assert.equal(statSync(cacheFile).mtimeMs, before, "nothing was hashed, so the stat cache was not rewritten");
   assert.equal(readFileSync(cacheFile, "utf8"), cache);
 });
+
+test("a lock whose manifest digest differs from what the inputs build fails --frozen and lock --check", async (t) => {
+  const { dir, home } = await project(t);
+  const built = await ms(["build", "-C", dir, "--json"], home);
+  assert.equal(built.exitCode, 0, built.stderr);
+  const manifest = json<BuiltJson>(built).models[0]!.manifest;
+  const lockFile = path.join(dir, "models.lock");
+  const forged = `sha256:${"f".repeat(64)}`;
+  writeFileSync(lockFile, readFileSync(lockFile, "utf8").replace(manifest, forged));
+  const lock = readFileSync(lockFile, "utf8");
+  for (const r of await both(dir, home)) {
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.ok(r.stderr.includes(`models.lock is stale: ~ model m:latest: manifest ${forged} -> ${manifest}\n`), r.stderr);
+  }
+  assert.equal(readFileSync(lockFile, "utf8"), lock);
+});
