@@ -7,7 +7,6 @@
 export { BUILD_CODES, type BuildCode } from "./codes.js";
 export { buildProject, lockProject, type BuildOptions, type BuildReport, type BuiltVariant, type LockOptions } from "./build.js";
 export { executePlan, type ExecuteOptions, type ExecuteResult, type StepOutput } from "./execute.js";
-export { humanNumber } from "./human-number.js";
 export { limiter } from "./limiter.js";
 export { FORMAT_MEDIA_TYPE, type OwnLayerDefs } from "./own-layers.js";
 export { BUILD_FORMAT, DEFAULT_TAG, planBuild, type AssembleStep, type BlobInput, type Plan, type PlanInput, type PlanModel, type PlannedVariant, type QuantizeStep, type Step } from "./plan.js";

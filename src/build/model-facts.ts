@@ -1,6 +1,6 @@
 import { readGgufFile } from "../gguf/reader.js";
 import { fileTypeName } from "../quantize/types.js";
-import { humanNumber } from "./human-number.js";
+import { humanNumber } from "../inspect/human.js";
 
 /** What the config blob says about a GGUF model. */
 export interface ModelFacts {

@@ -24,12 +24,7 @@ export interface OwnLayerDefs {
   requires?: string;
 }
 
-/**
- * Media type of the FORMAT layer, modelsmith's own (Ollama has no FORMAT
- * instruction and ignores layers it does not know). Its bytes are `json` for
- * `FORMAT json`, else the JSON Schema file's text as it is.
- */
-export const FORMAT_MEDIA_TYPE = "application/vnd.modelsmith.format";
+export { FORMAT_MEDIA_TYPE } from "../store/media-types.js";
 
 /** The FORMAT layer's bytes. */
 export function formatLayerText(format: NonNullable<OwnLayerDefs["format"]>): string {

@@ -1,6 +1,7 @@
 import { readGgufFile } from "../gguf/index.js";
 import {
   CONFIG_MEDIA_TYPE,
+  FORMAT_MEDIA_TYPE,
   LAYER_MEDIA_TYPES,
   decodeMessages,
   decodeParams,
@@ -15,13 +16,7 @@ import {
 } from "../store/index.js";
 import { summarizeGguf, type GgufSummary } from "./gguf-summary.js";
 
-/**
- * Media type of the FORMAT layer: modelsmith's own, since Ollama has no FORMAT
- * instruction (and skips layers it does not know). Its bytes are `json` for
- * `FORMAT json`, else the JSON Schema's text. Must equal the build's
- * FORMAT_MEDIA_TYPE (src/build/own-layers.ts).
- */
-export const FORMAT_MEDIA_TYPE = "application/vnd.modelsmith.format";
+export { FORMAT_MEDIA_TYPE };
 
 /** A stored model with every layer read and decoded: what `show` and `export` work from. */
 export interface ModelDetails {

@@ -26,5 +26,12 @@ export const LAYER_MEDIA_TYPES = {
   license: "application/vnd.ollama.image.license",
 } as const;
 
+/**
+ * The FORMAT layer, modelsmith's own (Ollama has no FORMAT instruction and
+ * skips layers it does not know). Its bytes are `json` for `FORMAT json`, else
+ * the JSON Schema file's text as it is.
+ */
+export const FORMAT_MEDIA_TYPE = "application/vnd.modelsmith.format";
+
 export type LayerKind = keyof typeof LAYER_MEDIA_TYPES;
 export type LayerMediaType = (typeof LAYER_MEDIA_TYPES)[LayerKind];

@@ -1,7 +1,7 @@
+import { humanNumber } from "../../src/inspect/human.js";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { it } from "node:test";
-import { humanNumber } from "../../src/build/human-number.js";
 import { limiter } from "../../src/build/limiter.js";
 
 it("limiter runs at most n at once, in call order", async () => {
@@ -29,6 +29,6 @@ it("limiter goes on after a failure", async () => {
   assert.equal(await limit(async () => 7), 7);
 });
 
-it("humanNumber writes parameter counts as Ollama's model_type", () => {
-  assert.deepEqual([8_030_261_248, 135_000_000, 1_752_064, 12_345, 999].map(humanNumber), ["8.0B", "135M", "1.8M", "12K", "999"]);
+it("model_type is written with Ollama's HumanNumber (whole units bare, B one decimal, M two)", () => {
+  assert.deepEqual([8_030_261_248, 8_000_000_000, 135_000_000, 1_752_064, 12_345, 999].map(humanNumber), ["8.0B", "8B", "135M", "1.75M", "12K", "999"]);
 });

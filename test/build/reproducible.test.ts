@@ -15,10 +15,10 @@ import { blobPath, fixtureCopy, json, manifestOf, ms, tempDir, type BuiltJson } 
 
 /** The tiny fixture's manifests; they move only when the store's encoding, the generators or llama.cpp's quantization change. */
 const PINNED = {
-  "chat:latest": "sha256:695c12a8fdf1c1c1d2c1fa75b62c36f7d3c18e0d80e68f12d6ebcae2daa489c9",
-  "chat:q4_k_m": "sha256:d13db0c86ef25ccc507b69eccc8015e66d6c22f891719437f2427d563d09afcb",
-  "chat:q8_0": "sha256:695c12a8fdf1c1c1d2c1fa75b62c36f7d3c18e0d80e68f12d6ebcae2daa489c9",
-  "helper:latest": "sha256:abfedf34c79f0ddaae54a7b3655e0c373105816157e3fc7c85f415bfc3da5d64",
+  "chat:latest": "sha256:003150ba3851715431647c57da7298f85a88fcfc5af6b18c0a700b29252554f9",
+  "chat:q4_k_m": "sha256:505d6fb82b591203b659906a9c085152703ce9395f97c9baf29e8c96f2944484",
+  "chat:q8_0": "sha256:003150ba3851715431647c57da7298f85a88fcfc5af6b18c0a700b29252554f9",
+  "helper:latest": "sha256:1e377b09b17dcaaf206ddab928bb71f818ce706a02f3ec2417b3c97d358b317d",
 };
 
 let llama: Llama;
