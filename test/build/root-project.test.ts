@@ -20,8 +20,11 @@ test("the root project builds into a fresh store, matching the committed models.
   assert.equal(readFileSync(fromRoot("models.lock"), "utf8"), committed);
   assert.deepEqual(out.models.map((m) => m.name).sort(), [
     "registry.ollama.ai/library/code-assistant:latest",
+    "registry.ollama.ai/library/code-assistant:q4_k_m",
+    "registry.ollama.ai/library/code-assistant:q8_0",
     "registry.ollama.ai/library/creative-writer:latest",
     "registry.ollama.ai/library/json-extractor:latest",
+    "registry.ollama.ai/library/json-extractor:q8_0",
   ]);
   for (const m of out.models) assert.ok(committed.includes(`manifest: ${m.manifest}`), `${m.name} ${m.manifest} is in models.lock`);
   assert.deepEqual(
