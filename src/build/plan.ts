@@ -6,7 +6,7 @@ import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js"
 import type { OwnLayerDefs } from "./own-layers.js";
 
 /** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
-export const BUILD_FORMAT = 1;
+export const BUILD_FORMAT = 2;
 
 /** The tag of a model's default variant. */
 export const DEFAULT_TAG = "latest";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planBuild, type PlanInput, type PlanModel } from "../../src/build/plan.js";
+import { BUILD_FORMAT, planBuild, type PlanInput, type PlanModel } from "../../src/build/plan.js";
 import { digestOf } from "../../src/lock/canonical-json.js";
 import type { Pin } from "../../src/resolve/sources/pin.js";
 
@@ -26,7 +26,7 @@ describe("planBuild", () => {
     assert.equal(step.kind, "assemble");
     assert.equal(step.id, "chat:latest");
     assert.deepEqual(step.kind === "assemble" && step.names, [{ host: "registry.ollama.ai", namespace: "library", model: "chat", tag: "latest" }]);
-    assert.equal(step.key, digestOf({ v: 1, op: "assemble", model: pin.digest, base: null, own }));
+    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: pin.digest, base: null, own }));
     assert.deepEqual(p!.variants, [{ model: "chat", tag: "latest", step: "chat:latest", key: step.key }]);
   });
 
@@ -50,8 +50,8 @@ describe("planBuild", () => {
       ],
     );
     const q = p!.steps[0]!;
-    assert.equal(q.key, digestOf({ v: 1, op: "quantize", type: "Q4_K_M", input: pin.digest }));
-    assert.equal(p!.steps[1]!.key, digestOf({ v: 1, op: "assemble", model: q.key, base: null, own }));
+    assert.equal(q.key, digestOf({ v: BUILD_FORMAT, op: "quantize", type: "Q4_K_M", input: pin.digest }));
+    assert.equal(p!.steps[1]!.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: q.key, base: null, own }));
   });
 
   it("types with the same canonical name share one quantize step", () => {
@@ -81,7 +81,7 @@ describe("planBuild", () => {
     assert.deepEqual(helper.deps, ["chat:q8_0"]);
     assert.deepEqual(helper.kind === "assemble" && helper.base, { step: "chat:q8_0", from: "chat:q8_0" });
     const dep = p!.steps.find((s) => s.id === "chat:q8_0")!;
-    assert.equal(helper.key, digestOf({ v: 1, op: "assemble", model: dep.key, base: { key: dep.key, from: "chat:q8_0" }, own }));
+    assert.equal(helper.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: dep.key, base: { key: dep.key, from: "chat:q8_0" }, own }));
     // Dependencies come first.
     assert.ok(p!.steps.indexOf(dep) < p!.steps.indexOf(helper));
   });
