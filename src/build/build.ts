@@ -16,6 +16,7 @@ import { diffLock } from "../lock/diff.js";
 import { planBuild, type Plan, type PlanModel, type PlannedVariant } from "./plan.js";
 import type { ProgressFactory } from "./progress.js";
 import { readStepRecord } from "./step-cache.js";
+import { noticeChangedFiles } from "./changed-sources.js";
 
 export interface BuildOptions {
   /** Project directory (holding modelsmith.yaml). */
@@ -78,6 +79,7 @@ export async function buildProject(o: BuildOptions): Promise<BuildReport> {
   if (o.frozen) failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
   const only = o.models?.length ? o.models : undefined;
   const plan = only ? planOrThrow(r, only) : r.plan;
+  await sayChangedFiles(r);
   const { outputs, ran } = await runPlan(r, plan, o);
   const built = new Map<string, Sha256Digest>();
   for (const v of plan.variants) {
@@ -119,6 +121,7 @@ export async function lockProject(o: LockOptions): Promise<{ lockFile: string; l
     if (m) known.set(v, m);
   }
   let ran: string[] = [];
+  await sayChangedFiles(r);
   if (known.size < r.plan.variants.length) {
     const { outputs, ran: did } = await runPlan(r, r.plan, o);
     ran = did;
@@ -131,21 +134,33 @@ export async function lockProject(o: LockOptions): Promise<{ lockFile: string; l
   return { lockFile: r.onDisk.shown, lockWritten: await writeLockIfChanged(r.onDisk, lock), built: ran, warnings: r.warnings };
 }
 
+/** Warnings MS5210 for local base files that changed since models.lock (changed-sources.ts). */
+async function sayChangedFiles(r: Resolved): Promise<void> {
+  const files = pinnableRefs(r.models).flatMap(({ ref, at }) => (ref.kind === "file" ? [{ ref, at }] : []));
+  r.warnings.push(...(await noticeChangedFiles(files, r.pins, r.onDisk.lock, r.ctx)));
+}
+
 async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Digest | undefined> {
   const rec = await readStepRecord(r.ctx.store, v.key);
   return rec?.kind === "assemble" ? rec.digest : undefined;
 }
 
+/**
+ * Fetches the pins the plan reads and runs it. Blobs it relies on are
+ * checked first (Store.checkBlob); a corrupt one is removed and made again,
+ * with a warning (MS5111) in `r.warnings`.
+ */
 async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
+  const warn = (d: Diagnostic) => void r.warnings.push(d);
   const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
   for (const m of r.models) for (const a of m.adapters) used.add(formatReference(a.ref));
   for (const key of used) {
     const pin = r.pins.get(key);
-    if (pin) await fetchPin(pin, { ...r.ctx, at: {} });
+    if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
   const progress = o.progress?.(plan.steps);
   try {
-    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, ...(progress ? { progress } : {}) });
+    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });
   } finally {
     await progress?.close();
   }
@@ -167,7 +182,7 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved
   const pins = new Map<string, Pin>();
   for (const { ref, at } of refs) {
     const key = formatReference(ref);
-    if (!pins.has(key)) pins.set(key, await resolvePin(ref, { ...ctx, at }));
+    if (!pins.has(key)) pins.set(key, await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) }));
   }
   const plan = planOrThrowWith(project, models, pins);
   const onDisk = await readLockFile(project.root, o.display, o.sources);

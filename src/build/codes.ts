@@ -41,6 +41,11 @@ export const BUILD_CODES = defineCodes({
     example: "modelsmith build chta",
     fix: "Name models listed under `models:` in modelsmith.yaml; the hint names the closest one.",
   },
+  MS5210: {
+    title: "local base file changed since models.lock",
+    example: "FROM ./model.gguf   after model.gguf was replaced or rewritten",
+    fix: "Nothing to do if the change was meant: the build re-hashed the file and built from its new bytes; commit the new models.lock. Pin the file (`FROM ./model.gguf@sha256:…`) to make such a change an error instead.",
+  },
   MS5209: {
     title: "cannot read a file a Modelfile names",
     example: "FORMAT ./schema.json   (a file that cannot be read)",

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { corruptBlobWarning } from "../store/blob-check.js";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { error } from "../diagnostics/diagnostic.js";
@@ -26,6 +28,8 @@ export interface ExecuteOptions {
   progress?: Progress;
   /** Threads for llama.cpp quantization; 0 (default) uses every hardware thread. */
   threads?: number;
+  /** Receives warnings (a corrupt blob found and made again, MS5111); default: dropped. */
+  onWarning?: (d: Diagnostic) => void;
 }
 
 export interface ExecuteResult {
@@ -38,8 +42,11 @@ export interface ExecuteResult {
  * Runs a plan's steps: each starts once its dependencies are done, at most
  * `jobs` at a time. Pinned blobs must already be in the store. A step whose
  * key has a record in the step cache (step-cache.ts) and whose blobs are still
- * in the store is not run again: a no-op rebuild quantizes nothing and hashes
- * nothing. Manifests are written under the store lock (Store.writeManifest).
+ * in the store and intact is not run again: a no-op rebuild quantizes nothing
+ * and hashes nothing. "Intact" is Store.checkBlob: each blob's size, and its
+ * content only when its stat moved since it was last known good; a corrupt
+ * blob is removed (warning MS5111) and the step runs again to make it.
+ * Manifests are written under the store lock (Store.writeManifest).
  * The first failure stops the build: steps not yet started are not started.
  */
 export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -47,6 +54,15 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const progress = opts.progress;
   const limit = limiter(opts.jobs ?? 1);
   const outputs = new Map<string, StepOutput>();
+  const intact = async (digest: Sha256Digest, size: number): Promise<boolean> => {
+    const c = await store.checkBlob(digest, size);
+    if (c.status === "corrupt") opts.onWarning?.(corruptBlobWarning(digest, c, store.blobPath(digest)));
+    return c.status === "ok";
+  };
+  const allBlobs = async (m: Manifest): Promise<boolean> => {
+    for (const l of [m.config, ...m.layers]) if (!(await intact(l.digest, l.size))) return false;
+    return true;
+  };
   const ran: string[] = [];
   const running = new Map<string, Promise<void>>();
   let failed = false;
@@ -74,7 +90,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
 
   const runQuantize = async (step: QuantizeStep): Promise<boolean> => {
     const rec = await readStepRecord(store, step.key);
-    if (rec?.kind === "quantize" && (await store.hasBlob(rec.digest))) {
+    if (rec?.kind === "quantize" && (await intact(rec.digest, rec.size))) {
       outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
       return false;
     }
@@ -82,7 +98,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     await mkdir(store.layout.tmpDir, { recursive: true });
     const tmp = path.join(store.layout.tmpDir, `quantize-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
     try {
-      await quantize({ input: store.blobPath(input.digest), output: tmp, type: step.type, threads: opts.threads ?? 0 });
+      await quantize({
+        input: store.blobPath(input.digest),
+        output: tmp,
+        type: step.type,
+        threads: opts.threads ?? 0,
+        ...(progress ? { onProgress: (p: { tensorsDone: number; tensorsTotal: number }) => progress.event({ kind: "progress", step, done: p.tensorsDone, total: p.tensorsTotal }) } : {}),
+      });
       const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
       await writeStepRecord(store, step.key, { kind: "quantize", digest, size });
       outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
@@ -97,7 +119,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const rec = await readStepRecord(store, step.key);
     if (rec?.kind === "assemble") {
       const manifest = parseManifest(rec.manifest);
-      if (await allBlobs(store, manifest)) {
+      if (await allBlobs(manifest)) {
         for (const name of step.names) {
           const have = await store.readManifest(name).catch(() => undefined);
           if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
@@ -142,9 +164,4 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
   return { outputs, ran };
-}
-
-async function allBlobs(store: Store, m: Manifest): Promise<boolean> {
-  for (const l of [m.config, ...m.layers]) if (!(await store.hasBlob(l.digest))) return false;
-  return true;
 }

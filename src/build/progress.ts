@@ -3,6 +3,8 @@ import type { Step } from "./plan.js";
 /** What happens to a step while a plan runs. */
 export type StepEvent =
   | { kind: "start"; step: Step }
+  /** A quantize step's llama.cpp progress: `done` of `total` tensors. */
+  | { kind: "progress"; step: Step; done: number; total: number }
   | { kind: "done"; step: Step; cached: boolean; ms: number }
   | { kind: "failed"; step: Step; error: unknown };
 
@@ -21,17 +23,29 @@ export function describeStep(step: Step): string {
 }
 
 /**
- * Plain line progress, for logs and CI: one line per finished step,
+ * Plain line progress, for logs and CI: one line per finished step, and
+ * while a quantization runs, its tensor count when it starts and then at most
+ * every `everyMs` (default 5 s):
  *
+ *     quantize chat Q8_0: 1/12 tensors
  *     quantize chat Q8_0: done in 0.4s
  *     assemble chat:q8_0, chat:latest: cached
  */
-export function lineProgress(write: (line: string) => void): ProgressFactory {
-  return () => ({
-    event(e) {
-      if (e.kind === "done") write(`${describeStep(e.step)}: ${e.cached ? "cached" : `done in ${(e.ms / 1000).toFixed(1)}s`}`);
-      else if (e.kind === "failed") write(`${describeStep(e.step)}: failed`);
-    },
-    close: async () => {},
-  });
+export function lineProgress(write: (line: string) => void, everyMs = 5000): ProgressFactory {
+  return () => {
+    const shown = new Map<string, number>();
+    return {
+      event(e) {
+        if (e.kind === "done") write(`${describeStep(e.step)}: ${e.cached ? "cached" : `done in ${(e.ms / 1000).toFixed(1)}s`}`);
+        else if (e.kind === "failed") write(`${describeStep(e.step)}: failed`);
+        else if (e.kind === "progress" && e.done < e.total) {
+          const last = shown.get(e.step.id);
+          if (last !== undefined && Date.now() - last < everyMs) return;
+          shown.set(e.step.id, Date.now());
+          write(`${describeStep(e.step)}: ${e.done}/${e.total} tensors`);
+        }
+      },
+      close: async () => {},
+    };
+  };
 }

@@ -55,4 +55,9 @@ export const STORE_CODES = defineCodes({
     example: "modelsmith prune with a manifest file that is not valid JSON",
     fix: "Nothing was removed: a blob might belong to the unreadable manifest. Remove it with `modelsmith rm <name>` first.",
   },
+  MS5111: {
+    title: "corrupt blob removed and made again",
+    example: "a build that finds one byte of a quantized blob flipped since it was written",
+    fix: "Nothing to do for this blob: the build removed it and made or fetched it again. Something wrote into the store (a disk fault, or a tool that edited a hardlinked model file in place); run `modelsmith verify` to check every other blob.",
+  },
 });

@@ -4,6 +4,7 @@
  * (names, digests, manifest/config serialization, derived-model rules) are
  * usable without a store.
  */
+export * from "./blob-check.js";
 export * from "./codes.js";
 export * from "./derive.js";
 export * from "./digest.js";

@@ -7,6 +7,7 @@ import { errnoCode, storeWriteError } from "./io-error.js";
 import type { StoreLayout } from "./layout.js";
 import { putBlobFromStream } from "./put-blob.js";
 import type { StatCache } from "./stat-cache.js";
+import type { BlobChecks } from "./blob-check.js";
 import { BLOB_MODE, checkExpected, refreshBlob, removeQuietly, syncDir, tempPath } from "./temp-file.js";
 
 /** How a file's bytes got into the store. `existing`: the store already held them. */
@@ -20,6 +21,8 @@ export interface IngestOptions {
   methods?: readonly IngestAttempt[];
   /** Reuse a digest computed earlier for the same unchanged file. */
   statCache?: StatCache;
+  /** Record the placed blob's stat as verified (blob-check.ts), so the next build's check does not re-hash it. */
+  blobChecks?: BlobChecks;
 }
 
 export interface IngestResult {
@@ -56,14 +59,21 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
   const dest = layout.blobPath(digest);
   if (await refreshBlob(dest, size).catch(() => false)) {
     const blob = await stat(dest, { bigint: true });
+    // Only the very file that was hashed (same inode, unchanged) is known to hold the digest's bytes.
+    if (sameFileState(before, blob)) await options.blobChecks?.record(digest, blob);
     return { digest, size, method: blob.ino === before.ino && blob.dev === before.dev ? "hardlink" : "existing" };
   }
 
   let lastError: unknown;
   for (const method of options.methods ?? DEFAULT_INGEST_METHODS) {
     try {
-      if (method === "copy") return await copyIn(layout, source, digest, size);
+      if (method === "copy") {
+        const copied = await copyIn(layout, source, digest, size);
+        if (copied.placed) await recordPlaced(options.blobChecks, dest, digest);
+        return { digest, size, method: "copy" };
+      }
       await placeByLinkOrClone(layout, method, source, before, digest);
+      await recordPlaced(options.blobChecks, dest, digest, method === "hardlink" ? before : undefined);
       return { digest, size, method };
     } catch (err) {
       if (err instanceof ModelsmithError || !UNSUPPORTED.has(errnoCode(err) ?? "")) throw storeWriteError(`add ${source} to the store`, dest, err);
@@ -93,13 +103,24 @@ async function placeByLinkOrClone(layout: StoreLayout, method: "hardlink" | "ref
   }
 }
 
-async function copyIn(layout: StoreLayout, source: string, digest: Digest, size: number): Promise<IngestResult> {
+/**
+ * Records a blob this ingest just placed (its bytes were checked against the
+ * digest on the way in); a hardlink only while it is still the file as hashed.
+ */
+async function recordPlaced(checks: BlobChecks | undefined, dest: string, digest: Digest, hashed?: BigIntStats): Promise<void> {
+  if (!checks) return;
+  const st = await stat(dest, { bigint: true }).catch(() => undefined);
+  if (st && (!hashed || sameFileState(hashed, st))) await checks.record(digest, st);
+}
+
+/** Copies the file in, checked against `digest`; `placed` is false when the store already held the blob. */
+async function copyIn(layout: StoreLayout, source: string, digest: Digest, size: number): Promise<{ placed: boolean }> {
   try {
-    await putBlobFromStream(layout, createReadStream(source, { highWaterMark: 1 << 20 }), { expectedDigest: digest, expectedSize: size });
+    const { existed } = await putBlobFromStream(layout, createReadStream(source, { highWaterMark: 1 << 20 }), { expectedDigest: digest, expectedSize: size });
+    return { placed: !existed };
   } catch (err) {
     // The bytes read now differ from the bytes hashed a moment ago: the file is being written.
     if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5104")) throw changedWhileReading(source);
     throw err;
   }
-  return { digest, size, method: "copy" };
 }

@@ -10,6 +10,7 @@ import { manifestPathParts, type ModelName } from "./name.js";
  *     <root>/tmp/                                        temp files of writes in progress
  *     <root>/store.lock                                  the store-wide lock (lock.ts)
  *     <root>/cache/stat-digests.json                     file digests by stat (stat-cache.ts)
+ *     <root>/cache/blob-checks.json                      blob stats known to match their digests (blob-check.ts)
  *
  * Only `blobs/` and `manifests/` are Ollama's; it ignores the rest, so
  * `OLLAMA_MODELS=<root> ollama serve` serves the store. Temp files are not
@@ -23,6 +24,7 @@ export class StoreLayout {
   readonly tmpDir: string;
   readonly lockFile: string;
   readonly statCacheFile: string;
+  readonly blobChecksFile: string;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -31,6 +33,7 @@ export class StoreLayout {
     this.tmpDir = path.join(this.root, "tmp");
     this.lockFile = path.join(this.root, "store.lock");
     this.statCacheFile = path.join(this.root, "cache", "stat-digests.json");
+    this.blobChecksFile = path.join(this.root, "cache", "blob-checks.json");
   }
 
   blobPath(digest: Digest): string {

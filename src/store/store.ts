@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, unlink } from "node:fs/promises";
+import { BlobChecks, type BlobCondition } from "./blob-check.js";
 import { parseDigest, type Digest } from "./digest.js";
 import { du, type StoreUsage } from "./du.js";
 import { gc, type GcOptions, type GcResult } from "./gc.js";
@@ -37,10 +38,12 @@ export type NameInput = ModelName | string;
 export class Store {
   readonly layout: StoreLayout;
   private readonly statCache: StatCache | undefined;
+  private readonly blobChecks: BlobChecks;
 
   constructor(root: string, private readonly options: StoreOptions = {}) {
     this.layout = new StoreLayout(root);
     this.statCache = options.statCache === false ? undefined : new StatCache(this.layout.statCacheFile);
+    this.blobChecks = new BlobChecks(this.layout.blobChecksFile);
   }
 
   get root(): string {
@@ -84,7 +87,36 @@ export class Store {
   }
 
   ingestFile(file: string, options: IngestOptions = {}): Promise<IngestResult> {
-    return ingestFile(this.layout, file, { ...(this.statCache ? { statCache: this.statCache } : {}), ...options });
+    return ingestFile(this.layout, file, { ...(this.statCache ? { statCache: this.statCache } : {}), blobChecks: this.blobChecks, ...options });
+  }
+
+  /**
+   * The cheap check a build runs on a blob it relies on (blob-check.ts): its
+   * size always, its content only when its stat moved since it was last known
+   * good. A corrupt blob is removed from the store (only this path: a user's
+   * file it was hardlinked to stays), so that whoever made it makes it again.
+   */
+  async checkBlob(digest: string, expectedSize?: number): Promise<BlobCondition> {
+    const d = parseDigest(digest);
+    const condition = await this.blobChecks.check(this.layout, d, expectedSize);
+    if (condition.status === "corrupt") await this.discardBlob(d, condition.ino);
+    return condition;
+  }
+
+  /**
+   * Removes one blob file whatever uses it (a corrupt one); no error when it
+   * is gone already. With `ino`, only while the file is still that inode, so a
+   * good copy another process has put there meanwhile stays.
+   */
+  async discardBlob(digest: string, ino?: bigint): Promise<void> {
+    const file = this.blobPath(digest);
+    if (ino !== undefined) {
+      const now = await stat(file, { bigint: true }).catch(() => undefined);
+      if (now?.ino !== ino) return;
+    }
+    await unlink(file).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    });
   }
 
   verifyBlob(digest: string): Promise<BlobCheck> {

@@ -1,12 +1,12 @@
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
 import { digestFile } from "../../store/hash-file.js";
 import { StatCache } from "../../store/stat-cache.js";
 import { formatReference } from "../format-reference.js";
-import type { FileReference } from "../reference-types.js";
-import type { Pin, Source, SourceContext } from "./pin.js";
+import type { FileReference, Sha256Digest } from "../reference-types.js";
+import { blobInStore, type Pin, type Source, type SourceContext } from "./pin.js";
 
 /**
  * Local GGUF files. The reference's path must already be rebased to the
@@ -20,15 +20,37 @@ export const fileSource: Source<FileReference> = {
   async resolve(ref, ctx) {
     const file = localPath(ref.path, ctx);
     await requireGguf(file, ref.path, ctx);
-    const { digest, size } = await digestFile(file, new StatCache(ctx.store.layout.statCacheFile));
+    const { digest, size } = await fileDigest(file, ctx);
     if (ref.digest !== undefined && ref.digest !== digest) throw pinMismatch(ref.path, ref.digest, digest, ctx);
     return { source: formatReference(ref), locator: ref.path, digest, size };
   },
   async fetch(pin, ctx) {
-    if (await ctx.store.hasBlob(pin.digest)) return;
+    if (await blobInStore(pin, ctx)) return;
     await ctx.store.ingestFile(localPath(pin.locator, ctx), { expectedDigest: pin.digest });
   },
 };
+
+/**
+ * The file's digest, from the stat cache when its size, mtime and inode are
+ * unchanged. When the file is also the store's blob of that digest
+ * (hardlinked), the blob's own check (Store.checkBlob, which also watches
+ * ctime) vouches for the cached digest: a file written in place whose size
+ * and mtime were then restored (`cp -p`, `touch -r`) fools the stat cache,
+ * not the blob check. Then the blob is removed (warning MS5111) and the file
+ * re-hashed, so the old digest is never used for the new bytes.
+ */
+async function fileDigest(file: string, ctx: SourceContext): Promise<{ digest: Sha256Digest; size: number }> {
+  const cache = new StatCache(ctx.store.layout.statCacheFile);
+  const d = await digestFile(file, cache);
+  if (!d.cached) return d;
+  const blob = await stat(ctx.store.blobPath(d.digest), { bigint: true }).catch(() => undefined);
+  if (blob?.ino !== d.stat.ino || blob.dev !== d.stat.dev) return d;
+  if (await blobInStore(d, ctx)) return d;
+  const hashedAtNs = BigInt(Date.now()) * 1_000_000n;
+  const fresh = await digestFile(file);
+  await cache.record(file, fresh.stat, fresh.digest, hashedAtNs);
+  return fresh;
+}
 
 /** The absolute path of a project-relative, absolute or `~/` path. */
 export function localPath(p: string, ctx: Pick<SourceContext, "projectRoot" | "home">): string {

@@ -1,4 +1,5 @@
-import type { SourceRange } from "../../diagnostics/diagnostic.js";
+import type { Diagnostic, SourceRange } from "../../diagnostics/diagnostic.js";
+import { corruptBlobWarning } from "../../store/blob-check.js";
 import type { Store } from "../../store/store.js";
 import type { Sha256Digest } from "../reference-types.js";
 
@@ -27,10 +28,28 @@ export interface SourceContext {
   offline: boolean;
   /** Where the reference is written (the FROM or ADAPTER line), for diagnostics. */
   at: { file?: string; range?: SourceRange };
+  /** Receives what the user should know although nothing failed (a corrupt blob made again); default: dropped. */
+  warn?: (d: Diagnostic) => void;
 }
 
-/** One scheme's resolver: `resolve` pins a reference (it may put the blob in the store on the way), `fetch` makes sure the pinned blob is in the store. */
+/**
+ * One scheme's resolver: `resolve` pins a reference (it may put the blob in
+ * the store on the way), `fetch` makes sure the pinned blob is in the store
+ * and intact (`blobInStore`): a corrupt one is removed and fetched again.
+ */
 export interface Source<R> {
   resolve(ref: R, ctx: SourceContext): Promise<Pin>;
   fetch(pin: Pin, ctx: SourceContext): Promise<void>;
+}
+
+/**
+ * True when the pinned blob is in the store and passes the store's cheap
+ * check (size, and content when its stat moved: Store.checkBlob); a corrupt
+ * blob is removed (warning MS5111 to `ctx.warn`) and false returned, so the
+ * source puts it there again.
+ */
+export async function blobInStore(pin: Pick<Pin, "digest" | "size">, ctx: Pick<SourceContext, "store" | "warn">): Promise<boolean> {
+  const c = await ctx.store.checkBlob(pin.digest, pin.size);
+  if (c.status === "corrupt") ctx.warn?.(corruptBlobWarning(pin.digest, c, ctx.store.blobPath(pin.digest)));
+  return c.status === "ok";
 }

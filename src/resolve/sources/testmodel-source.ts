@@ -10,7 +10,7 @@ import { formatReference } from "../format-reference.js";
 import { parseReference } from "../reference.js";
 import type { Sha256Digest, TestModelReference } from "../reference-types.js";
 import { pinMismatch } from "./file-source.js";
-import type { Pin, Source, SourceContext } from "./pin.js";
+import { blobInStore, type Pin, type Source, type SourceContext } from "./pin.js";
 
 /**
  * Bumped when the generators change their bytes, so that cached digests of an
@@ -35,7 +35,7 @@ export const testModelSource: Source<TestModelReference> = {
     return { source: formatReference(ref), locator, ...blob };
   },
   async fetch(pin, ctx) {
-    if (await ctx.store.hasBlob(pin.digest)) return;
+    if (await blobInStore(pin, ctx)) return;
     const ref = parseReference(pin.locator).reference;
     if (ref?.kind !== "testmodel") throw new EnvironmentError(error("MS5202", `cannot generate ${pin.locator}`, ctx.at));
     const blob = await generate(ref, pin.locator, ctx);
