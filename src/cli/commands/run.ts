@@ -1,0 +1,135 @@
+import { homedir } from "node:os";
+import { createInterface } from "node:readline/promises";
+import type { CommandModule } from "yargs";
+import { error, InputError } from "../../diagnostics/index.js";
+import { openModel, ollamaTimingSummary, parseOptionText, type ChatMessage, type GenerateResult, type OptionMap, type RuntimeModel } from "../../runtime/index.js";
+import { resolveStoreRoot } from "../../store/index.js";
+import type { CliContext } from "../context.js";
+
+export interface RunArgs {
+  model: string;
+  prompt?: string[];
+  verbose?: boolean;
+  parameter?: string | string[];
+  json?: boolean;
+}
+
+/** Where `run` reads a piped prompt from; process.stdin unless a test gives another. */
+export interface RunInput {
+  isTTY: boolean;
+  readAll(): Promise<string>;
+}
+
+const processInput: RunInput = {
+  get isTTY() {
+    return Boolean(process.stdin.isTTY);
+  },
+  async readAll() {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+};
+
+/**
+ * `modelsmith run <model> [prompt..] [--verbose] [-p key=value] [--json]`, as
+ * `ollama run`: the prompt is the words after the model; piped stdin comes
+ * first, joined to them with a space. One answer is streamed to stdout (with
+ * `--json`: one JSON document instead, with Ollama's API field names). Without
+ * a prompt on a terminal: an interactive chat that keeps its history until
+ * `/bye` (`/clear` forgets it). `-p` overrides a PARAMETER, typed by the
+ * parameters table (repeat `-p stop=...` for several). `--verbose` prints
+ * Ollama's timing figures to stderr. The store is `$MODELSMITH_HOME`.
+ */
+export function runCommand(ctx: CliContext, input: RunInput = processInput): CommandModule<object, RunArgs> {
+  return {
+    command: "run <model> [prompt..]",
+    describe: "Run a built model: one answer, or an interactive chat without a prompt on a terminal",
+    builder: (y) =>
+      y
+        .positional("model", { type: "string", demandOption: true, describe: "Model name, e.g. code-assistant or code-assistant:q4_k_m" })
+        .positional("prompt", { type: "string", array: true, describe: "The prompt (words are joined with spaces)" })
+        .option("verbose", { type: "boolean", default: false, describe: "Print timings (load, prompt eval, eval) to stderr" })
+        // Not `array: true`: an array option would swallow the prompt words after it; repeats still collect.
+        .option("parameter", { alias: "p", type: "string", describe: "Override a PARAMETER: -p temperature=0.2 (repeatable)" }),
+    handler: async (args) => {
+      const overrides = parseParameterArgs(args.parameter === undefined ? [] : ([] as string[]).concat(args.parameter));
+      let prompt = (args.prompt ?? []).join(" ");
+      const piped = !input.isTTY;
+      if (piped) prompt = [await input.readAll(), ...(args.prompt ?? [])].filter((s) => s !== "").join(" ");
+      const interactive = !piped && prompt === "";
+      if (piped && prompt === "") throw new InputError(error("MS8011", "no prompt: stdin was empty and no prompt was given"));
+      const root = resolveStoreRoot(ctx.env, homedir(), process.cwd());
+      const model = await openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) });
+      try {
+        if (interactive) await chat(ctx, model, Boolean(args.verbose));
+        else await answer(ctx, model, prompt, Boolean(args.verbose), Boolean(args.json));
+      } finally {
+        await model.close();
+      }
+    },
+  };
+}
+
+/** `-p key=value` list to typed options; MS8010 for a missing `=`, MS8001/MS8002 from the table. */
+export function parseParameterArgs(list: readonly string[]): OptionMap {
+  const out: OptionMap = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new InputError(error("MS8010", `-p ${JSON.stringify(item)}: expected key=value`, { hint: "e.g. -p temperature=0.2" }));
+    const name = item.slice(0, eq);
+    const value = parseOptionText(name, item.slice(eq + 1), "-p");
+    if (value === undefined) continue;
+    const prev = out[name];
+    out[name] = Array.isArray(prev) && Array.isArray(value) ? [...prev, ...value] : value;
+  }
+  return out;
+}
+
+async function answer(ctx: CliContext, model: RuntimeModel, prompt: string, verbose: boolean, json: boolean): Promise<void> {
+  const r = await model.generate({ prompt, ...(json ? {} : { onToken: (t: string) => ctx.stdout.write(t) }) });
+  if (json) ctx.json(apiResponse(model, r));
+  else ctx.stdout.write("\n");
+  if (verbose) ctx.stderr.write(ollamaTimingSummary(r));
+}
+
+async function chat(ctx: CliContext, model: RuntimeModel, verbose: boolean): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: ">>> " });
+  const history: ChatMessage[] = [];
+  try {
+    rl.prompt();
+    for await (const line of rl) {
+      const text = line.trim();
+      if (text === "/bye") break;
+      if (text === "/clear") {
+        history.length = 0;
+        ctx.out("Cleared session context");
+      } else if (text !== "") {
+        history.push({ role: "user", content: line });
+        const r = await model.generate({ messages: [...history], onToken: (t) => ctx.stdout.write(t) });
+        history.push({ role: "assistant", content: r.text });
+        ctx.stdout.write("\n\n");
+        if (verbose) ctx.stderr.write(ollamaTimingSummary(r));
+      }
+      rl.prompt();
+    }
+  } finally {
+    rl.close();
+  }
+}
+
+/** The result under the field names of Ollama's /api/generate response. */
+function apiResponse(model: RuntimeModel, r: GenerateResult) {
+  return {
+    model: model.name,
+    response: r.text,
+    done: true,
+    done_reason: r.finishReason,
+    total_duration: r.timings.totalNs,
+    load_duration: r.timings.loadNs,
+    prompt_eval_count: r.promptTokens,
+    prompt_eval_duration: r.timings.promptEvalNs,
+    eval_count: r.completionTokens,
+    eval_duration: r.timings.evalNs,
+  };
+}

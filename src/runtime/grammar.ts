@@ -1,0 +1,36 @@
+import type { Llama, LlamaGrammar } from "node-llama-cpp";
+import { error, InputError } from "../diagnostics/index.js";
+
+/**
+ * FORMAT as a grammar, so the output always parses: `json` is llama.cpp's JSON
+ * grammar (an object at the top, as Ollama's `format: "json"`), a JSON Schema
+ * becomes node-llama-cpp's grammar for it (a subset of JSON Schema; anything
+ * else is InputError MS8005). Grammars are kept per model and schema text.
+ */
+export class GrammarCache {
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+
+  constructor(private readonly llama: Llama) {}
+
+  get(format: "json" | object): Promise<LlamaGrammar> {
+    const key = format === "json" ? "json" : JSON.stringify(format);
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      grammar = format === "json" ? this.llama.getGrammarFor("json") : this.forSchema(format);
+      this.grammars.set(key, grammar);
+      grammar.catch(() => this.grammars.delete(key));
+    }
+    return grammar;
+  }
+
+  private async forSchema(schema: object): Promise<LlamaGrammar> {
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+      throw new InputError(error("MS8005", "FORMAT must be \"json\" or a JSON Schema object"));
+    }
+    try {
+      return await this.llama.createGrammarForJsonSchema(schema as never);
+    } catch (err) {
+      throw new InputError(error("MS8005", `FORMAT schema cannot become a grammar: ${(err as Error).message}`), { cause: err });
+    }
+  }
+}

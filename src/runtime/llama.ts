@@ -1,0 +1,27 @@
+import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+
+/** Which llama.cpp backend to load: "auto" picks a GPU backend when one works, false is CPU only. */
+export type GpuChoice = "auto" | false;
+
+const instances = new Map<GpuChoice, Promise<Llama>>();
+
+/**
+ * One llama.cpp binding per process and backend, shared by every open model
+ * (loading the native library twice wastes memory and threads). Never builds
+ * from source (`build: "never"`): the prebuilt binaries ship with node-llama-cpp.
+ * llama.cpp's own logging is limited to errors, so `run` prints only the answer.
+ */
+export function sharedLlama(gpu: GpuChoice): Promise<Llama> {
+  let llama = instances.get(gpu);
+  if (!llama) {
+    llama = getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
+    instances.set(gpu, llama);
+    llama.catch(() => instances.delete(gpu));
+  }
+  return llama;
+}
+
+/** The backend's name as part of an eval cache key: "llama.cpp/cpu", "llama.cpp/cuda", ... */
+export function backendName(llama: Llama): string {
+  return `llama.cpp/${llama.gpu === false ? "cpu" : llama.gpu}`;
+}

@@ -1,0 +1,189 @@
+import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import { EnvironmentError, error, warning, type Diagnostic } from "../diagnostics/index.js";
+import { renderDiagnostic } from "../diagnostics/render.js";
+import { Store } from "../store/index.js";
+import { generateOnSequence } from "./generate.js";
+import { GrammarCache } from "./grammar.js";
+import { backendName, sharedLlama, type GpuChoice } from "./llama.js";
+import { typeOption, typeOptions, type OptionMap } from "./options.js";
+import { loadPlan, samplePlan, type LoadPlan, type NotHonoured } from "./plan.js";
+import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt.js";
+import { SequencePool } from "./sequence-pool.js";
+import { readStoredModel, type StoredModel } from "./stored-model.js";
+import type { GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
+
+/** OpenModelOptions plus the backend choice: "auto" (a GPU when one works, the default) or false (CPU). */
+export interface OpenModelSettings extends OpenModelOptions {
+  gpu?: GpuChoice;
+  /** Typed options laid over the model's PARAMETERs for this load (`run -p key=value`): load-time ones included. */
+  overrides?: OptionMap;
+}
+
+const nowNs = () => Number(process.hrtime.bigint());
+
+/**
+ * Loads a built model from the store by name (Ollama's name rules): manifest,
+ * layers, the GGUF into llama.cpp with the model's load-time PARAMETERs, its
+ * ADAPTERs as LoRA on one shared context of `parallel` sequences. Throws
+ * InputError MS5102 for an unknown model (with a did-you-mean over stored
+ * names), EnvironmentError MS8004 when llama.cpp cannot load the files.
+ */
+export async function openModel(storeRoot: string, name: string, options: OpenModelSettings = {}): Promise<RuntimeModel> {
+  const started = nowNs();
+  const stored = await readStoredModel(new Store(storeRoot, { statCache: false }), name);
+  const warnings = new WarnOnce(stored.name, options.onWarning ?? ((d) => process.stderr.write(`${renderDiagnostic(d, { source: () => undefined, color: false })}\n`)));
+  const params = { ...modelParams(stored, warnings), ...options.overrides };
+  const llama = await sharedLlama(options.gpu ?? "auto");
+  const planFor = (trainContextSize: number) =>
+    loadPlan({ params, trainContextSize, gpu: llama.gpu !== false, cpuCores: llama.cpuMathCores, ...pick(options, "contextSize", "threads") });
+  const cannotLoad = (what: string, err: unknown) => new EnvironmentError(error("MS8004", `model ${stored.name}: llama.cpp cannot load ${what}: ${(err as Error).message}`), { cause: err });
+  // gpuLayers and useMmap do not depend on the training context; the context size does.
+  const beforeLoad = planFor(0);
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath: stored.modelPath, gpuLayers: beforeLoad.gpuLayers, ...(beforeLoad.useMmap !== undefined ? { useMmap: beforeLoad.useMmap } : {}) });
+  } catch (err) {
+    throw cannotLoad("its GGUF", err);
+  }
+  const load = planFor(model.trainContextSize);
+  warnings.notHonoured(load.notHonoured);
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({
+      contextSize: load.contextSize,
+      sequences: Math.max(1, options.parallel ?? 1),
+      threads: load.threads,
+      batchSize: load.batchSize,
+      ...(stored.adapterPaths.length > 0 ? { lora: { adapters: stored.adapterPaths.map((filePath) => ({ filePath, scale: 1 })) } } : {}),
+    });
+  } catch (err) {
+    await model.dispose();
+    throw cannotLoad(stored.adapterPaths.length > 0 ? "its ADAPTER layers or context" : "its context", err);
+  }
+  return new LoadedModel(stored, llama, model, context, load, params, warnings, nowNs() - started);
+}
+
+class LoadedModel implements RuntimeModel {
+  readonly name: string;
+  readonly manifestDigest: string;
+  readonly backend: string;
+  private readonly pool: SequencePool;
+  private readonly grammars: GrammarCache;
+  private readonly layers: PromptLayers;
+  private loadNs: number;
+
+  constructor(
+    private readonly stored: StoredModel,
+    llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly load: LoadPlan,
+    private readonly params: OptionMap,
+    private readonly warnings: WarnOnce,
+    loadNs: number,
+  ) {
+    this.name = stored.name;
+    this.manifestDigest = stored.manifestDigest;
+    this.backend = backendName(llama);
+    this.pool = new SequencePool(context);
+    this.grammars = new GrammarCache(llama);
+    this.layers = { messages: stored.messages, ...pick(stored, "template", "system"), ...chatTemplateOf(model) };
+    this.loadNs = loadNs;
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const started = nowNs();
+    const loadNs = this.loadNs;
+    this.loadNs = 0;
+    const { options: requestOptions, ignored } = typeOptions(req.options ?? {}, "request options");
+    this.warnings.notHonoured(ignored.map((name) => ({ name, why: "it is deprecated; Ollama ignores it too" })));
+    const plan = samplePlan(this.params, requestOptions, this.load);
+    this.warnings.notHonoured(plan.notHonoured);
+    const rendered = renderPrompt(this.layers, req);
+    const format = req.format ?? this.stored.format;
+    const grammar = format === undefined ? undefined : await this.grammars.get(format);
+    const prompt = this.fit(this.tokenize(rendered.text), plan.numKeep);
+    const sequence = await this.pool.acquire();
+    try {
+      const r = await generateOnSequence({ sequence, prompt, plan, ...pick(req, "signal", "onToken"), ...(grammar ? { grammar } : {}) });
+      const end = nowNs();
+      return {
+        text: r.text,
+        finishReason: r.finishReason,
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        timings: { loadNs, promptEvalNs: r.promptEvalNs, evalNs: r.evalNs, totalNs: end - started + loadNs },
+      };
+    } finally {
+      this.pool.release(sequence);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+
+  /** The prompt's tokens as llama.cpp's tokenize with add_special and parse_special makes them (Ollama's call). */
+  private tokenize(text: string): Token[] {
+    const t = this.model.tokens;
+    const tokens = this.model.tokenize(text, true);
+    if (t.shouldPrependBosToken && t.bos !== null) tokens.unshift(t.bos);
+    if (t.shouldAppendEosToken && t.eos !== null) tokens.push(t.eos);
+    return tokens;
+  }
+
+  /** Ollama's truncation of a prompt longer than the context: keep the first num_keep tokens and the end. */
+  private fit(tokens: Token[], numKeep: number): Token[] {
+    const room = this.context.contextSize - 1;
+    if (tokens.length <= room) return tokens;
+    const keep = Math.min(numKeep < 0 ? tokens.length : numKeep, room - 1);
+    this.warnings.warn(`truncate`, warning("MS8009", `model ${this.name}: the prompt has ${tokens.length} tokens, more than the context of ${this.context.contextSize}; it was cut to ${room}`, { hint: "raise num_ctx or shorten the prompt" }));
+    return [...tokens.slice(0, keep), ...tokens.slice(tokens.length - (room - keep))];
+  }
+}
+
+/** Warnings told once per model and subject. */
+class WarnOnce {
+  private readonly told = new Set<string>();
+
+  constructor(private readonly model: string, private readonly sink: (d: Diagnostic) => void) {}
+
+  warn(subject: string, d: Diagnostic): void {
+    if (this.told.has(subject)) return;
+    this.told.add(subject);
+    this.sink(d);
+  }
+
+  notHonoured(list: readonly NotHonoured[]): void {
+    for (const n of list) this.warn(`param:${n.name}`, warning("MS8003", `model ${this.model}: parameter ${n.name} is not honoured: ${n.why}`));
+  }
+}
+
+/** The model's PARAMETERs, typed; a name or value this runtime does not take is a warning, not a failure. */
+function modelParams(stored: StoredModel, warnings: WarnOnce): OptionMap {
+  const out: OptionMap = {};
+  for (const [name, value] of Object.entries(stored.params)) {
+    try {
+      const typed = typeOption(name, value, "PARAMETER");
+      if (typed === undefined) warnings.notHonoured([{ name, why: "it is deprecated; Ollama ignores it too" }]);
+      else out[name] = typed;
+    } catch (err) {
+      warnings.notHonoured([{ name, why: (err as Error).message.replace(/^MS\d+: /, "") }]);
+    }
+  }
+  return out;
+}
+
+function chatTemplateOf(model: LlamaModel): { chatTemplate?: GgufChatTemplate } {
+  const template = model.fileInfo.metadata.tokenizer?.chat_template;
+  if (typeof template !== "string" || template === "") return {};
+  const t = model.tokens;
+  return { chatTemplate: { template, bosToken: t.bosString ?? "", eosToken: t.eosString ?? "", addBos: t.shouldPrependBosToken } };
+}
+
+function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}

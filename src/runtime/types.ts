@@ -1,0 +1,54 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+
+/** The runtime contract shared by `run`, `test` (eval), `serve` and `watch`. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface GenerateRequest {
+  /** Chat form: the history after the Modelfile's MESSAGEs; the Modelfile SYSTEM applies unless a system message is given. */
+  messages?: ChatMessage[];
+  /** Completion form: one user prompt (rendered through the model's TEMPLATE like `ollama run m "prompt"`). */
+  prompt?: string;
+  /** Raw: send `prompt` without any template (Ollama's `raw: true`). */
+  raw?: boolean;
+  /** Ollama option names (temperature, top_k, num_predict, seed, stop, ...) overriding the Modelfile's PARAMETERs. */
+  options?: Record<string, unknown>;
+  /** Overrides the Modelfile's FORMAT: "json" or a JSON Schema object. */
+  format?: "json" | object;
+  signal?: AbortSignal;
+  onToken?: (text: string) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  finishReason: "stop" | "length" | "abort";
+  promptTokens: number;
+  completionTokens: number;
+  /** Ollama's figures, in nanoseconds like Ollama's API: load_duration, prompt_eval_duration, eval_duration, total_duration. */
+  timings: { loadNs: number; promptEvalNs: number; evalNs: number; totalNs: number };
+}
+
+export interface RuntimeModel {
+  /** e.g. "code-assistant:latest" (Ollama's shortest display form). */
+  readonly name: string;
+  /** sha256:... of the manifest's bytes. */
+  readonly manifestDigest: string;
+  /** e.g. "llama.cpp/cpu": part of the eval cache key. */
+  readonly backend: string;
+  /** Safe to call concurrently: each call takes a free sequence of one shared context (up to `parallel`). */
+  generate(req: GenerateRequest): Promise<GenerateResult>;
+  close(): Promise<void>;
+}
+
+export interface OpenModelOptions {
+  /** Sequences of the shared context, i.e. generations that run at once; default 1. */
+  parallel?: number;
+  /** CPU threads; default: PARAMETER num_thread, else min(4, the machine's math cores). */
+  threads?: number;
+  /** Context size in tokens per sequence; default: PARAMETER num_ctx, else Ollama's 4096 capped at the model's training context. */
+  contextSize?: number;
+  /** Where warnings go (each told once per model): default stderr. */
+  onWarning?: (warning: Diagnostic) => void;
+}

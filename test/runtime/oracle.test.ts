@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { openModel, renderPrompt, type RuntimeModel } from "../../src/runtime/index.js";
+import { oracleContinuation, oracleLlama, TEST_CHAT_TEMPLATE } from "../../src/testmodels/index.js";
+import { runCli } from "../helpers/cli.js";
+import { storeModel, tempStore } from "./store-model.js";
+
+const SYSTEM = "You answer like a fox.";
+const MESSAGES = [
+  { role: "user" as const, content: "Who is lazy?" },
+  { role: "assistant" as const, content: "The lazy dog." },
+];
+const PARAMS = { temperature: 0, num_predict: 12, seed: 7 };
+
+let env: Awaited<ReturnType<typeof tempStore>>;
+let model: RuntimeModel;
+
+before(async () => {
+  env = await tempStore();
+  await storeModel(env.store, "oracle-chat", { gguf: oracleLlama({}), system: SYSTEM, messages: MESSAGES, params: PARAMS });
+  model = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false });
+});
+after(async () => {
+  await model?.close();
+  await env?.cleanup();
+});
+
+/** The prompt Ollama would render: SYSTEM, MESSAGEs, the user's prompt through the GGUF's chat template (BOS dropped: the tokenizer adds it). */
+const expectedPrompt = (prompt: string) => `${SYSTEM}Who is lazy?The lazy dog.</s>${prompt}`;
+
+test("the oracle's prompt goes through SYSTEM, MESSAGEs and the GGUF chat template", () => {
+  const rendered = renderPrompt({ system: SYSTEM, messages: MESSAGES, chatTemplate: { template: TEST_CHAT_TEMPLATE, bosToken: "<s>", eosToken: "</s>", addBos: true } }, { prompt: "The quick brown" });
+  assert.equal(rendered.text, expectedPrompt("The quick brown"));
+  assert.equal(rendered.via, "chat-template");
+});
+
+test("the runtime API gives the oracle's known text, streamed piece by piece", async () => {
+  const chunks: string[] = [];
+  const r = await model.generate({ prompt: "The quick brown", onToken: (t) => chunks.push(t) });
+  const known = oracleContinuation({}, expectedPrompt("The quick brown"), 12);
+  assert.equal(r.text, " fox jumps over the lazy dog. The quick brown fox jumps");
+  assert.equal(r.text, known.rawText);
+  assert.equal(chunks.join(""), r.text);
+  assert.equal(chunks.length, 12);
+  assert.equal(r.finishReason, "length");
+  assert.equal(r.completionTokens, 12);
+  // BOS + the text before "</s>" + EOS (parsed as the special token it is) + the prompt (with SentencePiece's space prefix after a special token).
+  const before = oracleContinuation({}, `${SYSTEM}Who is lazy?The lazy dog.`, 0).promptTokens.length;
+  assert.equal(r.promptTokens, before + 1 + oracleContinuation({}, "The quick brown", 0).promptTokens.length - 1);
+  assert.equal(known.tokens.length, 12);
+  assert.ok(r.timings.totalNs >= r.timings.promptEvalNs + r.timings.evalNs);
+});
+
+test("a stop sequence cuts the text before it", async () => {
+  const r = await model.generate({ prompt: "The quick brown", options: { stop: ["lazy"] } });
+  assert.deepEqual([r.text, r.finishReason], [" fox jumps over the ", "stop"]);
+});
+
+test("chat form: the request's messages follow the MESSAGEs", async () => {
+  const r = await model.generate({ messages: [{ role: "user", content: "jumps over" }], options: { num_predict: 3 } });
+  assert.equal(r.text, " the lazy dog");
+});
+
+test("modelsmith run prints the same text as the runtime API", async () => {
+  const api = await model.generate({ prompt: "The quick brown" });
+  const cli = await runCli(["run", "oracle-chat", "The quick brown", "-p", "num_thread=1", "-p", "num_ctx=256"], { env: { MODELSMITH_HOME: env.root }, input: "" });
+  assert.equal(cli.stderr, "");
+  assert.equal(cli.exitCode, 0);
+  assert.equal(cli.stdout, `${api.text}\n`);
+});
