@@ -17,6 +17,7 @@ import { fmtCommand } from "./commands/fmt.js";
 import { initCommand } from "./commands/init.js";
 import { buildCommand } from "./commands/build.js";
 import { lockCommand } from "./commands/lock.js";
+import { testCommand } from "./commands/test.js";
 import { runCommand } from "./commands/run.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
@@ -55,6 +56,7 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(exportCommand(ctx))
     .command(buildCommand(ctx))
     .command(lockCommand(ctx))
+    .command(testCommand(ctx))
     .command(runCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")

@@ -1,0 +1,98 @@
+import { writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import path from "node:path";
+import type { CommandModule } from "yargs";
+import { error } from "../../diagnostics/diagnostic.js";
+import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
+import { consoleReport, jsonReport, junitReport, runProjectTests, summarize, summaryLine, type CaseResult } from "../../eval/index.js";
+import { loadProject } from "../../project/load.js";
+import { openModel } from "../../runtime/index.js";
+import { resolveStoreRoot } from "../../store/store-root.js";
+import type { CliContext } from "../context.js";
+
+export type Reporter = "console" | "json" | "junit";
+
+export interface TestArgs {
+  models?: string[];
+  dir?: string;
+  reporter?: Reporter;
+  output?: string;
+  grep?: string;
+  cache?: boolean;
+  parallel?: number;
+  json?: boolean;
+}
+
+/**
+ * `modelsmith test [model..] [--reporter console|json|junit] [-o file] [--grep re] [--no-cache] [-C dir]`:
+ * runs the prompt tests of built models (the default variant, or `name:tag`).
+ * The report goes to stdout, or to `-o file` (then the summary line goes to
+ * stderr); `--json` is `--reporter json`. Exit 0 when every case passes, 1 when
+ * one fails, 2 for bad test files or an unknown model, 3 when a model cannot
+ * load or a generation fails.
+ */
+export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
+  return {
+    command: "test [models..]",
+    describe: "Run the prompt tests of built models",
+    builder: (y) =>
+      y
+        .positional("models", { type: "string", array: true, describe: "Models to test, `name` or `name:tag` (default: every model with tests)" })
+        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" })
+        .option("reporter", { alias: "r", choices: ["console", "json", "junit"] as const, default: "console" as Reporter, describe: "Report format" })
+        .option("output", { alias: "o", type: "string", describe: "Write the report to this file instead of stdout" })
+        .option("grep", { alias: "g", type: "string", describe: "Only cases whose name (or file#n id) matches this regular expression" })
+        .option("cache", { type: "boolean", default: true, describe: "Reuse cached outputs of an unchanged model (--no-cache generates again)" })
+        .option("parallel", { type: "number", default: 4, describe: "Generations in flight per model" }),
+    handler: async (args) => {
+      const grep = args.grep === undefined ? undefined : compileGrep(args.grep);
+      const loaded = await loadProject(args.dir ?? ".");
+      ctx.sources.set(loaded.file, loaded.text);
+      if (!loaded.project) throw new InputError(loaded.diagnostics);
+      const display = (abs: string) => path.relative(process.cwd(), abs) || abs;
+      const results = await runProjectTests(loaded.project, {
+        models: args.models ?? [],
+        storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
+        open: (root, name, o) => openModel(root, name, o),
+        ...(grep ? { grep } : {}),
+        noCache: args.cache === false,
+        parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
+        display,
+        sources: ctx.sources,
+        onModel: (name, n) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`),
+      });
+      const reporter: Reporter = args.json ? "json" : (args.reporter ?? "console");
+      const report = reporter === "json" ? jsonReport(results) : reporter === "junit" ? junitReport(results) : consoleReport(results);
+      if (results.length === 0) ctx.err(grep ? `no test case matches --grep ${args.grep}` : "no tests to run: list test files under a model's `tests:` in modelsmith.yaml");
+      if (args.output !== undefined) {
+        await writeReport(args.output, report);
+        ctx.err(`${summaryLine(summarize(results))}; report written to ${args.output}`);
+      } else {
+        ctx.stdout.write(report);
+      }
+      ctx.exitCode = exitCodeOf(results);
+    },
+  };
+}
+
+/** 3 when a case could not run, else 1 when one failed, else 0. */
+export function exitCodeOf(results: readonly CaseResult[]): number {
+  const s = summarize(results);
+  return s.errors ? 3 : s.failed ? 1 : 0;
+}
+
+function compileGrep(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (e) {
+    throw new InputError(error("MS6016", `invalid --grep pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`, { hint: "it is a JavaScript regular expression matched against each case's name" }));
+  }
+}
+
+async function writeReport(file: string, report: string): Promise<void> {
+  try {
+    await writeFile(file, report);
+  } catch (e) {
+    throw new EnvironmentError(error("MS9003", `cannot write the report to ${file}: ${(e as Error).message}`));
+  }
+}
