@@ -16,17 +16,6 @@ export interface ValidateTestFileOptions {
 type Raw = Record<string, unknown>;
 const isRecord = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/**
- * A YamlSource whose paths may name list items by numeric strings, as ajv's
- * instance paths do (`tests/0/assert`): the project file has no lists of maps,
- * so the shared class only takes numbers there.
- */
-class TestFileSource extends YamlSource {
-  override rangeAt(path: YamlPath, opts: { key?: boolean } = {}) {
-    return super.rangeAt(path.map((s) => (typeof s === "string" && /^(0|[1-9]\d*)$/.test(s) ? Number(s) : s)), opts);
-  }
-}
-
 /** The shared YAML/schema checks report project codes; in a test file they are these. */
 const CODE_IN_TEST_FILE: Record<string, string> = { MS4001: "MS6001", MS4002: "MS6002", MS4003: "MS6003", MS4004: "MS6004", MS4005: "MS6004" };
 const recode = (d: Diagnostic): Diagnostic => ({ ...d, code: CODE_IN_TEST_FILE[d.code] ?? d.code });
@@ -38,7 +27,7 @@ const recode = (d: Diagnostic): Diagnostic => ({ ...d, code: CODE_IN_TEST_FILE[d
  * is no error. Cases get their vars substituted and the file's defaults merged.
  */
 export function validateTestFile(text: string, file: string, opts: ValidateTestFileOptions = {}): { suite?: TestSuite; diagnostics: Diagnostic[]; source: YamlSource } {
-  const source = new TestFileSource(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
+  const source = new YamlSource(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
   if (source.diagnostics.length) return { diagnostics: source.diagnostics.map(recode), source };
   const value = source.value() ?? null;
   if (value === null) return { diagnostics: [error("MS6003", "the test file is empty: it needs a `tests:` list", { file, range: source.rangeAt([]), hint: "e.g. tests: [{prompt: Say hi, assert: [{type: icontains, value: hi}]}]" })], source };

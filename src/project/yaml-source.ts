@@ -55,8 +55,9 @@ export class YamlSource {
         node = pair.value;
         if (isNodeWithRange(node)) best = this.nodeRange(node);
         else if (isNodeWithRange(pair.key)) best = this.nodeRange(pair.key);
-      } else if (isSeq(node) && typeof seg === "number") {
-        node = node.items[seg];
+      } else if (isSeq(node) && (typeof seg === "number" || /^(0|[1-9]\d*)$/.test(seg))) {
+        // ajv's instance paths name list items by numeric strings (`tests/0/assert`).
+        node = node.items[Number(seg)];
         if (isNodeWithRange(node)) best = this.nodeRange(node);
         else return best;
       } else return best;

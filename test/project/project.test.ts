@@ -71,3 +71,13 @@ describe("parseProject", () => {
     assert.deepEqual(summarize("models: {}\n"), ["MS4004 1:9 `models` must NOT have fewer than 1 properties"]);
   });
 });
+
+describe("YamlSource.rangeAt", () => {
+  it("names list items by number or by numeric string (ajv's instance paths)", async () => {
+    const { YamlSource } = await import("../../src/project/yaml-source.js");
+    const src = new YamlSource("tests:\n  - prompt: a\n  - prompt: b\n    assert: []\n", "t.yaml");
+    assert.deepEqual(src.rangeAt(["tests", 1, "assert"]).start, { line: 4, column: 13, offset: 47 });
+    assert.deepEqual(src.rangeAt(["tests", "1", "assert"]).start, { line: 4, column: 13, offset: 47 });
+    assert.deepEqual(src.rangeAt(["tests", "1", "assert"], { key: true }).start, { line: 4, column: 5, offset: 39 });
+  });
+});
