@@ -17,6 +17,16 @@ export interface GenerationInput {
 const nowNs = () => Number(process.hrtime.bigint());
 
 /**
+ * node-llama-cpp's JSON grammars end in (or allow) a run of newlines and name it
+ * as their stop trigger, since the model may not stop on its own; the run is
+ * cut like a stop sequence, and trailing whitespace trimmed from the text (what
+ * Ollama's grammar, which stops at the closing brace, never emits).
+ */
+function grammarStops(grammar: LlamaGrammar | undefined): string[] {
+  return (grammar?.stopGenerationTriggers ?? []).map((t) => (typeof t === "string" ? t : Array.isArray(t) ? t.filter((v) => typeof v === "string").join("") : t.toString())).filter((t) => t !== "");
+}
+
+/**
  * Evaluates the prompt on `sequence` (reusing the state it shares with the
  * sequence's previous tokens) and samples until EOS/EOT ("stop"), a stop
  * sequence ("stop", cut before it), num_predict tokens or a full context under
@@ -71,7 +81,7 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
   };
 
   const pieces = new TokenText(model, prompt);
-  const stops = new StopScanner(plan.stop);
+  const stops = new StopScanner([...plan.stop, ...grammarStops(input.grammar)]);
   let stopped = false;
   for await (const token of sequence.evaluate(toEvaluate, options)) {
     if (completionTokens === 0) firstAt = nowNs();
@@ -93,6 +103,7 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
     }
   }
   if (!stopped) emit(stops.flush());
+  if (input.grammar?.trimWhitespaceSuffix) text = text.trimEnd();
   const end = nowNs();
   return {
     text,

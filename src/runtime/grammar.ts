@@ -27,10 +27,24 @@ export class GrammarCache {
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
       throw new InputError(error("MS8005", "FORMAT must be \"json\" or a JSON Schema object"));
     }
+    let grammar: LlamaGrammar;
     try {
-      return await this.llama.createGrammarForJsonSchema(schema as never);
+      grammar = await this.llama.createGrammarForJsonSchema(schema as never);
     } catch (err) {
       throw new InputError(error("MS8005", `FORMAT schema cannot become a grammar: ${(err as Error).message}`), { cause: err });
     }
+    const text = integersWithoutExponent(grammar.grammar);
+    if (text === grammar.grammar) return grammar;
+    return this.llama.createGrammar({ grammar: text, stopGenerationTriggers: grammar.stopGenerationTriggers, trimWhitespaceSuffix: grammar.trimWhitespaceSuffix });
   }
+}
+
+/**
+ * node-llama-cpp's rule for `"type": "integer"` allows an exponent ("1e999"),
+ * which JSON.parse turns into a float or Infinity that no validator accepts as
+ * an integer; llama.cpp's json-schema-to-grammar (Ollama's converter) writes
+ * integers without one. This drops the exponent from that rule.
+ */
+export function integersWithoutExponent(grammar: string): string {
+  return grammar.replace(/^(integer-number-rule ::= .*?) \(\[eE\] \[-\+\]\? .*\)\?$/m, "$1");
 }
