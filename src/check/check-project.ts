@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Project } from "../project/project.js";
-import { YamlSource } from "../project/yaml-source.js";
+import { loadTestFile } from "../eval/load-test-file.js";
 import { checkReferences } from "./check-references.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
 import { parseReference } from "../resolve/reference.js";
@@ -17,7 +17,7 @@ export interface CheckedModel {
 /**
  * Validates everything a project names without building: each model's
  * quantization types, each Modelfile (decode, syntax, validation, the files it
- * names) and each test file (that it exists and is YAML). Collects every problem. `sources` receives the decoded
+ * names) and each test file (the eval module's full validation). Collects every problem. `sources` receives the decoded
  * text of each file read, for code frames.
  */
 export async function checkProject(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<CheckedModel[]> {
@@ -43,20 +43,18 @@ export async function checkProject(project: Project, display: (abs: string) => s
       }
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }
-    for (const test of model.tests) all.push(...(await checkTestFile(test.file, display(test.file), projectDisplay, test.range, sources)));
+    for (const test of model.tests) all.push(...(await checkTestFile(test.file, display(test.file), projectDisplay, test.range, sources, project.models.map((m) => m.name))));
     out.push({ name: model.name, modelfile: shown, diagnostics: [...quantize, ...all] });
   }
   return out;
 }
 
-/** Test files are fully validated by the eval module; here: present and well-formed YAML. */
-async function checkTestFile(abs: string, shown: string, projectDisplay: string, range: Diagnostic["range"], sources: Map<string, string>): Promise<Diagnostic[]> {
-  let text: string;
-  try {
-    text = await readFile(abs, "utf8");
-  } catch {
+/** A test file: present (else an error at its line in the project file), then fully validated by the eval module. */
+async function checkTestFile(abs: string, shown: string, projectDisplay: string, range: Diagnostic["range"], sources: Map<string, string>, projectModels: string[]): Promise<Diagnostic[]> {
+  if (!existsSync(abs)) {
     return [error("MS4006", `test file not found: ${path.relative(path.dirname(projectDisplay), abs) || abs}`, { file: projectDisplay, range, hint: "paths are relative to modelsmith.yaml" })];
   }
-  sources.set(shown, text);
-  return new YamlSource(text, shown).diagnostics;
+  const { diagnostics, text } = await loadTestFile(abs, shown, { projectModels });
+  if (text !== undefined) sources.set(shown, text);
+  return diagnostics;
 }

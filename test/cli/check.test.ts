@@ -35,7 +35,7 @@ describe("modelsmith check (subprocess)", () => {
       "chat/Modelfile:1 MS4006", // ./base.gguf does not exist
       "chat/Modelfile:2 MS2001", // temprature
       "chat/Modelfile:3 MS2008", // role usr
-      "chat/tests.yaml:2 MS4001", // unclosed flow sequence
+      "chat/tests.yaml:2 MS6001", // unclosed flow sequence
       "modelsmith.yaml:6 MS4006", // missing/Modelfile
       "json/Modelfile:2 MS4008", // schema is not JSON
       "json/Modelfile:3 MS4006", // adapter missing
@@ -63,6 +63,18 @@ describe("modelsmith check (subprocess)", () => {
     const r = await runCli(["check"], { cwd: dir });
     assert.equal(r.exitCode, 2);
     assert.match(r.stderr, /^Modelfile:1:18: error\[MS41\d\d\]: .*oracel/m);
+  });
+
+  it("validates test files fully: an unknown assertion type gets a did-you-mean at its YAML line", async () => {
+    const dir = tempProject({
+      "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\n    tests: tests.yaml\n",
+      Modelfile: "FROM x\n",
+      "tests.yaml": "tests:\n  - prompt: hi\n    assert:\n      - type: contians\n        value: hi\n",
+    });
+    const r = await runCli(["check"], { cwd: dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /^tests\.yaml:4:\d+: error\[MS6\d{3}\]: .*contians/m);
+    assert.match(r.stderr, /hint: did you mean `contains`\?/);
   });
 
   it("--json gives one document with ok=false and every diagnostic", async () => {
