@@ -4,8 +4,12 @@ import type { CommandModule } from "yargs";
 import { buildProject } from "../../build/build.js";
 import { lineProgress } from "../../build/progress.js";
 import { ttyProgress } from "../../build/tty-progress.js";
+import { consoleReport, runProjectTests, summarize, summaryLine, type CaseResult } from "../../eval/index.js";
+import { requireProject } from "../../project/load.js";
+import { openModel } from "../../runtime/index.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
+import { exitCodeOf } from "./test.js";
 
 export interface BuildArgs {
   models?: string[];
@@ -22,6 +26,8 @@ export interface BuildArgs {
  * resolves every base model, builds each variant into the store
  * ($MODELSMITH_HOME) and writes models.lock when it changed. Progress lines go
  * to stderr; `--json` prints one document (models, tags, manifest digests).
+ * Then, unless `--no-test`, runs the prompt tests of the models it built (their
+ * default variant), as `modelsmith test` does: exit 1 when a case fails.
  */
 export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> {
   return {
@@ -51,13 +57,32 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         progress: ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line)),
       });
       ctx.report(r.warnings);
-      if (args.json) {
-        ctx.json({ ok: true, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants });
-        return;
+      if (!args.json) {
+        for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);
+        const models = new Set(r.variants.map((v) => v.model)).size;
+        ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
       }
-      for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);
-      const models = new Set(r.variants.map((v) => v.model)).size;
-      ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
+      const tests = args.test === false ? [] : await testBuilt(ctx, args, store, new Set(r.variants.map((v) => v.model)));
+      if (args.json) ctx.json({ ok: exitCodeOf(tests) === 0, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants, tests: summarize(tests) });
+      ctx.exitCode = exitCodeOf(tests);
     },
   };
+}
+
+/** The prompt tests of the built models that list test files; the console report goes to stderr (stdout is for --json). */
+async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, built: Set<string>): Promise<CaseResult[]> {
+  const project = await requireProject(args.dir ?? ".");
+  const models = project.models.filter((m) => m.tests.length > 0 && built.has(m.name)).map((m) => m.name);
+  if (models.length === 0) return [];
+  const results = await runProjectTests(project, {
+    models,
+    storeRoot,
+    open: (root, name, o) => openModel(root, name, o),
+    display: (abs) => path.relative(process.cwd(), abs) || abs,
+    sources: ctx.sources,
+    onModel: (name, n) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`),
+  });
+  if (args.json) ctx.err(summaryLine(summarize(results)));
+  else ctx.stderr.write(consoleReport(results));
+  return results;
 }
