@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Diagnostic } from "../../src/diagnostics/index.js";
+import { openModel } from "../../src/runtime/index.js";
+import { oracleContinuation, oracleLlama } from "../../src/testmodels/index.js";
+import { hasStackTrace, runCli } from "../helpers/cli.js";
+import { storeModel, tempStore } from "./store-model.js";
+
+const TEMPLATE = "{{ .System }} {{ .Prompt }}";
+let env: Awaited<ReturnType<typeof tempStore>>;
+const run = (args: string[], input = "") => runCli(["run", ...args], { env: { MODELSMITH_HOME: env.root }, input });
+
+before(async () => {
+  env = await tempStore();
+  await storeModel(env.store, "oracle", { gguf: oracleLlama({}), template: TEMPLATE, system: "Say:", params: { temperature: 0, num_predict: 6, num_ctx: 256, num_thread: 1 } });
+  await storeModel(env.store, "oracle-odd", { gguf: oracleLlama({}), template: TEMPLATE, params: { temperature: 0, num_predict: 2, num_ctx: 256, num_thread: 1, typical_p: 0.5, mirostat: 1 } });
+});
+after(() => env?.cleanup());
+
+const PREDICTED = oracleContinuation({}, "Say: The quick brown", 6);
+const KNOWN = PREDICTED.rawText;
+// BOS, "▁" and the byte tokens of "Say:" (not in the oracle's vocabulary), then ▁The ▁quick ▁brown.
+const PROMPT_TOKENS = PREDICTED.promptTokens.length;
+
+test("a prompt argument and the same prompt piped on stdin give the oracle's text", async () => {
+  assert.deepEqual([KNOWN, PROMPT_TOKENS], [" fox jumps over the lazy dog", 9]);
+  const arg = await run(["oracle", "The", "quick", "brown"]);
+  assert.deepEqual(arg, { exitCode: 0, stdout: `${KNOWN}\n`, stderr: "" });
+  const piped = await run(["oracle"], "The quick brown");
+  assert.deepEqual(piped, arg);
+});
+
+test("-p overrides a PARAMETER, typed by the table", async () => {
+  const r = await run(["oracle", "The quick brown", "-p", "num_predict=2", "-p", "stop=lazy"]);
+  assert.deepEqual([r.exitCode, r.stdout], [0, " fox jumps\n"]);
+  const stopped = await run(["oracle", "The quick brown", "-p", "stop=lazy", "-p", "stop=jumps"]);
+  assert.equal(stopped.stdout, " fox \n");
+});
+
+test("-p with a misspelled name is exit 2 with a did-you-mean, before loading anything", async () => {
+  const r = await run(["no-such-model", "hi", "-p", "temprature=0"]);
+  assert.equal(r.exitCode, 2);
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr, 'error[MS8001]: -p: unknown option "temprature"\nhint: did you mean `temperature`?\n');
+  assert.ok(!hasStackTrace(r.stderr));
+  const bare = await run(["oracle", "hi", "-p", "temperature"]);
+  assert.deepEqual([bare.exitCode, bare.stderr.split("\n")[0]], [2, 'error[MS8010]: -p "temperature": expected key=value']);
+  const value = await run(["oracle", "hi", "-p", "top_k=many"]);
+  assert.deepEqual([value.exitCode, value.stderr.split("\n")[0]], [2, 'error[MS8002]: -p: option top_k must be an integer, got "many"']);
+});
+
+test("an unknown model is exit 2 with a did-you-mean over stored names", async () => {
+  const r = await run(["oracel", "hi"]);
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /^error\[MS5102\]: model oracel:latest not found in the store\nhint: did you mean `oracle:latest`\?\n$/);
+});
+
+test("empty piped stdin and no prompt is MS8011", async () => {
+  const r = await run(["oracle"], "");
+  assert.deepEqual([r.exitCode, r.stderr.split("\n")[0]], [2, "error[MS8011]: no prompt: stdin was empty and no prompt was given"]);
+});
+
+test("--verbose prints Ollama's timing figures to stderr", async () => {
+  const r = await run(["oracle", "The quick brown", "--verbose"]);
+  assert.equal(r.stdout, `${KNOWN}\n`);
+  const labels = r.stderr.split("\n").filter(Boolean).map((l) => l.slice(0, 22));
+  assert.deepEqual(labels, ["total duration:       ", "load duration:        ", "prompt eval count:    ", "prompt eval duration: ", "prompt eval rate:     ", "eval count:           ", "eval duration:        ", "eval rate:            "]);
+  assert.match(r.stderr, /^prompt eval count: {4}9 token\(s\)$/m);
+  assert.match(r.stderr, /^eval count: {11}6 token\(s\)$/m);
+  assert.match(r.stderr, /^eval rate: {12}\d+\.\d\d tokens\/s$/m);
+  assert.match(r.stderr, /^total duration: {7}[\d.]+(ms|s)$/m);
+});
+
+test("--json prints one document with Ollama's field names", async () => {
+  const r = await run(["oracle", "The quick brown", "--json"]);
+  assert.equal(r.exitCode, 0);
+  const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(doc), ["model", "response", "done", "done_reason", "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration"]);
+  assert.deepEqual([doc.model, doc.response, doc.done_reason, doc.prompt_eval_count, doc.eval_count], ["oracle:latest", KNOWN, "length", PROMPT_TOKENS, 6]);
+});
+
+test("a parameter that cannot be honoured is reported once, by the API and by run", async () => {
+  const warnings: Diagnostic[] = [];
+  const m = await openModel(env.root, "oracle-odd", { gpu: false, onWarning: (d) => warnings.push(d) });
+  try {
+    for (let i = 0; i < 3; i++) await m.generate({ prompt: "The", options: { typical_p: 0.7, mirostat: 2 } });
+  } finally {
+    await m.close();
+  }
+  assert.deepEqual(warnings.map((w) => [w.code, w.severity, w.message]), [
+    ["MS8003", "warning", "model oracle-odd:latest: parameter mirostat is not honoured: it is deprecated; Ollama ignores it too"],
+    ["MS8003", "warning", "model oracle-odd:latest: parameter typical_p is not honoured: node-llama-cpp has no locally typical sampler"],
+  ]);
+  const r = await run(["oracle-odd", "The"]);
+  assert.equal(r.stdout, " quick brown\n");
+  assert.equal(r.stderr.match(/MS8003/g)?.length, 2);
+});

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadPlan, parseOptionText, samplePlan, typeOption, typeOptions } from "../../src/runtime/index.js";
+import { integersWithoutExponent } from "../../src/runtime/grammar.js";
+import { formatGoDuration, ollamaTimingSummary } from "../../src/runtime/index.js";
+import { rejection } from "../store/helpers.js";
+
+const rejects = (f: () => unknown) => rejection(Promise.resolve().then(f));
+
+test("request options are typed by the parameters table", async () => {
+  assert.equal(typeOption("temperature", 0.5, "w"), 0.5);
+  assert.deepEqual(typeOption("stop", "END", "w"), ["END"]);
+  assert.deepEqual(typeOption("stop", ["a", "b"], "w"), ["a", "b"]);
+  assert.equal(typeOption("use_mmap", false, "w"), false);
+  assert.deepEqual(typeOptions({ mirostat: 2, top_k: 5 }, "w"), { options: { top_k: 5 }, ignored: ["mirostat"] });
+  const typo = await rejects(() => typeOption("temprature", 1, "request options"));
+  assert.deepEqual(typo, { code: "MS8001", kind: "input", message: 'request options: unknown option "temprature"', hint: "did you mean `temperature`?" });
+  for (const [name, value] of [["top_k", 1.5], ["top_k", "5"], ["top_p", 2], ["use_mmap", "yes"], ["stop", 3], ["num_ctx", 0]] as const) {
+    assert.equal((await rejects(() => typeOption(name, value, "w"))).code, "MS8002", `${name}=${value}`);
+  }
+});
+
+test("-p values are parsed as Modelfile PARAMETER values", async () => {
+  assert.equal(parseOptionText("top_k", "+7", "-p"), 7);
+  assert.equal(parseOptionText("temperature", "1e-1", "-p"), 0.1);
+  assert.equal(parseOptionText("use_mmap", "F", "-p"), false);
+  assert.deepEqual(parseOptionText("stop", "a=b", "-p"), ["a=b"]);
+  assert.equal(parseOptionText("mirostat", "1", "-p"), undefined);
+  const bad = await rejects(() => parseOptionText("top_k", "lots", "-p"));
+  assert.deepEqual([bad.code, bad.message], ["MS8002", '-p: option top_k must be an integer, got "lots"']);
+  assert.equal((await rejects(() => parseOptionText("top_p", "1.5", "-p"))).message, "-p: option top_p must be between 0 and 1, got 1.5");
+});
+
+test("load plan: caller over PARAMETER over Ollama's defaults; num_ctx capped at the training context", () => {
+  const base = { params: {}, trainContextSize: 2048, gpu: false, cpuCores: 16 };
+  assert.deepEqual(loadPlan(base), { contextSize: 2048, batchSize: 512, threads: 4, gpuLayers: 0, useMmap: undefined, notHonoured: [] });
+  assert.equal(loadPlan({ ...base, trainContextSize: 8192 }).contextSize, 4096);
+  assert.equal(loadPlan({ ...base, params: { num_ctx: 300 } }).contextSize, 300);
+  assert.equal(loadPlan({ ...base, params: { num_ctx: 300 } }).batchSize, 300);
+  assert.equal(loadPlan({ ...base, params: { num_ctx: 300 }, contextSize: 128 }).contextSize, 128);
+  assert.equal(loadPlan({ ...base, params: { num_thread: 3 } }).threads, 3);
+  assert.equal(loadPlan({ ...base, params: { num_thread: 3 }, threads: 1 }).threads, 1);
+  assert.equal(loadPlan({ ...base, params: { use_mmap: false } }).useMmap, false);
+  assert.deepEqual(loadPlan({ ...base, params: { num_gpu: 20, main_gpu: 1 } }).notHonoured.map((n) => n.name), ["num_gpu", "main_gpu"]);
+  assert.deepEqual(loadPlan({ ...base, gpu: true, params: { num_gpu: 20 } }).gpuLayers, 20);
+  assert.deepEqual(loadPlan({ ...base, gpu: true }).gpuLayers, "auto");
+});
+
+test("sample plan: request over PARAMETER over Ollama's defaults, with what cannot be honoured", () => {
+  const loaded = loadPlan({ params: {}, trainContextSize: 1024, gpu: false, cpuCores: 2 });
+  const d = samplePlan({}, {}, loaded);
+  assert.deepEqual(d, {
+    numPredict: -1, numKeep: 4, stop: [], temperature: 0.8, topK: 40, topP: 0.9, minP: 0, seed: undefined,
+    repeatLastN: 64, repeatPenalty: 1.1, presencePenalty: 0, frequencyPenalty: 0, notHonoured: [],
+  });
+  const p = samplePlan({ temperature: 0, seed: 42, stop: ["a", ""], repeat_last_n: -1 }, { temperature: 0.3, typical_p: 0.5, num_ctx: 99, num_thread: 2 }, loaded);
+  assert.deepEqual([p.temperature, p.seed, p.stop, p.repeatLastN], [0.3, 42, ["a"], 1024]);
+  assert.deepEqual(p.notHonoured.map((n) => n.name), ["typical_p", "num_ctx"]);
+  assert.deepEqual(samplePlan({ draft_num_predict: 4 }, { num_ctx: 1024 }, loaded).notHonoured.map((n) => n.name), ["draft_num_predict"]);
+});
+
+test("integer rules of JSON Schema grammars lose their exponent", () => {
+  const rule = 'integer-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15}) ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?';
+  const frac = 'fractional-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?';
+  assert.equal(integersWithoutExponent(`root ::= integer-number-rule\n${rule}\n${frac}`), `root ::= integer-number-rule\ninteger-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15})\n${frac}`);
+});
+
+test("durations print as Go's time.Duration", () => {
+  const cases: [number, string][] = [
+    [0, "0s"], [999, "999ns"], [1000, "1µs"], [1500, "1.5µs"], [12_345_678, "12.345678ms"], [1_000_000, "1ms"],
+    [1_000_000_000, "1s"], [2_000_000_001, "2.000000001s"], [63_500_000_000, "1m3.5s"], [7_200_000_000_000, "2h0m0s"], [3_723_000_000_000, "1h2m3s"],
+  ];
+  for (const [ns, s] of cases) assert.equal(formatGoDuration(ns), s, String(ns));
+});
+
+test("--verbose figures are Ollama's lines", () => {
+  const text = ollamaTimingSummary({ promptTokens: 26, completionTokens: 298, timings: { totalNs: 6_254_334_213, loadNs: 2_519_334, promptEvalNs: 214_452_000, evalNs: 6_035_813_000 } });
+  assert.equal(text, [
+    "total duration:       6.254334213s",
+    "load duration:        2.519334ms",
+    "prompt eval count:    26 token(s)",
+    "prompt eval duration: 214.452ms",
+    "prompt eval rate:     121.24 tokens/s",
+    "eval count:           298 token(s)",
+    "eval duration:        6.035813s",
+    "eval rate:            49.37 tokens/s",
+    "",
+  ].join("\n"));
+  assert.equal(ollamaTimingSummary({ promptTokens: 0, completionTokens: 0, timings: { totalNs: 5, loadNs: 0, promptEvalNs: 0, evalNs: 0 } }), "total duration:       5ns\n");
+});
