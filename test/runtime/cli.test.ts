@@ -95,3 +95,22 @@ test("a parameter that cannot be honoured is reported once, by the API and by ru
   assert.equal(r.stdout, " quick brown\n");
   assert.equal(r.stderr.match(/MS8003/g)?.length, 2);
 });
+
+test("without a prompt on a terminal: a chat that keeps its history until /bye", async () => {
+  const { PassThrough } = await import("node:stream");
+  const yargs = (await import("yargs")).default;
+  const { CliContext } = await import("../../src/cli/context.js");
+  const { runCommand } = await import("../../src/cli/commands/run.js");
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  stdout.on("data", (c: Buffer) => (out += c.toString()));
+  const ctx = new CliContext(stdout, stderr, { MODELSMITH_HOME: env.root });
+  const stdin = new PassThrough();
+  stdin.end("The quick brown\nover the\n/bye\nThe\n");
+  await yargs(["run", "oracle"]).command(runCommand(ctx, { isTTY: true, stream: stdin })).exitProcess(false).parseAsync();
+  // Turn 2 renders the whole history through the template: the legacy path runs it per prompt/response pair.
+  const second = oracleContinuation({}, `Say: The quick brown${KNOWN} over the`, 6).rawText;
+  assert.equal(second, " lazy dog. The quick brown");
+  assert.equal(out, `>>> ${KNOWN}\n\n>>> ${second}\n\n>>> `);
+});

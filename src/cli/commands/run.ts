@@ -14,22 +14,24 @@ export interface RunArgs {
   json?: boolean;
 }
 
-/** Where `run` reads a piped prompt from; process.stdin unless a test gives another. */
+/** Where `run` reads a piped prompt or the chat's lines from: process.stdin unless a test gives another. */
 export interface RunInput {
   isTTY: boolean;
-  readAll(): Promise<string>;
+  stream: NodeJS.ReadableStream;
 }
 
 const processInput: RunInput = {
   get isTTY() {
     return Boolean(process.stdin.isTTY);
   },
-  async readAll() {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
-  },
+  stream: process.stdin,
 };
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 /**
  * `modelsmith run <model> [prompt..] [--verbose] [-p key=value] [--json]`, as
@@ -56,13 +58,13 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
       const overrides = parseParameterArgs(args.parameter === undefined ? [] : ([] as string[]).concat(args.parameter));
       let prompt = (args.prompt ?? []).join(" ");
       const piped = !input.isTTY;
-      if (piped) prompt = [await input.readAll(), ...(args.prompt ?? [])].filter((s) => s !== "").join(" ");
+      if (piped) prompt = [await readAll(input.stream), ...(args.prompt ?? [])].filter((s) => s !== "").join(" ");
       const interactive = !piped && prompt === "";
       if (piped && prompt === "") throw new InputError(error("MS8011", "no prompt: stdin was empty and no prompt was given"));
       const root = resolveStoreRoot(ctx.env, homedir(), process.cwd());
       const model = await openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) });
       try {
-        if (interactive) await chat(ctx, model, Boolean(args.verbose));
+        if (interactive) await chat(ctx, model, input.stream, Boolean(args.verbose));
         else await answer(ctx, model, prompt, Boolean(args.verbose), Boolean(args.json));
       } finally {
         await model.close();
@@ -93,8 +95,8 @@ async function answer(ctx: CliContext, model: RuntimeModel, prompt: string, verb
   if (verbose) ctx.stderr.write(ollamaTimingSummary(r));
 }
 
-async function chat(ctx: CliContext, model: RuntimeModel, verbose: boolean): Promise<void> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: ">>> " });
+async function chat(ctx: CliContext, model: RuntimeModel, input: NodeJS.ReadableStream, verbose: boolean): Promise<void> {
+  const rl = createInterface({ input, output: ctx.stdout, prompt: ">>> " });
   const history: ChatMessage[] = [];
   try {
     rl.prompt();
