@@ -68,3 +68,50 @@ test("modelsmith run prints the same text as the runtime API", async () => {
   assert.equal(cli.exitCode, 0);
   assert.equal(cli.stdout, `${api.text}\n`);
 });
+
+test("raw: the prompt without SYSTEM, MESSAGEs or template", async () => {
+  const r = await model.generate({ prompt: "over the", raw: true, options: { num_predict: 3 } });
+  assert.deepEqual([r.text, r.promptTokens], [" lazy dog.", 3]);
+});
+
+test("concurrent calls share one context: parallel sequences, and a queue beyond them", async () => {
+  const parallel = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false, parallel: 2 });
+  try {
+    const prompts = ["The quick brown", "jumps over", "The lazy", "The quick brown", "dog."];
+    const results = await Promise.all(prompts.map((p) => parallel.generate({ prompt: p, options: { num_predict: 5 } })));
+    assert.deepEqual(results.map((r) => r.text), prompts.map((p) => oracleContinuation({}, expectedPrompt(p), 5).rawText));
+  } finally {
+    await parallel.close();
+  }
+});
+
+test("an abort signal ends generation with finishReason abort", async () => {
+  const controller = new AbortController();
+  let n = 0;
+  const r = await model.generate({ prompt: "The quick brown", signal: controller.signal, options: { num_predict: 100 }, onToken: () => ++n === 3 && controller.abort() });
+  assert.deepEqual([r.finishReason, r.completionTokens, r.text], ["abort", 3, " fox jumps over"]);
+  const before = new AbortController();
+  before.abort();
+  const none = await model.generate({ prompt: "x", signal: before.signal });
+  assert.deepEqual([none.finishReason, none.text, none.completionTokens], ["abort", "", 0]);
+});
+
+test("num_predict -2 fills the context; a prompt longer than the context is cut as Ollama cuts it, with one warning", async () => {
+  const warnings: string[] = [];
+  // llama.cpp rounds a context up to a multiple of 256 tokens.
+  const small = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false, onWarning: (d) => warnings.push(`${d.code} ${d.message}`) });
+  try {
+    const fill = await small.generate({ prompt: "The quick brown", options: { num_predict: -2 } });
+    assert.equal(fill.finishReason, "length");
+    assert.equal(fill.promptTokens + fill.completionTokens, 256);
+    const long = "The quick brown fox jumps over the lazy dog. ".repeat(30).trimEnd();
+    for (let i = 0; i < 2; i++) {
+      const r = await small.generate({ prompt: long, options: { num_predict: 4 } });
+      assert.deepEqual([r.promptTokens, r.text], [255, oracleContinuation({}, expectedPrompt(long), 4).rawText]);
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^MS8009 model oracle-chat:latest: the prompt has 3\d\d tokens, more than the context of 256; it was cut to 255$/);
+  } finally {
+    await small.close();
+  }
+});
