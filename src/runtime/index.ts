@@ -7,7 +7,7 @@
 export type { ChatMessage, GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
 export { openModel, type OpenModelSettings } from "./open-model.js";
 export { renderPrompt, requestMessages, OLLAMA_DEFAULT_TEMPLATE, type GgufChatTemplate, type PromptLayers, type RenderedPrompt } from "./prompt.js";
-export { readStoredModel, FORMAT_LAYER_MEDIA_TYPE, type StoredModel } from "./stored-model.js";
+export { readStoredModel, type StoredModel } from "./stored-model.js";
 export { typeOption, typeOptions, parseOptionText, OLLAMA_DEFAULTS, OLLAMA_DEFAULT_NUM_CTX, type OptionMap, type OptionValue } from "./options.js";
 export { loadPlan, samplePlan, type LoadPlan, type SamplePlan, type NotHonoured } from "./plan.js";
 export { formatGoDuration, ollamaTimingSummary } from "./timing-summary.js";

@@ -1,6 +1,7 @@
 import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
-import { EnvironmentError, error, warning, type Diagnostic } from "../diagnostics/index.js";
+import { EnvironmentError, ModelsmithError, error, warning, type Diagnostic } from "../diagnostics/index.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
+import { readGgufFile } from "../gguf/index.js";
 import { Store } from "../store/index.js";
 import { generateOnSequence } from "./generate.js";
 import { GrammarCache } from "./grammar.js";
@@ -39,6 +40,7 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
   const cannotLoad = (what: string, err: unknown) => new EnvironmentError(error("MS8004", `model ${stored.name}: llama.cpp cannot load ${what}: ${(err as Error).message}`), { cause: err });
   // gpuLayers and useMmap do not depend on the training context; the context size does.
   const beforeLoad = planFor(0);
+  await checkGgufHeaders(stored);
   let model: LlamaModel;
   try {
     model = await llama.loadModel({ modelPath: stored.modelPath, gpuLayers: beforeLoad.gpuLayers, ...(beforeLoad.useMmap !== undefined ? { useMmap: beforeLoad.useMmap } : {}) });
@@ -186,4 +188,24 @@ function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Partial<
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/**
+ * Reads the header of every GGUF the model loads with our own bounded reader
+ * first: llama.cpp trusts a file that starts with the GGUF magic, and a damaged
+ * blob (counts or lengths out of range) can make it allocate and spin without
+ * end. A blob that fails here is reported as damaged store content (exit 3).
+ */
+async function checkGgufHeaders(stored: StoredModel): Promise<void> {
+  for (const file of [stored.modelPath, ...stored.adapterPaths]) {
+    try {
+      await readGgufFile(file);
+    } catch (err) {
+      if (!(err instanceof ModelsmithError)) throw err;
+      throw new EnvironmentError(
+        err.diagnostics.map((d) => ({ ...d, message: `model ${stored.name}: ${d.message}`, hint: "the stored file is damaged: `modelsmith verify` names it, `modelsmith build` rebuilds it" })),
+        { cause: err },
+      );
+    }
+  }
 }

@@ -1,12 +1,6 @@
 import { EnvironmentError, error } from "../diagnostics/index.js";
-import { displayShortest, LAYER_MEDIA_TYPES, type Store } from "../store/index.js";
+import { displayShortest, FORMAT_MEDIA_TYPE, LAYER_MEDIA_TYPES, type Store } from "../store/index.js";
 import type { ChatMessage } from "./types.js";
-
-/**
- * Media type of modelsmith's FORMAT layer (written by `modelsmith build`,
- * src/build/own-layers.ts; Ollama ignores it): `json`, or a JSON Schema's text.
- */
-export const FORMAT_LAYER_MEDIA_TYPE = "application/vnd.modelsmith.format";
 
 /** A built model as the runtime needs it: its files and the values of its small layers. */
 export interface StoredModel {
@@ -73,7 +67,7 @@ export async function readStoredModel(store: Store, name: string): Promise<Store
         model.messages = messages.map((m) => ({ role: m.role, content: m.content }));
         break;
       }
-      case FORMAT_LAYER_MEDIA_TYPE: {
+      case FORMAT_MEDIA_TYPE: {
         const body = await text(layer.digest);
         model.format = body.trim() === "json" ? "json" : ((await json(layer.digest, "FORMAT")) as object);
         break;

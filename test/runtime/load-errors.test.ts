@@ -16,6 +16,12 @@ before(async () => {
   await storeModel(env.store, "wrong-adapter", { gguf: oracleLlama({}), adapters: [oracleLoraAdapter(other, { text: "A red small hen sat." })] });
   const config = await env.store.putLayer(CONFIG_MEDIA_TYPE, "{}");
   await env.store.writeManifest("not-gguf", makeManifest(config, [await env.store.putLayer(LAYER_MEDIA_TYPES.model, "not a gguf file")]));
+  // GGUF magic, version 3, then a tensor count of 2^60: llama.cpp would trust it.
+  const huge = Buffer.alloc(24);
+  huge.write("GGUF", 0, "latin1");
+  huge.writeUInt32LE(3, 4);
+  huge.writeBigUInt64LE(1n << 60n, 8);
+  await env.store.writeManifest("damaged-gguf", makeManifest(config, [await env.store.putLayer(LAYER_MEDIA_TYPES.model, huge)]));
   await env.store.writeManifest("no-weights", makeManifest(config, [await env.store.putLayer(LAYER_MEDIA_TYPES.system, "hi")]));
   await env.store.writeManifest("bad-params", makeManifest(config, [await env.store.putLayer(LAYER_MEDIA_TYPES.model, "x"), await env.store.putLayer(LAYER_MEDIA_TYPES.params, "[1]")]));
 });
@@ -29,10 +35,16 @@ test("an adapter llama.cpp rejects is MS8004 (environment)", async () => {
   assert.match(r.message, /^model wrong-adapter:latest: llama\.cpp cannot load its ADAPTER layers or context: /);
 });
 
-test("a model layer that is not a GGUF is MS8004", async () => {
+test("a model layer that is not a GGUF is caught by our reader before llama.cpp: MS3001 (environment)", async () => {
   const r = await open("not-gguf");
-  assert.deepEqual([r.code, r.kind], ["MS8004", "environment"]);
-  assert.match(r.message, /^model not-gguf:latest: llama\.cpp cannot load its GGUF: /);
+  assert.deepEqual([r.code, r.kind], ["MS3001", "environment"]);
+  assert.match(r.message, /^model not-gguf:latest: /);
+  assert.match(r.hint ?? "", /modelsmith verify/);
+});
+
+test("a damaged GGUF header (2^60 tensors) is refused before llama.cpp sees it: MS3004 (environment)", async () => {
+  const r = await open("damaged-gguf");
+  assert.deepEqual([r.code, r.kind], ["MS3004", "environment"]);
 });
 
 test("a manifest without weights, or with a params layer that is not an object, is MS8008", async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ggufToBuffer, type GgufWriteInput } from "../../src/gguf/index.js";
-import { FORMAT_LAYER_MEDIA_TYPE } from "../../src/runtime/index.js";
+import { FORMAT_MEDIA_TYPE } from "../../src/store/index.js";
 import {
   CONFIG_MEDIA_TYPE, encodeMessages, encodeParams, encodeText, LAYER_MEDIA_TYPES, makeManifest, makeModelConfig, serializeModelConfig, Store, type Layer, type ParamValue,
 } from "../../src/store/index.js";
@@ -31,7 +31,7 @@ export async function storeModel(store: Store, name: string, input: ModelLayersI
   if (input.system !== undefined) layers.push(await store.putLayer(LAYER_MEDIA_TYPES.system, encodeText(input.system)));
   if (input.params !== undefined) layers.push(await store.putLayer(LAYER_MEDIA_TYPES.params, encodeParams(input.params)));
   if (input.messages !== undefined) layers.push(await store.putLayer(LAYER_MEDIA_TYPES.messages, encodeMessages(input.messages)));
-  if (input.format !== undefined) layers.push(await store.putLayer(FORMAT_LAYER_MEDIA_TYPE, input.format === "json" ? "json" : JSON.stringify(input.format, null, 2)));
+  if (input.format !== undefined) layers.push(await store.putLayer(FORMAT_MEDIA_TYPE, input.format === "json" ? "json" : JSON.stringify(input.format, null, 2)));
   const config = makeModelConfig({ modelFamily: "llama", modelType: "1M", fileType: "F32", layerDigests: layers.map((l) => l.digest) });
   const configLayer = await store.putLayer(CONFIG_MEDIA_TYPE, serializeModelConfig(config));
   const written = await store.writeManifest(name, makeManifest(configLayer, layers));
