@@ -134,7 +134,7 @@ describe("modelsmith test: bad input and environment", () => {
   });
 
   it("a model that cannot load exits 3", async () => {
-    // Replace the model's GGUF blob with bytes llama.cpp refuses at once (no GGUF magic).
+    // Replace the model's GGUF blob with bytes that are no GGUF: the runtime's header check refuses them before llama.cpp.
     const blobs = path.join(home(), "blobs");
     const biggest = readdirSync(blobs)
       .map((n) => path.join(blobs, n))
@@ -143,6 +143,7 @@ describe("modelsmith test: bad input and environment", () => {
     writeFileSync(biggest, "this is not a model file at all");
     const r = await cli(["test", "--no-cache"]);
     assert.equal(r.exitCode, 3, r.stderr);
-    assert.match(r.stderr, /error\[MS\d{4}\]: .*cannot load/);
+    assert.match(r.stderr, /error\[MS3001\]: model fox:latest: not a GGUF file/);
+    assert.match(r.stderr, /hint: the stored file is damaged: `modelsmith verify` names it/);
   });
 });
