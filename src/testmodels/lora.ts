@@ -2,8 +2,7 @@ import { error, InputError } from "../diagnostics/index.js";
 import { encodeFloats, GgmlType, gv, type GgufWriteInput } from "../gguf/index.js";
 import { ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
 import { oracleShape, type OracleLlamaSpec } from "./oracleLlama.js";
-import { spmDetokenize, spmTokenize } from "./spmTokenize.js";
-import type { OracleContinuation } from "./oracleContinuation.js";
+import { followSuccessors, type OracleContinuation } from "./oracleContinuation.js";
 import { SPM_SPACE } from "./spmVocab.js";
 
 /** What the adapter teaches the oracle: a second sentence made of the oracle's own words. */
@@ -92,18 +91,5 @@ export function oracleLoraAdapter(spec: OracleLlamaSpec, lora: OracleLoraSpec): 
 /** What the oracle with the adapter applied generates greedily after `prompt` (like {@link oracleContinuation}). */
 export function oracleLoraContinuation(spec: OracleLlamaSpec, lora: OracleLoraSpec, prompt: string, nTokens: number): OracleContinuation {
   const { ov, next } = oracleLoraNext(spec, lora);
-  const promptTokens = spmTokenize(ov.index, prompt);
-  const tokens: number[] = [];
-  let last = promptTokens[promptTokens.length - 1]!;
-  let stopped = false;
-  while (tokens.length < nTokens) {
-    last = next[last]!;
-    if (last === ov.vocab.eos) {
-      stopped = true;
-      break;
-    }
-    tokens.push(last);
-  }
-  const rawText = spmDetokenize(ov.vocab, tokens);
-  return { promptTokens, tokens, text: rawText.startsWith(" ") ? rawText.slice(1) : rawText, rawText, stopped };
+  return followSuccessors(ov, next, prompt, nTokens);
 }

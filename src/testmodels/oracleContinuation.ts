@@ -1,4 +1,4 @@
-import { ORACLE_DEFAULT_TEXT, oracleVocab } from "./oracleVocab.js";
+import { ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
 import type { OracleLlamaSpec } from "./oracleLlama.js";
 import { spmDetokenize, spmTokenize } from "./spmTokenize.js";
 
@@ -25,12 +25,21 @@ export interface OracleContinuation {
  */
 export function oracleContinuation(spec: OracleLlamaSpec, prompt: string, nTokens: number): OracleContinuation {
   const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? false);
+  return followSuccessors(ov, ov.next, prompt, nTokens);
+}
+
+/**
+ * Greedy decoding of a model whose next token depends only on the last one:
+ * tokenize `prompt` with the oracle vocabulary, then follow `next` from the
+ * last prompt token until EOS or `nTokens` tokens.
+ */
+export function followSuccessors(ov: OracleVocab, next: readonly number[], prompt: string, nTokens: number): OracleContinuation {
   const promptTokens = spmTokenize(ov.index, prompt);
   const tokens: number[] = [];
   let last = promptTokens[promptTokens.length - 1]!;
   let stopped = false;
   while (tokens.length < nTokens) {
-    last = ov.next[last]!;
+    last = next[last]!;
     if (last === ov.vocab.eos) {
       stopped = true;
       break;
