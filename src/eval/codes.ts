@@ -87,4 +87,9 @@ export const EVAL_CODES = defineCodes({
     example: "modelsmith test code-assistant   # the built GGUF is corrupt, or llama.cpp cannot start",
     fix: "Rebuild the model (`modelsmith build`), check `modelsmith verify`, and that llama.cpp runs on this machine; exit code 3.",
   },
+  MS6018: {
+    title: "model cannot be compared: not built",
+    example: "modelsmith test --compare code-assistant   # before `modelsmith build`, or after `prune` removed its base",
+    fix: "Build the model (`modelsmith build`): --compare needs every variant and the unquantized base it was made from in the store, and the base pinned in models.lock.",
+  },
 });

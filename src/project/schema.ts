@@ -9,6 +9,8 @@
  *         quantize: Q4_K_M | [Q4_K_M, Q8_0]   # one variant tag per type
  *         tags: [latest, v1]       # extra tags for the default variant
  *         tests: <path> | [<path>...]        # prompt test files
+ *         compare:                 # `modelsmith test --compare`
+ *           text: <path>           # text to compare variants with the unquantized base over (per model: a code model wants code)
  *     aliases:                     # short FROM name -> full reference
  *       llama3:8b: testmodel://oracle
  *     defaults:
@@ -46,6 +48,13 @@ export const projectSchema = {
           quantize: { description: "Quantization type, or a list: one variant tag per type.", ...stringOrList },
           tags: { description: "Extra tags for the model.", type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$" }, uniqueItems: true },
           tests: { description: "Prompt test files (YAML), relative to this file.", ...stringOrList },
+          compare: {
+            description: "`modelsmith test --compare`: how the model's variants are compared with its unquantized base.",
+            type: "object",
+            additionalProperties: false,
+            required: ["text"],
+            properties: { text: { description: "A text file, relative to this file: mean KL divergence and top-1 agreement are measured over its tokens.", type: "string", minLength: 1 } },
+          },
         },
       },
     },

@@ -12,3 +12,4 @@ export { typeOption, typeOptions, parseOptionText, OLLAMA_DEFAULTS, OLLAMA_DEFAU
 export { loadPlan, samplePlan, type LoadPlan, type SamplePlan, type NotHonoured } from "./plan.js";
 export { formatGoDuration, ollamaTimingSummary } from "./timing-summary.js";
 export { RUNTIME_CODES } from "./codes.js";
+export { openTokenScorer, type TokenScorer, type TokenScorerOptions } from "./token-scorer.js";

@@ -6,7 +6,9 @@ import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
 import { consoleReport, jsonReport, junitReport, runProjectTests, summarize, summaryLine, type CaseResult } from "../../eval/index.js";
 import { loadProject } from "../../project/load.js";
-import { openModel } from "../../runtime/index.js";
+import { compareJson, compareModels, compareReport } from "../../eval/compare/index.js";
+import type { Project } from "../../project/project.js";
+import { openModel, openTokenScorer } from "../../runtime/index.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
 
@@ -21,6 +23,7 @@ export interface TestArgs {
   cache?: boolean;
   parallel?: number;
   json?: boolean;
+  compare?: boolean;
 }
 
 /**
@@ -30,6 +33,15 @@ export interface TestArgs {
  * stderr); `--json` is `--reporter json`. Exit 0 when every case passes, 1 when
  * one fails, 2 for bad test files or an unknown model, 3 when a model cannot
  * load or a generation fails.
+ *
+ * `--compare [model..]` compares each model's quantized variants instead (every
+ * model with `quantize` types when none is named): one row per variant with its
+ * size, the pass rate of the model's prompt tests on it, decode tokens per
+ * second, and mean KL divergence and top-1 agreement against the unquantized
+ * base over the model's `compare.text` (src/eval/compare). `--json` prints the
+ * same rows as one document. A report, not a check: exit 0 even when cases
+ * fail (their pass rate shows it); 2 for bad input or an unbuilt model, 3 when
+ * a model cannot load.
  */
 export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
   return {
@@ -43,13 +55,15 @@ export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
         .option("output", { alias: "o", type: "string", describe: "Write the report to this file instead of stdout" })
         .option("grep", { alias: "g", type: "string", describe: "Only cases whose name (or file#n id) matches this regular expression" })
         .option("cache", { type: "boolean", default: true, describe: "Reuse cached outputs of an unchanged model (--no-cache generates again)" })
-        .option("parallel", { type: "number", default: 4, describe: "Generations in flight per model" }),
+        .option("parallel", { type: "number", default: 4, describe: "Generations in flight per model" })
+        .option("compare", { type: "boolean", default: false, describe: "Compare each model's quantized variants: size, pass rate, tokens/s, KL divergence and top-1 agreement against the base" }),
     handler: async (args) => {
       const grep = args.grep === undefined ? undefined : compileGrep(args.grep);
       const loaded = await loadProject(args.dir ?? ".");
       ctx.sources.set(loaded.file, loaded.text);
       if (!loaded.project) throw new InputError(loaded.diagnostics);
       const display = (abs: string) => path.relative(process.cwd(), abs) || abs;
+      if (args.compare) return compare(ctx, loaded.project, args, display);
       const results = await runProjectTests(loaded.project, {
         models: args.models ?? [],
         storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
@@ -73,6 +87,29 @@ export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
       ctx.exitCode = exitCodeOf(results);
     },
   };
+}
+
+/** `test --compare`: the report on stdout (or `-o file`), progress on stderr. */
+async function compare(ctx: CliContext, project: Project, args: TestArgs, display: (abs: string) => string): Promise<void> {
+  const models = await compareModels(project, {
+    models: args.models ?? [],
+    storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
+    open: (root, name, o) => openModel(root, name, o),
+    openScorer: (file, o) => openTokenScorer(file, o),
+    noCache: args.cache === false,
+    parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
+    display,
+    sources: ctx.sources,
+    onProgress: (line) => ctx.err(line),
+  });
+  const report = args.json || args.reporter === "json" ? compareJson(models) : compareReport(models);
+  if (args.output !== undefined) {
+    await writeReport(args.output, report);
+    ctx.err(`comparison written to ${args.output}`);
+  } else {
+    ctx.stdout.write(report);
+  }
+  ctx.exitCode = 0;
 }
 
 /** 3 when a case could not run, else 1 when one failed, else 0. */
