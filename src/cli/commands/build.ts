@@ -1,12 +1,8 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import type { CommandModule } from "yargs";
-import { buildProject } from "../../build/build.js";
-import { lineProgress } from "../../build/progress.js";
-import { ttyProgress } from "../../build/tty-progress.js";
-import { consoleReport, runProjectTests, summarize, summaryLine, type CaseResult } from "../../eval/index.js";
+import type { CaseResult } from "../../eval/index.js";
 import { requireProject } from "../../project/load.js";
-import { openModel } from "../../runtime/index.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
 import { exitCodeOf } from "./test.js";
@@ -43,6 +39,9 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         .option("jobs", { alias: "j", type: "number", default: 1, describe: "Build steps to run at once" }),
     handler: async (args) => {
       const started = Date.now();
+      // The build engine, listr2 and (for tests) node-llama-cpp are loaded only when a command needs them:
+      // a no-op build must start fast.
+      const { buildProject, lineProgress, ttyProgress } = await loadBuildEngine();
       const store = resolveStoreRoot(ctx.env, homedir(), process.cwd());
       const r = await buildProject({
         dir: args.dir ?? ".",
@@ -63,7 +62,7 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
       }
       const tests = args.test === false ? [] : await testBuilt(ctx, args, store, new Set(r.variants.map((v) => v.model)));
-      if (args.json) ctx.json({ ok: exitCodeOf(tests) === 0, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants, tests: summarize(tests) });
+      if (args.json) ctx.json({ ok: exitCodeOf(tests) === 0, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants, tests: (await import("../../eval/index.js")).summarize(tests) });
       ctx.exitCode = exitCodeOf(tests);
     },
   };
@@ -74,6 +73,7 @@ async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, bu
   const project = await requireProject(args.dir ?? ".");
   const models = project.models.filter((m) => m.tests.length > 0 && built.has(m.name)).map((m) => m.name);
   if (models.length === 0) return [];
+  const [{ consoleReport, runProjectTests, summarize, summaryLine }, { openModel }] = await Promise.all([import("../../eval/index.js"), import("../../runtime/open-model.js")]);
   const results = await runProjectTests(project, {
     models,
     storeRoot,
@@ -85,4 +85,14 @@ async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, bu
   if (args.json) ctx.err(summaryLine(summarize(results)));
   else ctx.stderr.write(consoleReport(results));
   return results;
+}
+
+/** The build engine and its progress renderers, shared with `lock`. */
+export async function loadBuildEngine() {
+  const [{ buildProject, lockProject }, { lineProgress }, { ttyProgress }] = await Promise.all([
+    import("../../build/build.js"),
+    import("../../build/progress.js"),
+    import("../../build/tty-progress.js"),
+  ]);
+  return { buildProject, lockProject, lineProgress, ttyProgress };
 }

@@ -1,11 +1,9 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import type { CommandModule } from "yargs";
-import { lockProject } from "../../build/build.js";
-import { lineProgress } from "../../build/progress.js";
-import { ttyProgress } from "../../build/tty-progress.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
+import { loadBuildEngine } from "./build.js";
 
 export interface LockArgs {
   dir?: string;
@@ -28,6 +26,7 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
         .option("check", { type: "boolean", describe: "Only check that models.lock is up to date (exit 1 if not)" })
         .option("offline", { type: "boolean", describe: "Refuse sources that need the network" }),
     handler: async (args) => {
+      const { lockProject, lineProgress, ttyProgress } = await loadBuildEngine();
       const r = await lockProject({
         dir: args.dir ?? ".",
         check: Boolean(args.check),

@@ -2,7 +2,9 @@ import { homedir } from "node:os";
 import { createInterface } from "node:readline/promises";
 import type { CommandModule } from "yargs";
 import { error, InputError } from "../../diagnostics/index.js";
-import { openModel, ollamaTimingSummary, parseOptionText, type ChatMessage, type GenerateResult, type OptionMap, type RuntimeModel } from "../../runtime/index.js";
+import type { ChatMessage, GenerateResult, OptionMap, RuntimeModel } from "../../runtime/index.js";
+import { parseOptionText } from "../../runtime/options.js";
+import { ollamaTimingSummary } from "../../runtime/timing-summary.js";
 import { resolveStoreRoot } from "../../store/index.js";
 import type { CliContext } from "../context.js";
 
@@ -62,6 +64,8 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
       const interactive = !piped && prompt === "";
       if (piped && prompt === "") throw new InputError(error("MS8011", "no prompt: stdin was empty and no prompt was given"));
       const root = resolveStoreRoot(ctx.env, homedir(), process.cwd());
+      // Loaded here, not at start-up: node-llama-cpp takes a third of a second to import.
+      const { openModel } = await import("../../runtime/open-model.js");
       const model = await openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) });
       try {
         if (interactive) await chat(ctx, model, input.stream, Boolean(args.verbose));
