@@ -1,13 +1,11 @@
-import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { stat } from "node:fs/promises";
 import { warning, type Diagnostic } from "../diagnostics/index.js";
 import type { Digest } from "./digest.js";
 import { hashFile } from "./hash-file.js";
 import { errnoCode } from "./io-error.js";
 import type { StoreLayout } from "./layout.js";
-import { removeQuietly } from "./temp-file.js";
+import { hasStringFields, readCacheEntries, writeCacheEntries } from "./json-cache.js";
 
 /**
  * The cheap integrity check a build runs on every blob it relies on, instead
@@ -77,22 +75,15 @@ export class BlobChecks {
 
   /** Records that the blob of `digest`, as `st` describes it, holds exactly the bytes of its digest. */
   async record(digest: Digest, st: BigIntStats): Promise<void> {
-    const merged = await readEntries(this.file);
+    const merged = await readCacheEntries(this.file, isEntry);
     merged.delete(digest);
     merged.set(digest, entryOf(st));
     this.entries = new Map([...merged].slice(-MAX_ENTRIES));
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(this.entries) }) + "\n", { flag: "wx" });
-      await rename(tmp, this.file);
-    } finally {
-      await removeQuietly(tmp).catch(() => {});
-    }
+    await writeCacheEntries(this.file, this.entries);
   }
 
   private async load(): Promise<Map<string, Entry>> {
-    this.entries ??= await readEntries(this.file);
+    this.entries ??= await readCacheEntries(this.file, isEntry);
     return this.entries;
   }
 }
@@ -114,19 +105,4 @@ function sameEntry(a: Entry, b: Entry): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
-/** The records on disk; a missing or unreadable file is an empty one (it is only a cache). */
-async function readEntries(file: string): Promise<Map<string, Entry>> {
-  try {
-    const data = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown };
-    if (data.version !== 1 || typeof data.entries !== "object" || data.entries === null) return new Map();
-    return new Map(Object.entries(data.entries as Record<string, Entry>).filter(([, e]) => isEntry(e)));
-  } catch {
-    return new Map();
-  }
-}
-
-function isEntry(e: unknown): e is Entry {
-  if (typeof e !== "object" || e === null) return false;
-  const r = e as Record<string, unknown>;
-  return ["ino", "size", "mtimeNs", "ctimeNs"].every((k) => typeof r[k] === "string");
-}
+const isEntry = hasStringFields<Entry>(["ino", "size", "mtimeNs", "ctimeNs"]);

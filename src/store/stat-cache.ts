@@ -1,9 +1,7 @@
 import type { BigIntStats } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tryParseDigest, type Digest } from "./digest.js";
-import { removeQuietly } from "./temp-file.js";
-import { randomBytes } from "node:crypto";
+import { hasStringFields, readCacheEntries, writeCacheEntries } from "./json-cache.js";
 
 /**
  * Digests of files outside the store, keyed by what `stat` says about them, so
@@ -53,7 +51,7 @@ export class StatCache {
   async record(file: string, st: BigIntStats, digest: Digest, hashedAtNs: bigint): Promise<void> {
     const key = path.resolve(file);
     const entry: Entry = { size: String(st.size), mtimeNs: String(st.mtimeNs), ino: String(st.ino), hashedAtNs: String(hashedAtNs), digest };
-    const merged = await readEntries(this.file);
+    const merged = await readCacheEntries(this.file, isEntry);
     merged.set(key, entry);
     const kept = [...merged].sort((a, b) => (BigInt(b[1].hashedAtNs) > BigInt(a[1].hashedAtNs) ? 1 : -1)).slice(0, MAX_ENTRIES);
     kept.sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -62,34 +60,13 @@ export class StatCache {
   }
 
   private async load(): Promise<Map<string, Entry>> {
-    this.entries ??= await readEntries(this.file);
+    this.entries ??= await readCacheEntries(this.file, isEntry);
     return this.entries;
   }
 
   private async save(): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(this.entries ?? []) }) + "\n", { flag: "wx" });
-      await rename(tmp, this.file);
-    } finally {
-      await removeQuietly(tmp).catch(() => {});
-    }
+    await writeCacheEntries(this.file, this.entries ?? new Map());
   }
 }
 
-/** The entries on disk; a missing or unreadable cache is an empty one (it is only a cache). */
-async function readEntries(file: string): Promise<Map<string, Entry>> {
-  try {
-    const data = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown };
-    if (data.version !== 1 || typeof data.entries !== "object" || data.entries === null) return new Map();
-    return new Map(Object.entries(data.entries as Record<string, Entry>).filter(([, e]) => isEntry(e)));
-  } catch {
-    return new Map();
-  }
-}
-
-function isEntry(e: unknown): e is Entry {
-  const o = e as Record<string, unknown> | null;
-  return !!o && ["size", "mtimeNs", "ino", "hashedAtNs", "digest"].every((k) => typeof o[k] === "string");
-}
+const isEntry = hasStringFields<Entry>(["size", "mtimeNs", "ino", "hashedAtNs", "digest"]);
