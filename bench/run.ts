@@ -19,6 +19,10 @@
  * called here) leave out starting Node and loading the CLI's modules, shown
  * on their own as "CLI start".
  *
+ * Then the inference bench (bench/inference.ts: prompt tests on 4 sequences vs
+ * one by one, `run --verbose` decode vs llama-bench; BENCH_INFERENCE=0 skips it)
+ * adds its rows.
+ *
  * Prints one table on stdout, details on stderr. Everything lives in one temp
  * directory (so the store and the model share a file system), removed at the end.
  * The model file is at least 2 s old before the cold build, as a user's file
@@ -39,6 +43,7 @@ import { writeTestModel } from "../src/testmodels/writeTestModel.js";
 import { buildLlamaQuantize } from "../test/quantize/llama-quantize-build.js";
 import { fromRoot } from "../test/helpers/paths.js";
 import { benchShape } from "./shape.js";
+import { inferenceBench } from "./inference.js";
 
 const run = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
       { measure: "CLI start (--version)", ours: s(startS), baseline: "-", ratio: "-", target: "(reference)", ok: true },
       quantRow,
     ];
+    if (process.env["BENCH_INFERENCE"] !== "0") rows.push(...(await inferenceBench(root)));
     process.stdout.write(`${table(rows)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,173 @@
+/**
+ * The inference bench (part of `npm run bench`; alone: `node dist/bench/inference.js`):
+ * a random-weight llama of a realistic shape (default embd 2048, ff 5632,
+ * 4 layers, vocabulary 32000, F16, generating it is not counted) built with
+ * `quantize: Q4_K_M` by modelsmith, then
+ *
+ * - prompt tests: BENCH_INFER_CASES (32) cases of BENCH_INFER_TOKENS (32)
+ *   tokens each on one loaded model with 4 sequences, against the same cases
+ *   run one by one (1 sequence); wall time without the model's load, no
+ *   cache. Target: a speed-up of at least 1.66 (llama-server's own gain from
+ *   8 parallel streams on a 2-core machine);
+ * - decode: `modelsmith run <model> --verbose` eval rate (the CLI as a user
+ *   runs it, BENCH_INFER_DECODE (128) tokens, BENCH_THREADS (2) threads)
+ *   against llama.cpp's `llama-bench -p 0 -n <same> -t <same>` on the same
+ *   blob, compiled in this run from the bundled source against the same
+ *   prebuilt libraries (bench/llama-bench-build.ts). The best of 3 for
+ *   each. Target: >= 0.9.
+ *
+ * The shape shrinks with BENCH_INFER_EMBD, BENCH_INFER_FF, BENCH_INFER_LAYERS,
+ * BENCH_INFER_VOCAB (embd and ff multiples of 256).
+ */
+import { execa } from "execa";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { buildProject } from "../src/build/build.js";
+import { runProjectTests } from "../src/eval/index.js";
+import { loadProject } from "../src/project/load.js";
+import { openModel } from "../src/runtime/index.js";
+import { writeTestModel } from "../src/testmodels/writeTestModel.js";
+import { fromRoot } from "../test/helpers/paths.js";
+import { buildLlamaBench } from "./llama-bench-build.js";
+import { benchTable, type BenchRow } from "./table.js";
+
+const run = promisify(execFile);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const env = (name: string, dflt: number) => {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
+  return v;
+};
+const nowS = () => Number(process.hrtime.bigint()) / 1e9;
+const s = (x: number) => `${x.toFixed(2)} s`;
+const tps = (x: number) => `${x.toFixed(1)} tok/s`;
+
+/** Writes the bench project (model, Modelfile, 32 test cases) under `root` and builds it into `home`. */
+async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number }) {
+  const dir = path.join(root, "inference");
+  mkdirSync(dir, { recursive: true });
+  const shape = {
+    nEmbd: env("BENCH_INFER_EMBD", 2048),
+    nFf: env("BENCH_INFER_FF", 5632),
+    nLayer: env("BENCH_INFER_LAYERS", 4),
+    vocabSize: env("BENCH_INFER_VOCAB", 32000),
+  };
+  const t0 = nowS();
+  const file = await writeTestModel(path.join(dir, "model.gguf"), { kind: "random", name: "random", seed: 1, tensorType: "F16", ...shape, nHead: shape.nEmbd / 128, nHeadKv: shape.nEmbd / 128, contextLength: 2048 });
+  log(`inference: generated a ${(file.size / 2 ** 20).toFixed(0)} MiB F16 random llama (embd ${shape.nEmbd}, ff ${shape.nFf}, ${shape.nLayer} layers, vocab ${shape.vocabSize}) in ${s(nowS() - t0)} (not counted)`);
+  writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  bench:\n    modelfile: Modelfile\n    quantize: Q4_K_M\n    tests: tests.yaml\n");
+  writeFileSync(path.join(dir, "Modelfile"), `FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_thread ${o.threads}\nPARAMETER num_ctx 512\n`);
+  const cases = Array.from({ length: o.cases }, (_, i) => `  - prompt: "Case ${i + 1}: the story of ${String.fromCharCode(97 + (i % 26))} begins"\n    raw: true\n    options: {num_predict: ${o.tokens}}\n    assert:\n      - {type: regex, value: "[\\\\s\\\\S]*"}\n`);
+  writeFileSync(path.join(dir, "tests.yaml"), `tests:\n${cases.join("")}`);
+  const t1 = nowS();
+  await buildProject({ dir, storeRoot: home, home: tmpdir(), display: (abs) => abs, sources: new Map() });
+  log(`inference: built bench:q4_k_m in ${s(nowS() - t1)} (not counted)`);
+  return dir;
+}
+
+/** Seconds the prompt tests take on `parallel` sequences, less the model's load; and the tokens generated. */
+async function promptTests(dir: string, home: string, parallel: number): Promise<{ seconds: number; tokens: number }> {
+  const { project } = await loadProject(dir);
+  let loadS = 0;
+  const t0 = nowS();
+  const results = await runProjectTests(project!, {
+    models: [],
+    storeRoot: home,
+    open: async (root, name, o) => {
+      const t = nowS();
+      const m = await openModel(root, name, { ...o, gpu: false });
+      loadS += nowS() - t;
+      return m;
+    },
+    noCache: true,
+    parallel,
+    display: (abs) => abs,
+    sources: new Map(),
+  });
+  const seconds = nowS() - t0 - loadS;
+  if (results.some((r) => r.status !== "pass")) throw new Error(`inference bench: a prompt test did not pass: ${results.find((r) => r.status !== "pass")!.error ?? "failed"}`);
+  return { seconds, tokens: results.reduce((n, r) => n + r.runs.reduce((k, x) => k + x.completionTokens, 0), 0) };
+}
+
+/** `modelsmith run --verbose`'s eval rate, best of `reps`. */
+async function runEvalRate(dir: string, home: string, tokens: number, threads: number, reps: number): Promise<number> {
+  let best = 0;
+  for (let i = 0; i < reps; i++) {
+    // stdin is empty and closed: `run` reads a piped prompt before the one on its command line.
+    const { stderr } = await execa(process.execPath, [fromRoot("bin/modelsmith.js"), "run", "bench:q4_k_m", "Once upon a time", "--verbose", "-p", `num_predict=${tokens}`, "-p", `num_thread=${threads}`], {
+      cwd: dir,
+      env: { ...process.env, MODELSMITH_HOME: home, CI: "1" },
+      input: "",
+    });
+    const rate = /^eval rate:\s+([\d.]+) tokens\/s$/m.exec(stderr);
+    const count = /^eval count:\s+(\d+) token/m.exec(stderr);
+    if (!rate) throw new Error(`modelsmith run --verbose printed no eval rate:\n${stderr}`);
+    log(`inference: modelsmith run --verbose: ${count?.[1] ?? "?"} tokens at ${rate[1]} tokens/s`);
+    best = Math.max(best, Number(rate[1]));
+  }
+  return best;
+}
+
+/** llama-bench's text-generation rate on the same blob and threads, best of `reps`. */
+async function llamaBenchRate(exe: string, blob: string, tokens: number, threads: number, reps: number): Promise<number> {
+  const { stdout } = await run(exe, ["-m", blob, "-p", "0", "-n", String(tokens), "-t", String(threads), "-r", String(reps), "-o", "json"], { maxBuffer: 64 << 20 });
+  const [result] = JSON.parse(stdout) as { samples_ts: number[]; avg_ts: number }[];
+  log(`inference: llama-bench: ${result!.samples_ts.map((x) => x.toFixed(1)).join(", ")} tokens/s`);
+  return Math.max(...result!.samples_ts);
+}
+
+/** The model layer blob of a stored manifest. */
+function modelBlob(home: string, model: string, tag: string): string {
+  const m = JSON.parse(readFileSync(path.join(home, "manifests/registry.ollama.ai/library", model, tag), "utf8")) as { layers: { mediaType: string; digest: string }[] };
+  const layer = m.layers.find((l) => l.mediaType === "application/vnd.ollama.image.model")!;
+  return path.join(home, "blobs", layer.digest.replace(":", "-"));
+}
+
+/** Runs the inference bench in `root` (a temp dir the caller removes); its rows. */
+export async function inferenceBench(root: string): Promise<BenchRow[]> {
+  const threads = env("BENCH_THREADS", 2);
+  const cases = env("BENCH_INFER_CASES", 32);
+  const tokens = env("BENCH_INFER_TOKENS", 32);
+  const decode = env("BENCH_INFER_DECODE", 128);
+  const home = path.join(root, "inference-store");
+  const dir = await benchProject(root, home, { cases, tokens, threads });
+
+  // One by one first, then 4 sequences; the cache is off, so both generate every case.
+  const serial = await promptTests(dir, home, 1);
+  const parallel = await promptTests(dir, home, 4);
+  log(`inference: ${cases} prompt tests one by one ${s(serial.seconds)} (${serial.tokens} tokens), on 4 sequences ${s(parallel.seconds)} (${parallel.tokens} tokens)`);
+  const speedup = serial.seconds / parallel.seconds;
+  const rows: BenchRow[] = [
+    {
+      measure: `${cases} prompt tests, 4 sequences (Q4_K_M)`,
+      ours: s(parallel.seconds),
+      baseline: `one by one ${s(serial.seconds)}`,
+      ratio: `${speedup.toFixed(2)}x`,
+      target: ">= 1.66x",
+      ok: speedup >= 1.66 && serial.tokens === parallel.tokens,
+    },
+  ];
+
+  const ours = await runEvalRate(dir, home, decode, threads, 3);
+  const exe = buildLlamaBench();
+  if (!exe) {
+    rows.push({ measure: `decode, ${threads} threads`, ours: tps(ours), baseline: "llama-bench could not be built (g++, git or tar missing)", ratio: "-", target: ">= 0.9", ok: false });
+  } else {
+    const theirs = await llamaBenchRate(exe, modelBlob(home, "bench", "q4_k_m"), decode, threads, 3);
+    rows.push({ measure: `run --verbose decode, ${threads} threads`, ours: tps(ours), baseline: `llama-bench ${tps(theirs)}`, ratio: (ours / theirs).toFixed(2), target: ">= 0.9", ok: ours / theirs >= 0.9 });
+  }
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const root = mkdtempSync(path.join(tmpdir(), "modelsmith-bench-inference-"));
+  try {
+    process.stdout.write(`${benchTable(await inferenceBench(root))}\n`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
