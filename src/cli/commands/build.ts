@@ -5,7 +5,7 @@ import type { CaseResult } from "../../eval/index.js";
 import { requireProject } from "../../project/load.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
-import { exitCodeOf } from "./test.js";
+import { exitCodeOf, openModelLazily } from "./test.js";
 
 export interface BuildArgs {
   models?: string[];
@@ -73,11 +73,11 @@ async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, bu
   const project = await requireProject(args.dir ?? ".");
   const models = project.models.filter((m) => m.tests.length > 0 && built.has(m.name)).map((m) => m.name);
   if (models.length === 0) return [];
-  const [{ consoleReport, runProjectTests, summarize, summaryLine }, { openModel }] = await Promise.all([import("../../eval/index.js"), import("../../runtime/open-model.js")]);
+  const { consoleReport, runProjectTests, summarize, summaryLine } = await import("../../eval/index.js");
   const results = await runProjectTests(project, {
     models,
     storeRoot,
-    open: (root, name, o) => openModel(root, name, o),
+    open: openModelLazily,
     display: (abs) => path.relative(process.cwd(), abs) || abs,
     sources: ctx.sources,
     onModel: (name, n) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`),

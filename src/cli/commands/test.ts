@@ -8,7 +8,7 @@ import { consoleReport, jsonReport, junitReport, runProjectTests, summarize, sum
 import { loadProject } from "../../project/load.js";
 import { compareJson, compareModels, compareReport } from "../../eval/compare/index.js";
 import type { Project } from "../../project/project.js";
-import { openModel, openTokenScorer } from "../../runtime/index.js";
+import type { OpenModel } from "../../eval/run-project-tests.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
 
@@ -67,7 +67,7 @@ export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
       const results = await runProjectTests(loaded.project, {
         models: args.models ?? [],
         storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
-        open: (root, name, o) => openModel(root, name, o),
+        open: openModelLazily,
         ...(grep ? { grep } : {}),
         noCache: args.cache === false,
         parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
@@ -94,8 +94,8 @@ async function compare(ctx: CliContext, project: Project, args: TestArgs, displa
   const models = await compareModels(project, {
     models: args.models ?? [],
     storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
-    open: (root, name, o) => openModel(root, name, o),
-    openScorer: (file, o) => openTokenScorer(file, o),
+    open: async (root, name, o) => (await import("../../runtime/open-model.js")).openModel(root, name, o),
+    openScorer: async (file, o) => (await import("../../runtime/token-scorer.js")).openTokenScorer(file, o),
     noCache: args.cache === false,
     parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
     display,
@@ -133,3 +133,6 @@ async function writeReport(file: string, report: string): Promise<void> {
     throw new EnvironmentError(error("MS9003", `cannot write the report to ${file}: ${(e as Error).message}`));
   }
 }
+
+/** The runtime, imported when a model is opened: node-llama-cpp costs a third of a second at start-up. */
+export const openModelLazily: OpenModel = async (root, name, options) => (await import("../../runtime/open-model.js")).openModel(root, name, options);
