@@ -43,6 +43,9 @@ export async function checkProject(project: Project, display: (abs: string) => s
       }
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }
+    if (model.compare && !existsSync(model.compare.text)) {
+      all.push(error("MS4006", `compare text not found: ${path.relative(project.root, model.compare.text)}`, { file: projectDisplay, range: model.compare.range, hint: "paths are relative to modelsmith.yaml" }));
+    }
     for (const test of model.tests) all.push(...(await checkTestFile(test.file, display(test.file), projectDisplay, test.range, sources, project.models.map((m) => m.name))));
     out.push({ name: model.name, modelfile: shown, diagnostics: [...quantize, ...all] });
   }

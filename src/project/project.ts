@@ -22,6 +22,8 @@ export interface ProjectModel {
   tags: string[];
   /** Absolute paths of the model's test files, each with where it is written. */
   tests: { file: string; range: SourceRange }[];
+  /** `compare: {text}`: the text `test --compare` measures variants over (absolute path), with where it is written. */
+  compare?: { text: string; range: SourceRange };
 }
 
 export interface Project {
@@ -40,6 +42,7 @@ interface RawModel {
   quantize?: string | string[];
   tags?: string[];
   tests?: string | string[];
+  compare?: { text: string };
 }
 interface RawProject {
   models: Record<string, RawModel>;
@@ -77,6 +80,7 @@ export function parseProject(text: string, file: string): { project?: Project; d
       file: path.resolve(root, t),
       range: source.rangeAt(Array.isArray(m.tests) ? ["models", name, "tests", i] : ["models", name, "tests"]),
     })),
+    ...(m.compare ? { compare: { text: path.resolve(root, m.compare.text), range: source.rangeAt(["models", name, "compare", "text"]) } } : {}),
   }));
   return { project: { root, file: path.resolve(file), models, aliases: raw.aliases ?? {}, defaults, source }, diagnostics };
 }

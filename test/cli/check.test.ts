@@ -77,6 +77,13 @@ describe("modelsmith check (subprocess)", () => {
     assert.match(r.stderr, /hint: did you mean `contains`\?/);
   });
 
+  it("a missing compare text is reported at its line in the project file", async () => {
+    const dir = tempProject({ "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\n    compare:\n      text: sample.txt\n", Modelfile: "FROM x\n" });
+    const r = await runCli(["check"], { cwd: dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /^modelsmith\.yaml:5:13: error\[MS4006\]: compare text not found: sample\.txt$/m);
+  });
+
   it("--json gives one document with ok=false and every diagnostic", async () => {
     const dir = tempProject({ "modelsmith.yaml": "models:\n  a:\n    modelfile: Modelfile\n", Modelfile: "PARAMETER top_p 2\n" });
     const r = await runCli(["check", "--json"], { cwd: dir });

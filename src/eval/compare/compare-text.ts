@@ -19,16 +19,16 @@ export interface CompareText {
  * file does not exist, EnvironmentError MS9003 when it cannot be read.
  */
 export async function readCompareText(project: Project, model: string, display: (abs: string) => string): Promise<CompareText | undefined> {
-  const raw = project.source.value() as { models?: Record<string, { compare?: { text?: unknown } }> } | undefined;
-  const rel = raw?.models?.[model]?.compare?.text;
-  if (typeof rel !== "string") return undefined;
-  const file = path.resolve(project.root, rel);
+  const compare = project.models.find((m) => m.name === model)?.compare;
+  if (!compare) return undefined;
+  const file = compare.text;
+  const rel = path.relative(project.root, file);
   try {
     return { file, text: await readFile(file, "utf8") };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      throw new InputError(error("MS4006", `compare text not found: ${rel}`, { file: display(project.file), range: project.source.rangeAt(["models", model, "compare", "text"]), hint: "paths are relative to modelsmith.yaml" }));
+      throw new InputError(error("MS4006", `compare text not found: ${rel}`, { file: display(project.file), range: compare.range, hint: "paths are relative to modelsmith.yaml" }));
     }
     throw new EnvironmentError(error("MS9003", `cannot read the compare text ${display(file)}: ${(e as Error).message}`));
   }
