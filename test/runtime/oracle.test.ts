@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openModel, renderPrompt, type RuntimeModel } from "../../src/runtime/index.js";
 import { oracleContinuation, oracleLlama, TEST_CHAT_TEMPLATE } from "../../src/testmodels/index.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, tempProject } from "../helpers/cli.js";
 import { storeModel, tempStore } from "./store-model.js";
 
 const SYSTEM = "You answer like a fox.";
@@ -67,6 +67,20 @@ test("modelsmith run prints the same text as the runtime API", async () => {
   assert.equal(cli.stderr, "");
   assert.equal(cli.exitCode, 0);
   assert.equal(cli.stdout, `${api.text}\n`);
+});
+
+test("modelsmith test sees the same text: a case asserting the API's exact output passes, one asserting anything else fails", async () => {
+  const api = await model.generate({ prompt: "The quick brown" });
+  const project = tempProject({
+    "modelsmith.yaml": "models:\n  oracle-chat:\n    modelfile: Modelfile\n    tests: tests.yaml\n",
+    Modelfile: "FROM testmodel://oracle\n",
+    "tests.yaml": `tests:\n  - prompt: The quick brown\n    assert:\n      - {type: equals, value: ${JSON.stringify(api.text)}}\n  - prompt: The quick brown\n    assert:\n      - {type: equals, value: ${JSON.stringify(`${api.text}!`)}}\n`,
+  });
+  const r = await runCli(["test", "--reporter", "json", "--no-cache"], { cwd: project, env: { MODELSMITH_HOME: env.root }, input: "" });
+  assert.equal(r.exitCode, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { cases: { status: string; runs: { text: string }[] }[] };
+  assert.deepEqual(report.cases.map((c) => c.status), ["pass", "fail"]);
+  assert.equal(report.cases[0]!.runs[0]!.text, api.text);
 });
 
 test("raw: the prompt without SYSTEM, MESSAGEs or template", async () => {
