@@ -5,7 +5,7 @@ import type { Project, ProjectModel } from "../project/project.js";
 import { EvalCache } from "./cache.js";
 import { loadTestFile } from "./load-test-file.js";
 import type { EvalModel } from "./model.js";
-import { runCases, type CaseResult } from "./runner.js";
+import { casesFromCache, runCases, type CaseResult } from "./runner.js";
 import type { TestCase } from "./test-file.js";
 
 /** Opens a built model by its store name; the runtime's `openModel` fits. */
@@ -16,6 +16,8 @@ export interface ProjectTestOptions {
   models: readonly string[];
   storeRoot: string;
   open: OpenModel;
+  /** The cache key's parts of a model without loading it (the runtime's `describeModel`): when every case is cached, the model is not loaded. */
+  describe?: (storeRoot: string, name: string) => Promise<Pick<EvalModel, "name" | "manifestDigest" | "backend">>;
   /** Keeps cases whose name or id matches. */
   grep?: RegExp;
   /** Re-generate instead of reading cached outputs (results are cached again). */
@@ -74,6 +76,12 @@ export async function runProjectTests(project: Project, opts: ProjectTestOptions
     const name = storeName(project, t);
     opts.onModel?.(name, cases.length);
     const parallel = opts.parallel ?? 4;
+    const known = opts.describe && !opts.noCache ? await casesFromCache(await opts.describe(opts.storeRoot, name), cases, cache) : undefined;
+    if (known) {
+      for (const r of known) opts.onCase?.(r);
+      results.push(...known);
+      continue;
+    }
     let model: Awaited<ReturnType<OpenModel>>;
     try {
       model = await opts.open(opts.storeRoot, name, { parallel });

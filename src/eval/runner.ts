@@ -92,6 +92,21 @@ export async function runCases(model: EvalModel, cases: readonly TestCase[], opt
   );
 }
 
+/**
+ * The results of `cases` graded from the cache alone, or undefined when one of
+ * them has no cached generations: lets a caller skip loading a model whose
+ * every answer is known.
+ */
+export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDigest" | "backend">, cases: readonly TestCase[], cache: EvalCache): Promise<CaseResult[] | undefined> {
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const hit = await cache.get(caseCacheKey({ manifestDigest: model.manifestDigest, backend: model.backend, request: requestOf(c), repeat: c.repeat }));
+    if (!hit || hit.length !== c.repeat) return undefined;
+    results.push(grade(model.name, c, hit, true, 0));
+  }
+  return results;
+}
+
 async function generateOnce(model: EvalModel, request: EvalRequest, signal?: AbortSignal): Promise<CachedRun> {
   signal?.throwIfAborted();
   const t0 = performance.now();

@@ -6,6 +6,7 @@
  */
 export type { ChatMessage, GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
 export { openModel, type OpenModelSettings } from "./open-model.js";
+export { describeModel, type ModelIdentity } from "./describe-model.js";
 export { renderPrompt, requestMessages, OLLAMA_DEFAULT_TEMPLATE, type GgufChatTemplate, type PromptLayers, type RenderedPrompt } from "./prompt.js";
 export { readStoredModel, type StoredModel } from "./stored-model.js";
 export { typeOption, typeOptions, parseOptionText, OLLAMA_DEFAULTS, OLLAMA_DEFAULT_NUM_CTX, type OptionMap, type OptionValue } from "./options.js";

@@ -34,3 +34,42 @@ describe("runProjectTests: validation before any model loads", () => {
     }
   });
 });
+
+describe("runProjectTests: a model whose every case is cached is not loaded", () => {
+  it("grades from the cache with the runtime's describeModel, never calling open", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { runCli } = await import("../helpers/cli.js");
+    const { describeModel } = await import("../../src/runtime/describe-model.js");
+    const home = mkdtempSync(path.join(tmpdir(), "modelsmith-eval-home-"));
+    const dir = tempProject({
+      "modelsmith.yaml": "models:\n  fox:\n    modelfile: M\n    tests: a.yaml\n",
+      M: "FROM testmodel://oracle\n",
+      "a.yaml": "tests:\n  - prompt: The quick brown\n    options: {num_predict: 2}\n    assert: [{type: equals, value: \" fox jumps\"}]\n",
+    });
+    try {
+      // A real build runs the case once and caches its generation.
+      const built = await runCli(["build"], { cwd: dir, env: { MODELSMITH_HOME: home } });
+      assert.equal(built.exitCode, 0, built.stderr);
+      const project = await requireProject(dir);
+      const opened: string[] = [];
+      const results = await runProjectTests(project, {
+        models: [],
+        storeRoot: home,
+        open: async (_root, name) => {
+          opened.push(name);
+          throw new Error("the model must not be loaded: every case is cached");
+        },
+        describe: (root, name) => describeModel(root, name),
+        display: (a) => a,
+        sources: new Map(),
+      });
+      assert.deepEqual(opened, []);
+      assert.deepEqual(results.map((r) => [r.status, r.cached, r.runs[0]?.text]), [["pass", true, " fox jumps"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,7 +5,7 @@ import type { CaseResult } from "../../eval/index.js";
 import { requireProject } from "../../project/load.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
-import { exitCodeOf, openModelLazily } from "./test.js";
+import { describeModelLazily, exitCodeOf, openModelLazily } from "./test.js";
 
 export interface BuildArgs {
   models?: string[];
@@ -78,6 +78,7 @@ async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, bu
     models,
     storeRoot,
     open: openModelLazily,
+    describe: describeModelLazily,
     display: (abs) => path.relative(process.cwd(), abs) || abs,
     sources: ctx.sources,
     onModel: (name, n) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`),

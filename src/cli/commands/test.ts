@@ -68,6 +68,7 @@ export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
         models: args.models ?? [],
         storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
         open: openModelLazily,
+        describe: describeModelLazily,
         ...(grep ? { grep } : {}),
         noCache: args.cache === false,
         parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
@@ -136,3 +137,6 @@ async function writeReport(file: string, report: string): Promise<void> {
 
 /** The runtime, imported when a model is opened: node-llama-cpp costs a third of a second at start-up. */
 export const openModelLazily: OpenModel = async (root, name, options) => (await import("../../runtime/open-model.js")).openModel(root, name, options);
+
+/** A model's cache identity without loading its weights: a fully cached run never loads the model. */
+export const describeModelLazily = async (root: string, name: string) => (await import("../../runtime/describe-model.js")).describeModel(root, name);
