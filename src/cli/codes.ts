@@ -31,4 +31,9 @@ export const CLI_CODES = defineCodes({
     example: "modelsmith init   # in a directory that already has a modelsmith.yaml",
     fix: "Run init in an empty (or new) directory; it never overwrites files.",
   },
+  MS9006: {
+    title: "command not available yet",
+    example: "modelsmith serve",
+    fix: "The command is designed but not in this version; `modelsmith --help` lists the commands it has.",
+  },
 });

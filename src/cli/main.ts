@@ -74,6 +74,9 @@ function buildParser(argv: string[], ctx: CliContext) {
 function usageError(message: string, argv: string[]): InputError {
   const unknown = /^Unknown argument: (\S+)/.exec(message)?.[1];
   const first = argv.find((a) => !a.startsWith("-"));
+  if (unknown !== undefined && unknown === first && COMMANDS.includes(unknown)) {
+    return new InputError(error("MS9006", `\`modelsmith ${unknown}\` is not available in this version yet`, { hint: "run `modelsmith --help` for the commands this version has" }));
+  }
   if (unknown !== undefined && unknown === first) {
     return new InputError(
       error("MS9002", `unknown command \`${unknown}\``, { hint: didYouMean(unknown, COMMANDS) ?? "run `modelsmith --help` for the list of commands" }),

@@ -81,6 +81,11 @@ describe("modelsmith command line (subprocess)", () => {
     assert.match(r.stderr, /error\[MS9002\]: unknown command `fnt`/);
     assert.match(r.stderr, /hint: did you mean `fmt`\?/);
   });
+  it("a designed command that is not built yet says so, exit 2", async () => {
+    const r = await runCli(["watch"]);
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /error\[MS9006\]: `modelsmith watch` is not available in this version yet/);
+  });
   it("an unknown option is exit 2", async () => {
     const r = await runCli(["fmt", "--chek"]);
     assert.equal(r.exitCode, 2);
