@@ -98,10 +98,15 @@ async function runEvalRate(dir: string, home: string, tokens: number, threads: n
   let best = 0;
   for (let i = 0; i < reps; i++) {
     // stdin is empty and closed: `run` reads a piped prompt before the one on its command line.
+    // stdout (the generated text) goes to /dev/null, as llama-bench prints no tokens: read
+    // through a pipe, this bench's own event loop would wake on the other core at every
+    // token, the moment `run` starts its next decode (see lowerEventLoopPriority in
+    // src/runtime/open-model.ts), and the rate would measure the harness.
     const { stderr } = await execa(process.execPath, [fromRoot("bin/modelsmith.js"), "run", "bench:q4_k_m", "Once upon a time", "--verbose", "-p", `num_predict=${tokens}`, "-p", `num_thread=${threads}`], {
       cwd: dir,
       env: { ...process.env, MODELSMITH_HOME: home, CI: "1" },
       input: "",
+      stdout: "ignore",
     });
     const rate = /^eval rate:\s+([\d.]+) tokens\/s$/m.exec(stderr);
     const count = /^eval count:\s+(\d+) token/m.exec(stderr);
