@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../diagnostics/errors.js";
 import { LlamaLog, LOG_LEVEL, type LogLine, type QuantizeProgress } from "./llama-log.js";
@@ -65,6 +64,8 @@ export async function runLlamaQuantize(
   // beside the file and name it by its base name, as the library path records it.
   const imatrix = job.imatrix === undefined ? {} : { imatrix: path.basename(job.imatrix) };
   const binary = job.binary.includes(path.sep) ? path.resolve(job.binary) : job.binary;
+  // Imported here: the fallback is rare, and execa costs every build's start-up 60 ms.
+  const { execa } = await import("execa");
   const sub = execa(binary, llamaQuantizeArgs({ ...job, ...imatrix }), {
     ...(job.imatrix === undefined ? {} : { cwd: path.dirname(job.imatrix) }),
     all: true,
