@@ -41,6 +41,7 @@ import { buildProject } from "../src/build/build.js";
 import { quantize } from "../src/quantize/quantize.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
 import { buildLlamaQuantize } from "../test/quantize/llama-quantize-build.js";
+import { benchTable, type BenchRow } from "./table.js";
 import { fromRoot } from "../test/helpers/paths.js";
 import { benchShape } from "./shape.js";
 import { inferenceBench } from "./inference.js";
@@ -96,23 +97,6 @@ async function settle(file: string): Promise<void> {
   if (age < 2100) await sleep(2100 - age);
 }
 
-interface Row {
-  measure: string;
-  ours: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  ok: boolean;
-}
-
-function table(rows: Row[]): string {
-  const head = { measure: "measure", ours: "modelsmith", baseline: "baseline", ratio: "ratio", target: "target", ok: "ok" };
-  const cells = [head, ...rows.map((r) => ({ ...r, ok: r.ok ? "yes" : "NO" }))];
-  const keys = ["measure", "ours", "baseline", "ratio", "target", "ok"] as const;
-  const width = Object.fromEntries(keys.map((k) => [k, Math.max(...cells.map((c) => c[k].length))])) as Record<(typeof keys)[number], number>;
-  const line = (c: (typeof cells)[number]) => `| ${keys.map((k) => c[k].padEnd(width[k])).join(" | ")} |`;
-  return [line(head), `|${keys.map((k) => "-".repeat(width[k] + 2)).join("|")}|`, ...cells.slice(1).map(line)].join("\n");
-}
 
 const s = (x: number) => `${x.toFixed(2)} s`;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -158,7 +142,7 @@ async function main(): Promise<void> {
 
     // Quantization: llama-quantize and quantize(), same input, type and threads; outputs must be identical.
     const exe = buildLlamaQuantize();
-    let quantRow: Row;
+    let quantRow: BenchRow;
     if (!exe) {
       quantRow = { measure: "quantize Q4_K_M, 2 threads", ours: "-", baseline: "llama-quantize could not be built (g++, git or tar missing)", ratio: "-", target: "<= 1.05", ok: false };
     } else {
@@ -187,7 +171,7 @@ async function main(): Promise<void> {
       };
     }
 
-    const rows: Row[] = [
+    const rows: BenchRow[] = [
       { measure: `cold build, ${mb(size)} F16 (CLI)`, ours: s(coldS), baseline: `node:crypto sha256 ${s(hashS)}`, ratio: (coldS / hashS).toFixed(2), target: "<= 1.2", ok: coldS / hashS <= 1.2 },
       { measure: "cold build, in process", ours: s(coldInS), baseline: `node:crypto sha256 ${s(hashS)}`, ratio: (coldInS / hashS).toFixed(2), target: "<= 1.2", ok: coldInS / hashS <= 1.2 },
       { measure: "bytes copied into the store", ours: `${copied} B`, baseline: `model ${size} B`, ratio: (copied / size).toFixed(2), target: "0 (one file system)", ok: copied === 0 },
@@ -205,7 +189,7 @@ async function main(): Promise<void> {
       quantRow,
     ];
     if (process.env["BENCH_INFERENCE"] !== "0") rows.push(...(await inferenceBench(root)));
-    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(`${benchTable(rows)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
