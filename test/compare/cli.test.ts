@@ -3,6 +3,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli, tempProject } from "../helpers/cli.js";
+import type { ModelComparison } from "../../src/eval/compare/compare-models.js";
 
 /** A random-weight llama whose dimensions are multiples of 256 (every k-quant applies), tiny. */
 const RANDOM = "testmodel://random?embd=256&layers=2&heads=4&kv=4&ff=512&vocab=512&ctx=512&seed=3";
@@ -22,25 +23,8 @@ const PROJECT = `models:
     modelfile: Modelfile.fox
 `;
 
-interface Row {
-  model: string;
-  tag: string;
-  name: string;
-  digest: string;
-  size: number;
-  cases: number;
-  passed: number;
-  passRate: number | null;
-  tokensPerSecond: number | null;
-  meanKl: number | null;
-  top1Agreement: number | null;
-}
-interface Comparison {
-  model: string;
-  base: { from: string; digest: string; size: number };
-  text: { file: string; tokens: number; positions: number } | null;
-  variants: Row[];
-}
+/** The document `test --compare --json` prints: `{models: ModelComparison[]}`. */
+type Comparison = ModelComparison;
 
 let dir: string;
 const home = () => path.join(dir, "home");
