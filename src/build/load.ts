@@ -48,7 +48,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
     diagnostics.push(...read);
     const quantize = checkQuantize(project, model.name, model.quantize, projectFile, diagnostics);
     if (!result) continue;
-    sources.set(shown, result.decoded.text);
+    sources.set(shown, result.text);
     const m = result.modelfile;
     if (!m.from || hasErrors(read)) continue;
     const at = { file: shown, range: m.from.range };

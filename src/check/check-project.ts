@@ -34,7 +34,7 @@ export async function checkProject(project: Project, display: (abs: string) => s
     const { result, diagnostics } = await readModelfileFromDisk(model.modelfile, shown, { file: projectDisplay, range: model.modelfileRange });
     const all = [...diagnostics];
     if (result) {
-      sources.set(shown, result.decoded.text);
+      sources.set(shown, result.text);
       all.push(...(await checkReferences(model.modelfile, shown, result.references)));
       const from = result.modelfile.from;
       if (from) {

@@ -31,6 +31,8 @@ export interface LoadedModelfile {
   /** Decode, syntax and validation problems, sorted by position (stable; those without a range last). */
   diagnostics: Diagnostic[];
   encoding: DecodedModelfile["encoding"];
+  /** Whether the bytes started with a byte order mark. */
+  bom: boolean;
 }
 
 /** Decode + parse + analyze in one call: what `check` and `build` need for one file's bytes (or text). */
@@ -45,6 +47,7 @@ export function readModelfile(source: Uint8Array | string, file?: string, option
     references: analyzed.references,
     diagnostics: sortByPosition([...decoded.diagnostics, ...parsed.diagnostics, ...analyzed.diagnostics]),
     encoding: decoded.encoding,
+    bom: decoded.bom,
   };
 }
 

@@ -57,12 +57,11 @@ export function fmtCommand(ctx: CliContext): CommandModule<object, FmtArgs> {
 
 async function formatOne(ctx: CliContext, file: string, args: FmtArgs): Promise<FileResult> {
   const { result, diagnostics } = await readModelfileFromDisk(path.resolve(file), file);
-  if (result) ctx.sources.set(file, result.decoded.text);
+  if (result) ctx.sources.set(file, result.text);
   ctx.report(diagnostics);
   if (!result || hasErrors(diagnostics)) return { file, changed: false, written: false, diagnostics };
   const formatted = printModelfile(result.ast);
-  const original = result.decoded;
-  const changed = formatted !== original.text || original.encoding !== "utf-8" || original.bom;
+  const changed = formatted !== result.text || result.encoding !== "utf-8" || result.bom;
   if (args.stdout && !args.json) ctx.stdout.write(formatted);
   let written = false;
   if (changed && !args.check && !args.stdout) {
