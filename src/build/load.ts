@@ -3,10 +3,10 @@ import path from "node:path";
 import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { checkQuantize } from "../check/check-quantize.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
 import type { Project } from "../project/project.js";
-import { missingImatrixDiagnostic, unknownTypeDiagnostic, findQuantType } from "../quantize/types.js";
 import { rebaseLocalPath } from "../resolve/file-ref.js";
 import { parseReference } from "../resolve/reference.js";
 import type { FileReference, Reference } from "../resolve/reference-types.js";
@@ -46,7 +46,8 @@ export async function loadModels(project: Project, display: (abs: string) => str
     const shown = display(model.modelfile);
     const { result, diagnostics: read } = await readModelfileFromDisk(model.modelfile, shown, { file: projectFile, range: model.modelfileRange });
     diagnostics.push(...read);
-    const quantize = checkQuantize(project, model.name, model.quantize, projectFile, diagnostics);
+    const { variants: quantize, diagnostics: badTypes } = checkQuantize(model, projectFile);
+    diagnostics.push(...badTypes);
     if (!result) continue;
     sources.set(shown, result.text);
     const m = result.modelfile;
@@ -85,24 +86,6 @@ export function ownLayers(m: TypedModelfile): Omit<OwnLayerDefs, "adapters" | "f
     messages: m.messages.map(({ role, content }) => ({ role, content })),
     ...(m.requires ? { requires: m.requires.version } : {}),
   };
-}
-
-function checkQuantize(project: Project, name: string, types: string[], file: string, out: Diagnostic[]): { tag: string; type: string }[] {
-  const own = project.source.value() as { models?: Record<string, { quantize?: unknown }> } | undefined;
-  const fromDefaults = own?.models?.[name]?.quantize === undefined;
-  const list = fromDefaults ? (project.source.value() as { defaults?: { quantize?: unknown } }).defaults?.quantize : own?.models?.[name]?.quantize;
-  const result: { tag: string; type: string }[] = [];
-  types.forEach((t, i) => {
-    const where = fromDefaults ? ["defaults", "quantize"] : ["models", name, "quantize"];
-    const at = { file, range: project.source.rangeAt(Array.isArray(list) ? [...where, i] : where) };
-    const unknown = unknownTypeDiagnostic(t, at);
-    if (unknown) return void out.push(unknown);
-    const type = findQuantType(t)!;
-    const imatrix = missingImatrixDiagnostic(type, false, at);
-    if (imatrix) return void out.push(imatrix);
-    result.push({ tag: type.name.toLowerCase(), type: type.canonical });
-  });
-  return result;
 }
 
 /**

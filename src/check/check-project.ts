@@ -6,7 +6,7 @@ import { loadTestFile } from "../eval/load-test-file.js";
 import { checkReferences } from "./check-references.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
 import { parseReference } from "../resolve/reference.js";
-import { findQuantType, missingImatrixDiagnostic, unknownTypeDiagnostic } from "../quantize/types.js";
+import { checkQuantize } from "./check-quantize.js";
 
 export interface CheckedModel {
   name: string;
@@ -25,12 +25,7 @@ export async function checkProject(project: Project, display: (abs: string) => s
   const out: CheckedModel[] = [];
   for (const model of project.models) {
     const shown = display(model.modelfile);
-    const quantize = model.quantize.flatMap((name, i) => {
-      const at = { file: projectDisplay, range: model.quantizeRanges[i] };
-      const type = findQuantType(name);
-      const d = type ? missingImatrixDiagnostic(type, false, at) : unknownTypeDiagnostic(name, at);
-      return d ? [d] : [];
-    });
+    const quantize = checkQuantize(model, projectDisplay).diagnostics;
     const { result, diagnostics } = await readModelfileFromDisk(model.modelfile, shown, { file: projectDisplay, range: model.modelfileRange });
     const all = [...diagnostics];
     if (result) {
