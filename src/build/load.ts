@@ -4,6 +4,7 @@ import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnost
 import { InputError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { checkQuantize } from "../check/check-quantize.js";
+import { schemaProblems } from "../check/check-references.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
 import type { Project } from "../project/project.js";
@@ -113,8 +114,9 @@ async function readFormat(m: TypedModelfile, modelfile: string, shown: string, o
   if (!m.format) return undefined;
   if (m.format.kind === "json") return { kind: "json" };
   const abs = path.resolve(path.dirname(modelfile), m.format.path);
+  let text: string;
   try {
-    return { kind: "schema", text: await readFile(abs, "utf8") };
+    text = await readFile(abs, "utf8");
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     out.push(
@@ -124,4 +126,7 @@ async function readFormat(m: TypedModelfile, modelfile: string, shown: string, o
     );
     return undefined;
   }
+  const problems = schemaProblems(text, m.format.path, { file: shown, range: m.format.range });
+  out.push(...problems);
+  return problems.length ? undefined : { kind: "schema", text };
 }

@@ -51,16 +51,21 @@ async function readHead(file: string, n: number): Promise<Buffer> {
 }
 
 async function checkSchema(abs: string, ref: FileReference, at: { file: string; range: SourceRange }): Promise<Diagnostic[]> {
+  return schemaProblems(await readFile(abs, "utf8"), ref.path, at);
+}
+
+/** A FORMAT schema file's text must be JSON that compiles as a JSON Schema (MS4008, MS4009 at the FORMAT line). */
+export function schemaProblems(text: string, shownPath: string, at: { file: string; range: SourceRange }): Diagnostic[] {
   let schema: unknown;
   try {
-    schema = JSON.parse(await readFile(abs, "utf8"));
+    schema = JSON.parse(text);
   } catch (cause) {
-    return [error("MS4008", `${ref.path} is not valid JSON: ${(cause as Error).message}`, { ...at, hint: "FORMAT takes `json` or the path of a JSON Schema file" })];
+    return [error("MS4008", `${shownPath} is not valid JSON: ${(cause as Error).message}`, { ...at, hint: "FORMAT takes `json` or the path of a JSON Schema file" })];
   }
   try {
     new Ajv({ strict: false, allErrors: true }).compile(schema as object);
   } catch (cause) {
-    return [error("MS4009", `${ref.path} is not a valid JSON Schema: ${(cause as Error).message}`, at)];
+    return [error("MS4009", `${shownPath} is not a valid JSON Schema: ${(cause as Error).message}`, at)];
   }
   return [];
 }

@@ -25,6 +25,13 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    name: "a FORMAT schema that is not JSON",
+    files: { "modelsmith.yaml": "models:\n  m:\n    modelfile: Modelfile\n", Modelfile: "FROM testmodel://oracle\nFORMAT ./schema.json\n", "schema.json": "{type: object}" },
+    exit: 2,
+    line: "<dir>/Modelfile:2:8: error[MS4008]: ./schema.json is not valid JSON: Expected property name or '}' in JSON at position 1",
+    hint: "hint: FORMAT takes `json` or the path of a JSON Schema file",
+  },
+  {
     name: "a missing Modelfile",
     files: { "modelsmith.yaml": "models:\n  m:\n    modelfile: nope/Modelfile\n" },
     exit: 2,
