@@ -3,16 +3,8 @@ import { test } from "node:test";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { plainValue, readGgufFile, type GgufPlainValue } from "../../src/gguf/index.js";
 import { fixturePath } from "./sample.js";
+import { flattenMetadata } from "../helpers/flatten.js";
 
-/** node-llama-cpp nests metadata by dotted key; flatten it back to dotted keys. */
-function flatten(o: Record<string, unknown>, prefix = "", out = new Map<string, unknown>()): Map<string, unknown> {
-  for (const [k, v] of Object.entries(o)) {
-    const key = prefix === "" ? k : `${prefix}.${k}`;
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
-    else out.set(key, v);
-  }
-  return out;
-}
 
 /** node-llama-cpp reads 64-bit integers as bigint and everything else as we do. */
 function normalize(v: GgufPlainValue): unknown {
@@ -25,7 +17,7 @@ test("our reader agrees with node-llama-cpp's readGgufFileInfo on the golden sam
   const theirs = await readGgufFileInfo(path, { logWarnings: false });
   assert.equal(theirs.version, ours.version);
   assert.equal(Number(theirs.tensorCount), ours.tensors.length);
-  const flat = flatten(theirs.metadata as unknown as Record<string, unknown>);
+  const flat = flattenMetadata(theirs.metadata as unknown as Record<string, unknown>);
   assert.deepEqual([...flat.keys()].sort(), [...ours.metadata.keys()].sort());
   for (const [key, entry] of ours.metadata) assert.deepEqual(flat.get(key), normalize(plainValue(entry.value)), key);
   assert.deepEqual(

@@ -7,15 +7,8 @@ import { getLlama, LlamaCompletion, readGgufFileInfo } from "node-llama-cpp";
 import { GgufValueType, plainValue, readGgufFile } from "../../src/gguf/index.js";
 import { randomLlama, writeTestModel } from "../../src/testmodels/index.js";
 import { TINY_RANDOM } from "./specs.js";
+import { flattenMetadata } from "../helpers/flatten.js";
 
-function flatten(o: Record<string, unknown>, prefix = "", out = new Map<string, unknown>()): Map<string, unknown> {
-  for (const [k, v] of Object.entries(o)) {
-    const key = prefix === "" ? k : `${prefix}.${k}`;
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
-    else out.set(key, v);
-  }
-  return out;
-}
 
 test("a random llama loads in node-llama-cpp, generates, and keeps every metadata key", async () => {
   const dir = await mkdtemp(join(tmpdir(), "random-"));
@@ -36,7 +29,7 @@ test("a random llama loads in node-llama-cpp, generates, and keeps every metadat
 
     const model = await llama.loadModel({ modelPath: path });
     try {
-      const theirs = flatten(model.fileInfo.metadata as unknown as Record<string, unknown>);
+      const theirs = flattenMetadata(model.fileInfo.metadata as unknown as Record<string, unknown>);
       for (const [key, value] of expected) {
         const v = theirs.get(key);
         assert.deepEqual(v, value, key);
