@@ -1,4 +1,5 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
+import type { Lockstep } from "./lockstep.js";
 import type { SamplePlan } from "./plan.js";
 import { StopScanner } from "./stop-scanner.js";
 import { TokenText } from "./token-text.js";
@@ -12,6 +13,8 @@ export interface GenerationInput {
   grammar?: LlamaGrammar;
   signal?: AbortSignal;
   onToken?: (text: string) => void;
+  /** Keeps this generation in step with the others on the same context, so their tokens decode in one batch. */
+  lockstep?: Lockstep;
 }
 
 const nowNs = () => Number(process.hrtime.bigint());
@@ -83,24 +86,31 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
   const pieces = new TokenText(model, prompt);
   const stops = new StopScanner([...plan.stop, ...grammarStops(input.grammar)]);
   let stopped = false;
-  for await (const token of sequence.evaluate(toEvaluate, options)) {
-    if (completionTokens === 0) firstAt = nowNs();
-    completionTokens++;
-    history.push(token);
-    const scanned = stops.push(pieces.push(token));
-    emit(scanned.emit);
-    if (scanned.stopped) {
-      stopped = true;
-      break;
+  const lockstep = input.lockstep;
+  await lockstep?.join();
+  try {
+      for await (const token of sequence.evaluate(toEvaluate, options)) {
+      if (completionTokens === 0) firstAt = nowNs();
+      completionTokens++;
+      history.push(token);
+      const scanned = stops.push(pieces.push(token));
+      emit(scanned.emit);
+      if (scanned.stopped) {
+        stopped = true;
+        break;
+      }
+      if (signal?.aborted) {
+        finishReason = "abort";
+        break;
+      }
+      if ((plan.numPredict > 0 && completionTokens >= plan.numPredict) || (plan.numPredict === -2 && sequence.nextTokenIndex >= sequence.contextSize - 1)) {
+        finishReason = "length";
+        break;
+      }
+      await lockstep?.arrive();
     }
-    if (signal?.aborted) {
-      finishReason = "abort";
-      break;
-    }
-    if ((plan.numPredict > 0 && completionTokens >= plan.numPredict) || (plan.numPredict === -2 && sequence.nextTokenIndex >= sequence.contextSize - 1)) {
-      finishReason = "length";
-      break;
-    }
+  } finally {
+    lockstep?.leave();
   }
   if (!stopped) emit(stops.flush());
   if (input.grammar?.trimWhitespaceSuffix) text = text.trimEnd();

@@ -1,0 +1,73 @@
+/**
+ * Keeps the generations on one context's sequences in step, one token each per
+ * round, so that node-llama-cpp decodes their next tokens in one batch.
+ *
+ * Why: node-llama-cpp's dispatcher decodes whatever is queued when it runs.
+ * After a batch, each sequence samples its token on a worker thread and queues
+ * its next decode when that sampling returns, at its own moment, so a batch
+ * rarely holds every sequence: four sequences settled into batches of three,
+ * each as slow as three single-token decodes. llama.cpp's CPU kernels for
+ * repacked weights work on four rows of the batch at once, so a batch of four
+ * costs little more than one, and one of three costs three (32 cases on a
+ * 2-core machine: batches of 3 at 33 ms each; 1 token, 12 ms).
+ *
+ * Protocol: a generation calls `join` before queueing its first decode, then
+ * `arrive` after each token it has taken and before asking for the next, and
+ * `leave` once it is done (finished, stopped or failed). A round ends when
+ * every running generation has arrived or left; then all waiting generations
+ * (joiners included) go on together, on the next turn of the event loop, so
+ * their decodes are queued in one burst after the dispatcher has finished
+ * with the previous batch. A generation alone never waits.
+ */
+export class Lockstep {
+  /** Generations inside llama.cpp: queued, decoding or sampling. */
+  private running = 0;
+  private waiting: Array<() => void> = [];
+  private releaseScheduled = false;
+
+  /** Resolves when the generation may queue its first decode (at the next round when others are running). */
+  join(): Promise<void> | void {
+    if (this.running === 0 && this.waiting.length === 0) {
+      this.running++;
+      return;
+    }
+    return this.wait();
+  }
+
+  /** Resolves when the round ends: every other running generation has arrived or left. */
+  arrive(): Promise<void> | void {
+    this.running--;
+    if (this.running === 0 && this.waiting.length === 0) {
+      // Alone: nobody to batch with.
+      this.running++;
+      return;
+    }
+    const p = this.wait();
+    this.releaseIfDone();
+    return p;
+  }
+
+  /** The generation is done; the round may end without it. */
+  leave(): void {
+    this.running--;
+    this.releaseIfDone();
+  }
+
+  private wait(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseIfDone(): void {
+    if (this.running > 0 || this.waiting.length === 0 || this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    // The next turn of the event loop: the dispatcher's loop over the batch
+    // just decoded checks its queue in microtasks, and must find it empty.
+    setImmediate(() => {
+      this.releaseScheduled = false;
+      const go = this.waiting;
+      this.waiting = [];
+      this.running += go.length;
+      for (const resolve of go) resolve();
+    });
+  }
+}
