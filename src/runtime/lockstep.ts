@@ -5,11 +5,9 @@
  * Why: node-llama-cpp's dispatcher decodes whatever is queued when it runs.
  * After a batch, each sequence samples its token on a worker thread and queues
  * its next decode when that sampling returns, at its own moment, so a batch
- * rarely holds every sequence: four sequences settled into batches of three,
- * each as slow as three single-token decodes. llama.cpp's CPU kernels for
- * repacked weights work on four rows of the batch at once, so a batch of four
- * costs little more than one, and one of three costs three (32 cases on a
- * 2-core machine: batches of 3 at 33 ms each; 1 token, 12 ms).
+ * rarely holds every sequence: four sequences drifted into batches of three
+ * (32 cases on 2 cores: 328 batches of three at 26 ms, 9.5 s; in lockstep,
+ * 233 batches of four at 22 ms, 6.6 s; one token alone takes 12 ms).
  *
  * Protocol: a generation calls `join` before queueing its first decode, then
  * `arrive` after each token it has taken and before asking for the next, and
