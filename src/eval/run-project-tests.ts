@@ -1,6 +1,7 @@
 import { error, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { checkQuantize } from "../check/check-quantize.js";
 import type { Project, ProjectModel } from "../project/project.js";
 import { EvalCache } from "./cache.js";
 import { loadTestFile } from "./load-test-file.js";
@@ -12,7 +13,7 @@ import type { TestCase } from "./test-file.js";
 export type OpenModel = (storeRoot: string, name: string, options: { parallel: number }) => Promise<EvalModel & { close(): Promise<void> }>;
 
 export interface ProjectTestOptions {
-  /** `name` or `name:tag` of project models; empty: every model that has tests, default variant. */
+  /** `name` (each of its variants) or `name:tag` of project models; empty: every variant of every model that has tests. */
   models: readonly string[];
   storeRoot: string;
   open: OpenModel;
@@ -98,20 +99,32 @@ export async function runProjectTests(project: Project, opts: ProjectTestOptions
   return results;
 }
 
-/** The models to test: as named (`name` or `name:tag`), else every model with test files. */
+/**
+ * The models to test: as named (`name`: each of its variants, `name:tag`: that
+ * one), else each variant of every model with test files. A model's variants
+ * are the tags of its `quantize:` types (`q4_k_m`, `q8_0`), or `latest` when it
+ * has none: what `build` makes of it (`latest` and `tags:` name the first
+ * variant again, and are not tested twice).
+ */
 function selectTargets(project: Project, names: readonly string[]): Target[] {
-  if (names.length === 0) return project.models.filter((m) => m.tests.length > 0).map((model) => ({ model, tag: "latest" }));
+  const variants = (model: ProjectModel): Target[] => {
+    const tags = checkQuantize(model, project.file).variants.map((v) => v.tag);
+    return (tags.length > 0 ? tags : ["latest"]).map((tag) => ({ model, tag }));
+  };
+  if (names.length === 0) return project.models.filter((m) => m.tests.length > 0).flatMap(variants);
   const known = project.models.map((m) => m.name);
   const problems: Diagnostic[] = [];
   const targets: Target[] = [];
   for (const n of names) {
-    const [base, tag = "latest"] = n.split(":", 2) as [string, string?];
+    const [base, tag] = n.split(":", 2) as [string, string?];
     const model = project.models.find((m) => m.name === base);
     if (!model) {
       problems.push(error("MS6010", `model \`${base}\` is not in the project`, { hint: didYouMean(base, known) ?? `the project's models: ${known.join(", ")}` }));
       continue;
     }
-    if (!targets.some((t) => t.model === model && t.tag === tag)) targets.push({ model, tag });
+    for (const t of tag === undefined ? variants(model) : [{ model, tag }]) {
+      if (!targets.some((x) => x.model === t.model && x.tag === t.tag)) targets.push(t);
+    }
   }
   if (problems.length) throw new InputError(problems);
   return targets;

@@ -22,8 +22,8 @@ export interface BuildArgs {
  * resolves every base model, builds each variant into the store
  * ($MODELSMITH_HOME) and writes models.lock when it changed. Progress lines go
  * to stderr; `--json` prints one document (models, tags, manifest digests).
- * Then, unless `--no-test`, runs the prompt tests of the models it built (their
- * default variant), as `modelsmith test` does: exit 1 when a case fails.
+ * Then, unless `--no-test`, runs the prompt tests of the models it built (each
+ * variant: every `quantize` type), as `modelsmith test` does: exit 1 when a case fails.
  */
 export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> {
   return {

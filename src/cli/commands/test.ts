@@ -28,7 +28,9 @@ export interface TestArgs {
 
 /**
  * `modelsmith test [model..] [--reporter console|json|junit] [-o file] [--grep re] [--no-cache] [-C dir]`:
- * runs the prompt tests of built models (the default variant, or `name:tag`).
+ * runs the prompt tests of built models: each variant of each model (one per
+ * `quantize` type, else `latest`), or the named ones (`name`: its variants,
+ * `name:tag`: that tag).
  * The report goes to stdout, or to `-o file` (then the summary line goes to
  * stderr); `--json` is `--reporter json`. Exit 0 when every case passes, 1 when
  * one fails, 2 for bad test files or an unknown model, 3 when a model cannot
