@@ -37,6 +37,21 @@ test("-p overrides a PARAMETER, typed by the table", async () => {
   assert.equal(stopped.stdout, " fox \n");
 });
 
+test("the tutorial's `run mistral --verbose \"…\" --num-ctx 4096`: one option per PARAMETER, dashes or underscores; -p wins over it", async () => {
+  const r = await run(["oracle", "--verbose", "The quick brown", "--num-ctx", "512", "--num_predict", "2"]);
+  assert.deepEqual([r.exitCode, r.stdout], [0, " fox jumps\n"], r.stderr);
+  assert.match(r.stderr, /^eval count: +2 token\(s\)$/m);
+  const stops = await run(["oracle", "The quick brown", "--stop", "lazy", "--stop", "jumps"]);
+  assert.equal(stops.stdout, " fox \n");
+  const both = await run(["oracle", "The quick brown", "--num-predict", "2", "-p", "num_predict=3"]);
+  assert.equal(both.stdout, " fox jumps over\n");
+  const bad = await run(["oracle", "hi", "--num-ctx", "big"]);
+  assert.deepEqual([bad.exitCode, bad.stderr], [2, 'error[MS8002]: --num-ctx: option num_ctx must be an integer, got "big"\n']);
+  const unknown = await run(["oracle", "hi", "--num-cxt", "4096"]);
+  assert.equal(unknown.exitCode, 2);
+  assert.match(unknown.stderr, /Unknown argument/);
+});
+
 test("-p with a misspelled name is exit 2 with a did-you-mean, before loading anything", async () => {
   const r = await run(["no-such-model", "hi", "-p", "temprature=0"]);
   assert.equal(r.exitCode, 2);

@@ -1,7 +1,8 @@
 import { homedir } from "node:os";
 import { createInterface } from "node:readline/promises";
-import type { CommandModule } from "yargs";
+import type { Argv, CommandModule, Options } from "yargs";
 import { error, InputError } from "../../diagnostics/index.js";
+import { PARAMETERS } from "../../modelfile/parameters.js";
 import type { ChatMessage, GenerateResult, OptionMap, RuntimeModel } from "../../runtime/index.js";
 import { parseOptionText } from "../../runtime/options.js";
 import { ollamaTimingSummary } from "../../runtime/timing-summary.js";
@@ -42,7 +43,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * `--json`: one JSON document instead, with Ollama's API field names). Without
  * a prompt on a terminal: an interactive chat that keeps its history until
  * `/bye` (`/clear` forgets it). `-p` overrides a PARAMETER, typed by the
- * parameters table (repeat `-p stop=...` for several). `--verbose` prints
+ * parameters table (repeat `-p stop=...` for several); so does `--num-ctx 4096`
+ * (one option per PARAMETER, dashes or underscores), and `-p` wins over it. `--verbose` prints
  * Ollama's timing figures to stderr. The store is `$MODELSMITH_HOME`.
  */
 export function runCommand(ctx: CliContext, input: RunInput = processInput): CommandModule<object, RunArgs> {
@@ -55,9 +57,10 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
         .positional("prompt", { type: "string", array: true, describe: "The prompt (words are joined with spaces)" })
         .option("verbose", { type: "boolean", default: false, describe: "Print timings (load, prompt eval, eval) to stderr" })
         // Not `array: true`: an array option would swallow the prompt words after it; repeats still collect.
-        .option("parameter", { alias: "p", type: "string", describe: "Override a PARAMETER: -p temperature=0.2 (repeatable)" }),
+        .option("parameter", { alias: "p", type: "string", describe: "Override a PARAMETER: -p temperature=0.2 (repeatable)" })
+        .options(parameterOptions()) as unknown as Argv<RunArgs>,
     handler: async (args) => {
-      const overrides = parseParameterArgs(args.parameter === undefined ? [] : ([] as string[]).concat(args.parameter));
+      const overrides = typedOverrides([...parameterFlags(args), ...parameterArgs(args.parameter === undefined ? [] : ([] as string[]).concat(args.parameter))]);
       let prompt = (args.prompt ?? []).join(" ");
       const piped = !input.isTTY;
       if (piped) prompt = [await readAll(input.stream), ...(args.prompt ?? [])].filter((s) => s !== "").join(" ");
@@ -77,14 +80,47 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
   };
 }
 
-/** `-p key=value` list to typed options; MS8010 for a missing `=`, MS8001/MS8002 from the table. */
-export function parseParameterArgs(list: readonly string[]): OptionMap {
-  const out: OptionMap = {};
-  for (const item of list) {
+/** `--num-ctx 4096` (or `--num_ctx`): one option per PARAMETER, as the Ollama tutorial writes `ollama run mistral --num-ctx 4096`. */
+function parameterOptions(): Record<string, Options> {
+  const out: Record<string, Options> = {};
+  for (const [name, spec] of Object.entries(PARAMETERS)) {
+    const flag = name.replaceAll("_", "-");
+    // A string, not an array: an array option would swallow the prompt words after it; repeats (--stop) still collect.
+    out[flag] = { type: "string", group: "Parameters (same as -p name=value):", describe: spec.description, ...(flag !== name ? { alias: name } : {}) };
+  }
+  return out;
+}
+
+/** One override as the user wrote it: where (for messages), the PARAMETER's name, its text. */
+interface OverrideItem {
+  label: string;
+  name: string;
+  text: string;
+}
+
+/** The PARAMETER options given on the command line, in the order of the table; a repeated one (--stop) gives one item each. */
+function parameterFlags(args: object): OverrideItem[] {
+  return Object.keys(PARAMETERS).flatMap((name) => {
+    const flag = name.replaceAll("_", "-");
+    const v = (args as Record<string, unknown>)[flag];
+    return v === undefined ? [] : ([] as unknown[]).concat(v).map((x) => ({ label: `--${flag}`, name, text: String(x) }));
+  });
+}
+
+/** `-p key=value` items; MS8010 for a missing `=`. */
+function parameterArgs(list: readonly string[]): OverrideItem[] {
+  return list.map((item) => {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new InputError(error("MS8010", `-p ${JSON.stringify(item)}: expected key=value`, { hint: "e.g. -p temperature=0.2" }));
-    const name = item.slice(0, eq);
-    const value = parseOptionText(name, item.slice(eq + 1), "-p");
+    return { label: "-p", name: item.slice(0, eq), text: item.slice(eq + 1) };
+  });
+}
+
+/** Overrides typed by the parameters table (MS8001/MS8002 otherwise); a later item wins, stop sequences add up. */
+function typedOverrides(items: readonly OverrideItem[]): OptionMap {
+  const out: OptionMap = {};
+  for (const { label, name, text } of items) {
+    const value = parseOptionText(name, text, label);
     if (value === undefined) continue;
     const prev = out[name];
     out[name] = Array.isArray(prev) && Array.isArray(value) ? [...prev, ...value] : value;
