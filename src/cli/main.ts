@@ -1,7 +1,7 @@
-import yargs from "yargs";
+import yargs, { type MiddlewareFunction } from "yargs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EXIT_CODES, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
-import { didYouMean } from "../diagnostics/suggest.js";
+import { didYouMean, suggest } from "../diagnostics/suggest.js";
 import { diagnosticToJSON } from "../diagnostics/render.js";
 import { CliContext } from "./context.js";
 import { checkCommand } from "./commands/check.js";
@@ -40,6 +40,7 @@ export async function main(argv: string[], ctx = new CliContext()): Promise<numb
 }
 
 function buildParser(argv: string[], ctx: CliContext) {
+  const known: { options: string[] } = { options: [] };
   return yargs(argv)
     .scriptName("modelsmith")
     .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.")
@@ -61,18 +62,30 @@ function buildParser(argv: string[], ctx: CliContext) {
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")
     .strict()
+    // Runs after the command's options are known and before strict mode rejects an unknown one: keeps them for a did-you-mean.
+    .middleware(((_argv: unknown, y: { getOptions(): { key: object } }) => {
+      known.options = Object.keys(y.getOptions().key);
+    }) as unknown as MiddlewareFunction, true)
     .exitProcess(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message: string | null, err: Error | undefined) => {
       if (err) throw err;
-      throw usageError(message ?? "invalid command line", argv);
+      throw usageError(message ?? "invalid command line", argv, known.options);
     })
     .version()
     .help();
 }
 
-function usageError(message: string, argv: string[]): InputError {
+function usageError(message: string, argv: string[], options: readonly string[]): InputError {
   const unknown = /^Unknown argument: (\S+)/.exec(message)?.[1];
+  const flag = /^Unknown arguments?: ([^\s,]+)/.exec(message)?.[1];
+  const written = flag === undefined ? undefined : [`--${flag}`, `--no-${flag}`].find((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)));
+  if (flag !== undefined && written !== undefined) {
+    const command = argv.find((a) => !a.startsWith("-"));
+    const near = suggest(flag, options.filter((o) => o.length > 1 && !/[A-Z]/.test(o)));
+    const no = written.startsWith("--no-") ? "no-" : "";
+    return new InputError(error("MS9001", `unknown option \`${written}\``, { hint: near ? `did you mean \`--${no}${near}\`?` : `run \`modelsmith ${command ?? "<command>"} --help\` for its options` }));
+  }
   const first = argv.find((a) => !a.startsWith("-"));
   if (unknown !== undefined && unknown === first && COMMANDS.includes(unknown)) {
     return new InputError(error("MS9006", `\`modelsmith ${unknown}\` is not available in this version yet`, { hint: "run `modelsmith --help` for the commands this version has" }));

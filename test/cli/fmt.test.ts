@@ -86,10 +86,16 @@ describe("modelsmith command line (subprocess)", () => {
     assert.equal(r.exitCode, 2);
     assert.match(r.stderr, /error\[MS9006\]: `modelsmith watch` is not available in this version yet/);
   });
-  it("an unknown option is exit 2", async () => {
+  it("an unknown option is exit 2, with a did-you-mean over the command's own options", async () => {
     const r = await runCli(["fmt", "--chek"]);
     assert.equal(r.exitCode, 2);
-    assert.match(r.stderr, /error\[MS9001\]: Unknown argument: chek/);
+    assert.equal(r.stderr, "error[MS9001]: unknown option `--chek`\nhint: did you mean `--check`?\n");
+    const negated = await runCli(["build", "--no-tset"]);
+    assert.equal(negated.stderr, "error[MS9001]: unknown option `--no-tset`\nhint: did you mean `--no-test`?\n");
+    const far = await runCli(["ls", "--zzzzzz"]);
+    assert.deepEqual([far.exitCode, far.stderr], [2, "error[MS9001]: unknown option `--zzzzzz`\nhint: run `modelsmith ls --help` for its options\n"]);
+    const elsewhere = await runCli(["ls", "--frozen"]);
+    assert.equal(elsewhere.stderr, "error[MS9001]: unknown option `--frozen`\nhint: run `modelsmith ls --help` for its options\n", "another command's option is not suggested");
   });
   it("--json on failure prints one JSON document with the diagnostics", async () => {
     const dir = tempProject({ Modelfile: "FROM x\nPARAMETER temprature 1\n" });
