@@ -18,6 +18,7 @@ import { initCommand } from "./commands/init.js";
 import { buildCommand } from "./commands/build.js";
 import { lockCommand } from "./commands/lock.js";
 import { testCommand } from "./commands/test.js";
+import { serveCommand } from "./commands/serve.js";
 import { runCommand } from "./commands/run.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
@@ -59,6 +60,7 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(lockCommand(ctx))
     .command(testCommand(ctx))
     .command(runCommand(ctx))
+    .command(serveCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")
     .strict()

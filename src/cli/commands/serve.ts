@@ -1,0 +1,63 @@
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import type { CommandModule } from "yargs";
+import { resolveStoreRoot } from "../../store/index.js";
+import type { CliContext } from "../context.js";
+
+export interface ServeArgs {
+  models?: string[];
+  host?: string;
+  port?: number;
+  apiKey?: string;
+  parallel?: number;
+  json?: boolean;
+}
+
+/**
+ * `modelsmith serve [model..] [--host 127.0.0.1] [--port 11434] [--api-key K]`:
+ * Ollama's and OpenAI's HTTP APIs over the store ($MODELSMITH_HOME). Named
+ * models are loaded before it listens and are the only ones served; without
+ * names, every stored model, loaded on its first request. Prints `listening
+ * on <url>` to stderr, then one line per request; SIGINT or SIGTERM lets the
+ * requests in flight finish, unloads the models and exits 0. The key may also
+ * come from MODELSMITH_API_KEY.
+ */
+export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> {
+  return {
+    command: "serve [models..]",
+    describe: "Serve the built models over Ollama's and OpenAI's HTTP APIs",
+    builder: (y) =>
+      y
+        .positional("models", { type: "string", array: true, describe: "Serve only these models (loaded at start); default every model in the store" })
+        .option("host", { type: "string", default: "127.0.0.1", describe: "Address to listen on" })
+        .option("port", { type: "number", default: 11434, describe: "Port to listen on (0: a free one)" })
+        .option("api-key", { type: "string", describe: "Require `Authorization: Bearer <key>` (default: $MODELSMITH_API_KEY, else none)" })
+        .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" }),
+    handler: async (args) => {
+      const { startServer } = await import("../../serve/index.js");
+      const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
+      const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
+      const server = await startServer({
+        storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
+        host: args.host ?? "127.0.0.1",
+        port: args.port ?? 11434,
+        ...(apiKey ? { apiKey } : {}),
+        models: args.models ?? [],
+        parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
+        log: (line) => ctx.err(line),
+        version,
+      });
+      ctx.err(`listening on ${server.url}${apiKey ? " (API key required)" : ""}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          ctx.err("shutting down");
+          void server.close().then(resolve, resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { InputError, ModelsmithError } from "../diagnostics/index.js";
+import { parseDuration } from "../inspect/duration.js";
+import type { RuntimeModel } from "../runtime/index.js";
+import { displayShortest, formatModelName, parseModelName } from "../store/index.js";
+import { HttpError } from "./http.js";
+
+/** Opens a stored model for serving: the runtime's `openModel` fits. */
+export type OpenServedModel = (storeRoot: string, name: string, options: { parallel: number }) => Promise<RuntimeModel>;
+
+/** Ollama's default keep_alive: a model stays loaded five minutes after its last request. */
+export const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
+
+interface Entry {
+  /** Full name, `registry.ollama.ai/library/m:latest`. */
+  key: string;
+  model: Promise<RuntimeModel>;
+  active: number;
+  lastUsed: number;
+  keepAliveMs: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** A model lent to one request; `release` once the request is done. */
+export interface Lease {
+  model: RuntimeModel;
+  release(keepAlive?: unknown): void;
+}
+
+export interface LoadedInfo {
+  name: string;
+  model: RuntimeModel;
+  expiresAt: Date;
+}
+
+/**
+ * The models a server has loaded, by full name: loaded on first use (one load
+ * per model however many requests wait for it), shared by concurrent requests
+ * (each generation takes a sequence of the model's context), and unloaded
+ * `keep_alive` after their last request (Ollama's rule: default 5 minutes, 0
+ * at once, a negative value never). With `only`, other names are 404.
+ */
+export class ModelHost {
+  private readonly entries = new Map<string, Entry>();
+  private closed = false;
+
+  constructor(
+    private readonly storeRoot: string,
+    private readonly open: OpenServedModel,
+    private readonly parallel: number,
+    private readonly only?: ReadonlySet<string>,
+  ) {}
+
+  /** The full name of `name` as the store writes it; 400 when it is not a model name. */
+  static key(name: string): string {
+    try {
+      return formatModelName(parseModelName(name));
+    } catch (err) {
+      if (err instanceof ModelsmithError) throw new HttpError(400, `invalid model name ${JSON.stringify(name)}: ${err.diagnostics[0]?.message ?? err.message}`);
+      throw err;
+    }
+  }
+
+  /** Whether `name` may be served at all. */
+  serves(name: string): boolean {
+    return !this.only || this.only.has(ModelHost.key(name));
+  }
+
+  /** Loads `name` (or finds it loaded) and lends it; 404 for a model the store does not have or this server does not serve. */
+  async acquire(name: string, keepAlive?: unknown): Promise<Lease> {
+    const key = ModelHost.key(name);
+    if (this.closed) throw new HttpError(503, "the server is shutting down");
+    if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const model = this.open(this.storeRoot, name, { parallel: this.parallel });
+      entry = { key, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
+      this.entries.set(key, entry);
+      model.catch(() => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      });
+    }
+    const e = entry;
+    if (e.timer) clearTimeout(e.timer);
+    e.timer = undefined;
+    e.active++;
+    let model: RuntimeModel;
+    try {
+      model = await e.model;
+    } catch (err) {
+      e.active--;
+      throw notFoundOr(err, name);
+    }
+    let released = false;
+    return {
+      model,
+      release: (requested?: unknown) => {
+        if (released) return;
+        released = true;
+        e.active--;
+        e.lastUsed = Date.now();
+        const ms = keepAliveMs(requested ?? keepAlive);
+        if (ms !== undefined) e.keepAliveMs = ms;
+        this.schedule(e);
+      },
+    };
+  }
+
+  /** The loaded models (not those still loading), for `/api/ps`. */
+  async loaded(): Promise<LoadedInfo[]> {
+    const out: LoadedInfo[] = [];
+    for (const e of this.entries.values()) {
+      const model = await e.model.catch(() => undefined);
+      if (!model) continue;
+      const expires = e.keepAliveMs < 0 ? new Date(8.64e15) : new Date((e.active > 0 ? Date.now() : e.lastUsed) + e.keepAliveMs);
+      out.push({ name: displayShortest(parseModelName(e.key)), model, expiresAt: expires });
+    }
+    return out;
+  }
+
+  /** Unloads every model; requests still running finish first. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(
+      all.map(async (e) => {
+        if (e.timer) clearTimeout(e.timer);
+        const model = await e.model.catch(() => undefined);
+        while (e.active > 0) await new Promise((r) => setTimeout(r, 20));
+        await model?.close();
+      }),
+    );
+  }
+
+  private schedule(e: Entry): void {
+    if (e.active > 0 || e.keepAliveMs < 0) return;
+    const unload = () => {
+      if (e.active > 0 || this.entries.get(e.key) !== e) return;
+      this.entries.delete(e.key);
+      void e.model.then((m) => m.close()).catch(() => undefined);
+    };
+    if (e.keepAliveMs === 0) unload();
+    else {
+      e.timer = setTimeout(unload, e.keepAliveMs);
+      e.timer.unref();
+    }
+  }
+}
+
+/**
+ * Ollama's `keep_alive`: a number of seconds, or a duration ("5m", "1h",
+ * "0"); negative keeps the model loaded. Undefined when not given; 400 when
+ * it is neither.
+ */
+export function keepAliveMs(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "number" && Number.isFinite(v)) return v < 0 ? -1 : Math.round(v * 1000);
+  if (typeof v === "string") {
+    const t = v.trim();
+    if (/^-/.test(t)) return -1;
+    if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+    try {
+      return parseDuration(t, "keep_alive");
+    } catch {
+      // falls through to the 400
+    }
+  }
+  throw new HttpError(400, `invalid keep_alive ${JSON.stringify(v)}: give seconds, or a duration like "5m" (negative: keep loaded)`);
+}
+
+/** A model the store lacks is 404 (the store's message and did-you-mean); other failures as they are. */
+function notFoundOr(err: unknown, name: string): unknown {
+  if (err instanceof InputError && err.diagnostics.some((d) => d.code === "MS5102")) {
+    const d = err.diagnostics.find((x) => x.code === "MS5102")!;
+    return new HttpError(404, `model "${name}" not found${d.hint?.startsWith("did you mean") ? `; ${d.hint}` : ""}`);
+  }
+  return err;
+}

@@ -1,0 +1,146 @@
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { EnvironmentError, error, InputError, ModelsmithError } from "../diagnostics/index.js";
+import { openModel, type RuntimeModel } from "../runtime/index.js";
+import { Store } from "../store/index.js";
+import { HttpError, sendJson, sendText } from "./http.js";
+import { ModelHost, type OpenServedModel } from "./model-host.js";
+import * as ollama from "./ollama-api.js";
+import * as openai from "./openai-api.js";
+
+export interface ServeOptions {
+  storeRoot: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 11434 (Ollama's); 0 picks a free port. */
+  port?: number;
+  /** When set, every request but `GET /` needs `Authorization: Bearer <key>`. */
+  apiKey?: string;
+  /** Serve only these models, loaded before the server listens; default every model in the store, loaded on first use. */
+  models?: string[];
+  /** Sequences per loaded model: requests generating at once (default 4). */
+  parallel?: number;
+  open?: OpenServedModel;
+  /** One line per request (method, path, status, time). */
+  log?: (line: string) => void;
+  /** Reported by /api/version. */
+  version?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handler = (ctx: ollama.ApiContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+type Api = "ollama" | "openai";
+
+const ROUTES: Record<string, { api: Api; handler: Handler }> = {
+  "POST /api/generate": { api: "ollama", handler: ollama.generate },
+  "POST /api/chat": { api: "ollama", handler: ollama.chat },
+  "GET /api/tags": { api: "ollama", handler: ollama.tags },
+  "POST /api/show": { api: "ollama", handler: ollama.show },
+  "GET /api/ps": { api: "ollama", handler: ollama.ps },
+  "GET /api/version": { api: "ollama", handler: ollama.version },
+  "POST /v1/chat/completions": { api: "openai", handler: openai.chatCompletions },
+  "POST /v1/completions": { api: "openai", handler: openai.completions },
+  "GET /v1/models": { api: "openai", handler: openai.models },
+};
+
+/**
+ * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat`,
+ * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`) and OpenAI's
+ * (`/v1/chat/completions`, `/v1/completions`, `/v1/models`) over the models of
+ * the store, every generation through the runtime, so a model answers as in
+ * `run` and `test`. Resolves once it listens; named models are loaded first
+ * (an unknown one is the runtime's InputError MS5102). A port in use is
+ * EnvironmentError MS8701.
+ */
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const parallel = Math.max(1, o.parallel ?? 4);
+  const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel>);
+  const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
+  const host = new ModelHost(o.storeRoot, open, parallel, only);
+  const ctx: ollama.ApiContext = { store: new Store(o.storeRoot, { statCache: false }), host, version: o.version ?? "0.0.0" };
+  for (const name of o.models ?? []) {
+    try {
+      (await host.acquire(name, -1)).release();
+    } catch (err) {
+      await host.close();
+      if (err instanceof HttpError) throw new InputError(error("MS5102", err.message));
+      throw err;
+    }
+  }
+  const key = o.apiKey === undefined ? undefined : Buffer.from(`Bearer ${o.apiKey}`);
+
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? "/").split("?")[0]!;
+    const route = ROUTES[`${req.method} ${path}`];
+    res.on("finish", () => o.log?.(`${req.method} ${path} ${res.statusCode} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)}ms`));
+    void handle(req, res, path, route).catch((err) => fail(res, route?.api ?? apiOf(path), err, o.log));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, route: (typeof ROUTES)[string] | undefined): Promise<void> {
+    if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return sendText(res, 200, "Ollama is running");
+    if (key && !authorized(req.headers.authorization, key)) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
+    if (!route) {
+      const methods = Object.keys(ROUTES).filter((r) => r.endsWith(` ${path}`));
+      throw methods.length > 0 ? new HttpError(405, `${req.method} is not allowed on ${path}`) : new HttpError(404, `no such endpoint: ${req.method} ${path}`);
+    }
+    await route.handler(ctx, req, res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port ?? 11434, o.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    await host.close();
+    throw new EnvironmentError(error("MS8701", `cannot listen on ${o.host ?? "127.0.0.1"}:${o.port ?? 11434}: ${err.code ?? err.message}`, { hint: err.code === "EADDRINUSE" ? "another server listens there: stop it, or pick another --port" : "check --host and --port" }));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : (o.port ?? 11434);
+  const shownHost = (o.host ?? "127.0.0.1").includes(":") ? `[${o.host}]` : (o.host ?? "127.0.0.1");
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await host.close();
+    },
+  };
+}
+
+function authorized(header: string | undefined, key: Buffer): boolean {
+  if (!header) return false;
+  const given = Buffer.from(header);
+  return given.length === key.length && timingSafeEqual(given, key);
+}
+
+function apiOf(path: string): Api {
+  return path.startsWith("/v1/") ? "openai" : "ollama";
+}
+
+/**
+ * Renders a failure in the API's error shape: an HttpError with its status;
+ * the runtime's InputError (a bad option, a template that fails) is 400, an
+ * EnvironmentError 500, anything else 500 with the message (and logged). Once
+ * a stream has begun, the error goes as its last chunk.
+ */
+function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) => void): void {
+  const status = err instanceof HttpError ? err.status : err instanceof InputError ? 400 : 500;
+  const message = err instanceof ModelsmithError ? err.diagnostics.map((d) => `${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`).join("; ") : err instanceof Error ? err.message : String(err);
+  if (status === 500 && !(err instanceof ModelsmithError)) log?.(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end(api === "openai" ? `data: ${JSON.stringify(openai.openAiError(status, message))}\n\n` : `${JSON.stringify({ error: message })}\n`);
+    return;
+  }
+  sendJson(res, status, api === "openai" ? openai.openAiError(status, message) : { error: message });
+}
