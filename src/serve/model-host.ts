@@ -1,7 +1,7 @@
 import { InputError, ModelsmithError } from "../diagnostics/index.js";
 import { parseDuration } from "../inspect/duration.js";
 import type { RuntimeModel } from "../runtime/index.js";
-import { displayShortest, formatModelName, parseModelName } from "../store/index.js";
+import { displayShortest, formatModelName, parseModelName, Store } from "../store/index.js";
 import { HttpError } from "./http.js";
 
 /** Opens a stored model for serving: the runtime's `openModel` fits. */
@@ -13,6 +13,10 @@ export const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
 interface Entry {
   /** Full name, `registry.ollama.ai/library/m:latest`. */
   key: string;
+  /** The manifest digest the model was loaded from. */
+  digest: string;
+  /** Replaced by a newer build: closed once its last request is done. */
+  retired?: boolean;
   model: Promise<RuntimeModel>;
   active: number;
   lastUsed: number;
@@ -37,18 +41,24 @@ export interface LoadedInfo {
  * per model however many requests wait for it), shared by concurrent requests
  * (each generation takes a sequence of the model's context), and unloaded
  * `keep_alive` after their last request (Ollama's rule: default 5 minutes, 0
- * at once, a negative value never). With `only`, other names are 404.
+ * at once, a negative value never). With `only`, other names are 404. Each
+ * request reads the model's manifest: a model rebuilt since it was loaded is
+ * loaded again for new requests, the old one closed when its last request ends.
  */
 export class ModelHost {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
+
+  private readonly store: Store;
 
   constructor(
     private readonly storeRoot: string,
     private readonly open: OpenServedModel,
     private readonly parallel: number,
     private readonly only?: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.store = new Store(storeRoot, { statCache: false });
+  }
 
   /** The full name of `name` as the store writes it; 400 when it is not a model name. */
   static key(name: string): string {
@@ -70,10 +80,21 @@ export class ModelHost {
     const key = ModelHost.key(name);
     if (this.closed) throw new HttpError(503, "the server is shutting down");
     if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
+    let digest: string;
+    try {
+      digest = (await this.store.readManifest(name)).digest;
+    } catch (err) {
+      throw notFoundOr(err, name);
+    }
     let entry = this.entries.get(key);
+    if (entry && entry.digest !== digest) {
+      // Rebuilt since it was loaded (`modelsmith build`, `watch`): new requests get the new build.
+      this.retire(entry);
+      entry = undefined;
+    }
     if (!entry) {
       const model = this.open(this.storeRoot, name, { parallel: this.parallel });
-      entry = { key, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
+      entry = { key, digest, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
       this.entries.set(key, entry);
       model.catch(() => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -132,7 +153,18 @@ export class ModelHost {
     );
   }
 
+  private retire(e: Entry): void {
+    this.entries.delete(e.key);
+    e.retired = true;
+    if (e.timer) clearTimeout(e.timer);
+    this.schedule(e);
+  }
+
   private schedule(e: Entry): void {
+    if (e.retired) {
+      if (e.active === 0) void e.model.then((m) => m.close()).catch(() => undefined);
+      return;
+    }
     if (e.active > 0 || e.keepAliveMs < 0) return;
     const unload = () => {
       if (e.active > 0 || this.entries.get(e.key) !== e) return;
