@@ -19,6 +19,7 @@ import { buildCommand } from "./commands/build.js";
 import { lockCommand } from "./commands/lock.js";
 import { testCommand } from "./commands/test.js";
 import { serveCommand } from "./commands/serve.js";
+import { watchCommand } from "./commands/watch.js";
 import { runCommand } from "./commands/run.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
@@ -61,6 +62,7 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(testCommand(ctx))
     .command(runCommand(ctx))
     .command(serveCommand(ctx))
+    .command(watchCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")
     .strict()
@@ -79,7 +81,7 @@ function buildParser(argv: string[], ctx: CliContext) {
 }
 
 function usageError(message: string, argv: string[], options: readonly string[]): InputError {
-  const unknown = /^Unknown argument: (\S+)/.exec(message)?.[1];
+  const unknown = /^Unknown arguments?: ([^\s,]+)/.exec(message)?.[1];
   const flag = /^Unknown arguments?: ([^\s,]+)/.exec(message)?.[1];
   const written = flag === undefined ? undefined : [`--${flag}`, `--no-${flag}`].find((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)));
   if (flag !== undefined && written !== undefined) {

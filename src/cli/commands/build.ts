@@ -1,6 +1,8 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import type { CommandModule } from "yargs";
+import type { BuildReport } from "../../build/build.js";
+import type { ProgressFactory } from "../../build/progress.js";
 import type { CaseResult } from "../../eval/index.js";
 import { requireProject } from "../../project/load.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
@@ -38,38 +40,55 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         .option("test", { type: "boolean", default: true, describe: "Run the models' tests after building (--no-test skips them)" })
         .option("jobs", { alias: "j", type: "number", default: 1, describe: "Build steps to run at once" }),
     handler: async (args) => {
-      const started = Date.now();
-      // The build engine, listr2 and (for tests) node-llama-cpp are loaded only when a command needs them:
-      // a no-op build must start fast.
-      const { buildProject, lineProgress, ttyProgress } = await loadBuildEngine();
-      const store = resolveStoreRoot(ctx.env, homedir(), process.cwd());
-      const r = await buildProject({
-        dir: args.dir ?? ".",
-        ...(args.models?.length ? { models: args.models } : {}),
-        frozen: Boolean(args.frozen),
-        offline: Boolean(args.offline),
-        jobs: Math.max(1, Math.floor(args.jobs ?? 1)),
-        storeRoot: store,
-        home: homedir(),
-        display: (abs) => path.relative(process.cwd(), abs) || abs,
-        sources: ctx.sources,
-        progress: ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line)),
-      });
-      ctx.report(r.warnings);
-      if (!args.json) {
-        for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);
-        const models = new Set(r.variants.map((v) => v.model)).size;
-        ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
-      }
-      const tests = args.test === false ? [] : await testBuilt(ctx, args, store, new Set(r.variants.map((v) => v.model)));
-      if (args.json) ctx.json({ ok: exitCodeOf(tests) === 0, store, lockFile: r.lockFile, lockWritten: r.lockWritten, stepsRun: r.ran.length, models: r.variants, tests: (await import("../../eval/index.js")).summarize(tests) });
+      const { report, tests, store } = await buildAndTest(ctx, args);
+      if (args.json) ctx.json({ ok: exitCodeOf(tests) === 0, store, lockFile: report.lockFile, lockWritten: report.lockWritten, stepsRun: report.ran.length, models: report.variants, tests: (await import("../../eval/index.js")).summarize(tests) });
       ctx.exitCode = exitCodeOf(tests);
     },
   };
 }
 
+export interface BuildAndTestOptions {
+  /** Build progress: default listr2 on a TTY, else one line per step. */
+  progress?: ProgressFactory;
+  /** Only the summary lines (`watch`): no line per built tag, the test table only when a case did not pass. */
+  brief?: boolean;
+}
+
+/**
+ * What `build` does, for `build` and `watch`: builds (progress and summary on
+ * stderr), then, unless `--no-test`, runs the tests of the models built.
+ * Throws what the build throws (bad input, environment).
+ */
+export async function buildAndTest(ctx: CliContext, args: BuildArgs, o: BuildAndTestOptions = {}): Promise<{ report: BuildReport; tests: CaseResult[]; store: string }> {
+  const started = Date.now();
+  // The build engine, listr2 and (for tests) node-llama-cpp are loaded only when a command needs them:
+  // a no-op build must start fast.
+  const { buildProject, lineProgress, ttyProgress } = await loadBuildEngine();
+  const store = resolveStoreRoot(ctx.env, homedir(), process.cwd());
+  const r = await buildProject({
+    dir: args.dir ?? ".",
+    ...(args.models?.length ? { models: args.models } : {}),
+    frozen: Boolean(args.frozen),
+    offline: Boolean(args.offline),
+    jobs: Math.max(1, Math.floor(args.jobs ?? 1)),
+    storeRoot: store,
+    home: homedir(),
+    display: (abs) => path.relative(process.cwd(), abs) || abs,
+    sources: ctx.sources,
+    progress: o.progress ?? (ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line))),
+  });
+  ctx.report(r.warnings);
+  if (!args.json) {
+    if (!o.brief) for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);
+    const models = new Set(r.variants.map((v) => v.model)).size;
+    ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
+  }
+  const tests = args.test === false ? [] : await testBuilt(ctx, args, store, new Set(r.variants.map((v) => v.model)), Boolean(o.brief));
+  return { report: r, tests, store };
+}
+
 /** The prompt tests of the built models that list test files; the console report goes to stderr (stdout is for --json). */
-async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, built: Set<string>): Promise<CaseResult[]> {
+async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, built: Set<string>, brief: boolean): Promise<CaseResult[]> {
   const project = await requireProject(args.dir ?? ".");
   const models = project.models.filter((m) => m.tests.length > 0 && built.has(m.name)).map((m) => m.name);
   if (models.length === 0) return [];
@@ -81,9 +100,10 @@ async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, bu
     describe: describeModelLazily,
     display: (abs) => path.relative(process.cwd(), abs) || abs,
     sources: ctx.sources,
-    onModel: (name, n) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`),
+    ...(brief ? {} : { onModel: (name: string, n: number) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`) }),
   });
-  if (args.json) ctx.err(summaryLine(summarize(results)));
+  const summary = summarize(results);
+  if (args.json || (brief && summary.failed === 0 && summary.errors === 0)) ctx.err(summaryLine(summary));
   else ctx.stderr.write(consoleReport(results));
   return results;
 }

@@ -48,16 +48,24 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         version,
       });
       ctx.err(`listening on ${server.url}${apiKey ? " (API key required)" : ""}`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          ctx.err("shutting down");
-          void server.close().then(resolve, resolve);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
+      let stop!: () => void;
+      try {
+        await new Promise<void>((resolve) => {
+          let stopping = false;
+          stop = () => {
+            if (stopping) return;
+            stopping = true;
+            ctx.err("shutting down");
+            void server.close().then(resolve, resolve);
+          };
+          process.on("SIGINT", stop);
+          process.on("SIGTERM", stop);
+        });
+      } finally {
+        // Only once closed: a signal-exit listener (proper-lockfile's) re-sends a signal no other listener handles.
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
     },
   };
 }
