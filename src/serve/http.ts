@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** An answer other than 200: its status and message; each API renders it in its own error shape. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
+  constructor(readonly status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 

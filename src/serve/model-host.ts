@@ -204,7 +204,7 @@ export function keepAliveMs(v: unknown): number | undefined {
 function notFoundOr(err: unknown, name: string): unknown {
   if (err instanceof InputError && err.diagnostics.some((d) => d.code === "MS5102")) {
     const d = err.diagnostics.find((x) => x.code === "MS5102")!;
-    return new HttpError(404, `model "${name}" not found${d.hint?.startsWith("did you mean") ? `; ${d.hint}` : ""}`);
+    return new HttpError(404, `model "${name}" not found${d.hint?.startsWith("did you mean") ? `; ${d.hint}` : ""}`, { cause: err });
   }
   return err;
 }

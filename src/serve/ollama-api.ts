@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { loadModelDetails, reconstructModelfile, renderParameters } from "../inspect/index.js";
 import type { ChatMessage, GenerateRequest, GenerateResult } from "../runtime/index.js";
-import { displayShortest, parseModelName, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import { catalog, catalogEntry } from "./catalog.js";
 import { field, HttpError, isArray, isBoolean, isObject, isString, ndjsonStream, readJsonBody, sendJson, type Stream } from "./http.js";
 import type { ModelHost } from "./model-host.js";
@@ -85,9 +85,8 @@ export async function generateFor(
 
 /** An empty request loads the model (Ollama's way to preload one). */
 async function loadOnly(ctx: ApiContext, model: string, keepAlive: unknown): Promise<string> {
-  const lease = await ctx.host.acquire(model, keepAlive);
-  lease.release();
-  return lease.model.name;
+  (await ctx.host.acquire(model, keepAlive)).release();
+  return model;
 }
 
 const now = () => new Date().toISOString();
@@ -169,24 +168,21 @@ async function respond(
   last: (name: string, r: GenerateResult, text: string) => unknown,
 ): Promise<void> {
   if (!stream) {
-    const { result, name } = await generateFor(ctx, res, model, keepAlive, request);
-    return sendJson(res, 200, last(name, result, result.text));
+    const { result } = await generateFor(ctx, res, model, keepAlive, request);
+    return sendJson(res, 200, last(model, result, result.text));
   }
+  // Answers name the model as the request did, as Ollama's do.
   let out: Stream | undefined;
-  const display = displayName(model);
   const { result } = await generateFor(ctx, res, model, keepAlive, request, (piece) => {
     out ??= ndjsonStream(res);
-    out.send(chunk(display, piece));
+    out.send(chunk(model, piece));
   });
   out ??= ndjsonStream(res);
-  out.send(last(display, result, ""));
+  out.send(last(model, result, ""));
   out.end();
 }
 
-/** `oracle` → `oracle:latest`: the name as the runtime and `ollama list` show it. */
-export function displayName(model: string): string {
-  return displayShortest(parseModelName(model));
-}
+
 
 /** GET /api/tags */
 export async function tags(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChatMessage, GenerateRequest, GenerateResult } from "../runtime/index.js";
 import { catalog } from "./catalog.js";
 import { field, HttpError, isArray, isBoolean, isNumber, isObject, isString, readJsonBody, sendJson, sseStream, type Stream } from "./http.js";
-import { displayName, generateFor, type ApiContext } from "./ollama-api.js";
+import { generateFor, type ApiContext } from "./ollama-api.js";
 
 /** OpenAI's error body. */
 export function openAiError(status: number, message: string): { error: { message: string; type: string; param: null; code: string | null } } {
@@ -82,7 +82,7 @@ export async function chatCompletions(ctx: ApiContext, req: IncomingMessage, res
   const request: GenerateRequest = { messages, options: optionsOf(body), ...formatOf(body) };
   const stream = field(body, "stream", isBoolean, "true or false") ?? false;
   const streamOptions = field(body, "stream_options", isObject, "an object");
-  const base = { id: id("chatcmpl"), created: seconds(), model: displayName(model), system_fingerprint: "fp_modelsmith" };
+  const base = { id: id("chatcmpl"), created: seconds(), model, system_fingerprint: "fp_modelsmith" };
   if (!stream) {
     const { result } = await generateFor(ctx, res, model, undefined, request);
     return sendJson(res, 200, {
@@ -115,7 +115,7 @@ export async function completions(ctx: ApiContext, req: IncomingMessage, res: Se
   const request: GenerateRequest = { prompt, options: optionsOf(body), ...formatOf(body) };
   const stream = field(body, "stream", isBoolean, "true or false") ?? false;
   const streamOptions = field(body, "stream_options", isObject, "an object");
-  const base = { id: id("cmpl"), object: "text_completion", created: seconds(), model: displayName(model), system_fingerprint: "fp_modelsmith" };
+  const base = { id: id("cmpl"), object: "text_completion", created: seconds(), model, system_fingerprint: "fp_modelsmith" };
   if (!stream) {
     const { result } = await generateFor(ctx, res, model, undefined, request);
     return sendJson(res, 200, { ...base, choices: [{ index: 0, text: result.text, finish_reason: finishReason(result), logprobs: null }], usage: usage(result) });

@@ -68,7 +68,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       (await host.acquire(name, -1)).release();
     } catch (err) {
       await host.close();
-      if (err instanceof HttpError) throw new InputError(error("MS5102", err.message));
+      // The store's own error (message and did-you-mean hint), as `run` reports it.
+      if (err instanceof HttpError && err.cause instanceof InputError) throw err.cause;
+      if (err instanceof HttpError) throw new InputError(error("MS5102", err.message, { hint: "list the models with `modelsmith ls`" }));
       throw err;
     }
   }
