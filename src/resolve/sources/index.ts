@@ -6,7 +6,10 @@
  */
 import { parseReference } from "../reference.js";
 import type { FileReference, Reference, TestModelReference } from "../reference-types.js";
+import { ociSource, ollamaSource } from "../../registry/registry-source.js";
 import { fileSource } from "./file-source.js";
+import { hfSource } from "./hf-source.js";
+import { urlSource } from "./url-source.js";
 import type { Pin, SourceContext } from "./pin.js";
 import { testModelSource } from "./testmodel-source.js";
 import { unavailableSource } from "./unavailable-source.js";
@@ -25,8 +28,14 @@ export function resolvePin(ref: PinnableReference, ctx: SourceContext): Promise<
       return fileSource.resolve(ref, ctx);
     case "testmodel":
       return testModelSource.resolve(ref, ctx);
-    default:
-      return unavailableSource.resolve(ref, ctx);
+    case "ollama":
+      return ctx.offline ? unavailableSource.resolve(ref, ctx) : ollamaSource.resolve(ref, ctx);
+    case "oci":
+      return ctx.offline ? unavailableSource.resolve(ref, ctx) : ociSource.resolve(ref, ctx);
+    case "hf":
+      return ctx.offline ? unavailableSource.resolve(ref, ctx) : hfSource.resolve(ref, ctx);
+    case "url":
+      return ctx.offline ? unavailableSource.resolve(ref, ctx) : urlSource.resolve(ref, ctx);
   }
 }
 
@@ -35,6 +44,10 @@ export function fetchPin(pin: Pin, ctx: SourceContext): Promise<void> {
   const kind = parseReference(pin.locator).reference?.kind;
   if (kind === "file") return fileSource.fetch(pin, ctx);
   if (kind === "testmodel") return testModelSource.fetch(pin, ctx);
+  if (kind === "ollama") return ollamaSource.fetch(pin, ctx);
+  if (kind === "oci") return ociSource.fetch(pin, ctx);
+  if (kind === "hf") return hfSource.fetch(pin, ctx);
+  if (kind === "url") return urlSource.fetch(pin, ctx);
   return unavailableSource.fetch(pin, ctx);
 }
 

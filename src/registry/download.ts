@@ -1,0 +1,178 @@
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { error } from "../diagnostics/diagnostic.js";
+import { EnvironmentError, ModelsmithError } from "../diagnostics/errors.js";
+import type { Sha256Digest } from "../resolve/reference-types.js";
+import type { Store } from "../store/store.js";
+
+export interface DownloadOptions {
+  url: string;
+  /** Sent with every request (e.g. Authorization); fetch drops Authorization on a redirect to another origin. */
+  headers?: Record<string, string>;
+  /** The blob must hash to this: it is verified before it enters the store. */
+  digest: Sha256Digest;
+  /** Its size, when the caller knows it (a manifest says it); else the server's Content-Length. */
+  size?: number;
+  store: Store;
+  /** Ranges fetched at once (default 4); 1 downloads in one stream. */
+  parallel?: number;
+  /** Bytes per range request (default 16 MiB). */
+  chunkSize?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Names the download in errors, e.g. the reference. */
+  what?: string;
+}
+
+const DEFAULT_CHUNK = 16 * 1024 * 1024;
+
+/** What a partial download has: the chunks done, for the same blob and size. */
+interface PartState {
+  digest: string;
+  size: number;
+  chunkSize: number;
+  done: number[];
+}
+
+/**
+ * Downloads a blob into the store, verified. Resumable: the bytes go to
+ * `tmp/download-<hex>.part`, preallocated, in chunks fetched with HTTP range
+ * requests, up to `parallel` at once; `download-<hex>.json` records the
+ * chunks done, so an interrupted download (a killed process, a dropped
+ * connection) continues where it stopped. A server without range support gets
+ * one plain GET. The finished file is hashed and ingested under `digest`
+ * (hardlinked into blobs/); a mismatch removes the partial file and is
+ * EnvironmentError MS5602, so nothing unverified ever enters the store. A
+ * blob already in the store is not downloaded again.
+ */
+export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256Digest; size: number }> {
+  const what = o.what ?? o.url;
+  const existing = await o.store.checkBlob(o.digest, o.size);
+  if (existing.status === "ok") return { digest: o.digest, size: (await stat(o.store.blobPath(o.digest))).size };
+  const hex = o.digest.slice("sha256:".length);
+  const dir = o.store.layout.tmpDir;
+  await mkdir(dir, { recursive: true });
+  const part = path.join(dir, `download-${hex}.part`);
+  const stateFile = path.join(dir, `download-${hex}.json`);
+  const size = o.size ?? (await probeSize(o, what));
+  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK;
+  let state = await readState(stateFile, o.digest, size, chunkSize, part);
+  const chunks = Math.max(1, Math.ceil(size / chunkSize));
+  const fh = await open(part, state ? "r+" : "w+");
+  try {
+    if (!state) {
+      await fh.truncate(size);
+      state = { digest: o.digest, size, chunkSize, done: [] };
+      await saveState(stateFile, state);
+    }
+    const done = new Set(state.done);
+    let bytesDone = [...done].reduce((n, i) => n + chunkLength(i, size, chunkSize), 0);
+    o.onProgress?.(bytesDone, size);
+    const todo = Array.from({ length: chunks }, (_, i) => i).filter((i) => !done.has(i));
+    let saving = Promise.resolve();
+    const markDone = (i: number) => {
+      done.add(i);
+      bytesDone += chunkLength(i, size, chunkSize);
+      o.onProgress?.(bytesDone, size);
+      const snapshot: PartState = { ...state!, done: [...done].sort((a, b) => a - b) };
+      saving = saving.then(() => saveState(stateFile, snapshot));
+    };
+    let ranges = true;
+    const worker = async () => {
+      while (ranges && todo.length > 0) {
+        const i = todo.shift()!;
+        const start = i * chunkSize;
+        const end = start + chunkLength(i, size, chunkSize) - 1;
+        const res = await get(o, what, size === 0 ? {} : { Range: `bytes=${start}-${end}` });
+        if (res.status === 200 && (start !== 0 || end !== size - 1)) {
+          // No range support: one plain GET below, from the start.
+          await res.body?.cancel();
+          ranges = false;
+          return;
+        }
+        await writeBody(res, fh, start, end - start + 1, what);
+        markDone(i);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, o.parallel ?? 4), Math.max(1, todo.length)) }, worker));
+    if (!ranges) {
+      const res = await get(o, what, {});
+      await writeBody(res, fh, 0, size, what);
+      for (let i = 0; i < chunks; i++) if (!done.has(i)) markDone(i);
+    }
+    await saving;
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await o.store.ingestFile(part, { expectedDigest: o.digest });
+  } catch (err) {
+    if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5104")) {
+      await rm(part, { force: true });
+      await rm(stateFile, { force: true });
+      throw new EnvironmentError(error("MS5602", `the bytes downloaded for ${what} do not match ${o.digest}: nothing was stored`, { hint: "the server sent other bytes than the pin names: check the reference, or run again to download afresh" }), { cause: err });
+    }
+    throw err;
+  }
+  await rm(part, { force: true });
+  await rm(stateFile, { force: true });
+  return { digest: o.digest, size };
+}
+
+function chunkLength(i: number, size: number, chunkSize: number): number {
+  return Math.max(0, Math.min(chunkSize, size - i * chunkSize));
+}
+
+async function readState(file: string, digest: string, size: number, chunkSize: number, part: string): Promise<PartState | undefined> {
+  try {
+    const s = JSON.parse(await readFile(file, "utf8")) as PartState;
+    const p = await stat(part);
+    if (s.digest === digest && s.size === size && s.chunkSize === chunkSize && p.size === size && Array.isArray(s.done)) return s;
+  } catch {
+    // no usable partial download: start afresh
+  }
+  return undefined;
+}
+
+async function saveState(file: string, s: PartState): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(s));
+  await rename(tmp, file);
+}
+
+async function probeSize(o: DownloadOptions, what: string): Promise<number> {
+  const res = await get(o, what, {}, "HEAD");
+  const n = Number(res.headers.get("content-length"));
+  if (!Number.isSafeInteger(n) || n < 0) throw new EnvironmentError(error("MS5601", `${what}: the server did not say how large the file is`, { hint: "pin the digest and size, or use a server that sends Content-Length" }));
+  return n;
+}
+
+/** A GET (or HEAD) that answered 200 or 206; anything else is EnvironmentError MS5211 with the status. */
+async function get(o: DownloadOptions, what: string, extra: Record<string, string>, method = "GET"): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(o.url, { method, headers: { ...o.headers, ...extra }, redirect: "follow", ...(o.signal ? { signal: o.signal } : {}) });
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    throw new EnvironmentError(error("MS5601", `cannot download ${what}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { hint: "check the network, then run again: the download resumes" }), { cause: err });
+  }
+  if (res.status !== 200 && res.status !== 206) {
+    await res.body?.cancel();
+    throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server answered ${res.status} ${res.statusText}`, { hint: res.status === 401 || res.status === 403 ? "the server wants credentials" : "check the reference; run again to resume" }));
+  }
+  return res;
+}
+
+/** Writes a response body at `offset`; it must be exactly `length` bytes. */
+async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle, offset: number, length: number, what: string): Promise<void> {
+  let pos = offset;
+  if (res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (pos + chunk.length > offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server sent more bytes than asked for`));
+      await fh.write(chunk, 0, chunk.length, pos);
+      pos += chunk.length;
+    }
+  }
+  if (pos !== offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the connection ended after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" }));
+}
