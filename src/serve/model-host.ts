@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { InputError, ModelsmithError } from "../diagnostics/index.js";
 import { parseDuration } from "../inspect/duration.js";
 import type { RuntimeModel } from "../runtime/index.js";
@@ -15,6 +16,8 @@ interface Entry {
   key: string;
   /** The manifest digest the model was loaded from. */
   digest: string;
+  /** Its manifest file's size, mtime and inode then: unchanged, the digest is too. */
+  manifestStat: string | undefined;
   /** Replaced by a newer build: closed once its last request is done. */
   retired?: boolean;
   model: Promise<RuntimeModel>;
@@ -80,13 +83,19 @@ export class ModelHost {
     const key = ModelHost.key(name);
     if (this.closed) throw new HttpError(503, "the server is shutting down");
     if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
-    let digest: string;
-    try {
-      digest = (await this.store.readManifest(name)).digest;
-    } catch (err) {
-      throw notFoundOr(err, name);
-    }
     let entry = this.entries.get(key);
+    // The manifest file's stat, taken synchronously: the CLI's one libuv thread may be busy with a decode.
+    const seen = manifestStat(this.store, key);
+    let digest: string;
+    if (entry && seen !== undefined && seen === entry.manifestStat) digest = entry.digest;
+    else {
+      try {
+        digest = (await this.store.readManifest(name)).digest;
+      } catch (err) {
+        throw notFoundOr(err, name);
+      }
+    }
+    if (entry && entry.digest === digest) entry.manifestStat = seen;
     if (entry && entry.digest !== digest) {
       // Rebuilt since it was loaded (`modelsmith build`, `watch`): new requests get the new build.
       this.retire(entry);
@@ -94,7 +103,7 @@ export class ModelHost {
     }
     if (!entry) {
       const model = this.open(this.storeRoot, name, { parallel: this.parallel });
-      entry = { key, digest, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
+      entry = { key, digest, manifestStat: seen, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
       this.entries.set(key, entry);
       model.catch(() => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -207,4 +216,14 @@ function notFoundOr(err: unknown, name: string): unknown {
     return new HttpError(404, `model "${name}" not found${d.hint?.startsWith("did you mean") ? `; ${d.hint}` : ""}`, { cause: err });
   }
   return err;
+}
+
+/** "size:mtime:ino" of a model's manifest file, or undefined when it cannot be read. */
+function manifestStat(store: Store, key: string): string | undefined {
+  try {
+    const st = statSync(store.layout.manifestPath(parseModelName(key)), { bigint: true });
+    return `${st.size}:${st.mtimeNs}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
