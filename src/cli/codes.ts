@@ -33,7 +33,7 @@ export const CLI_CODES = defineCodes({
   },
   MS9006: {
     title: "command not available yet",
-    example: "modelsmith push",
+    example: "(none in this version: every command DESIGN.md names is built)",
     fix: "The command is designed but not in this version; `modelsmith --help` lists the commands it has.",
   },
 });

@@ -21,6 +21,8 @@ import { testCommand } from "./commands/test.js";
 import { serveCommand } from "./commands/serve.js";
 import { watchCommand } from "./commands/watch.js";
 import { runCommand } from "./commands/run.js";
+import { pullCommand } from "./commands/pull.js";
+import { pushCommand } from "./commands/push.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
@@ -63,6 +65,8 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(runCommand(ctx))
     .command(serveCommand(ctx))
     .command(watchCommand(ctx))
+    .command(pullCommand(ctx))
+    .command(pushCommand(ctx))
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")
     .strict()

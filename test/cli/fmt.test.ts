@@ -81,11 +81,6 @@ describe("modelsmith command line (subprocess)", () => {
     assert.match(r.stderr, /error\[MS9002\]: unknown command `fnt`/);
     assert.match(r.stderr, /hint: did you mean `fmt`\?/);
   });
-  it("a designed command that is not built yet says so, exit 2", async () => {
-    const r = await runCli(["push", "m", "oci://127.0.0.1:5000/m:1"]);
-    assert.equal(r.exitCode, 2);
-    assert.match(r.stderr, /error\[MS9006\]: `modelsmith push` is not available in this version yet/);
-  });
   it("an unknown option is exit 2, with a did-you-mean over the command's own options", async () => {
     const r = await runCli(["fmt", "--chek"]);
     assert.equal(r.exitCode, 2);

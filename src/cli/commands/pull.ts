@@ -1,0 +1,54 @@
+import { homedir } from "node:os";
+import type { CommandModule } from "yargs";
+import { humanBytes, openStore } from "../../inspect/index.js";
+import { displayShortest } from "../../store/name.js";
+import type { CliContext } from "../context.js";
+
+export interface PullArgs {
+  ref: string;
+  json?: boolean;
+}
+
+/**
+ * `modelsmith pull <ref>`: a whole model from an Ollama or OCI registry
+ * (manifest and every blob, blobs in parallel, resumable, verified) into the
+ * store under its name, as `ollama pull` lays it out
+ * (`manifests/<host>/<namespace>/<model>/<tag>`). Progress lines on stderr;
+ * the result on stdout (`--json`: name, manifest digest, blobs).
+ */
+export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
+  return {
+    command: "pull <ref>",
+    describe: "Pull a model from an Ollama or OCI registry into the store",
+    builder: (y) => y.positional("ref", { type: "string", demandOption: true, describe: "llama3:8b, ollama://host/ns/model:tag or oci://host/repo:tag" }),
+    handler: async (args) => {
+      const { parseRegistryArgument, pullModel, describeRemote, remoteOf } = await import("../../registry/index.js");
+      const ref = parseRegistryArgument(args.ref, "pull");
+      const store = openStore(ctx.env);
+      ctx.err(`pulling manifest ${describeRemote(remoteOf(ref))}`);
+      const shown = new Map<string, number>();
+      const r = await pullModel(ref, {
+        store,
+        env: ctx.env,
+        home: homedir(),
+        onEvent: (e) => {
+          const short = e.digest.slice("sha256:".length, "sha256:".length + 12);
+          if (e.kind === "manifest") ctx.err(`manifest ${e.digest}: ${e.blobs} blob${e.blobs === 1 ? "" : "s"}, ${humanBytes(e.bytes)}`);
+          else if (e.kind === "have") ctx.err(`have    ${short} ${e.mediaType} (${humanBytes(e.size)})`);
+          else {
+            const pct = e.total === 0 ? 100 : Math.floor((e.done / e.total) * 100);
+            const step = Math.floor(pct / 25);
+            if (e.resumed) ctx.err(`resume  ${short} at ${humanBytes(e.done)} of ${humanBytes(e.total)}`);
+            if (shown.get(e.digest) !== step || e.resumed) {
+              shown.set(e.digest, step);
+              ctx.err(`pulling ${short} ${String(pct).padStart(3)}% ${humanBytes(e.done)}/${humanBytes(e.total)} ${e.mediaType}`);
+            }
+          }
+        },
+      });
+      const name = displayShortest(r.name);
+      if (args.json) ctx.json({ ok: true, name, digest: r.digest, blobs: r.blobs });
+      else ctx.out(`pulled ${name} ${r.digest}`);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Sha256Digest } from "../resolve/reference-types.js";
+import { manifestBlobs, type Layer } from "../store/manifest.js";
+import type { ModelName } from "../store/name.js";
+import type { Store } from "../store/store.js";
+import { RegistryClient, type ClientOptions } from "./client.js";
+import { downloadBlob } from "./download.js";
+import { fetchManifest } from "./manifest-fetch.js";
+import { remoteOf, storeNameOf, type RegistryReference } from "./remote.js";
+
+/** What pull tells as it goes; every event is a line in the CLI's plain progress. */
+export type PullEvent =
+  | { kind: "manifest"; digest: Sha256Digest; blobs: number; bytes: number }
+  | { kind: "blob"; digest: Sha256Digest; mediaType: string; done: number; total: number; resumed: boolean }
+  | { kind: "have"; digest: Sha256Digest; mediaType: string; size: number };
+
+export interface PullResult {
+  name: ModelName;
+  digest: Sha256Digest;
+  blobs: { digest: Sha256Digest; mediaType: string; size: number; downloaded: boolean }[];
+}
+
+export interface PullOptions extends ClientOptions {
+  store: Store;
+  onEvent?: (e: PullEvent) => void;
+  /** Blobs downloaded at once (default 3); each also fetches its ranges in parallel. */
+  parallel?: number;
+}
+
+/**
+ * `pull`: the whole model: its manifest (verified, kept byte for byte so the
+ * digest is the registry's) and every blob it refers to, config included,
+ * several at once, each resumable and verified before it enters the store
+ * (downloadBlob). The manifest is written last, under the reference's store
+ * name (storeNameOf), so an interrupted or failed pull leaves no model that
+ * names missing blobs; a rerun resumes the blobs and skips those it has.
+ */
+export async function pullModel(ref: RegistryReference, o: PullOptions): Promise<PullResult> {
+  const remote = remoteOf(ref);
+  const name = storeNameOf(ref);
+  const client = new RegistryClient(remote.host, remote.repository, o);
+  const m = await fetchManifest(client, remote);
+  const layers = new Map<string, Layer>();
+  for (const l of [m.manifest.config, ...m.manifest.layers]) if (!layers.has(l.digest)) layers.set(l.digest, l);
+  const digests = manifestBlobs(m.manifest);
+  o.onEvent?.({ kind: "manifest", digest: m.digest, blobs: digests.length, bytes: [...layers.values()].reduce((n, l) => n + l.size, 0) });
+  const blobs: PullResult["blobs"] = [];
+  const todo = [...digests];
+  const worker = async () => {
+    for (let d = todo.shift(); d !== undefined; d = todo.shift()) {
+      const l = layers.get(d)!;
+      const have = (await o.store.checkBlob(d, l.size)).status === "ok";
+      if (have) {
+        o.onEvent?.({ kind: "have", digest: d, mediaType: l.mediaType, size: l.size });
+      } else {
+        let first = true;
+        await downloadBlob({
+          url: client.url(`blobs/${d}`),
+          headers: client.authHeaders(),
+          digest: d,
+          size: l.size,
+          store: o.store,
+          what: `blob ${d} of ${remote.host}/${remote.repository}`,
+          ...(o.signal ? { signal: o.signal } : {}),
+          onProgress: (done, total) => {
+            o.onEvent?.({ kind: "blob", digest: d, mediaType: l.mediaType, done, total, resumed: first && done > 0 });
+            first = false;
+          },
+        });
+      }
+      blobs.push({ digest: d, mediaType: l.mediaType, size: l.size, downloaded: !have });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 3, digests.length) }, worker));
+  const written = await o.store.writeManifestBytes(name, m.bytes);
+  blobs.sort((a, b) => digests.indexOf(a.digest) - digests.indexOf(b.digest));
+  return { name: written.name, digest: m.digest, blobs };
+}
