@@ -75,7 +75,7 @@ interface Resolved {
  * found before the store is touched (every problem at once, exit 2).
  */
 export async function buildProject(o: BuildOptions): Promise<BuildReport> {
-  const r = await resolveProject(o);
+  const r = await resolveProject(o, o.frozen);
   if (o.frozen) failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
   const only = o.models?.length ? o.models : undefined;
   const plan = only ? planOrThrow(r, only) : r.plan;
@@ -166,7 +166,13 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
   }
 }
 
-async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved> {
+/**
+ * Loads the project and pins every reference. With `frozen`, a Hugging Face
+ * or URL reference that models.lock pins keeps that pin (its commit and
+ * bytes) instead of asking the server where its branch points now: a frozen
+ * build rebuilds what the lock names, and `lock --check` shows the move.
+ */
+async function resolveProject(o: Omit<BuildOptions, "frozen">, frozen = false): Promise<Resolved> {
   const loaded = await loadProject(o.dir);
   o.sources.set(loaded.file, loaded.text);
   if (!loaded.project) throw new InputError(loaded.diagnostics);
@@ -179,13 +185,15 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">): Promise<Resolved
   const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline) };
   const refs = pinnableRefs(models);
   await precheck(refs, ctx);
+  const onDisk = await readLockFile(project.root, o.display, o.sources);
   const pins = new Map<string, Pin>();
   for (const { ref, at } of refs) {
     const key = formatReference(ref);
-    if (!pins.has(key)) pins.set(key, await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) }));
+    if (pins.has(key)) continue;
+    const locked = frozen && (ref.kind === "hf" || ref.kind === "url") && onDisk.lock && Object.hasOwn(onDisk.lock.references, key) ? onDisk.lock.references[key]! : undefined;
+    pins.set(key, locked ? { source: key, ...locked } : await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) }));
   }
   const plan = planOrThrowWith(project, models, pins);
-  const onDisk = await readLockFile(project.root, o.display, o.sources);
   return { project, models, warnings, pins, plan, onDisk, ctx };
 }
 
@@ -219,7 +227,7 @@ function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: Load
 /**
  * Checks what can be checked without writing to the store, for every
  * reference at once: local files exist and are GGUF; network sources are
- * refused (not available yet, or --offline).
+ * refused under --offline (otherwise they are resolved once, after this).
  */
 async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[], ctx: Omit<SourceContext, "at">): Promise<void> {
   const problems: Diagnostic[] = [];
@@ -228,7 +236,7 @@ async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[
     try {
       if (ref.kind === "file") {
         await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at });
-      } else if (ref.kind !== "testmodel") await resolvePin(ref, { ...ctx, at });
+      } else if (ref.kind !== "testmodel" && ctx.offline) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;
       problems.push(...err.diagnostics);

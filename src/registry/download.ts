@@ -32,6 +32,8 @@ interface PartState {
   size: number;
   chunkSize: number;
   done: number[];
+  /** Bytes already written at the start of chunks not yet done (a dropped connection keeps them). */
+  partial?: Record<string, number>;
 }
 
 /**
@@ -65,39 +67,68 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       state = { digest: o.digest, size, chunkSize, done: [] };
       await saveState(stateFile, state);
     }
-    const done = new Set(state.done);
-    let bytesDone = [...done].reduce((n, i) => n + chunkLength(i, size, chunkSize), 0);
+    const base = state;
+    const done = new Set(base.done);
+    const partial = new Map<number, number>(Object.entries(base.partial ?? {}).map(([k, v]) => [Number(k), v]));
+    for (const i of done) partial.delete(i);
+    const snapshot = (): PartState => ({ ...base, done: [...done].sort((a, b) => a - b), partial: Object.fromEntries([...partial].filter(([, n]) => n > 0)) });
+    let bytesDone = [...done].reduce((n, i) => n + chunkLength(i, size, chunkSize), 0) + [...partial.values()].reduce((a, b) => a + b, 0);
     o.onProgress?.(bytesDone, size);
     const todo = Array.from({ length: chunks }, (_, i) => i).filter((i) => !done.has(i));
     let saving = Promise.resolve();
     const markDone = (i: number) => {
       done.add(i);
-      bytesDone += chunkLength(i, size, chunkSize);
+      partial.delete(i);
+      const snap = snapshot();
+      saving = saving.then(() => saveState(stateFile, snap));
+    };
+    // One failed request stops the others, so that the file is not closed under them.
+    const stop = new AbortController();
+    const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+    const wrote = (i: number) => (n: number) => {
+      partial.set(i, (partial.get(i) ?? 0) + n);
+      bytesDone += n;
       o.onProgress?.(bytesDone, size);
-      const snapshot: PartState = { ...state!, done: [...done].sort((a, b) => a - b) };
-      saving = saving.then(() => saveState(stateFile, snapshot));
     };
     let ranges = true;
     const worker = async () => {
-      while (ranges && todo.length > 0) {
+      while (ranges && todo.length > 0 && !signal.aborted) {
         const i = todo.shift()!;
-        const start = i * chunkSize;
-        const end = start + chunkLength(i, size, chunkSize) - 1;
-        const res = await get(o, what, size === 0 ? {} : { Range: `bytes=${start}-${end}` });
+        const start = i * chunkSize + (partial.get(i) ?? 0);
+        const end = i * chunkSize + chunkLength(i, size, chunkSize) - 1;
+        const res = await get(o, what, size === 0 ? {} : { Range: `bytes=${start}-${end}` }, "GET", signal);
         if (res.status === 200 && (start !== 0 || end !== size - 1)) {
           // No range support: one plain GET below, from the start.
           await res.body?.cancel();
           ranges = false;
           return;
         }
-        await writeBody(res, fh, start, end - start + 1, what);
+        await writeBody(res, fh, start, end - start + 1, what, wrote(i), signal);
         markDone(i);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, o.parallel ?? 4), Math.max(1, todo.length)) }, worker));
+    let failure: { reason: unknown } | undefined;
+    await Promise.all(
+      Array.from({ length: Math.min(Math.max(1, o.parallel ?? 4), Math.max(1, todo.length)) }, () =>
+        worker().catch((reason: unknown) => {
+          failure ??= { reason };
+          stop.abort();
+        }),
+      ),
+    );
+    if (failure) {
+      // Keep what arrived, chunk by chunk and within chunks, for the next run.
+      const snap = snapshot();
+      await saving;
+      await fh.sync().catch(() => undefined);
+      await saveState(stateFile, snap);
+      throw o.signal?.aborted ? o.signal.reason : failure.reason;
+    }
     if (!ranges) {
-      const res = await get(o, what, {});
-      await writeBody(res, fh, 0, size, what);
+      partial.clear();
+      bytesDone = 0;
+      const res = await get(o, what, {}, "GET", o.signal);
+      await writeBody(res, fh, 0, size, what, (n) => o.onProgress?.((bytesDone += n), size), o.signal);
       for (let i = 0; i < chunks; i++) if (!done.has(i)) markDone(i);
     }
     await saving;
@@ -149,12 +180,12 @@ async function probeSize(o: DownloadOptions, what: string): Promise<number> {
 }
 
 /** A GET (or HEAD) that answered 200 or 206; anything else is EnvironmentError MS5211 with the status. */
-async function get(o: DownloadOptions, what: string, extra: Record<string, string>, method = "GET"): Promise<Response> {
+async function get(o: DownloadOptions, what: string, extra: Record<string, string>, method = "GET", signal = o.signal): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(o.url, { method, headers: { ...o.headers, ...extra }, redirect: "follow", ...(o.signal ? { signal: o.signal } : {}) });
+    res = await fetch(o.url, { method, headers: { ...o.headers, ...extra }, redirect: "follow", ...(signal ? { signal } : {}) });
   } catch (err) {
-    if (o.signal?.aborted) throw err;
+    if (signal?.aborted) throw err;
     throw new EnvironmentError(error("MS5601", `cannot download ${what}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { hint: "check the network, then run again: the download resumes" }), { cause: err });
   }
   if (res.status !== 200 && res.status !== 206) {
@@ -164,15 +195,25 @@ async function get(o: DownloadOptions, what: string, extra: Record<string, strin
   return res;
 }
 
-/** Writes a response body at `offset`; it must be exactly `length` bytes. */
-async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle, offset: number, length: number, what: string): Promise<void> {
+/**
+ * Writes a response body at `offset`; it must be exactly `length` bytes.
+ * `wrote` hears of every piece written. A connection that breaks off is
+ * EnvironmentError MS5601 (fetch's own error would be a stack trace).
+ */
+async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle, offset: number, length: number, what: string, wrote?: (n: number) => void, signal?: AbortSignal): Promise<void> {
   let pos = offset;
-  if (res.body) {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      if (pos + chunk.length > offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server sent more bytes than asked for`));
-      await fh.write(chunk, 0, chunk.length, pos);
-      pos += chunk.length;
+  try {
+    if (res.body) {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        if (pos + chunk.length > offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server sent more bytes than asked for`));
+        await fh.write(chunk, 0, chunk.length, pos);
+        pos += chunk.length;
+        wrote?.(chunk.length);
+      }
     }
+  } catch (err) {
+    if (err instanceof ModelsmithError || signal?.aborted) throw err;
+    throw new EnvironmentError(error("MS5601", `cannot download ${what}: the connection broke off after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" }), { cause: err });
   }
   if (pos !== offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the connection ended after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" }));
 }

@@ -1,7 +1,7 @@
 /**
  * Bad input is answered before the store is touched: exit 2, one line
  * `path:line:col: error[MS####]: message` at the line to fix, and a hint.
- * Network sources are refused with exit 3 (not available yet; --offline).
+ * Network sources are refused with exit 3 under --offline.
  */
 import assert from "node:assert/strict";
 import { existsSync, rmSync } from "node:fs";
@@ -83,11 +83,20 @@ const CASES: Case[] = [
     storeUntouched: false,
   },
   {
-    name: "a Hugging Face source (not available yet)",
+    name: "a Hugging Face source under --offline",
     files: { "modelsmith.yaml": "models:\n  m:\n    modelfile: Modelfile\n", Modelfile: "FROM hf://org/repo/model.gguf\n" },
+    args: ["--offline"],
     exit: 3,
-    line: "<dir>/Modelfile:1:6: error[MS5202]: Hugging Face sources are not available yet: cannot fetch hf://org/repo/model.gguf@main",
-    hint: "hint: download the GGUF yourself and write its path in FROM, or map the name to a path under `aliases:` in modelsmith.yaml",
+    line: "<dir>/Modelfile:1:6: error[MS5203]: hf://org/repo/model.gguf@main needs the network, and --offline refuses it",
+    hint: "hint: build without --offline, or point FROM at a local .gguf file",
+  },
+  {
+    name: "an https source under --offline",
+    files: { "modelsmith.yaml": "models:\n  m:\n    modelfile: Modelfile\n", Modelfile: `FROM https://example.com/model.gguf#sha256=${"0".repeat(64)}\n` },
+    args: ["--offline"],
+    exit: 3,
+    line: `<dir>/Modelfile:1:6: error[MS5203]: https://example.com/model.gguf#sha256=${"0".repeat(64)} needs the network, and --offline refuses it`,
+    hint: "hint: build without --offline, or point FROM at a local .gguf file",
   },
   {
     name: "a registry source under --offline",
