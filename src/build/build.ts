@@ -167,10 +167,12 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
 }
 
 /**
- * Loads the project and pins every reference. With `frozen`, a Hugging Face
- * or URL reference that models.lock pins keeps that pin (its commit and
- * bytes) instead of asking the server where its branch points now: a frozen
- * build rebuilds what the lock names, and `lock --check` shows the move.
+ * Loads the project and pins every reference. A network reference (Ollama or
+ * OCI registry, Hugging Face, URL) that models.lock pins keeps that pin under
+ * `--frozen` (a frozen build rebuilds what the lock names, whatever the
+ * server's tag or branch points at now; `lock --check` shows the move) and
+ * under `--offline` (the locked blob must then be in the store). Otherwise a
+ * reference is resolved afresh.
  */
 async function resolveProject(o: Omit<BuildOptions, "frozen">, frozen = false): Promise<Resolved> {
   const loaded = await loadProject(o.dir);
@@ -184,18 +186,21 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, frozen = false): 
   planOrThrowWith(project, models, new Map(), () => placeholder);
   const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline) };
   const refs = pinnableRefs(models);
-  await precheck(refs, ctx);
   const onDisk = await readLockFile(project.root, o.display, o.sources);
+  const lockedPin = (ref: PinnableReference, key: string): Pin | undefined =>
+    (frozen || ctx.offline) && NETWORK_KINDS.has(ref.kind) && onDisk.lock && Object.hasOwn(onDisk.lock.references, key) ? { source: key, ...onDisk.lock.references[key]! } : undefined;
+  await precheck(refs, ctx, (ref) => lockedPin(ref, formatReference(ref)) !== undefined);
   const pins = new Map<string, Pin>();
   for (const { ref, at } of refs) {
     const key = formatReference(ref);
     if (pins.has(key)) continue;
-    const locked = frozen && (ref.kind === "hf" || ref.kind === "url") && onDisk.lock && Object.hasOwn(onDisk.lock.references, key) ? onDisk.lock.references[key]! : undefined;
-    pins.set(key, locked ? { source: key, ...locked } : await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) }));
+    pins.set(key, lockedPin(ref, key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
   }
   const plan = planOrThrowWith(project, models, pins);
   return { project, models, warnings, pins, plan, onDisk, ctx };
 }
+
+const NETWORK_KINDS: ReadonlySet<PinnableReference["kind"]> = new Set(["ollama", "oci", "hf", "url"]);
 
 function planOrThrow(r: Resolved, only: string[]): Plan {
   return planOrThrowWith(r.project, r.models, r.pins, undefined, only);
@@ -227,16 +232,17 @@ function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: Load
 /**
  * Checks what can be checked without writing to the store, for every
  * reference at once: local files exist and are GGUF; network sources are
- * refused under --offline (otherwise they are resolved once, after this).
+ * refused under --offline unless models.lock pins them (`locked`); otherwise
+ * they are resolved once, after this.
  */
-async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[], ctx: Omit<SourceContext, "at">): Promise<void> {
+async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[], ctx: Omit<SourceContext, "at">, locked: (ref: PinnableReference) => boolean): Promise<void> {
   const problems: Diagnostic[] = [];
   let environment = false;
   for (const { ref, at } of refs) {
     try {
       if (ref.kind === "file") {
         await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at });
-      } else if (ref.kind !== "testmodel" && ctx.offline) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
+      } else if (ref.kind !== "testmodel" && ctx.offline && !locked(ref)) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;
       problems.push(...err.diagnostics);

@@ -57,7 +57,7 @@ test("FROM ollama://<loopback registry>/library/fox:latest builds, pins the mani
   assert.equal(check.exitCode, 0, check.stderr);
 });
 
-test("a tag moved on the registry is drift: lock --check and build --frozen exit 1; oci:// works the same", { skip }, async (t) => {
+test("a tag moved on the registry is drift for lock --check (exit 1); build --frozen and --offline keep building what the lock pins; oci:// works the same", { skip }, async (t) => {
   const { registry, digest } = await registryWithFox(t);
   const from = `oci://${registry.host}/library/fox:latest`;
   const { dir, home } = project(t, from);
@@ -71,8 +71,17 @@ test("a tag moved on the registry is drift: lock --check and build --frozen exit
   const check = await ms(["lock", "--check", "-C", dir], home);
   assert.equal(check.exitCode, 1, check.stderr);
   assert.match(check.stderr, /error\[MS4154\]: models\.lock is stale: .*oci:\/\/127\.0\.0\.1:\d+\/library\/fox:latest/);
+  const lockBefore = readFileSync(path.join(dir, "models.lock"), "utf8");
   const frozen = await ms(["build", "--frozen", "-C", dir], home);
-  assert.equal(frozen.exitCode, 1, frozen.stderr);
+  assert.equal(frozen.exitCode, 0, frozen.stderr);
+  assert.equal(readFileSync(path.join(dir, "models.lock"), "utf8"), lockBefore, "a frozen build stays on the locked manifest");
+  const offline = await ms(["build", "--offline", "-C", dir], home);
+  assert.equal(offline.exitCode, 0, offline.stderr);
+  assert.equal(readFileSync(path.join(dir, "models.lock"), "utf8"), lockBefore, "offline, the lock's pin is used and its blob is in the store");
+  const emptyHome = path.join(path.dirname(home), "empty-home");
+  const offlineEmpty = await ms(["build", "--offline", "-C", dir], emptyHome);
+  assert.equal(offlineEmpty.exitCode, 3, offlineEmpty.stderr);
+  assert.match(offlineEmpty.stderr, /error\[MS5203\]: .* is pinned in models\.lock, but its blob sha256:[0-9a-f]{64} is not in the store, and --offline refuses the network/);
 
   // Pinned to the old manifest digest, the reference still builds what the lock had.
   writeFileSync(path.join(dir, "Modelfile"), `FROM ${from}@${digest}\nPARAMETER num_ctx 256\n`);

@@ -10,7 +10,9 @@ import { ociSource, ollamaSource } from "../../registry/registry-source.js";
 import { fileSource } from "./file-source.js";
 import { hfSource } from "./hf-source.js";
 import { urlSource } from "./url-source.js";
-import type { Pin, SourceContext } from "./pin.js";
+import { error } from "../../diagnostics/diagnostic.js";
+import { EnvironmentError } from "../../diagnostics/errors.js";
+import { blobInStore, type Pin, type SourceContext } from "./pin.js";
 import { testModelSource } from "./testmodel-source.js";
 import { unavailableSource } from "./unavailable-source.js";
 
@@ -39,9 +41,17 @@ export function resolvePin(ref: PinnableReference, ctx: SourceContext): Promise<
   }
 }
 
-/** Puts the pinned blob in the store (a no-op when it is there). */
-export function fetchPin(pin: Pin, ctx: SourceContext): Promise<void> {
+/**
+ * Puts the pinned blob in the store (a no-op when it is there). Under
+ * --offline, a network pin (from models.lock) must already be in the store:
+ * else MS5203, and nothing is asked of the network.
+ */
+export async function fetchPin(pin: Pin, ctx: SourceContext): Promise<void> {
   const kind = parseReference(pin.locator).reference?.kind;
+  if (ctx.offline && kind !== undefined && kind !== "file" && kind !== "testmodel" && kind !== "project") {
+    if (await blobInStore(pin, ctx)) return;
+    throw new EnvironmentError(error("MS5203", `${pin.source} is pinned in models.lock, but its blob ${pin.digest} is not in the store, and --offline refuses the network`, { ...ctx.at, hint: "build once without --offline to fetch it" }));
+  }
   if (kind === "file") return fileSource.fetch(pin, ctx);
   if (kind === "testmodel") return testModelSource.fetch(pin, ctx);
   if (kind === "ollama") return ollamaSource.fetch(pin, ctx);
