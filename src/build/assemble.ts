@@ -9,7 +9,7 @@ import type { Store } from "../store/store.js";
 export interface AssembleInput {
   /** The model layer (GGUF weights), already in the store. */
   model: Layer;
-  /** Layers of the project model this one is built FROM, and its shortest name (written as `from`). */
+  /** Layers of the model this one is built FROM (a project model, or a pinned registry base), and its name (written as `from`). */
   base?: { layers: readonly Layer[]; from: string };
   own: OwnLayerDefs;
 }

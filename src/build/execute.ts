@@ -135,7 +135,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const manifest = await assembleManifest(store, {
       model,
       own: step.own,
-      ...(step.base && baseOut?.kind === "assemble" ? { base: { layers: baseOut.manifest.layers, from: step.base.from } } : {}),
+      ...(step.base && baseOut?.kind === "assemble" ? { base: { layers: baseOut.manifest.layers, from: step.base.from } } : step.inherit ? { base: step.inherit } : {}),
     });
     const bytes = serializeManifest(manifest);
     const digest = sha256Digest(bytes);

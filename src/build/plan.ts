@@ -1,7 +1,10 @@
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { digestOf } from "../lock/canonical-json.js";
+import { parseReference } from "../resolve/reference.js";
 import type { Pin } from "../resolve/sources/pin.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
+import type { Layer } from "../store/manifest.js";
+import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
 import type { OwnLayerDefs } from "./own-layers.js";
 
@@ -59,6 +62,12 @@ export interface AssembleStep {
   modelLayer: BlobInput;
   /** The project model step whose layers this one inherits (FROM another project model), and the manifest digest FROM pins it to. */
   base?: { step: string; from: string; digest?: Sha256Digest };
+  /**
+   * The layers of a pinned registry base (FROM `llama3:8b`, `oci://…`), in the
+   * base manifest's order with its model layer first, and the name written as
+   * their `from`: this step inherits them as it would a project base's.
+   */
+  inherit?: { layers: Layer[]; from: string };
   own: OwnLayerDefs;
   deps: string[];
 }
@@ -129,9 +138,15 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     let source: BlobInput;
     let inputKey: string;
     let base: { step: AssembleStep; from: string; digest?: Sha256Digest } | undefined;
+    let inherit: AssembleStep["inherit"];
     if (m.base.kind === "pin") {
-      source = { kind: "pin", digest: m.base.pin.digest, size: m.base.pin.size, source: m.base.pin.source };
-      inputKey = m.base.pin.digest;
+      const pin = m.base.pin;
+      source = { kind: "pin", digest: pin.digest, size: pin.size, source: pin.source };
+      inputKey = pin.digest;
+      if (pin.layers?.length) {
+        const model: Layer = { mediaType: LAYER_MEDIA_TYPES.model, digest: pin.digest, size: pin.size };
+        inherit = { layers: [model, ...pin.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size }))], from: registryFrom(pin.source) };
+      }
     } else {
       const dep = byName.get(m.base.model);
       const depVariants = dep ? visit(dep) : undefined;
@@ -152,7 +167,15 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     const made = new Map<string, AssembleStep>();
     const quantized = new Map<string, QuantizeStep>();
     const assemble = (tags: string[], modelLayer: BlobInput, layerKey: string) => {
-      const key = digestOf({ v: BUILD_FORMAT, op: "assemble", model: layerKey, base: base ? { key: base.step.key, from: base.from, digest: base.digest } : null, own: m.own as never });
+      // `inherit` only when there is something to inherit: keys of bases without layers (files, test models) stay as they were.
+      const key = digestOf({
+        v: BUILD_FORMAT,
+        op: "assemble",
+        model: layerKey,
+        base: base ? { key: base.step.key, from: base.from, digest: base.digest } : null,
+        ...(inherit ? { inherit: inherit as never } : {}),
+        own: m.own as never,
+      });
       const step: AssembleStep = {
         kind: "assemble",
         id: `${m.name}:${tags[0]}`,
@@ -163,6 +186,7 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
         tags,
         modelLayer,
         ...(base ? { base: { step: base.step.id, from: base.from, ...(base.digest ? { digest: base.digest } : {}) } } : {}),
+        ...(inherit ? { inherit } : {}),
         own: m.own,
         deps: [...new Set([...(modelLayer.kind === "model-of" ? [modelLayer.step] : []), ...(base ? [base.step.id] : [])])],
       };
@@ -199,4 +223,10 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     for (const [tag, step] of [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) variants.push({ model, tag, step: step.id, key: step.key });
   }
   return { plan: { steps, variants }, diagnostics };
+}
+
+/** The `from` of layers inherited from a registry base: Ollama's shortest name for an Ollama reference (`llama3:8b`), else the canonical reference. */
+function registryFrom(source: string): string {
+  const ref = parseReference(source).reference;
+  return ref?.kind === "ollama" ? displayShortest({ host: ref.host, namespace: ref.namespace, model: ref.model, tag: ref.tag }) : source;
 }

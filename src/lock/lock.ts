@@ -19,6 +19,12 @@ export interface LockedReference {
   digest: Sha256Digest;
   /** Size of that blob in bytes. */
   size: number;
+  /**
+   * A registry base's other layers (media type, digest, size, in manifest
+   * order), which a model built FROM it inherits; absent when there are none.
+   * Recorded so that `--frozen` and `--offline` know them without the manifest.
+   */
+  layers?: { mediaType: string; digest: Sha256Digest; size: number }[];
 }
 
 /** One built variant (tag) of a model. */
@@ -36,7 +42,7 @@ export interface LockedVariant {
  *
  *     version: 1
  *     references:
- *       <canonical reference>: {digest, locator, size}
+ *       <canonical reference>: {digest, layers?, locator, size}
  *     models:
  *       <model>:
  *         <tag>: {inputs, manifest}

@@ -25,6 +25,16 @@ export const lockSchema = {
           locator: { type: "string", minLength: 1 },
           digest,
           size: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+          layers: {
+            type: "array",
+            minItems: 1,
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["mediaType", "digest", "size"],
+              properties: { mediaType: { type: "string", minLength: 1 }, digest, size: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+            },
+          },
         },
       },
     },

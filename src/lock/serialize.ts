@@ -15,7 +15,12 @@ export const LOCK_HEADER = "# models.lock: written by modelsmith (`modelsmith lo
 export function serializeLock(lock: Lock): string {
   const doc = {
     version: lock.version,
-    references: sortedMap(lock.references, (r: LockedReference) => ({ digest: r.digest, locator: r.locator, size: r.size })),
+    references: sortedMap(lock.references, (r: LockedReference) => ({
+      digest: r.digest,
+      ...(r.layers?.length ? { layers: r.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size })) } : {}),
+      locator: r.locator,
+      size: r.size,
+    })),
     models: sortedMap(lock.models, (variants) => sortedMap(variants, (v: LockedVariant) => ({ inputs: v.inputs, manifest: v.manifest }))),
   };
   const body = stringify(doc, { lineWidth: 0, minContentWidth: 0, indent: 2, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" });

@@ -89,3 +89,66 @@ test("a tag moved on the registry is drift for lock --check (exit 1); build --fr
   assert.equal(pinned.exitCode, 0, pinned.stderr);
   assert.match(readFileSync(path.join(dir, "models.lock"), "utf8"), new RegExp(`locator: oci://127\\.0\\.0\\.1:\\d+/library/fox:latest@${digest}`));
 });
+
+test("FROM a registry model inherits its TEMPLATE, SYSTEM, params and LICENSE layers, as Ollama's create does; --frozen and --offline rebuild the same manifest", { skip }, async (t) => {
+  const registry = await startRegistry(t);
+  const base = await publish(
+    t,
+    `ollama://${registry.host}/library/fox:latest`,
+    'TEMPLATE "{{ .Prompt }} jumps over the"\nSYSTEM "You are the base."\nPARAMETER stop .\nLICENSE "fox licence"\n',
+  );
+  const from = `ollama://${registry.host}/library/fox:latest`;
+  const dir = tempProject({ "modelsmith.yaml": "models:\n  cub:\n    modelfile: Modelfile\n", Modelfile: `FROM ${from}\nSYSTEM "You are the cub."\nPARAMETER num_ctx 256\n` });
+  const home = path.join(tempDir(t), "home");
+  const built = await ms(["build", "--json", "-C", dir], home);
+  assert.equal(built.exitCode, 0, built.stderr);
+
+  // The base's manifest as the registry has it: its layers by kind.
+  const puller = path.join(tempDir(t), "puller");
+  const pulled = await ms(["pull", from, "--json"], puller);
+  assert.equal(pulled.exitCode, 0, pulled.stderr);
+  const baseShow = await ms(["show", `${registry.host}/library/fox:latest`, "--json"], puller);
+  assert.equal(baseShow.exitCode, 0, baseShow.stderr);
+  type Shown = { digest: string; template?: string; system?: string; parameters: Record<string, unknown>; license: string[]; layers: { kind: string; digest: string; from?: string }[] };
+  const baseLayers = json<Shown>(baseShow);
+  assert.equal(baseLayers.digest, base);
+  const layerOf = (s: Shown, kind: string) => s.layers.filter((l) => l.kind === kind);
+
+  const shown = await ms(["show", "cub", "--json"], home);
+  assert.equal(shown.exitCode, 0, shown.stderr);
+  const cub = json<Shown>(shown);
+  assert.equal(cub.template, "{{ .Prompt }} jumps over the");
+  assert.equal(cub.system, "You are the cub.");
+  assert.deepEqual(cub.parameters, { stop: ["."], num_ctx: 256 });
+  assert.deepEqual(cub.license, ["fox licence"]);
+  const fromName = `${registry.host}/library/fox:latest`;
+  for (const kind of ["model", "template", "license"]) {
+    assert.deepEqual(layerOf(cub, kind).map((l) => [l.digest, l.from]), layerOf(baseLayers, kind).map((l) => [l.digest, fromName]), `${kind} inherited from the base`);
+  }
+  assert.notDeepEqual(layerOf(cub, "system").map((l) => l.digest), layerOf(baseLayers, "system").map((l) => l.digest));
+  assert.equal(layerOf(cub, "system")[0]!.from, undefined);
+  assert.deepEqual(layerOf(cub, "params").map((l) => l.from), [undefined]);
+  const text = await ms(["show", "cub"], home);
+  assert.match(text.stdout, new RegExp(`template\\s+sha256:[0-9a-f]{64}\\s+\\S+ \\S+\\s+from ${fromName.replace(/[.:/]/g, "\\$&")}`));
+
+  // The lock records the inherited layers, so a frozen or offline build knows them without the manifest.
+  const lock = readFileSync(path.join(dir, "models.lock"), "utf8");
+  assert.match(lock, /\n    layers:\n      - digest: sha256:[0-9a-f]{64}\n        mediaType: application\/vnd\.ollama\.image\.template\n/);
+
+  // The inherited TEMPLATE renders the prompt, and the inherited stop ends the answer.
+  const run = await runCli(["run", "cub", "The quick brown fox", "-p", "num_predict=6", "-p", "num_thread=1"], { env: { MODELSMITH_HOME: home }, input: "" });
+  assert.deepEqual([run.exitCode, run.stdout], [0, " lazy dog\n"], run.stderr);
+
+  const frozen = await ms(["build", "--frozen", "--json", "-C", dir], home);
+  assert.equal(frozen.exitCode, 0, frozen.stderr);
+  assert.deepEqual(json<BuiltJson>(frozen).models.map((m) => m.manifest), json<BuiltJson>(built).models.map((m) => m.manifest));
+  assert.equal(readFileSync(path.join(dir, "models.lock"), "utf8"), lock);
+  // A fresh store, frozen: the lock's pin is fetched with its layers; the same manifest comes out.
+  const freshHome = path.join(tempDir(t), "fresh");
+  const fresh = await ms(["build", "--frozen", "--json", "-C", dir], freshHome);
+  assert.equal(fresh.exitCode, 0, fresh.stderr);
+  assert.deepEqual(json<BuiltJson>(fresh).models.map((m) => m.manifest), json<BuiltJson>(built).models.map((m) => m.manifest));
+  const offline = await ms(["build", "--offline", "--frozen", "--json", "-C", dir], freshHome);
+  assert.equal(offline.exitCode, 0, offline.stderr);
+  assert.deepEqual(json<BuiltJson>(offline).models.map((m) => m.manifest), json<BuiltJson>(built).models.map((m) => m.manifest));
+});

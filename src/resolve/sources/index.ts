@@ -49,8 +49,11 @@ export function resolvePin(ref: PinnableReference, ctx: SourceContext): Promise<
 export async function fetchPin(pin: Pin, ctx: SourceContext): Promise<void> {
   const kind = parseReference(pin.locator).reference?.kind;
   if (ctx.offline && kind !== undefined && kind !== "file" && kind !== "testmodel" && kind !== "project") {
-    if (await blobInStore(pin, ctx)) return;
-    throw new EnvironmentError(error("MS5203", `${pin.source} is pinned in models.lock, but its blob ${pin.digest} is not in the store, and --offline refuses the network`, { ...ctx.at, hint: "build once without --offline to fetch it" }));
+    for (const blob of [pin, ...(pin.layers ?? [])]) {
+      if (await blobInStore(blob, ctx)) continue;
+      throw new EnvironmentError(error("MS5203", `${pin.source} is pinned in models.lock, but its blob ${blob.digest} is not in the store, and --offline refuses the network`, { ...ctx.at, hint: "build once without --offline to fetch it" }));
+    }
+    return;
   }
   if (kind === "file") return fileSource.fetch(pin, ctx);
   if (kind === "testmodel") return testModelSource.fetch(pin, ctx);

@@ -15,6 +15,21 @@ export interface Pin {
   locator: string;
   digest: Sha256Digest;
   size: number;
+  /**
+   * A registry base's other layers (TEMPLATE, SYSTEM, params, LICENSE,
+   * MESSAGEs, adapters, projector…), in manifest order: a model built FROM it
+   * inherits them, as Ollama's create does. Absent when there are none (files,
+   * test models, a manifest with only its model layer). `fetch` puts them in
+   * the store too.
+   */
+  layers?: PinnedLayer[];
+}
+
+/** One inherited layer of a pinned registry manifest. */
+export interface PinnedLayer {
+  mediaType: string;
+  digest: Sha256Digest;
+  size: number;
 }
 
 /** What a source needs to resolve and fetch: where paths are relative to, the store, and where the reference is written. */
