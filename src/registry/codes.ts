@@ -28,9 +28,9 @@ export const REGISTRY_CODES = defineCodes({
     fix: "Give credentials for the host in ~/.docker/config.json (`auths`, as `docker login` writes them) or MODELSMITH_REGISTRY_AUTH=user:password.",
   },
   MS5613: {
-    title: "manifest does not match its digest",
-    example: "FROM oci://127.0.0.1:5000/fox@sha256:<another manifest's digest>",
-    fix: "The registry sent a manifest whose sha256 is not the one pinned (or the one it announced); nothing was stored. Check the pin.",
+    title: "manifest does not match its pin",
+    example: "FROM oci://127.0.0.1:5000/fox@sha256:<another manifest's digest>   (or a models.lock whose `layers:` the manifest does not list)",
+    fix: "The registry sent a manifest whose sha256 is not the one pinned (or the one it announced), or one that lacks the layers models.lock records for it; nothing was stored. Check the pin; `modelsmith lock` writes the lock afresh.",
   },
   MS5614: {
     title: "not a model manifest",
