@@ -4,6 +4,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { loadProject } from "../project/load.js";
 import type { Project } from "../project/project.js";
 import { formatReference } from "../resolve/format-reference.js";
+import { parseReference } from "../resolve/reference.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import { fetchPin, localPath, requireGguf, resolvePin, type PinnableReference } from "../resolve/sources/index.js";
 import type { Pin, SourceContext } from "../resolve/sources/pin.js";
@@ -75,7 +76,7 @@ interface Resolved {
  * found before the store is touched (every problem at once, exit 2).
  */
 export async function buildProject(o: BuildOptions): Promise<BuildReport> {
-  const r = await resolveProject(o, o.frozen);
+  const r = await resolveProject(o);
   if (o.frozen) failOnDrift(resolvedDrift(r.onDisk, r.pins.values(), r.plan.variants), r.onDisk);
   const only = o.models?.length ? o.models : undefined;
   const plan = only ? planOrThrow(r, only) : r.plan;
@@ -96,6 +97,12 @@ export async function buildProject(o: BuildOptions): Promise<BuildReport> {
 export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
   /** Only compare with models.lock (exit 1 on drift); write nothing. */
   check?: boolean;
+  /**
+   * Resolve these network references afresh instead of keeping their pins
+   * (`lock --update [ref..]`): references as a Modelfile writes them, or
+   * aliases; `true`: all of them.
+   */
+  update?: readonly string[] | true;
 }
 
 /**
@@ -105,7 +112,7 @@ export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
  * digest exists only once its bytes do. `check` compares instead of writing.
  */
 export async function lockProject(o: LockOptions): Promise<{ lockFile: string; lockWritten: boolean; built: string[]; warnings: Diagnostic[] }> {
-  const r = await resolveProject(o);
+  const r = await resolveProject(o, o.update);
   if (o.check) {
     const built = new Map<PlannedVariant, Sha256Digest>();
     for (const v of r.plan.variants) {
@@ -168,13 +175,14 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
 
 /**
  * Loads the project and pins every reference. A network reference (Ollama or
- * OCI registry, Hugging Face, URL) that models.lock pins keeps that pin under
- * `--frozen` (a frozen build rebuilds what the lock names, whatever the
- * server's tag or branch points at now; `lock --check` shows the move) and
- * under `--offline` (the locked blob must then be in the store). Otherwise a
- * reference is resolved afresh.
+ * OCI registry, Hugging Face, URL) that models.lock pins keeps that pin, as a
+ * lock does for Cargo and npm: a build rebuilds what the lock names, whatever
+ * the server's tag or branch points at now, and never fetches other weights
+ * unasked. Only `update` (`lock --update [ref..]`) resolves those afresh.
+ * Under `--offline` the locked blob must be in the store. Local files and
+ * test models are always read afresh: their content is the input.
  */
-async function resolveProject(o: Omit<BuildOptions, "frozen">, frozen = false): Promise<Resolved> {
+async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly string[] | true): Promise<Resolved> {
   const loaded = await loadProject(o.dir);
   o.sources.set(loaded.file, loaded.text);
   if (!loaded.project) throw new InputError(loaded.diagnostics);
@@ -187,8 +195,9 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, frozen = false): 
   const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline) };
   const refs = pinnableRefs(models);
   const onDisk = await readLockFile(project.root, o.display, o.sources);
+  const updating = updateSet(update, project, refs);
   const lockedPin = (ref: PinnableReference, key: string): Pin | undefined =>
-    (frozen || ctx.offline) && NETWORK_KINDS.has(ref.kind) && onDisk.lock && Object.hasOwn(onDisk.lock.references, key) ? { source: key, ...onDisk.lock.references[key]! } : undefined;
+    NETWORK_KINDS.has(ref.kind) && !updating(key) && onDisk.lock && Object.hasOwn(onDisk.lock.references, key) ? { source: key, ...onDisk.lock.references[key]! } : undefined;
   await precheck(refs, ctx, (ref) => lockedPin(ref, formatReference(ref)) !== undefined);
   const pins = new Map<string, Pin>();
   for (const { ref, at } of refs) {
@@ -198,6 +207,27 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, frozen = false): 
   }
   const plan = planOrThrowWith(project, models, pins);
   return { project, models, warnings, pins, plan, onDisk, ctx };
+}
+
+/**
+ * Which canonical references `update` names: all network ones for `true`;
+ * else each argument parsed as a FROM line would be (aliases apply). One that
+ * names no network reference of the project is InputError MS4156.
+ */
+function updateSet(update: readonly string[] | true | undefined, project: Project, refs: { ref: PinnableReference }[]): (key: string) => boolean {
+  if (update === undefined) return () => false;
+  if (update === true) return () => true;
+  const used = new Set(refs.filter((r) => NETWORK_KINDS.has(r.ref.kind)).map((r) => formatReference(r.ref)));
+  const keys = new Set<string>();
+  const problems: Diagnostic[] = [];
+  for (const text of update) {
+    const parsed = parseReference(text, { aliases: project.aliases, projectModels: project.models.map((m) => m.name) }).reference;
+    const key = parsed && parsed.kind !== "project" ? formatReference(parsed) : undefined;
+    if (key !== undefined && used.has(key)) keys.add(key);
+    else problems.push(error("MS4156", `--update ${text}: no Modelfile of the project uses that network reference`, { hint: used.size > 0 ? (didYouMean(key ?? text, used) ?? `the project's network references: ${[...used].join(", ")}`) : "the project uses no network reference; nothing to update" }));
+  }
+  if (problems.length) throw new InputError(problems);
+  return (key) => keys.has(key);
 }
 
 const NETWORK_KINDS: ReadonlySet<PinnableReference["kind"]> = new Set(["ollama", "oci", "hf", "url"]);

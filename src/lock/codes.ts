@@ -37,6 +37,11 @@ export const LOCK_CODES = defineCodes({
     example: "modelsmith build --frozen   # in a project without models.lock",
     fix: "Run `modelsmith lock` and commit models.lock; --frozen and `lock --check` need one.",
   },
+  MS4156: {
+    title: "--update names no reference of the project",
+    example: "modelsmith lock --update llama3:70b   # when no Modelfile says FROM llama3:70b",
+    fix: "Name a network reference as a Modelfile writes it (or its alias), or give --update alone to update them all; the hint lists them.",
+  },
 });
 
 export type LockCode = keyof typeof LOCK_CODES;

@@ -57,7 +57,7 @@ test("FROM ollama://<loopback registry>/library/fox:latest builds, pins the mani
   assert.equal(check.exitCode, 0, check.stderr);
 });
 
-test("a tag moved on the registry is drift for lock --check (exit 1); build --frozen and --offline keep building what the lock pins; oci:// works the same", { skip }, async (t) => {
+test("a tag moved on the registry is drift for lock --check --update (exit 1); build, --frozen and --offline keep building what the lock pins until lock --update; oci:// works the same", { skip }, async (t) => {
   const { registry, digest } = await registryWithFox(t);
   const from = `oci://${registry.host}/library/fox:latest`;
   const { dir, home } = project(t, from);
@@ -68,7 +68,8 @@ test("a tag moved on the registry is drift for lock --check (exit 1); build --fr
 
   const moved = await publish(t, `oci://${registry.host}/library/fox:latest`, 'PARAMETER temperature 0.5\nLICENSE "moved"\n');
   assert.notEqual(moved, digest);
-  const check = await ms(["lock", "--check", "-C", dir], home);
+  assert.equal((await ms(["lock", "--check", "-C", dir], home)).exitCode, 0, "the lock keeps its pin");
+  const check = await ms(["lock", "--check", "--update", "-C", dir], home);
   assert.equal(check.exitCode, 1, check.stderr);
   assert.match(check.stderr, /error\[MS4154\]: models\.lock is stale: .*oci:\/\/127\.0\.0\.1:\d+\/library\/fox:latest/);
   const lockBefore = readFileSync(path.join(dir, "models.lock"), "utf8");
@@ -82,6 +83,16 @@ test("a tag moved on the registry is drift for lock --check (exit 1); build --fr
   const offlineEmpty = await ms(["build", "--offline", "-C", dir], emptyHome);
   assert.equal(offlineEmpty.exitCode, 3, offlineEmpty.stderr);
   assert.match(offlineEmpty.stderr, /error\[MS5203\]: .* is pinned in models\.lock, but its blob sha256:[0-9a-f]{64} is not in the store, and --offline refuses the network/);
+
+  const plain = await ms(["build", "-C", dir], home);
+  assert.equal(plain.exitCode, 0, plain.stderr);
+  assert.equal(readFileSync(path.join(dir, "models.lock"), "utf8"), lockBefore, "a plain build keeps the lock's pin too");
+  const unknown = await ms(["lock", "--update", "oci://127.0.0.1:1/other:latest", "-C", dir], home);
+  assert.equal(unknown.exitCode, 2, unknown.stderr);
+  assert.match(unknown.stderr, /error\[MS4156\]: --update oci:\/\/127\.0\.0\.1:1\/other:latest: no Modelfile of the project uses that network reference/);
+  const updated = await ms(["lock", "--update", from, "-C", dir], home);
+  assert.equal(updated.exitCode, 0, updated.stderr);
+  assert.match(readFileSync(path.join(dir, "models.lock"), "utf8"), new RegExp(`locator: oci://127\\.0\\.0\\.1:\\d+/library/fox:latest@${moved}`), "lock --update moves the pin to the tag's new manifest");
 
   // Pinned to the old manifest digest, the reference still builds what the lock had.
   writeFileSync(path.join(dir, "Modelfile"), `FROM ${from}@${digest}\nPARAMETER num_ctx 256\n`);

@@ -15,7 +15,7 @@ import { fakeHub } from "./servers.js";
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const OTHER = { text: "The quick brown cat sleeps under a warm sun." };
 
-test("hf:// builds, runs the oracle's text, pins commit and sha256; a moved main is drift for lock --check, and --frozen stays on the pinned commit", async (t) => {
+test("hf:// builds, runs the oracle's text, pins commit and sha256; a moved main is drift for lock --check --update; build and --frozen stay on the pinned commit until lock --update", async (t) => {
   const hub = await fakeHub(t);
   const v1 = await oracleBytes();
   const c1 = hub.commit("org/repo", { "oracle.gguf": v1 });
@@ -34,7 +34,9 @@ test("hf:// builds, runs the oracle's text, pins commit and sha256; a moved main
   // main moves to a new commit with other bytes.
   const v2 = await oracleBytes(OTHER);
   const c2 = hub.commit("org/repo", { "oracle.gguf": v2 });
-  const check = await ms(["lock", "--check", "-C", dir], home, env);
+  const kept = await ms(["lock", "--check", "-C", dir], home, env);
+  assert.equal(kept.exitCode, 0, `the lock still names what the project builds: ${kept.stderr}`);
+  const check = await ms(["lock", "--check", "--update", "-C", dir], home, env);
   assert.equal(check.exitCode, 1, check.stderr);
   assert.match(check.stderr, new RegExp(`~ reference hf://org/repo/oracle\\.gguf@main: .*locator hf://org/repo/oracle\\.gguf@${c1} -> hf://org/repo/oracle\\.gguf@${c2}`));
   assert.match(check.stderr, new RegExp(`digest sha256:${sha256(v1)} -> sha256:${sha256(v2)}`));
@@ -51,7 +53,13 @@ test("hf:// builds, runs the oracle's text, pins commit and sha256; a moved main
   const frozenRun = await ms(["run", "m", "The quick brown"], frozenHome);
   assert.equal(frozenRun.stdout, expectedText());
 
-  // A plain build follows main.
+  // A plain build keeps the lock's commit; `lock --update` moves it, and the next build follows main.
+  const stays = await ms(["build", "-C", dir, "--no-test"], home, env);
+  assert.equal(stays.exitCode, 0, stays.stderr);
+  assert.equal(readFileSync(path.join(dir, "models.lock"), "utf8"), lock);
+  assert.equal((await ms(["run", "m", "The quick brown"], home)).stdout, expectedText());
+  const updated = await ms(["lock", "--update", "hf://org/repo/oracle.gguf", "-C", dir], home, env);
+  assert.equal(updated.exitCode, 0, updated.stderr);
   const moved = await ms(["build", "-C", dir, "--no-test"], home, env);
   assert.equal(moved.exitCode, 0, moved.stderr);
   assert.match(readFileSync(path.join(dir, "models.lock"), "utf8"), new RegExp(`locator: hf://org/repo/oracle\\.gguf@${c2}\\n`));

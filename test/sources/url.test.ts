@@ -31,7 +31,10 @@ test("a #sha256= URL resolves with one HEAD, builds, and runs the oracle's text"
   files.seen.length = 0;
   const check = await ms(["lock", "--check", "-C", dir], path.join(dir, ".home-empty"));
   assert.equal(check.exitCode, 0, check.stderr);
-  assert.deepEqual(files.seen.map((s) => s.method), ["HEAD"]);
+  assert.deepEqual(files.seen.map((s) => s.method), [], "the lock's pin is kept: nothing is asked of the server");
+  const update = await ms(["lock", "--check", "--update", "-C", dir], path.join(dir, ".home-empty"));
+  assert.equal(update.exitCode, 0, update.stderr);
+  assert.deepEqual(files.seen.map((s) => s.method), ["HEAD"], "resolved afresh: one HEAD");
   assert.equal(files.sent, bytes.length);
   const run = await ms(["run", "m", "The quick brown"], home);
   assert.deepEqual([run.exitCode, run.stdout], [0, expectedText()], run.stderr);
@@ -49,15 +52,16 @@ test("an unpinned URL is downloaded, hashed and pinned; resolving it again costs
   assert.equal(files.sent, bytes.length);
   assert.deepEqual(tmpFiles(home).filter((f) => f.startsWith("fetch-")), []);
 
-  const check = await ms(["lock", "--check", "-C", dir], home);
+  const check = await ms(["lock", "--check", "--update", "-C", dir], home);
   assert.equal(check.exitCode, 0, check.stderr);
   assert.equal(files.sent, bytes.length, "not downloaded again");
   assert.equal(files.seen.at(-1)!.method, "HEAD");
 
-  // Other bytes at the same URL: drift.
+  // Other bytes at the same URL: the lock keeps its pin; resolved afresh, they are drift.
   const other = await oracleBytes({ text: "The quick brown cat sleeps under a warm sun." });
   files.files.set("/oracle.gguf", other);
-  const moved = await ms(["lock", "--check", "-C", dir], home);
+  assert.equal((await ms(["lock", "--check", "-C", dir], home)).exitCode, 0);
+  const moved = await ms(["lock", "--check", "--update", "-C", dir], home);
   assert.equal(moved.exitCode, 1, moved.stderr);
   assert.match(moved.stderr, new RegExp(`digest sha256:${sha256(bytes)} -> sha256:${sha256(other)}`));
   const run = await ms(["run", "m", "The quick brown"], home);

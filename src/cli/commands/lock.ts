@@ -8,13 +8,18 @@ import { loadBuildEngine } from "./build.js";
 export interface LockArgs {
   dir?: string;
   check?: boolean;
+  update?: string[];
   offline?: boolean;
   json?: boolean;
 }
 
 /**
- * `modelsmith lock [--check] [-C dir]`: resolves every reference and writes
- * models.lock; `--check` writes nothing and exits 1 naming what drifted.
+ * `modelsmith lock [--update [ref..]] [--check] [-C dir]`: pins every
+ * reference and writes models.lock; `--check` writes nothing and exits 1
+ * naming what drifted. Network references the lock already pins keep their
+ * pins (so do `build` and `build --frozen`); `--update` resolves them afresh:
+ * the named ones (as a Modelfile writes them, or aliases), or all.
+ * `lock --check --update` tells whether a tag or branch moved upstream.
  */
 export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
   return {
@@ -24,12 +29,14 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
       y
         .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" })
         .option("check", { type: "boolean", describe: "Only check that models.lock is up to date (exit 1 if not)" })
+        .option("update", { type: "string", array: true, describe: "Resolve these network references afresh (all when none is named) instead of keeping their locked pins" })
         .option("offline", { type: "boolean", describe: "Refuse sources that need the network" }),
     handler: async (args) => {
       const { lockProject, lineProgress, ttyProgress } = await loadBuildEngine();
       const r = await lockProject({
         dir: args.dir ?? ".",
         check: Boolean(args.check),
+        ...(args.update === undefined ? {} : { update: args.update.length === 0 ? (true as const) : args.update }),
         offline: Boolean(args.offline),
         storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
         home: homedir(),
