@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { EnvironmentError, error, InputError, ModelsmithError } from "../diagnostics/index.js";
 import { openModel, type RuntimeModel } from "../runtime/index.js";
 import { Store } from "../store/index.js";
+import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
 import * as ollama from "./ollama-api.js";
@@ -25,6 +26,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Reported by /api/version. */
   version?: string;
+  /** Browser origins allowed besides Ollama's defaults (localhost, 127.0.0.1, app://, …); `*` is a wildcard. */
+  origins?: string[];
 }
 
 export interface RunningServer {
@@ -75,6 +78,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
   }
   const key = o.apiKey === undefined ? undefined : Buffer.from(`Bearer ${o.apiKey}`);
+  const originAllowed = originMatcher(o.origins);
 
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -85,6 +89,18 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, route: (typeof ROUTES)[string] | undefined): Promise<void> {
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      if (!originAllowed(origin)) throw new HttpError(403, `origin ${origin} is not allowed: add it with --origins (or MODELSMITH_ORIGINS)`);
+      res.setHeader("Access-Control-Allow-Origin", origin);
+      res.setHeader("Vary", "Origin");
+      if (req.method === "OPTIONS") {
+        for (const [k, v] of Object.entries(PREFLIGHT_HEADERS)) res.setHeader(k, v);
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+    }
     if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return sendText(res, 200, "Ollama is running");
     if (key && !authorized(req.headers.authorization, key)) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
     if (!route) {

@@ -10,6 +10,7 @@ export interface ServeArgs {
   port?: number;
   apiKey?: string;
   parallel?: number;
+  origins?: string;
   json?: boolean;
 }
 
@@ -32,7 +33,8 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option("host", { type: "string", default: "127.0.0.1", describe: "Address to listen on" })
         .option("port", { type: "number", default: 11434, describe: "Port to listen on (0: a free one)" })
         .option("api-key", { type: "string", describe: "Require `Authorization: Bearer <key>` (default: $MODELSMITH_API_KEY, else none)" })
-        .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" }),
+        .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" })
+        .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" }),
     handler: async (args) => {
       const { startServer } = await import("../../serve/index.js");
       const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
@@ -46,6 +48,7 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
         log: (line) => ctx.err(line),
         version,
+        origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
       });
       ctx.err(`listening on ${server.url}${apiKey ? " (API key required)" : ""}`);
       let stop!: () => void;

@@ -88,5 +88,6 @@ async function startServing(ctx: CliContext, args: WatchArgs, storeRoot: string)
   const { startServer } = await import("../../serve/index.js");
   const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
   const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
-  return startServer({ storeRoot, host: args.host ?? "127.0.0.1", port: args.port ?? 11434, ...(apiKey ? { apiKey } : {}), log: (line) => ctx.err(line), version });
+  const origins = (ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== "");
+  return startServer({ storeRoot, host: args.host ?? "127.0.0.1", port: args.port ?? 11434, ...(apiKey ? { apiKey } : {}), log: (line) => ctx.err(line), version, origins });
 }
