@@ -11,6 +11,6 @@ export { renderPrompt, requestMessages, OLLAMA_DEFAULT_TEMPLATE, type GgufChatTe
 export { readStoredModel, type StoredModel } from "./stored-model.js";
 export { typeOption, typeOptions, parseOptionText, OLLAMA_DEFAULTS, OLLAMA_DEFAULT_NUM_CTX, type OptionMap, type OptionValue } from "./options.js";
 export { loadPlan, samplePlan, type LoadPlan, type SamplePlan, type NotHonoured } from "./plan.js";
-export { formatGoDuration, ollamaTimingSummary } from "./timing-summary.js";
+export { formatGoDuration, ollamaTimingFields, ollamaTimingSummary } from "./timing-summary.js";
 export { RUNTIME_CODES } from "./codes.js";
 export { openTokenScorer, type TokenScorer, type TokenScorerOptions } from "./token-scorer.js";

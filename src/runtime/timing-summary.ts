@@ -49,3 +49,15 @@ export function ollamaTimingSummary(r: Pick<GenerateResult, "promptTokens" | "co
   }
   return lines.map((l) => `${l}\n`).join("");
 }
+
+/** A finished generation's figures under the field names of Ollama's API responses (`/api/generate`, `/api/chat`), in nanoseconds. */
+export function ollamaTimingFields(r: Pick<GenerateResult, "promptTokens" | "completionTokens" | "timings">) {
+  return {
+    total_duration: r.timings.totalNs,
+    load_duration: r.timings.loadNs,
+    prompt_eval_count: r.promptTokens,
+    prompt_eval_duration: r.timings.promptEvalNs,
+    eval_count: r.completionTokens,
+    eval_duration: r.timings.evalNs,
+  };
+}

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { loadModelDetails, reconstructModelfile, renderParameters } from "../inspect/index.js";
-import type { ChatMessage, GenerateRequest, GenerateResult } from "../runtime/index.js";
+import { ollamaTimingFields, type ChatMessage, type GenerateRequest, type GenerateResult } from "../runtime/index.js";
 import type { Store } from "../store/index.js";
 import { catalog, catalogEntry } from "./catalog.js";
 import { field, HttpError, isArray, isBoolean, isObject, isString, ndjsonStream, readJsonBody, sendJson, type Stream } from "./http.js";
@@ -41,18 +41,6 @@ export function formatOf(body: Record<string, unknown>): Pick<GenerateRequest, "
 
 function optionsOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
   return field(body, "options", isObject, "an object");
-}
-
-/** Ollama's timing fields of a finished generation. */
-function timings(r: GenerateResult) {
-  return {
-    total_duration: r.timings.totalNs,
-    load_duration: r.timings.loadNs,
-    prompt_eval_count: r.promptTokens,
-    prompt_eval_duration: r.timings.promptEvalNs,
-    eval_count: r.completionTokens,
-    eval_duration: r.timings.evalNs,
-  };
 }
 
 /**
@@ -117,7 +105,7 @@ export async function generate(ctx: ApiContext, req: IncomingMessage, res: Serve
     response: text,
     done: true,
     done_reason: r.finishReason,
-    ...timings(r),
+    ...ollamaTimingFields(r),
   }));
 }
 
@@ -148,7 +136,7 @@ export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerRes
     message: { role: "assistant", content: text },
     done: true,
     done_reason: r.finishReason,
-    ...timings(r),
+    ...ollamaTimingFields(r),
   }));
 }
 
@@ -231,10 +219,11 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
 /** GET /api/ps */
 export async function ps(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
   const loaded = await ctx.host.loaded();
-  const all = await catalog(ctx.store);
+  // Only the loaded models' manifests and configs are read, not the whole store's.
+  const entries = await Promise.all(loaded.map((l) => ctx.store.readManifest(l.name).then((m) => catalogEntry(ctx.store, m), () => undefined)));
   sendJson(res, 200, {
-    models: loaded.map((l) => {
-      const entry = all.find((m) => m.name === l.name);
+    models: loaded.map((l, i) => {
+      const entry = entries[i];
       return {
         name: l.name,
         model: l.name,

@@ -5,7 +5,7 @@ import { error, InputError } from "../../diagnostics/index.js";
 import { PARAMETERS } from "../../modelfile/parameters.js";
 import type { ChatMessage, GenerateResult, OptionMap, RuntimeModel } from "../../runtime/index.js";
 import { parseOptionText } from "../../runtime/options.js";
-import { ollamaTimingSummary } from "../../runtime/timing-summary.js";
+import { ollamaTimingFields, ollamaTimingSummary } from "../../runtime/timing-summary.js";
 import { resolveStoreRoot } from "../../store/index.js";
 import type { CliContext } from "../context.js";
 
@@ -167,11 +167,6 @@ function apiResponse(model: RuntimeModel, r: GenerateResult) {
     response: r.text,
     done: true,
     done_reason: r.finishReason,
-    total_duration: r.timings.totalNs,
-    load_duration: r.timings.loadNs,
-    prompt_eval_count: r.promptTokens,
-    prompt_eval_duration: r.timings.promptEvalNs,
-    eval_count: r.completionTokens,
-    eval_duration: r.timings.evalNs,
+    ...ollamaTimingFields(r),
   };
 }

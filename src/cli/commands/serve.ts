@@ -2,7 +2,9 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import type { CommandModule } from "yargs";
 import { resolveStoreRoot } from "../../store/index.js";
+import type { RunningServer } from "../../serve/index.js";
 import type { CliContext } from "../context.js";
+import { untilSignal } from "../signals.js";
 
 export interface ServeArgs {
   models?: string[];
@@ -36,39 +38,36 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" })
         .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" }),
     handler: async (args) => {
-      const { startServer } = await import("../../serve/index.js");
-      const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
-      const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
-      const server = await startServer({
-        storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
-        host: args.host ?? "127.0.0.1",
-        port: args.port ?? 11434,
-        ...(apiKey ? { apiKey } : {}),
-        models: args.models ?? [],
-        parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
-        log: (line) => ctx.err(line),
-        version,
-        origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
+      const server = await startCliServer(ctx, resolveStoreRoot(ctx.env, homedir(), process.cwd()), args);
+      ctx.err(`listening on ${server.url}${server.apiKey ? " (API key required)" : ""}`);
+      await untilSignal(async () => {
+        ctx.err("shutting down");
+        await server.close().catch(() => undefined);
       });
-      ctx.err(`listening on ${server.url}${apiKey ? " (API key required)" : ""}`);
-      let stop!: () => void;
-      try {
-        await new Promise<void>((resolve) => {
-          let stopping = false;
-          stop = () => {
-            if (stopping) return;
-            stopping = true;
-            ctx.err("shutting down");
-            void server.close().then(resolve, resolve);
-          };
-          process.on("SIGINT", stop);
-          process.on("SIGTERM", stop);
-        });
-      } finally {
-        // Only once closed: a signal-exit listener (proper-lockfile's) re-sends a signal no other listener handles.
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
     },
   };
+}
+
+/**
+ * Starts the server as `serve` and `watch --serve` configure it: host, port,
+ * `--api-key` (else $MODELSMITH_API_KEY), `--origins` (else
+ * $MODELSMITH_ORIGINS, comma-separated), the package version for
+ * /api/version, one log line per request on stderr.
+ */
+export async function startCliServer(ctx: CliContext, storeRoot: string, args: Omit<ServeArgs, "json">): Promise<RunningServer & { apiKey?: string }> {
+  const { startServer } = await import("../../serve/index.js");
+  const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
+  const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
+  const server = await startServer({
+    storeRoot,
+    host: args.host ?? "127.0.0.1",
+    port: args.port ?? 11434,
+    ...(apiKey ? { apiKey } : {}),
+    models: args.models ?? [],
+    parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
+    log: (line) => ctx.err(line),
+    version,
+    origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
+  });
+  return apiKey ? { ...server, apiKey } : server;
 }

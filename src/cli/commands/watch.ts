@@ -1,11 +1,12 @@
-import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import path from "node:path";
 import type { CommandModule } from "yargs";
 import { ModelsmithError } from "../../diagnostics/index.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
+import { untilSignal } from "../signals.js";
 import { buildAndTest, loadBuildEngine, type BuildArgs } from "./build.js";
+import { startCliServer } from "./serve.js";
 
 export interface WatchArgs extends BuildArgs {
   serve?: boolean;
@@ -58,36 +59,13 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
           if (!(err instanceof ModelsmithError)) throw err;
           ctx.report(err.diagnostics);
         }
-        if (args.serve && !server) server = await startServing(ctx, args, storeRoot);
+        if (args.serve && !server) server = await startCliServer(ctx, storeRoot, { host: args.host ?? "127.0.0.1", port: args.port ?? 11434, ...(args.apiKey !== undefined ? { apiKey: args.apiKey } : {}) });
         ctx.err(`[${clock()}] watching ${path.relative(process.cwd(), root) || "."} for changes${server ? `; serving on ${server.url}` : ""} (Ctrl-C to stop)`);
       };
       const watcher = watchProject({ root, ignore: [storeRoot], cycle });
-      let stop!: () => void;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          let stopping = false;
-          stop = () => {
-            if (stopping) return;
-            stopping = true;
-            void Promise.all([watcher.close(), server?.close()]).then(() => resolve(), reject);
-          };
-          process.on("SIGINT", stop);
-          process.on("SIGTERM", stop);
-          watcher.ready.catch((err) => void Promise.all([watcher.close(), server?.close()]).finally(() => reject(err)));
-        });
-      } finally {
-        // Only now: proper-lockfile's signal-exit re-sends a signal that no other listener is left to handle.
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
+      await untilSignal(async () => {
+        await Promise.all([watcher.close(), server?.close()]);
+      }, watcher.ready);
     },
   };
-}
-
-async function startServing(ctx: CliContext, args: WatchArgs, storeRoot: string) {
-  const { startServer } = await import("../../serve/index.js");
-  const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
-  const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
-  const origins = (ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== "");
-  return startServer({ storeRoot, host: args.host ?? "127.0.0.1", port: args.port ?? 11434, ...(apiKey ? { apiKey } : {}), log: (line) => ctx.err(line), version, origins });
 }
