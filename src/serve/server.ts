@@ -152,7 +152,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       await Promise.race([inFlight.idle(), graceOver]);
       clearTimeout(timer);
       stopping.abort();
-      await inFlight.idle();
+      // Cancelled generations end within a token; a client still sending its body does not hold the shutdown.
+      const drained = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+      await Promise.race([inFlight.idle(), drained]);
+      clearTimeout(timer);
       server.closeAllConnections();
       await closed;
       await host.close();
