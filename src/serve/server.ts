@@ -9,6 +9,7 @@ import { ModelHost, type OpenServedModel } from "./model-host.js";
 import * as ollama from "./ollama-api.js";
 import * as openai from "./openai-api.js";
 import { findRoute, setRouteParams } from "./routes.js";
+import { InFlight, stopGracefully } from "./shutdown.js";
 import * as storeApi from "./store-api.js";
 
 export interface ServeOptions {
@@ -68,8 +69,9 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
 
 /**
  * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat`,
- * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`) and OpenAI's
- * (`/v1/chat/completions`, `/v1/completions`, `/v1/models`) over the models of
+ * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`, `/api/copy`,
+ * `/api/delete`, `/api/blobs/:digest`) and OpenAI's (`/v1/chat/completions`,
+ * `/v1/completions`, `/v1/models`, `/v1/models/{id}`) over the models of
  * the store, every generation through the runtime, so a model answers as in
  * `run` and `test`. Resolves once it listens; named models are loaded first
  * (an unknown one is the runtime's InputError MS5102). A port in use is
@@ -144,20 +146,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     url: `http://${shownHost}:${port}`,
     port,
     close: async (options = {}) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const graceMs = options.graceMs ?? o.shutdownGraceMs ?? 5000;
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([inFlight.idle(), graceOver]);
-      clearTimeout(timer);
-      stopping.abort();
-      // Cancelled generations end within a token; a client still sending its body does not hold the shutdown.
-      const drained = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-      await Promise.race([inFlight.idle(), drained]);
-      clearTimeout(timer);
-      server.closeAllConnections();
-      await closed;
+      await stopGracefully(server, inFlight, stopping, options.graceMs ?? o.shutdownGraceMs ?? 5000);
       await host.close();
     },
   };
@@ -169,24 +158,6 @@ function authorized(header: string | undefined, key: Buffer): boolean {
   if (!m) return false;
   const given = Buffer.from(m[1]!);
   return given.length === key.length && timingSafeEqual(given, key);
-}
-
-/** The responses not yet finished, to wait for them at shutdown. */
-class InFlight {
-  private readonly open = new Set<ServerResponse>();
-  private waiters: Array<() => void> = [];
-
-  add(res: ServerResponse): void {
-    this.open.add(res);
-    res.on("close", () => {
-      this.open.delete(res);
-      if (this.open.size === 0) for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  idle(): Promise<void> {
-    return this.open.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
 }
 
 function apiOf(path: string): Api {
