@@ -4,6 +4,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
+  /** An assistant message's thinking trace (Ollama's `thinking`), for a TEMPLATE's `.Thinking`. */
+  thinking?: string;
 }
 
 export interface GenerateRequest {

@@ -201,10 +201,12 @@ export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const list = field(body, "messages", isArray, "an array") ?? [];
   const messages: ChatMessage[] = list.map((m, i) => {
     if (!isObject(m)) throw new HttpError(400, `messages[${i}] must be an object`);
-    refuseUnsupported(m, ["images", "tool_calls", "thinking"]);
+    refuseUnsupported(m, ["images", "tool_calls"]);
     if (!isString(m.role) || !ROLES.has(m.role)) throw new HttpError(400, `messages[${i}].role must be system, user or assistant`);
     if (!isString(m.content)) throw new HttpError(400, `messages[${i}].content must be a string`);
-    return { role: m.role as ChatMessage["role"], content: m.content };
+    const thinking = field(m, "thinking", isString, "a string");
+    // A thinking model's earlier answer comes back with its trace (the ollama client sends the message as it got it).
+    return { role: m.role as ChatMessage["role"], content: m.content, ...(thinking ? { thinking } : {}) };
   });
   const stream = field(body, "stream", isBoolean, "true or false") ?? true;
   const keepAlive = keepAliveMs(body.keep_alive);

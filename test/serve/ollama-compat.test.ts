@@ -61,6 +61,10 @@ test("think: true on a model whose TEMPLATE can think: accepted, the trace comes
   assert.deepEqual([r.thinking, r.response, r.done_reason], [thinking, content, "stop"]);
   const c = await ollama.chat({ model: "thinker", messages: [{ role: "user", content: "go" }], think: true });
   assert.deepEqual(c.message, { role: "assistant", content, thinking });
+  // The next turn sends that message back, trace included: the TEMPLATE renders it as `.Thinking`.
+  const turn = await ollama.chat({ model: "thinker", messages: [{ role: "user", content: "go" }, c.message, { role: "user", content: "go" }], think: true });
+  assert.deepEqual(turn.message, c.message);
+  assert.equal(turn.prompt_eval_count, oracleContinuation(THINKER_SPEC, `go<think>${thinking}</think>${content}go`, 0).promptTokens.length);
   const parts = await collect(await ollama.chat({ model: "thinker", messages: [{ role: "user", content: "go" }], think: true, stream: true }));
   assert.equal(parts.map((p) => p.message.thinking ?? "").join(""), thinking);
   assert.equal(parts.map((p) => p.message.content).join(""), content);
