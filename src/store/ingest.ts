@@ -8,6 +8,7 @@ import type { StoreLayout } from "./layout.js";
 import { putBlobFromStream } from "./put-blob.js";
 import type { StatCache } from "./stat-cache.js";
 import type { BlobChecks } from "./blob-check.js";
+import { pinBlob } from "./writer-lease.js";
 import { BLOB_MODE, checkExpected, refreshBlob, removeQuietly, syncDir, tempPath } from "./temp-file.js";
 
 /** How a file's bytes got into the store. `existing`: the store already held them. */
@@ -57,6 +58,7 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
   checkExpected({ digest, size }, { digest: options.expectedDigest === undefined ? undefined : parseDigest(options.expectedDigest) }, source);
 
   const dest = layout.blobPath(digest);
+  await pinBlob(layout, digest);
   if (await refreshBlob(dest, size).catch(() => false)) {
     const blob = await stat(dest, { bigint: true });
     // Only the very file that was hashed (same inode, unchanged) is known to hold the digest's bytes.
