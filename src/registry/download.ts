@@ -4,6 +4,8 @@ import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, ModelsmithError } from "../diagnostics/errors.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import type { Store } from "../store/store.js";
+import { ensureFreeSpace } from "../store/free-space.js";
+import { storeWriteError } from "../store/io-error.js";
 
 export interface DownloadOptions {
   url: string;
@@ -60,10 +62,20 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
   const chunkSize = o.chunkSize ?? DEFAULT_CHUNK;
   let state = await readState(stateFile, o.digest, size, chunkSize, part);
   const chunks = Math.max(1, Math.ceil(size / chunkSize));
-  const fh = await open(part, state ? "r+" : "w+");
+  // Refused before a byte is written when it cannot fit (a hostile manifest may claim any size).
+  const have = state ? state.done.reduce((n, i) => n + chunkLength(i, size, chunkSize), 0) : 0;
+  await ensureFreeSpace(dir, size - have, `download ${what}`);
+  const fh = await open(part, state ? "r+" : "w+").then(
+    (h) => Object.assign(h, { file: part }),
+    (err: unknown) => {
+      throw storeWriteError(`download ${what}`, part, err);
+    },
+  );
   try {
     if (!state) {
-      await fh.truncate(size);
+      await fh.truncate(size).catch((err: unknown) => {
+        throw storeWriteError(`download ${what}`, part, err);
+      });
       state = { digest: o.digest, size, chunkSize, done: [] };
       await saveState(stateFile, state);
     }
@@ -117,6 +129,13 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       ),
     );
     if (failure) {
+      if (isDiskError(failure.reason)) {
+        // The disk is full: a preallocated part as large as the blob would only keep it full.
+        await fh.close().catch(() => {});
+        await rm(part, { force: true });
+        await rm(stateFile, { force: true });
+        throw failure.reason;
+      }
       // Keep what arrived, chunk by chunk and within chunks, for the next run.
       const snap = snapshot();
       await saving;
@@ -128,7 +147,14 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       partial.clear();
       bytesDone = 0;
       const res = await get(o, what, {}, "GET", o.signal);
-      await writeBody(res, fh, 0, size, what, (n) => o.onProgress?.((bytesDone += n), size), o.signal);
+      await writeBody(res, fh, 0, size, what, (n) => o.onProgress?.((bytesDone += n), size), o.signal).catch(async (err: unknown) => {
+        if (isDiskError(err)) {
+          await fh.close().catch(() => {});
+          await rm(part, { force: true });
+          await rm(stateFile, { force: true });
+        }
+        throw err;
+      });
       for (let i = 0; i < chunks; i++) if (!done.has(i)) markDone(i);
     }
     await saving;
@@ -168,8 +194,18 @@ async function readState(file: string, digest: string, size: number, chunkSize: 
 
 async function saveState(file: string, s: PartState): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(s));
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(s));
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw storeWriteError("save the download's progress", file, err);
+  }
+}
+
+/** A full disk or another failed write of ours (MS5109), not the network's. */
+function isDiskError(err: unknown): boolean {
+  return err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5109");
 }
 
 async function probeSize(o: DownloadOptions, what: string): Promise<number> {
@@ -200,13 +236,16 @@ async function get(o: DownloadOptions, what: string, extra: Record<string, strin
  * `wrote` hears of every piece written. A connection that breaks off is
  * EnvironmentError MS5601 (fetch's own error would be a stack trace).
  */
-async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle, offset: number, length: number, what: string, wrote?: (n: number) => void, signal?: AbortSignal): Promise<void> {
+async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle & { file?: string }, offset: number, length: number, what: string, wrote?: (n: number) => void, signal?: AbortSignal): Promise<void> {
   let pos = offset;
   try {
     if (res.body) {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         if (pos + chunk.length > offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server sent more bytes than asked for`));
-        await fh.write(chunk, 0, chunk.length, pos);
+        await fh.write(chunk, 0, chunk.length, pos).catch((err: unknown) => {
+          // The disk's fault, not the connection's: MS5109.
+          throw storeWriteError(`download ${what}`, fh.file ?? "tmp/", err);
+        });
         pos += chunk.length;
         wrote?.(chunk.length);
       }
