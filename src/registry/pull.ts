@@ -59,6 +59,7 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
           digest: d,
           size: l.size,
           store: o.store,
+          limits: client.limits,
           what: `blob ${d} of ${remote.host}/${remote.repository}`,
           ...(o.signal ? { signal: o.signal } : {}),
           onProgress: (done, total) => {
