@@ -23,8 +23,7 @@ export async function ensureFreeSpace(dir: string, bytes: number, what: string):
   if (free === undefined || bytes <= free) return;
   throw new EnvironmentError(
     error("MS5109", `cannot ${what}: it needs ${formatBytes(bytes)}, and ${dir} has ${formatBytes(free)} free`, {
-      file: dir,
-      hint: "the disk is full: free some space (`modelsmith prune` deletes what no model uses), then run again",
+      hint: "free some space (`modelsmith prune` deletes what no model uses), or set MODELSMITH_HOME to a store on a larger disk",
     }),
   );
 }
