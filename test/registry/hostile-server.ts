@@ -11,6 +11,7 @@ import type { TestContext } from "node:test";
  * - `big/manifest`:  a manifest body of 6 MiB, announced by Content-Length
  * - `big/chunked`:   a manifest body streamed without a length, without end
  * - `huge/layer`:    a valid manifest whose model layer claims 2^50 bytes
+ * - `large/layer`:   a valid manifest whose model layer claims 100 MiB
  * - `stall/headers`: accepts the connection and never answers
  * - `stall/blob`:    a valid manifest; the model blob (ranges honoured) sends 64 KiB of each request, then nothing
  */
@@ -59,6 +60,8 @@ export async function startHostileRegistry(t: TestContext): Promise<HostileRegis
       pump();
     } else if (url === "/v2/huge/layer/manifests/latest") {
       send(manifest(2 ** 50, sha("a layer that does not exist")));
+    } else if (url === "/v2/large/layer/manifests/latest") {
+      send(manifest(100 << 20, sha("a layer of 100 MiB")));
     } else if (url.startsWith("/v2/stall/headers/")) {
       // never answers
     } else if (url === "/v2/stall/blob/manifests/latest") {
