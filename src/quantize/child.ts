@@ -9,7 +9,7 @@ import path from "node:path";
 import { ModelsmithError } from "../diagnostics/errors.js";
 import { openLibllama, type NativeMemory } from "./ffi.js";
 import { LlamaLog } from "./llama-log.js";
-import { dieNow, dieWithParent, PARENT_PID_ENV } from "./parent-death.js";
+import { beforeOrphanDeath, dieNow, dieWithParent, PARENT_PID_ENV } from "./parent-death.js";
 import type { ChildMessage, ParentMessage, QuantizeJob } from "./protocol.js";
 
 dieWithParent(Number(process.env[PARENT_PID_ENV]));
@@ -48,6 +48,7 @@ async function run(job: QuantizeJob): Promise<ChildMessage> {
 }
 
 process.once("message", (message: ParentMessage) => {
+  beforeOrphanDeath(() => fs.rmSync(message.job.output, { force: true }));
   // An orphan (the parent died without killing us) removes its partial output and stops at once:
   // process.exit would wait for llama.cpp's threads.
   process.once("disconnect", () => {

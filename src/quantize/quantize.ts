@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
+import { onInterruptCleanup } from "../fsutil/interrupt-cleanup.js";
 import { formatBytes, freeBytes } from "../store/free-space.js";
 import { findOnPath, runLlamaQuantize, type QuantizerOutcome } from "./binary.js";
 import { findLibllama } from "./library.js";
@@ -85,6 +87,8 @@ export async function quantize(opts: QuantizeOptions): Promise<QuantizeResult> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
   };
+  // An interrupt of this process (src/cli/interrupt.ts) kills the quantizer and removes what it wrote.
+  const untrack = onInterruptCleanup(() => rmSync(temp, { force: true }));
   try {
     let outcome: QuantizerOutcome;
     try {
@@ -107,6 +111,7 @@ export async function quantize(opts: QuantizeOptions): Promise<QuantizeResult> {
       throw new EnvironmentError(error("MS5510", `cannot write ${output}: ${(e as Error).message}`), { cause: e });
     }
   } finally {
+    untrack();
     await fs.rm(temp, { force: true });
   }
   const { size } = await fs.stat(output);
