@@ -17,7 +17,8 @@ export function exitOnInterrupt(): () => void {
   const handler = (signal: NodeJS.Signals) => {
     cleanupNow();
     try {
-      writeSync(2, "interrupted\n");
+      // On a terminal, show the cursor again: the progress display hid it, and its own cleanup does not run.
+      writeSync(2, `${process.stderr.isTTY ? "\x1b[?25h" : ""}interrupted\n`);
     } catch {
       // stderr is gone (a closed terminal): exit all the same
     }
