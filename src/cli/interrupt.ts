@@ -37,7 +37,11 @@ export function exitOnInterrupt(): () => void {
  * gone would only land on the terminal. Exits 0 as `yes | head` does in
  * shells that ignore SIGPIPE, after the same cleanup as an interrupt.
  */
+const quieted = new WeakSet<NodeJS.WritableStream>();
+
 export function quietOnClosedStdout(stdout: NodeJS.WritableStream = process.stdout): void {
+  if (quieted.has(stdout)) return;
+  quieted.add(stdout);
   stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE") throw err;
     cleanupNow();
