@@ -51,6 +51,12 @@ interface PartState {
  * (hardlinked into blobs/); a mismatch removes the partial file and is
  * EnvironmentError MS5602, so nothing unverified ever enters the store. A
  * blob already in the store is not downloaded again.
+ *
+ * Limits (http.ts): a server that does not answer, or stops sending, is
+ * MS5695 after its timeout; a chunk whose connection drops or stalls is asked
+ * for again from where it stopped, with backoff. A blob larger than the free
+ * space is MS5109 before anything is written; a full disk while writing is
+ * MS5109 too, and removes the preallocated part.
  */
 export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256Digest; size: number }> {
   const what = o.what ?? o.url;
