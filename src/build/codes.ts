@@ -51,6 +51,11 @@ export const BUILD_CODES = defineCodes({
     example: "FORMAT ./schema.json   (a file that cannot be read)",
     fix: "Check that the path exists relative to the Modelfile and can be read.",
   },
+  MS5270: {
+    title: "no Modelfile to create from",
+    example: "modelsmith create sophia   # in a directory without ./Modelfile",
+    fix: "Name the Modelfile with `-f <path>`, or run `create` in the directory that holds ./Modelfile.",
+  },
 });
 
 export type BuildCode = keyof typeof BUILD_CODES;

@@ -38,11 +38,12 @@ export interface LoadedModel {
  * with all of them (warnings come back with the models). `sources` receives
  * each file's text for code frames.
  */
-export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<{ models: LoadedModel[]; warnings: Diagnostic[] }> {
+export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>, o: { projectModels?: readonly string[] } = {}): Promise<{ models: LoadedModel[]; warnings: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const out: LoadedModel[] = [];
   const projectFile = display(project.file);
-  const names = project.models.map((m) => m.name);
+  // Names FROM may use for another model of the project (none for `create`: a stored model of that name is meant).
+  const names = o.projectModels ?? project.models.map((m) => m.name);
   for (const model of project.models) {
     const shown = display(model.modelfile);
     const { result, diagnostics: read } = await readModelfileFromDisk(model.modelfile, shown, { file: projectFile, range: model.modelfileRange });

@@ -16,6 +16,7 @@ import { exportCommand } from "./commands/export.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { initCommand } from "./commands/init.js";
 import { buildCommand } from "./commands/build.js";
+import { createCommand } from "./commands/create.js";
 import { lockCommand } from "./commands/lock.js";
 import { testCommand } from "./commands/test.js";
 import { serveCommand } from "./commands/serve.js";
@@ -25,7 +26,7 @@ import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
-const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
+const COMMANDS = ["init", "create", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
 
 /**
  * Runs the CLI on `argv` (without node and script) and returns the exit code.
@@ -59,6 +60,7 @@ function buildParser(argv: string[], ctx: CliContext) {
     .command(duCommand(ctx))
     .command(verifyCommand(ctx))
     .command(exportCommand(ctx))
+    .command(createCommand(ctx))
     .command(buildCommand(ctx))
     .command(lockCommand(ctx))
     .command(testCommand(ctx))
