@@ -4,6 +4,7 @@ import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnost
 import { InputError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { checkQuantize } from "../check/check-quantize.js";
+import { fromFileFirst } from "../check/from-file.js";
 import { schemaProblems } from "../check/check-references.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
@@ -55,8 +56,9 @@ export async function loadModels(project: Project, display: (abs: string) => str
     const m = result.modelfile;
     if (!m.from || hasErrors(read)) continue;
     const at = { file: shown, range: m.from.range };
-    const parsed = parseReference(m.from.ref, { aliases: project.aliases, projectModels: names, origin: m.from.range.start, file: shown });
-    const base = checkBase(parsed.reference, parsed.diagnostics, m.from.ref, project, at, diagnostics);
+    const fromText = await fromFileFirst(m.from.ref, model.modelfile);
+    const parsed = parseReference(fromText, { aliases: project.aliases, projectModels: names, ...(fromText === m.from.ref ? { origin: m.from.range.start } : {}), file: shown });
+    const base = checkBase(parsed.reference, parsed.diagnostics.map((d) => (fromText === m.from!.ref ? d : { ...d, range: m.from!.range })), m.from.ref, project, at, diagnostics);
     const dir = path.relative(project.root, path.dirname(model.modelfile)).split(path.sep).join("/");
     const adapters = m.adapters.map((a) => ({ ref: rebaseLocalPath(localRef(a.path), dir), at: { file: shown, range: a.range } }));
     const format = await readFormat(m, model.modelfile, shown, diagnostics);
