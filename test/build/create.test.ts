@@ -153,3 +153,30 @@ test("build, test and check find modelsmith.yaml in the nearest parent folder; -
   }
   assert.equal(readFileSync(path.join(dir, "models.lock"), "utf8").includes("chat:"), true);
 });
+
+test("FROM a bare name that is a file beside the Modelfile is that file (Ollama checks the file first), in create, build and check", async (t) => {
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/parser/parser.go#L67-L75
+  const dir = tempDir(t);
+  const home = path.join(dir, "home");
+  mkdirSync(path.join(dir, "m"));
+  await writeTestModel(path.join(dir, "m/sophia-f32.gguf"), { kind: "random", name: "random", seed: 5, tensorType: "F32", ...SHAPE });
+  writeFileSync(path.join(dir, "m/Modelfile"), "FROM sophia-f32.gguf\n");
+  const created = await ms(["create", "sophia", "-f", "m/Modelfile", "--json"], home, dir);
+  assert.equal(created.exitCode, 0, created.stderr);
+  const { createHash } = await import("node:crypto");
+  const sha = `sha256:${createHash("sha256").update(readFileSync(path.join(dir, "m/sophia-f32.gguf"))).digest("hex")}`;
+  assert.equal(manifestOf(home, "sophia", "latest").layers[0]!.digest, sha);
+
+  writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  sophia:\n    modelfile: m/Modelfile\n");
+  assert.equal((await ms(["check"], home, dir)).exitCode, 0);
+  const built = await ms(["build", "--json"], home, dir);
+  assert.equal(built.exitCode, 0, built.stderr);
+  assert.equal(json<BuiltJson>(built).models[0]!.manifest, json<CreatedJson>(created).manifest);
+  assert.match(readFileSync(path.join(dir, "models.lock"), "utf8"), /\.\/m\/sophia-f32\.gguf:/);
+
+  // No such file: still a name, and `x.gguf` as a name is MS4115 with its hint.
+  writeFileSync(path.join(dir, "m/Modelfile"), "FROM missing.gguf\n");
+  const missing = await ms(["check"], home, dir);
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stderr, /error\[MS4115\]/);
+});
