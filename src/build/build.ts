@@ -169,7 +169,7 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
 async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
   const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
-  for (const m of r.models) for (const a of m.adapters) used.add(formatReference(a.ref));
+  for (const m of r.models) for (const a of [...m.adapters, ...m.projectors]) used.add(formatReference(a.ref));
   for (const key of used) {
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
@@ -279,7 +279,12 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     quantize: m.quantize,
     tags: m.tags,
     base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
-    own: { ...m.own, adapters: m.adapters.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })) },
+    own: {
+      ...m.own,
+      adapters: m.adapters.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })),
+      // Only when there is one: the keys of models without a projector stay as they were.
+      ...(m.projectors.length ? { projectors: m.projectors.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })) } : {}),
+    },
     at: m.at,
   }));
   const { plan, diagnostics } = planBuild({ models: input, namespace: project.defaults.namespace, ...(only ? { only } : {}) });
@@ -291,7 +296,7 @@ function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: Load
   const out: { ref: PinnableReference; at: LoadedModel["at"] }[] = [];
   for (const m of models) {
     if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at });
-    for (const a of m.adapters) out.push({ ref: a.ref, at: a.at });
+    for (const a of [...m.adapters, ...m.projectors]) out.push({ ref: a.ref, at: a.at });
   }
   return out;
 }
