@@ -62,6 +62,16 @@ test("FROM a model and FROM a clip projector: a projector layer after the model,
   const shown = await ms(["show", "looker", "--json"], home, dir);
   assert.equal(shown.exitCode, 0, shown.stderr);
   assert.match(shown.stdout, /projector/i);
+
+  // show --modelfile prints the projector as a later FROM, and creating from that text gives the same manifest (Ollama's round trip).
+  const printed = await ms(["show", "looker", "--modelfile"], home, dir);
+  assert.equal(printed.exitCode, 0, printed.stderr);
+  const froms = printed.stdout.split("\n").filter((l) => l.startsWith("FROM "));
+  assert.deepEqual(froms.map((l) => path.basename(l.slice(5).replace(/^"|"$/g, ""))), [layers[0]!.digest.replace(":", "-"), layers[1]!.digest.replace(":", "-")]);
+  writeFileSync(path.join(dir, "Printed"), printed.stdout);
+  const again = await ms(["create", "looker-copy", "-f", "Printed", "--json"], home, dir);
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.equal((JSON.parse(again.stdout) as { manifest: string }).manifest, (JSON.parse(created.stdout) as { manifest: string }).manifest);
 });
 
 test("a second FROM that is not a projector, or not a file, is MS5271 at its line (exit 2)", async (t) => {
