@@ -189,7 +189,11 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
  * the server's tag or branch points at now, and never fetches other weights
  * unasked. Only `update` (`lock --update [ref..]`) resolves those afresh.
  * Under `--offline` the locked blob must be in the store. Local files and
- * test models are always read afresh: their content is the input.
+ * test models are always read afresh: their content is the input. An Ollama
+ * name the lock does not pin, and that the store holds (pulled, created or
+ * built before), is pinned from the stored manifest without the network, as
+ * Ollama's create uses a local model first (stored-source.ts); `update`
+ * still asks the registry.
  */
 async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly string[] | true): Promise<Resolved> {
   const project = o.standalone?.project ?? (await readProject(o));
