@@ -29,6 +29,7 @@ export async function assembleManifest(store: Store, input: AssembleInput): Prom
   const inheritedModel = inherited.some((l) => l.mediaType === LAYER_MEDIA_TYPES.model && l.digest === input.model.digest);
   const layers: OwnLayers = {
     ...(inheritedModel ? {} : { model: input.model }),
+    projectors: (own.projectors ?? []).map((p) => ({ mediaType: LAYER_MEDIA_TYPES.projector, ...p })),
     adapters: own.adapters.map((a) => ({ mediaType: LAYER_MEDIA_TYPES.adapter, ...a })),
     licenses: await Promise.all(own.licenses.map((t) => store.putLayer(LAYER_MEDIA_TYPES.license, encodeText(t)))),
   };

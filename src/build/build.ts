@@ -6,15 +6,15 @@ import type { Project } from "../project/project.js";
 import { formatReference } from "../resolve/format-reference.js";
 import { parseReference } from "../resolve/reference.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
-import { fetchPin, localPath, requireGguf, resolvePin, type PinnableReference } from "../resolve/sources/index.js";
+import { fetchPin, localPath, requireGguf, resolvePin, storedPin, type PinnableReference } from "../resolve/sources/index.js";
 import type { Pin, SourceContext } from "../resolve/sources/pin.js";
-import { DEFAULT_HOST, formatModelName } from "../store/name.js";
+import { formatModelName, type ModelName } from "../store/name.js";
 import { Store } from "../store/store.js";
 import { executePlan } from "./execute.js";
 import { loadModels, type LoadedModel } from "./load.js";
 import { failOnDrift, lockedManifest, makeLock, readLockFile, requireLock, resolvedDrift, writeLockIfChanged, type LockOnDisk } from "./lockfile.js";
 import { diffLock } from "../lock/diff.js";
-import { planBuild, type Plan, type PlanModel, type PlannedVariant } from "./plan.js";
+import { planBuild, type AssembleStep, type Plan, type PlanModel, type PlannedVariant } from "./plan.js";
 import type { ProgressFactory } from "./progress.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
@@ -39,6 +39,12 @@ export interface BuildOptions {
   sources: Map<string, string>;
   /** Progress output of the build steps; default none. */
   progress?: ProgressFactory;
+  /**
+   * Build this one-model project instead of the one at `dir`, without
+   * models.lock (`create`): no lock is read or written, FROM names no project
+   * model, and the model is written under `name` alone.
+   */
+  standalone?: { project: Project; name: ModelName };
 }
 
 export interface BuiltVariant {
@@ -51,7 +57,10 @@ export interface BuiltVariant {
 }
 
 export interface BuildReport {
-  lockFile: string;
+  /** The project built. */
+  project: Project;
+  /** models.lock as diagnostics name it; undefined for a standalone build. */
+  lockFile?: string;
   lockWritten: boolean;
   variants: BuiltVariant[];
   /** Steps that did work (the rest came from the step cache). */
@@ -90,8 +99,8 @@ export async function buildProject(o: BuildOptions): Promise<BuildReport> {
   const lock = makeLock(r.pins.values(), r.plan.variants, (v) => built.get(`${v.model}:${v.tag}`) ?? lockedManifest(r.onDisk.lock, v));
   let lockWritten = false;
   if (o.frozen) failOnDrift(diffLock(requireLock(r.onDisk), lock), r.onDisk);
-  else lockWritten = await writeLockIfChanged(r.onDisk, lock);
-  return { lockFile: r.onDisk.shown, lockWritten, variants: report(plan.variants, built, r), ran, warnings: r.warnings };
+  else if (!o.standalone) lockWritten = await writeLockIfChanged(r.onDisk, lock);
+  return { project: r.project, ...(o.standalone ? {} : { lockFile: r.onDisk.shown }), lockWritten, variants: report(plan, built), ran, warnings: r.warnings };
 }
 
 export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
@@ -160,7 +169,7 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
 async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
   const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
-  for (const m of r.models) for (const a of m.adapters) used.add(formatReference(a.ref));
+  for (const m of r.models) for (const a of [...m.adapters, ...m.projectors]) used.add(formatReference(a.ref));
   for (const key of used) {
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
@@ -180,33 +189,65 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
  * the server's tag or branch points at now, and never fetches other weights
  * unasked. Only `update` (`lock --update [ref..]`) resolves those afresh.
  * Under `--offline` the locked blob must be in the store. Local files and
- * test models are always read afresh: their content is the input.
+ * test models are always read afresh: their content is the input. An Ollama
+ * name the lock does not pin, and that the store holds (pulled, created or
+ * built before), is pinned from the stored manifest without the network, as
+ * Ollama's create uses a local model first (stored-source.ts); `update`
+ * still asks the registry.
  */
 async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly string[] | true): Promise<Resolved> {
-  const loaded = await loadProject(o.dir);
-  o.sources.set(loaded.file, loaded.text);
-  if (!loaded.project) throw new InputError(loaded.diagnostics);
-  const project = loaded.project;
+  const project = o.standalone?.project ?? (await readProject(o));
   checkModelNames(project, o.models ?? []);
-  const { models, warnings } = await loadModels(project, o.display, o.sources);
+  const { models, warnings } = await loadModels(project, o.display, o.sources, o.standalone ? { projectModels: [] } : {});
   // The graph's shape (cycles, variants) does not depend on pins: check it before touching the store.
   const placeholder: Pin = { source: "", locator: "", digest: `sha256:${"0".repeat(64)}`, size: 0 };
   planOrThrowWith(project, models, new Map(), () => placeholder);
   const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline) };
   const refs = pinnableRefs(models);
-  const onDisk = await readLockFile(project.root, o.display, o.sources);
+  const onDisk: LockOnDisk = o.standalone ? { file: "", shown: "" } : await readLockFile(project.root, o.display, o.sources);
   const updating = updateSet(update, project, refs);
   const lockedPin = (ref: PinnableReference, key: string): Pin | undefined =>
     NETWORK_KINDS.has(ref.kind) && !updating(key) && onDisk.lock && Object.hasOwn(onDisk.lock.references, key) ? { source: key, ...onDisk.lock.references[key]! } : undefined;
-  await precheck(refs, ctx, (ref) => lockedPin(ref, formatReference(ref)) !== undefined);
+  // Pins known without the network: the lock's, then a registry name the store holds (Ollama's create: the local model first).
+  const known = new Map<string, Pin>();
+  for (const { ref } of refs) {
+    const key = formatReference(ref);
+    const pin = lockedPin(ref, key) ?? (ref.kind === "ollama" && !updating(key) ? await storedPin(ref, ctx.store) : undefined);
+    if (pin) known.set(key, pin);
+  }
+  await precheck(refs, ctx, (ref) => known.has(formatReference(ref)));
   const pins = new Map<string, Pin>();
   for (const { ref, at } of refs) {
     const key = formatReference(ref);
     if (pins.has(key)) continue;
-    pins.set(key, lockedPin(ref, key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
+    pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
   }
   const plan = planOrThrowWith(project, models, pins);
+  if (o.standalone) nameStandalone(plan, o.standalone.name);
   return { project, models, warnings, pins, plan, onDisk, ctx };
+}
+
+async function readProject(o: Pick<BuildOptions, "dir" | "sources">): Promise<Project> {
+  const loaded = await loadProject(o.dir);
+  o.sources.set(loaded.file, loaded.text);
+  if (!loaded.project) throw new InputError(loaded.diagnostics);
+  return loaded.project;
+}
+
+/**
+ * A standalone build (`create NAME`) writes its one model under `name` only,
+ * whatever its quantization: the assemble step's names and tags become that
+ * name's, and the plan has one variant. Names are not in any key, so the
+ * manifest is the one a project build of the same Modelfile makes.
+ */
+function nameStandalone(plan: Plan, name: ModelName): void {
+  const steps = plan.steps.filter((s): s is AssembleStep => s.kind === "assemble");
+  for (const s of steps) {
+    s.names = [name];
+    s.tags = [name.tag];
+  }
+  const seen = new Set<string>();
+  plan.variants = plan.variants.filter((v) => !seen.has(v.step) && seen.add(v.step)).map((v) => ({ ...v, tag: name.tag }));
 }
 
 /**
@@ -242,7 +283,12 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     quantize: m.quantize,
     tags: m.tags,
     base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
-    own: { ...m.own, adapters: m.adapters.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })) },
+    own: {
+      ...m.own,
+      adapters: m.adapters.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })),
+      // Only when there is one: the keys of models without a projector stay as they were.
+      ...(m.projectors.length ? { projectors: m.projectors.map((a) => pins.get(formatReference(a.ref)) ?? fallback!()).map((p) => ({ digest: p.digest, size: p.size })) } : {}),
+    },
     at: m.at,
   }));
   const { plan, diagnostics } = planBuild({ models: input, namespace: project.defaults.namespace, ...(only ? { only } : {}) });
@@ -254,7 +300,7 @@ function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: Load
   const out: { ref: PinnableReference; at: LoadedModel["at"] }[] = [];
   for (const m of models) {
     if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at });
-    for (const a of m.adapters) out.push({ ref: a.ref, at: a.at });
+    for (const a of [...m.adapters, ...m.projectors]) out.push({ ref: a.ref, at: a.at });
   }
   return out;
 }
@@ -290,11 +336,12 @@ function checkModelNames(project: Project, names: string[]): void {
   }
 }
 
-function report(variants: readonly PlannedVariant[], built: Map<string, Sha256Digest>, r: Resolved): BuiltVariant[] {
-  return variants.flatMap((v) => {
+function report(plan: Plan, built: Map<string, Sha256Digest>): BuiltVariant[] {
+  return plan.variants.flatMap((v) => {
     const manifest = built.get(`${v.model}:${v.tag}`);
-    if (!manifest) return [];
-    const name = formatModelName({ host: DEFAULT_HOST, namespace: r.project.defaults.namespace, model: v.model, tag: v.tag });
-    return [{ model: v.model, tag: v.tag, name, inputs: v.key, manifest }];
+    const step = plan.steps.find((s): s is AssembleStep => s.kind === "assemble" && s.id === v.step);
+    const name = step?.names[step.tags.indexOf(v.tag)];
+    if (!manifest || !name) return [];
+    return [{ model: name.model, tag: v.tag, name: formatModelName(name), inputs: v.key, manifest }];
   });
 }

@@ -51,6 +51,16 @@ export const BUILD_CODES = defineCodes({
     example: "FORMAT ./schema.json   (a file that cannot be read)",
     fix: "Check that the path exists relative to the Modelfile and can be read.",
   },
+  MS5270: {
+    title: "no Modelfile to create from",
+    example: "modelsmith create sophia   # in a directory without ./Modelfile",
+    fix: "Name the Modelfile with `-f <path>`, or run `create` in the directory that holds ./Modelfile.",
+  },
+  MS5271: {
+    title: "a later FROM is not a vision projector",
+    example: "FROM ./model.gguf\nFROM ./other-model.gguf",
+    fix: "Keep one base model per Modelfile. A later FROM names a vision projector GGUF (general.architecture `clip`, or general.type `projector`), as `ollama show --modelfile` prints one for a multimodal model.",
+  },
 });
 
 export type BuildCode = keyof typeof BUILD_CODES;

@@ -4,6 +4,11 @@ import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnost
 import { InputError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { checkQuantize } from "../check/check-quantize.js";
+import { fromFileFirst } from "../check/from-file.js";
+import { homedir } from "node:os";
+import { readGgufFile } from "../gguf/reader.js";
+import { isLocalPath } from "../resolve/file-ref.js";
+import { isProjectorGguf } from "./projector.js";
 import { schemaProblems } from "../check/check-references.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
@@ -26,6 +31,8 @@ export interface LoadedModel {
   /** Where FROM is written. */
   at: { file: string; range: SourceRange };
   adapters: { ref: FileReference; at: { file: string; range: SourceRange } }[];
+  /** Vision projector files (later FROM lines), rebased like the base. */
+  projectors: { ref: FileReference; at: { file: string; range: SourceRange } }[];
   /** Own layers except the adapters' digests (filled in once they are resolved). */
   own: Omit<OwnLayerDefs, "adapters">;
 }
@@ -38,11 +45,12 @@ export interface LoadedModel {
  * with all of them (warnings come back with the models). `sources` receives
  * each file's text for code frames.
  */
-export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>): Promise<{ models: LoadedModel[]; warnings: Diagnostic[] }> {
+export async function loadModels(project: Project, display: (abs: string) => string, sources: Map<string, string>, o: { projectModels?: readonly string[] } = {}): Promise<{ models: LoadedModel[]; warnings: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const out: LoadedModel[] = [];
   const projectFile = display(project.file);
-  const names = project.models.map((m) => m.name);
+  // Names FROM may use for another model of the project (none for `create`: a stored model of that name is meant).
+  const names = o.projectModels ?? project.models.map((m) => m.name);
   for (const model of project.models) {
     const shown = display(model.modelfile);
     const { result, diagnostics: read } = await readModelfileFromDisk(model.modelfile, shown, { file: projectFile, range: model.modelfileRange });
@@ -54,11 +62,13 @@ export async function loadModels(project: Project, display: (abs: string) => str
     const m = result.modelfile;
     if (!m.from || hasErrors(read)) continue;
     const at = { file: shown, range: m.from.range };
-    const parsed = parseReference(m.from.ref, { aliases: project.aliases, projectModels: names, origin: m.from.range.start, file: shown });
-    const base = checkBase(parsed.reference, parsed.diagnostics, m.from.ref, project, at, diagnostics);
+    const fromText = await fromFileFirst(m.from.ref, model.modelfile);
+    const parsed = parseReference(fromText, { aliases: project.aliases, projectModels: names, ...(fromText === m.from.ref ? { origin: m.from.range.start } : {}), file: shown });
+    const base = checkBase(parsed.reference, parsed.diagnostics.map((d) => (fromText === m.from!.ref ? d : { ...d, range: m.from!.range })), m.from.ref, project, at, diagnostics);
     const dir = path.relative(project.root, path.dirname(model.modelfile)).split(path.sep).join("/");
     const adapters = m.adapters.map((a) => ({ ref: rebaseLocalPath(localRef(a.path), dir), at: { file: shown, range: a.range } }));
     const format = await readFormat(m, model.modelfile, shown, diagnostics);
+    const projectors = await readProjectors(m, model.modelfile, shown, dir, diagnostics);
     if (!base) continue;
     out.push({
       name: model.name,
@@ -68,6 +78,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
       base: base.kind === "file" ? rebaseLocalPath(base, dir) : base,
       at,
       adapters,
+      projectors,
       own: { ...ownLayers(m), ...(format ? { format } : {}) },
     });
   }
@@ -103,6 +114,33 @@ function checkBase(ref: Reference | undefined, found: Diagnostic[], text: string
     } else out.push(d);
   }
   return found.some((d) => d.severity === "error" || d.code === "MS4117") ? undefined : ref;
+}
+
+/**
+ * The later FROM lines: each must be a GGUF file (a path, or a bare name of
+ * a file beside the Modelfile) that is a vision projector as Ollama decides
+ * it (isProjectorGGUF); else MS5271 at its line. A file that cannot be read
+ * is left to the build's precheck (MS4006, MS3001).
+ */
+async function readProjectors(m: TypedModelfile, modelfile: string, shown: string, dir: string, out: Diagnostic[]): Promise<LoadedModel["projectors"]> {
+  const found: LoadedModel["projectors"] = [];
+  for (const p of m.projectors) {
+    const at = { file: shown, range: p.range };
+    const text = await fromFileFirst(p.ref, modelfile);
+    if (!isLocalPath(text)) {
+      out.push(error("MS5271", `\`${p.ref}\` is a second FROM, but no such file is beside the Modelfile`, { ...at, hint: "a Modelfile has one base model; a later FROM names a vision projector GGUF (e.g. `FROM ./mmproj.gguf`)" }));
+      continue;
+    }
+    const abs = path.resolve(path.dirname(modelfile), text.replace(/^~(?=\/)/, homedir()));
+    const meta = await readGgufFile(abs).then((g) => g.metadata, () => undefined);
+    if (meta && !isProjectorGguf(meta)) {
+      const arch = meta.get("general.architecture")?.value;
+      out.push(error("MS5271", `${p.ref} is not a vision projector (general.architecture is \`${String(arch ?? "unknown")}\`)`, { ...at, hint: "a Modelfile has one base model; a later FROM names a projector GGUF (`general.architecture` clip, or `general.type` projector/mmproj)" }));
+      continue;
+    }
+    found.push({ ref: rebaseLocalPath(localRef(text), dir), at });
+  }
+  return found;
 }
 
 function localRef(p: string): FileReference {

@@ -7,6 +7,8 @@ import type { ParamValue } from "../store/layer-content.js";
  * thing is hashed into the build step's cache key with digestOf.
  */
 export interface OwnLayerDefs {
+  /** Vision projector files (later FROM lines), in order, as pinned blobs; absent when none. */
+  projectors?: { digest: Sha256Digest; size: number }[];
   /** ADAPTER files, in order, as pinned blobs. */
   adapters: { digest: Sha256Digest; size: number }[];
   template?: string;

@@ -4,6 +4,7 @@ import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Project } from "../project/project.js";
 import { loadTestFile } from "../eval/load-test-file.js";
 import { checkReferences } from "./check-references.js";
+import { fromFileFirst } from "./from-file.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
 import { parseReference } from "../resolve/reference.js";
 import { checkQuantize } from "./check-quantize.js";
@@ -33,8 +34,10 @@ export async function checkProject(project: Project, display: (abs: string) => s
       all.push(...(await checkReferences(model.modelfile, shown, result.references)));
       const from = result.modelfile.from;
       if (from) {
-        const ctx = { aliases: project.aliases, projectModels: project.models.map((m) => m.name), origin: from.range.start, file: shown };
-        all.push(...parseReference(from.ref, ctx).diagnostics);
+        const text = await fromFileFirst(from.ref, model.modelfile);
+        if (text !== from.ref) all.push(...(await checkReferences(model.modelfile, shown, [{ instruction: "FROM", path: text, range: from.range }])));
+        const ctx = { aliases: project.aliases, projectModels: project.models.map((m) => m.name), ...(text === from.ref ? { origin: from.range.start } : {}), file: shown };
+        all.push(...parseReference(text, ctx).diagnostics.map((d) => (text === from.ref ? d : { ...d, range: from.range })));
       }
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }

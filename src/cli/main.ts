@@ -27,6 +27,7 @@ const COMMAND_MODULES: [name: string, load: () => Promise<CommandFactory>][] = [
   ["du", async () => (await import("./commands/du.js")).duCommand],
   ["verify", async () => (await import("./commands/verify.js")).verifyCommand],
   ["export", async () => (await import("./commands/export.js")).exportCommand],
+  ["create", async () => (await import("./commands/create.js")).createCommand],
   ["build", async () => (await import("./commands/build.js")).buildCommand],
   ["lock", async () => (await import("./commands/lock.js")).lockCommand],
   ["test", async () => (await import("./commands/test.js")).testCommand],
@@ -41,7 +42,7 @@ const COMMAND_MODULES: [name: string, load: () => Promise<CommandFactory>][] = [
 const OWN_SIGNALS = new Set(["serve", "watch"]);
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
-const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
+const COMMANDS = ["init", "create", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
 
 /**
  * Runs the CLI on `argv` (without node and script) and returns the exit code.

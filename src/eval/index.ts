@@ -2,6 +2,7 @@ export * from "./assertion-types.js";
 export * from "./cache.js";
 export * from "./codes.js";
 export * from "./evaluate.js";
+export { exitCodeOf } from "./exit-code.js";
 export * from "./grade.js";
 export * from "./load-test-file.js";
 export * from "./model.js";

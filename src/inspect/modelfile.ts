@@ -31,6 +31,8 @@ export function plainModelfileOf(d: ModelDetails, blobPath: (digest: string) => 
     messages: d.messages.map((m) => ({ role: m.role as MessageRole, content: m.content })),
   };
   if (d.modelLayer) plain.from = blobPath(d.modelLayer.digest);
+  // Each projector as a later FROM, after the adapters, as Ollama's show --modelfile prints it.
+  if (d.projectors.length) plain.projectors = d.projectors.map((l) => blobPath(l.digest));
   if (d.template !== undefined) plain.template = d.template;
   if (d.system !== undefined) plain.system = d.system;
   if (d.config?.requires) plain.requires = d.config.requires;

@@ -11,6 +11,12 @@ import type { ParameterType, ParameterValue } from "./parameters.js";
 export interface TypedModelfile {
   /** The base model: a reference (`llama3:8b`, `hf://...`) or a file path, as written. */
   from?: { ref: string; range: SourceRange };
+  /**
+   * Later FROM lines: vision projector files, as `ollama show --modelfile`
+   * prints them for a multimodal model (the IO layer checks each is a
+   * projector GGUF). As written; a bare name may be a file beside the Modelfile.
+   */
+  projectors: { ref: string; range: SourceRange }[];
   /** By name, in order of first appearance. `stop` accumulates one string per line. */
   parameters: Record<string, TypedParameter>;
   template?: { text: string; range: SourceRange };
@@ -49,6 +55,8 @@ export interface FileReference {
 /** The typed Modelfile without ranges: what golden tests compare and what round-trips through the printer. */
 export interface PlainModelfile {
   from?: string;
+  /** Present only when there is a later FROM (a projector). */
+  projectors?: string[];
   parameters: Record<string, ParameterValue>;
   template?: string;
   system?: string;
@@ -62,6 +70,7 @@ export interface PlainModelfile {
 export function toPlainModelfile(m: TypedModelfile): PlainModelfile {
   const plain: Partial<PlainModelfile> = {};
   if (m.from) plain.from = m.from.ref;
+  if (m.projectors.length) plain.projectors = m.projectors.map((p) => p.ref);
   plain.adapters = m.adapters.map((a) => a.path);
   if (m.template) plain.template = m.template.text;
   if (m.system) plain.system = m.system.text;

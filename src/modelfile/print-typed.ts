@@ -5,7 +5,7 @@ import { quoteValue } from "./quote.js";
 /**
  * A Modelfile from typed instructions (for `show --modelfile` and for export
  * to Ollama), in a fixed order with one blank line between groups: FROM,
- * ADAPTER, TEMPLATE, SYSTEM, PARAMETER (in the given order; one `stop` line per
+ * ADAPTER, projector FROMs, TEMPLATE, SYSTEM, PARAMETER (in the given order; one `stop` line per
  * string), MESSAGE, LICENSE, REQUIRES, FORMAT. Values are quoted by `quoteValue`,
  * so parsing the output gives back the same PlainModelfile.
  */
@@ -14,6 +14,8 @@ export function printPlainModelfile(m: PlainModelfile): string {
   const add = (lines: string[]) => lines.length > 0 && groups.push(lines);
   if (m.from !== undefined) add([`FROM ${quoteValue(m.from)}`]);
   add(m.adapters.map((a) => `ADAPTER ${quoteValue(a)}`));
+  // Projectors after the adapters, as Ollama's show --modelfile prints them.
+  add((m.projectors ?? []).map((p) => `FROM ${quoteValue(p)}`));
   if (m.template !== undefined) add([`TEMPLATE ${quoteValue(m.template)}`]);
   if (m.system !== undefined) add([`SYSTEM ${quoteValue(m.system)}`]);
   add(Object.entries(m.parameters).flatMap(([name, value]) => parameterLines(name, value)));

@@ -39,7 +39,7 @@ class Analyzer {
   private readonly index: LineIndex;
   private readonly diagnostics: Diagnostic[] = [];
   private readonly references: FileReference[] = [];
-  private readonly m: TypedModelfile = { parameters: {}, adapters: [], license: [], messages: [] };
+  private readonly m: TypedModelfile = { projectors: [], parameters: {}, adapters: [], license: [], messages: [] };
   /** Where each single-valued instruction (or parameter) was last set, for MS2005. */
   private readonly seen = new Map<string, SourceRange>();
   private emptyFrom = false;
@@ -62,9 +62,16 @@ class Analyzer {
     const { value, range } = node.value;
     switch (node.keyword) {
       case "FROM": {
-        if (this.m.from) {
-          const line = this.m.from.range.start.line;
-          this.push(error("MS2007", "more than one FROM", this.at(node.keywordRange, `the base model is already set on line ${line}; keep one FROM`)));
+        if (this.m.from && value !== "") {
+          // A later FROM is a vision projector file (Ollama's show --modelfile prints the model, then each projector as FROM); a scheme or pin can only be a model.
+          if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || value.includes("@sha256:")) {
+            const line = this.m.from.range.start.line;
+            this.push(error("MS2007", "more than one FROM", this.at(node.keywordRange, `the base model is already set on line ${line}; a later FROM may only name a vision projector file`)));
+            return;
+          }
+          this.commentInValue(node);
+          this.m.projectors.push({ ref: value, range });
+          if (isLocalPath(value)) this.references.push({ instruction: "FROM", path: value, range });
           return;
         }
         if (value === "") {

@@ -33,8 +33,8 @@ export const PROJECT_CODES = defineCodes({
   },
   MS4007: {
     title: "no project file",
-    example: "modelsmith check   # in a directory without modelsmith.yaml",
-    fix: "Run in the project's directory, pass `-C <dir>`, or create one with `modelsmith init`.",
+    example: "modelsmith check   # in a directory without modelsmith.yaml, nor any above it",
+    fix: "Run in the project's directory or a folder below it, pass `-C <dir>`, or create one with `modelsmith init`. To build one Modelfile without a project, use `modelsmith create NAME -f Modelfile`.",
   },
   MS4008: {
     title: "FORMAT schema is not JSON",

@@ -1,29 +1,43 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { error, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
 import { PROJECT_FILE, parseProject, type Project } from "./project.js";
 
 /**
- * Reads `modelsmith.yaml` from `dir`. Throws InputError (MS4007) when there is
- * none; otherwise returns the project (absent when invalid), every diagnostic,
- * and the file's text for code frames.
+ * The nearest folder at or above `dir` that holds `modelsmith.yaml`, as npm
+ * finds package.json and git finds .git: a command run in a subfolder of a
+ * project (or with `-C` pointing into one) works on that project. Undefined
+ * when no folder up to the file system's root has one.
+ */
+export async function findProjectDir(dir: string): Promise<string | undefined> {
+  let at = path.resolve(dir);
+  for (;;) {
+    const s = await stat(path.join(at, PROJECT_FILE)).catch(() => undefined);
+    if (s?.isFile()) return at;
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/**
+ * Reads `modelsmith.yaml` from `dir` or its nearest parent that has one
+ * (findProjectDir). Throws InputError (MS4007) when there is none; otherwise
+ * returns the project (absent when invalid), every diagnostic, and the file's
+ * text for code frames.
  */
 export async function loadProject(dir: string): Promise<{ project?: Project; diagnostics: Diagnostic[]; file: string; text: string }> {
-  const file = path.join(dir, PROJECT_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new InputError(
-        error("MS4007", `no ${PROJECT_FILE} in ${path.resolve(dir)}`, {
-          hint: "run in the project's directory, pass -C <dir>, or create one with `modelsmith init`",
-        }),
-      );
-    }
-    throw cause;
+  const found = await findProjectDir(dir);
+  if (found === undefined) {
+    throw new InputError(
+      error("MS4007", `no ${PROJECT_FILE} in ${path.resolve(dir)} or any folder above it`, {
+        hint: "run in the project's directory, pass -C <dir>, create one with `modelsmith init`, or build a single Modelfile with `modelsmith create NAME`",
+      }),
+    );
   }
+  const file = path.join(found, PROJECT_FILE);
+  let text = await readFile(file, "utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const display = path.relative(process.cwd(), file) || file;
   const { project, diagnostics } = parseProject(text, display);

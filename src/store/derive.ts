@@ -32,6 +32,8 @@ import type { Layer } from "./manifest.js";
  */
 export interface OwnLayers {
   model?: Layer;
+  /** Vision projectors, right after the layers kept from the base (Ollama: the model's files, then adapters). */
+  projectors?: readonly Layer[];
   adapters?: readonly Layer[];
   template?: Layer | null;
   system?: Layer | null;
@@ -65,6 +67,7 @@ export function deriveLayers(base: readonly Layer[], own: OwnLayers, options: De
   }
   if (!modelPlaced && own.model) layers.unshift({ ...own.model });
 
+  for (const l of own.projectors ?? []) layers.push({ ...l });
   for (const l of own.adapters ?? []) layers.push({ ...l });
   if (own.template) layers.push({ ...own.template });
   if (own.system) layers.push({ ...own.system });

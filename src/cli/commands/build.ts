@@ -1,119 +1,38 @@
-import { homedir } from "node:os";
-import path from "node:path";
 import type { CommandModule } from "yargs";
-import type { BuildReport } from "../../build/build.js";
-import type { ProgressFactory } from "../../build/progress.js";
-import type { CaseResult } from "../../eval/index.js";
-import { requireProject } from "../../project/load.js";
-import { resolveStoreRoot } from "../../store/store-root.js";
+import { loadBuildEngine } from "../../build/engine.js";
+import { buildOptions, type BuildArgs } from "../build-options.js";
 import type { CliContext } from "../context.js";
-import { describeModelLazily, exitCodeOf, openModelLazily } from "./test.js";
-
-export interface BuildArgs {
-  models?: string[];
-  dir?: string;
-  frozen?: boolean;
-  offline?: boolean;
-  test?: boolean;
-  jobs?: number;
-  json?: boolean;
-}
 
 /**
  * `modelsmith build [model..] [-C dir] [--frozen] [--offline] [-j N] [--json]`:
  * resolves every base model, builds each variant into the store
- * ($MODELSMITH_HOME) and writes models.lock when it changed. Progress lines go
- * to stderr; `--json` prints one document (models, tags, manifest digests).
- * Then, unless `--no-test`, runs the prompt tests of the models it built (each
- * variant: every `quantize` type), as `modelsmith test` does: exit 1 when a case fails.
+ * ($MODELSMITH_HOME) and writes models.lock when it changed. The project is
+ * the nearest `modelsmith.yaml` at or above `-C` (default: here). Progress
+ * lines go to stderr; `--json` prints one document (models, tags, manifest
+ * digests). Then, unless `--no-test`, runs the prompt tests of the models it
+ * built (each variant: every `quantize` type), as `modelsmith test` does:
+ * exit 1 when a case fails. The orchestration is src/build/build-and-test.ts.
  */
 export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> {
   return {
     command: "build [models..]",
-    describe: "Resolve, lock, fetch, quantize and assemble the project's models",
+    describe: "Resolve, lock, fetch, quantize and assemble the project's models, then run their tests",
     builder: (y) =>
       y
         .positional("models", { type: "string", array: true, describe: "Models to build (default: all)" })
-        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" })
+        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory (default: the nearest one with modelsmith.yaml, here or above)" })
         .option("frozen", { type: "boolean", describe: "Fail when models.lock is missing or stale; never write it" })
         .option("offline", { type: "boolean", describe: "Refuse sources that need the network" })
         .option("test", { type: "boolean", default: true, describe: "Run the models' tests after building (--no-test skips them)" })
         .option("jobs", { alias: "j", type: "number", default: 1, describe: "Build steps to run at once" }),
     handler: async (args) => {
-      const { report, tests, store } = await buildAndTest(ctx, args);
-      if (args.json) ctx.json({ ok: exitCodeOf(tests) === 0, store, lockFile: report.lockFile, lockWritten: report.lockWritten, stepsRun: report.ran.length, models: report.variants, tests: (await import("../../eval/index.js")).summarize(tests) });
-      ctx.exitCode = exitCodeOf(tests);
+      const { buildAndTest, progressFor } = await loadBuildEngine();
+      const o = buildOptions(ctx, args, progressFor(ctx.stderr, ctx.env, (line) => ctx.err(line)));
+      const { report, tests } = await buildAndTest(o);
+      const { exitCodeOf, summarize } = await import("../../eval/index.js");
+      const code = exitCodeOf(tests);
+      if (args.json) ctx.json({ ok: code === 0, store: o.storeRoot, lockFile: report.lockFile, lockWritten: report.lockWritten, stepsRun: report.ran.length, models: report.variants, tests: summarize(tests) });
+      ctx.exitCode = code;
     },
   };
-}
-
-export interface BuildAndTestOptions {
-  /** Build progress: default listr2 on a TTY, else one line per step. */
-  progress?: ProgressFactory;
-  /** Only the summary lines (`watch`): no line per built tag, the test table only when a case did not pass. */
-  brief?: boolean;
-}
-
-/**
- * What `build` does, for `build` and `watch`: builds (progress and summary on
- * stderr), then, unless `--no-test`, runs the tests of the models built.
- * Throws what the build throws (bad input, environment).
- */
-export async function buildAndTest(ctx: CliContext, args: BuildArgs, o: BuildAndTestOptions = {}): Promise<{ report: BuildReport; tests: CaseResult[]; store: string }> {
-  const started = Date.now();
-  // The build engine, listr2 and (for tests) node-llama-cpp are loaded only when a command needs them:
-  // a no-op build must start fast.
-  const { buildProject, lineProgress, ttyProgress } = await loadBuildEngine();
-  const store = resolveStoreRoot(ctx.env, homedir(), process.cwd());
-  const r = await buildProject({
-    dir: args.dir ?? ".",
-    ...(args.models?.length ? { models: args.models } : {}),
-    frozen: Boolean(args.frozen),
-    offline: Boolean(args.offline),
-    jobs: Math.max(1, Math.floor(args.jobs ?? 1)),
-    storeRoot: store,
-    home: homedir(),
-    display: (abs) => path.relative(process.cwd(), abs) || abs,
-    sources: ctx.sources,
-    progress: o.progress ?? (ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line))),
-  });
-  ctx.report(r.warnings);
-  if (!args.json) {
-    if (!o.brief) for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);
-    const models = new Set(r.variants.map((v) => v.model)).size;
-    ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
-  }
-  const tests = args.test === false ? [] : await testBuilt(ctx, args, store, new Set(r.variants.map((v) => v.model)), Boolean(o.brief));
-  return { report: r, tests, store };
-}
-
-/** The prompt tests of the built models that list test files; the console report goes to stderr (stdout is for --json). */
-async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, built: Set<string>, brief: boolean): Promise<CaseResult[]> {
-  const project = await requireProject(args.dir ?? ".");
-  const models = project.models.filter((m) => m.tests.length > 0 && built.has(m.name)).map((m) => m.name);
-  if (models.length === 0) return [];
-  const { consoleReport, runProjectTests, summarize, summaryLine } = await import("../../eval/index.js");
-  const results = await runProjectTests(project, {
-    models,
-    storeRoot,
-    open: openModelLazily,
-    describe: describeModelLazily,
-    display: (abs) => path.relative(process.cwd(), abs) || abs,
-    sources: ctx.sources,
-    ...(brief ? {} : { onModel: (name: string, n: number) => ctx.err(`testing ${name}: ${n} case${n === 1 ? "" : "s"}`) }),
-  });
-  const summary = summarize(results);
-  if (args.json || (brief && summary.failed === 0 && summary.errors === 0)) ctx.err(summaryLine(summary));
-  else ctx.stderr.write(consoleReport(results));
-  return results;
-}
-
-/** The build engine and its progress renderers, shared with `lock`. */
-export async function loadBuildEngine() {
-  const [{ buildProject, lockProject }, { lineProgress }, { ttyProgress }] = await Promise.all([
-    import("../../build/build.js"),
-    import("../../build/progress.js"),
-    import("../../build/tty-progress.js"),
-  ]);
-  return { buildProject, lockProject, lineProgress, ttyProgress };
 }

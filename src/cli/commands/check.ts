@@ -19,7 +19,7 @@ export function checkCommand(ctx: CliContext): CommandModule<object, CheckArgs> 
   return {
     command: "check",
     describe: "Validate the project file, Modelfiles and test files without building",
-    builder: (y) => y.option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" }),
+    builder: (y) => y.option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory (default: the nearest one with modelsmith.yaml, here or above)" }),
     handler: async (args) => {
       const display = (abs: string) => path.relative(process.cwd(), abs) || abs;
       const loaded = await loadProject(args.dir ?? ".");

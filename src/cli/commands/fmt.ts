@@ -6,7 +6,7 @@ import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.
 import { InputError } from "../../diagnostics/errors.js";
 import { atomicWrite } from "../../fsutil/atomic-write.js";
 import { printModelfile } from "../../modelfile/print.js";
-import { loadProject } from "../../project/load.js";
+import { findProjectDir, loadProject } from "../../project/load.js";
 import { PROJECT_FILE } from "../../project/project.js";
 import type { CliContext } from "../context.js";
 
@@ -41,7 +41,7 @@ export function fmtCommand(ctx: CliContext): CommandModule<object, FmtArgs> {
         .positional("files", { type: "string", array: true, describe: "Modelfiles (default: the project's, or ./Modelfile)" })
         .option("check", { type: "boolean", describe: "Only list files that are not formatted (exit 1 if any)" })
         .option("stdout", { type: "boolean", describe: "Print the formatted text instead of writing it" })
-        .option("dir", { alias: "C", type: "string", describe: "Project directory", default: "." })
+        .option("dir", { alias: "C", type: "string", describe: "Project directory (default: the nearest one with modelsmith.yaml, here or above)", default: "." })
         .conflicts("check", "stdout"),
     handler: async (args) => {
       const files = args.files?.length ? args.files : await defaultFiles(ctx, args.dir ?? ".");
@@ -72,8 +72,9 @@ async function formatOne(ctx: CliContext, file: string, args: FmtArgs): Promise<
   return { file, changed, written, diagnostics };
 }
 
+/** The Modelfiles of the nearest project at or above `dir`, else `dir`'s own Modelfile. */
 async function defaultFiles(ctx: CliContext, dir: string): Promise<string[]> {
-  if (existsSync(path.join(dir, PROJECT_FILE))) {
+  if ((await findProjectDir(dir)) !== undefined) {
     const { project, diagnostics, file, text } = await loadProject(dir);
     ctx.sources.set(file, text);
     if (!project) throw new InputError(diagnostics);

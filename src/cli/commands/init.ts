@@ -1,4 +1,4 @@
-import { cp, readdir, stat } from "node:fs/promises";
+import { cp, readdir, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,6 +6,8 @@ import type { CommandModule } from "yargs";
 import { error } from "../../diagnostics/diagnostic.js";
 import { InputError } from "../../diagnostics/errors.js";
 import { didYouMean } from "../../diagnostics/suggest.js";
+import { adoptedModelName, adoptingProjectFile } from "../../project/adopt.js";
+import { PROJECT_FILE } from "../../project/project.js";
 import type { CliContext } from "../context.js";
 
 export interface InitArgs {
@@ -20,7 +22,10 @@ const TEMPLATES = fileURLToPath(new URL("../../../../templates/", import.meta.ur
 /**
  * `modelsmith init [dir] [--template T]`: copies a project template into `dir`
  * (default: the current directory). Never overwrites: an existing file that
- * the template would write is an error and nothing is copied.
+ * the template would write is an error and nothing is copied. In a folder
+ * that already has a Modelfile and no modelsmith.yaml (no --template asked
+ * for), adopts it instead: writes only a modelsmith.yaml naming that
+ * Modelfile, as a model named after the folder.
  */
 export function initCommand(ctx: CliContext): CommandModule<object, InitArgs> {
   return {
@@ -29,8 +34,9 @@ export function initCommand(ctx: CliContext): CommandModule<object, InitArgs> {
     builder: (y) =>
       y
         .positional("dir", { type: "string", default: ".", describe: "Directory to create the project in" })
-        .option("template", { alias: "t", type: "string", default: "basic", describe: "Template name (see templates/)" }),
+        .option("template", { alias: "t", type: "string", describe: "Template name (see templates/; default: basic). In a folder with a Modelfile and no template named, init adopts that Modelfile" }),
     handler: async (args) => {
+      if (args.template === undefined && (await adoptModelfile(ctx, args))) return;
       const names = (await readdir(TEMPLATES)).sort();
       const template = args.template ?? "basic";
       if (!names.includes(template)) {
@@ -61,4 +67,23 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
     else out.push(rel);
   }
   return out;
+}
+
+/**
+ * `init` in a folder that has a Modelfile but no project file: writes the
+ * modelsmith.yaml that lists it. Returns false (nothing done) otherwise.
+ */
+async function adoptModelfile(ctx: CliContext, args: InitArgs): Promise<boolean> {
+  const to = path.resolve(args.dir ?? ".");
+  if (!existsSync(path.join(to, "Modelfile")) || existsSync(path.join(to, PROJECT_FILE))) return false;
+  const model = adoptedModelName(path.basename(to));
+  const file = path.join(to, PROJECT_FILE);
+  await writeFile(file, adoptingProjectFile(model, "Modelfile"), { flag: "wx" });
+  const shown = path.join(args.dir ?? ".", PROJECT_FILE);
+  if (args.json) ctx.json({ ok: true, dir: to, adopted: "Modelfile", model, files: [PROJECT_FILE] });
+  else {
+    ctx.err(`created ${shown}, adopting ./Modelfile as model \`${model}\``);
+    ctx.err(`next: ${args.dir && args.dir !== "." ? `cd ${args.dir} && ` : ""}modelsmith build`);
+  }
+  return true;
 }

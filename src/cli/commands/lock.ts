@@ -3,7 +3,7 @@ import path from "node:path";
 import type { CommandModule } from "yargs";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
-import { loadBuildEngine } from "./build.js";
+import { loadBuildEngine } from "../../build/engine.js";
 
 export interface LockArgs {
   dir?: string;
@@ -27,12 +27,12 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
     describe: "Resolve references and write models.lock without building",
     builder: (y) =>
       y
-        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" })
+        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory (default: the nearest one with modelsmith.yaml, here or above)" })
         .option("check", { type: "boolean", describe: "Only check that models.lock is up to date (exit 1 if not)" })
         .option("update", { type: "string", array: true, describe: "Resolve these network references afresh (all when none is named) instead of keeping their locked pins" })
         .option("offline", { type: "boolean", describe: "Refuse sources that need the network" }),
     handler: async (args) => {
-      const { lockProject, lineProgress, ttyProgress } = await loadBuildEngine();
+      const { lockProject, progressFor } = await loadBuildEngine();
       const r = await lockProject({
         dir: args.dir ?? ".",
         check: Boolean(args.check),
@@ -42,7 +42,7 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
         home: homedir(),
         display: (abs) => path.relative(process.cwd(), abs) || abs,
         sources: ctx.sources,
-        progress: ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line)),
+        progress: progressFor(ctx.stderr, ctx.env, (line) => ctx.err(line)),
       });
       ctx.report(r.warnings);
       if (args.json) ctx.json({ ok: true, lockFile: r.lockFile, lockWritten: r.lockWritten, built: r.built });

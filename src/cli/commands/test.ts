@@ -4,11 +4,11 @@ import path from "node:path";
 import type { CommandModule } from "yargs";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
-import { consoleReport, jsonReport, junitReport, runProjectTests, summarize, summaryLine, type CaseResult } from "../../eval/index.js";
+import { consoleReport, exitCodeOf, jsonReport, junitReport, runProjectTests, summarize, summaryLine } from "../../eval/index.js";
 import { loadProject } from "../../project/load.js";
 import { compareJson, compareModels, compareReport } from "../../eval/compare/index.js";
 import type { Project } from "../../project/project.js";
-import type { OpenModel } from "../../eval/run-project-tests.js";
+import { describeModelLazily, openModelLazily } from "../../runtime/lazy.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
 
@@ -52,7 +52,7 @@ export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
     builder: (y) =>
       y
         .positional("models", { type: "string", array: true, describe: "Models to test, `name` or `name:tag` (default: every model with tests)" })
-        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" })
+        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory (default: the nearest one with modelsmith.yaml, here or above)" })
         .option("reporter", { alias: "r", choices: ["console", "json", "junit"] as const, default: "console" as Reporter, describe: "Report format" })
         .option("output", { alias: "o", type: "string", describe: "Write the report to this file instead of stdout" })
         .option("grep", { alias: "g", type: "string", describe: "Only cases whose name (or file#n id) matches this regular expression" })
@@ -115,12 +115,6 @@ async function compare(ctx: CliContext, project: Project, args: TestArgs, displa
   ctx.exitCode = 0;
 }
 
-/** 3 when a case could not run, else 1 when one failed, else 0. */
-export function exitCodeOf(results: readonly CaseResult[]): number {
-  const s = summarize(results);
-  return s.errors ? 3 : s.failed ? 1 : 0;
-}
-
 function compileGrep(pattern: string): RegExp {
   try {
     return new RegExp(pattern);
@@ -136,9 +130,3 @@ async function writeReport(file: string, report: string): Promise<void> {
     throw new EnvironmentError(error("MS9003", `cannot write the report to ${file}: ${(e as Error).message}`));
   }
 }
-
-/** The runtime, imported when a model is opened: node-llama-cpp costs a third of a second at start-up. */
-export const openModelLazily: OpenModel = async (root, name, options) => (await import("../../runtime/open-model.js")).openModel(root, name, options);
-
-/** A model's cache identity without loading its weights: a fully cached run never loads the model. */
-export const describeModelLazily = async (root: string, name: string) => (await import("../../runtime/describe-model.js")).describeModel(root, name);

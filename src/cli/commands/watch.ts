@@ -1,11 +1,13 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import type { CommandModule } from "yargs";
+import { loadBuildEngine } from "../../build/engine.js";
 import { ModelsmithError } from "../../diagnostics/index.js";
+import { findProjectDir } from "../../project/load.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
+import { buildOptions, type BuildArgs } from "../build-options.js";
 import type { CliContext } from "../context.js";
 import { untilSignal } from "../signals.js";
-import { buildAndTest, loadBuildEngine, type BuildArgs } from "./build.js";
 import { startCliServer } from "./serve.js";
 
 export interface WatchArgs extends BuildArgs {
@@ -33,7 +35,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
     builder: (y) =>
       y
         .positional("models", { type: "string", array: true, describe: "Models to build (default: all)" })
-        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory" })
+        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project directory (default: the nearest one with modelsmith.yaml, here or above)" })
         .option("offline", { type: "boolean", describe: "Refuse sources that need the network" })
         .option("test", { type: "boolean", default: true, describe: "Run the models' tests after each build (--no-test skips them)" })
         .option("jobs", { alias: "j", type: "number", default: 1, describe: "Build steps to run at once" })
@@ -43,8 +45,8 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option("api-key", { type: "string", describe: "With --serve: require `Authorization: Bearer <key>` (default: $MODELSMITH_API_KEY)" }),
     handler: async (args) => {
       const { watchProject } = await import("../../watch/index.js");
-      const { lineProgress } = await loadBuildEngine();
-      const root = path.resolve(args.dir ?? ".");
+      const { buildAndTest, lineProgress } = await loadBuildEngine();
+      const root = (await findProjectDir(args.dir ?? ".")) ?? path.resolve(args.dir ?? ".");
       const storeRoot = resolveStoreRoot(ctx.env, homedir(), process.cwd());
       // Steps served from the cache are not worth a line on every save.
       const progress = lineProgress((line) => {
@@ -54,7 +56,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
       const cycle = async (changed: readonly string[]) => {
         ctx.err(`[${clock()}] ${changed.length === 0 ? "building" : `changed: ${changed.slice(0, 3).join(", ")}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""}`}`);
         try {
-          await buildAndTest(ctx, args, { progress, brief: true });
+          await buildAndTest(buildOptions(ctx, args, progress, true));
         } catch (err) {
           if (!(err instanceof ModelsmithError)) throw err;
           ctx.report(err.diagnostics);

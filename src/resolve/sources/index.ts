@@ -18,6 +18,7 @@ import { unavailableSource } from "./unavailable-source.js";
 
 export { fileSource, localPath, requireGguf } from "./file-source.js";
 export type { Pin, Source, SourceContext } from "./pin.js";
+export { storedPin } from "./stored-source.js";
 export { testModelSource } from "./testmodel-source.js";
 export { unavailableSource } from "./unavailable-source.js";
 

@@ -1,0 +1,42 @@
+import { homedir } from "node:os";
+import path from "node:path";
+import type { BuildAndTestOptions } from "../build/build-and-test.js";
+import type { ProgressFactory } from "../build/progress.js";
+import { resolveStoreRoot } from "../store/store-root.js";
+import type { CliContext } from "./context.js";
+
+/** The arguments `build` and `watch` share. */
+export interface BuildArgs {
+  models?: string[];
+  dir?: string;
+  frozen?: boolean;
+  offline?: boolean;
+  test?: boolean;
+  jobs?: number;
+  json?: boolean;
+}
+
+/** What a build writes for the user, on stderr (stdout is for --json). */
+export function buildOutput(ctx: CliContext): BuildAndTestOptions["out"] {
+  return { say: (line) => ctx.err(line), write: (text) => void ctx.stderr.write(text), report: (d) => ctx.report(d) };
+}
+
+/** The build-and-test options (src/build/build-and-test.ts) of `build` and `watch`, from their arguments. */
+export function buildOptions(ctx: CliContext, args: BuildArgs, progress: ProgressFactory, brief = false): BuildAndTestOptions {
+  return {
+    dir: args.dir ?? ".",
+    ...(args.models?.length ? { models: args.models } : {}),
+    frozen: Boolean(args.frozen),
+    offline: Boolean(args.offline),
+    jobs: Math.max(1, Math.floor(args.jobs ?? 1)),
+    storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
+    home: homedir(),
+    display: (abs) => path.relative(process.cwd(), abs) || abs,
+    sources: ctx.sources,
+    progress,
+    test: args.test !== false,
+    json: Boolean(args.json),
+    brief,
+    out: buildOutput(ctx),
+  };
+}
