@@ -48,7 +48,7 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
 }
 
 export interface BuildAndTestOptions {
-  /** Build progress: default listr2 on a TTY, else one line per step. */
+  /** Build progress: default a live step list on a TTY, else one line per step. */
   progress?: ProgressFactory;
   /** Only the summary lines (`watch`): no line per built tag, the test table only when a case did not pass. */
   brief?: boolean;
@@ -63,7 +63,8 @@ export async function buildAndTest(ctx: CliContext, args: BuildArgs, o: BuildAnd
   const started = Date.now();
   // The build engine, listr2 and (for tests) node-llama-cpp are loaded only when a command needs them:
   // a no-op build must start fast.
-  const { buildProject, lineProgress, ttyProgress } = await loadBuildEngine();
+  const { buildProject, buildDisplay } = await loadBuildEngine();
+  const display = buildDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line));
   const store = resolveStoreRoot(ctx.env, homedir(), process.cwd());
   const r = await buildProject({
     dir: args.dir ?? ".",
@@ -75,7 +76,8 @@ export async function buildAndTest(ctx: CliContext, args: BuildArgs, o: BuildAnd
     home: homedir(),
     display: (abs) => path.relative(process.cwd(), abs) || abs,
     sources: ctx.sources,
-    progress: o.progress ?? (ctx.stderr.isTTY && !ctx.env.CI ? ttyProgress(ctx.stderr as NodeJS.WriteStream) : lineProgress((line) => ctx.err(line))),
+    progress: o.progress ?? display.progress,
+    activity: display.activity,
   });
   ctx.report(r.warnings);
   if (!args.json) {
@@ -110,10 +112,10 @@ async function testBuilt(ctx: CliContext, args: BuildArgs, storeRoot: string, bu
 
 /** The build engine and its progress renderers, shared with `lock`. */
 export async function loadBuildEngine() {
-  const [{ buildProject, lockProject }, { lineProgress }, { ttyProgress }] = await Promise.all([
+  const [{ buildProject, lockProject }, { lineProgress }, { buildDisplay }] = await Promise.all([
     import("../../build/build.js"),
     import("../../build/progress.js"),
-    import("../../build/tty-progress.js"),
+    import("../../build/display.js"),
   ]);
-  return { buildProject, lockProject, lineProgress, ttyProgress };
+  return { buildProject, lockProject, lineProgress, buildDisplay };
 }
