@@ -1,4 +1,6 @@
-import yargs, { type MiddlewareFunction } from "yargs";
+import { createRequire } from "node:module";
+import type yargsFactory from "yargs";
+import type { MiddlewareFunction } from "yargs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EXIT_CODES, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
 import { didYouMean, suggest } from "../diagnostics/suggest.js";
@@ -24,6 +26,15 @@ import { runCommand } from "./commands/run.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 
+/**
+ * yargs through its CommonJS entry: that one lays out help with wrap-ansi,
+ * which wraps between words; its ES module entry uses cliui's minimal wrap,
+ * which cuts words at the column.
+ */
+const yargs = createRequire(import.meta.url)("yargs") as typeof yargsFactory;
+/** The CommonJS entry does not find our package.json by itself: `--version` says it from here. */
+const VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
+
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
 
@@ -45,7 +56,8 @@ export async function main(argv: string[], ctx = new CliContext()): Promise<numb
 
 function buildParser(argv: string[], ctx: CliContext) {
   const known: { options: string[] } = { options: [] };
-  return yargs(argv)
+  const y = yargs(argv);
+  return y
     .scriptName("modelsmith")
     .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.")
     .command(initCommand(ctx))
@@ -75,12 +87,13 @@ function buildParser(argv: string[], ctx: CliContext) {
       known.options = Object.keys(y.getOptions().key);
     }) as unknown as MiddlewareFunction, true)
     .exitProcess(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    // The terminal's width (none when stdout is not a terminal): yargs wraps between words, the terminal never has to.
+    .wrap(y.terminalWidth())
     .fail((message: string | null, err: Error | undefined) => {
       if (err) throw err;
       throw usageError(message ?? "invalid command line", argv, known.options);
     })
-    .version()
+    .version(VERSION)
     .help();
 }
 

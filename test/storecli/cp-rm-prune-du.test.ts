@@ -113,7 +113,7 @@ describe("modelsmith cp, rm, prune and du (subprocess)", () => {
     const young = await cli("prune");
     assert.equal(young.exitCode, 0, young.stderr);
     assert.equal(young.stdout, "freed 0 B (0 blobs, 0 temp files)\n");
-    assert.equal(young.stderr, "kept 1 unused blob(s) younger than 1h; `--grace 0` deletes them too\n");
+    assert.equal(young.stderr, "kept 1 unused blob younger than 1h; `--grace 0` deletes it too\n");
     const before = await du();
     assert.deepEqual([before.unreferencedBytes, before.tempBytes], [orphan.size, 11]);
 

@@ -4,9 +4,11 @@ import type { CommandModule } from "yargs";
 import type { BuildReport } from "../../build/build.js";
 import type { ProgressFactory } from "../../build/progress.js";
 import type { CaseResult } from "../../eval/index.js";
+import { plural } from "../../inspect/human.js";
 import { requireProject } from "../../project/load.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
+import { tryRunHint } from "../next-steps.js";
 import { describeModelLazily, exitCodeOf, openModelLazily } from "./test.js";
 
 export interface BuildArgs {
@@ -83,9 +85,10 @@ export async function buildAndTest(ctx: CliContext, args: BuildArgs, o: BuildAnd
   if (!args.json) {
     if (!o.brief) for (const v of r.variants) ctx.err(`built ${v.model}:${v.tag} ${v.manifest}`);
     const models = new Set(r.variants.map((v) => v.model)).size;
-    ctx.err(`built ${models} model${models === 1 ? "" : "s"} (${r.variants.length} tags, ${r.ran.length} steps run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
+    ctx.err(`built ${plural(models, "model")} (${plural(r.variants.length, "tag")}, ${plural(r.ran.length, "step")} run) in ${((Date.now() - started) / 1000).toFixed(1)}s; ${r.lockFile} ${r.lockWritten ? "written" : "unchanged"}`);
   }
   const tests = args.test === false ? [] : await testBuilt(ctx, args, store, new Set(r.variants.map((v) => v.model)), Boolean(o.brief));
+  if (!args.json && !o.brief && r.variants.length > 0 && exitCodeOf(tests) === 0) ctx.err(tryRunHint(r.variants[0]!.model));
   return { report: r, tests, store };
 }
 

@@ -2,7 +2,9 @@ import { homedir } from "node:os";
 import type { CommandModule } from "yargs";
 import { humanBytes, openStore } from "../../inspect/index.js";
 import { displayShortest } from "../../store/name.js";
+import { ModelsmithError } from "../../diagnostics/errors.js";
 import type { CliContext } from "../context.js";
+import { OFFLINE_HINT } from "../next-steps.js";
 
 export interface PullArgs {
   ref: string;
@@ -27,7 +29,7 @@ export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
       const store = openStore(ctx.env);
       ctx.err(`pulling manifest ${describeRemote(remoteOf(ref))}`);
       const shown = new Map<string, number>();
-      const r = await pullModel(ref, {
+      const r = await offlineHint(() => pullModel(ref, {
         store,
         env: ctx.env,
         home: homedir(),
@@ -45,10 +47,22 @@ export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
             }
           }
         },
-      });
+      }));
       const name = displayShortest(r.name);
       if (args.json) ctx.json({ ok: true, name, digest: r.digest, blobs: r.blobs });
       else ctx.out(`pulled ${name} ${r.digest}`);
     },
   };
+}
+
+/** A registry that cannot be reached (MS5610 "cannot reach"): the hint also says what builds without the network. */
+async function offlineHint<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ModelsmithError) {
+      for (const d of err.diagnostics) if (d.code === "MS5610" && d.message.startsWith("cannot reach")) d.hint = `check the network; ${OFFLINE_HINT}`;
+    }
+    throw err;
+  }
 }

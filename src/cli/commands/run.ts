@@ -8,6 +8,7 @@ import { parseOptionText } from "../../runtime/options.js";
 import { ollamaTimingFields, ollamaTimingSummary } from "../../runtime/timing-summary.js";
 import { resolveStoreRoot } from "../../store/index.js";
 import type { CliContext } from "../context.js";
+import { withBuildHint } from "../next-steps.js";
 
 export interface RunArgs {
   model: string;
@@ -69,7 +70,7 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
       const root = resolveStoreRoot(ctx.env, homedir(), process.cwd());
       // Loaded here, not at start-up: node-llama-cpp takes a third of a second to import.
       const { openModel } = await import("../../runtime/open-model.js");
-      const model = await openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) });
+      const model = await withBuildHint(args.model, ".", () => openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) }));
       try {
         if (interactive) await chat(ctx, model, input.stream, Boolean(args.verbose));
         else await answer(ctx, model, prompt, Boolean(args.verbose), Boolean(args.json));
