@@ -34,7 +34,7 @@ test("dead ends say what to run next: ls on an empty store, run/show of a projec
 
   const build = await ms("build");
   assert.equal(build.exitCode, 0, build.stderr);
-  assert.match(build.stderr, /built 1 model \(1 tag, 2 steps run\)/, "singular counts");
+  assert.match(build.stderr, /built 1 model \(1 tag, 1 step run\)/, "singular counts");
   assert.match(build.stderr, /try it: modelsmith run extractor\n$/);
   const json = await ms("build", "--json");
   assert.doesNotMatch(json.stderr + json.stdout, /try it/);
