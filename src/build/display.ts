@@ -1,6 +1,5 @@
 import type { ActivityReporter } from "../progress/activity.js";
-import { lineActivities } from "../progress/lines.js";
-import { LiveRegion, terminalActivities } from "../progress/terminal.js";
+import { activityDisplay } from "../progress/display.js";
 import { lineProgress, type ProgressFactory } from "./progress.js";
 import { ttyProgress } from "./tty-progress.js";
 
@@ -12,14 +11,10 @@ export interface BuildDisplay {
 
 /**
  * On a terminal (stderr a TTY and `CI` unset): one live region for the
- * downloads' bars and the step list (coloured unless `NO_COLOR`). Otherwise
- * plain lines through `write`, every 10% or 5 s of a long piece of work.
+ * downloads' bars and the step list. Otherwise plain lines through `write`,
+ * every 10% or 5 s of a long piece of work.
  */
 export function buildDisplay(stderr: NodeJS.WritableStream & { isTTY?: boolean }, env: NodeJS.ProcessEnv, write: (line: string) => void): BuildDisplay {
-  if (stderr.isTTY && !env.CI) {
-    const region = new LiveRegion(stderr);
-    const color = !env.NO_COLOR;
-    return { progress: ttyProgress(region, color), activity: terminalActivities(region, color) };
-  }
-  return { progress: lineProgress(write), activity: lineActivities(write) };
+  const d = activityDisplay(stderr, env, write);
+  return { progress: d.region ? ttyProgress(d.region, d.color) : lineProgress(write), activity: d.activity };
 }

@@ -63,6 +63,11 @@ export class LiveRegion {
     };
   }
 
+  /** Writes lines above the region for good (a log line while bars run below). */
+  log(...lines: string[]): void {
+    this.draw(lines);
+  }
+
   private draw(above: string[] = []): void {
     const width = Math.max(20, (this.stream.columns ?? 80) - 1);
     const lines = [...above, ...[...this.blocks].flatMap((b) => b(this.frame))].map((l) => fit(l, width));

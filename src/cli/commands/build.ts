@@ -63,7 +63,7 @@ export interface BuildAndTestOptions {
  */
 export async function buildAndTest(ctx: CliContext, args: BuildArgs, o: BuildAndTestOptions = {}): Promise<{ report: BuildReport; tests: CaseResult[]; store: string }> {
   const started = Date.now();
-  // The build engine, listr2 and (for tests) node-llama-cpp are loaded only when a command needs them:
+  // The build engine, its progress renderers and (for tests) node-llama-cpp are loaded only when a command needs them:
   // a no-op build must start fast.
   const { buildProject, buildDisplay } = await loadBuildEngine();
   const display = buildDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line));
