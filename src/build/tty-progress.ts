@@ -49,6 +49,7 @@ export function ttyProgress(region: LiveRegion, color: boolean): ProgressFactory
         else if (e.kind === "progress") state.set(e.step.id, { kind: "running", done: e.done, total: e.total });
         else if (e.kind === "done") state.set(e.step.id, { kind: "done", cached: e.cached, ms: e.ms });
         else state.set(e.step.id, { kind: "failed" });
+        if (e.kind !== "progress") block.changed();
       },
       close: async () => block.remove(steps.map((s) => line(s, undefined))),
     };

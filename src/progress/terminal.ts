@@ -18,6 +18,8 @@ export function paint(color: boolean) {
 export type Block = (frame: number) => string[];
 
 export interface BlockHandle {
+  /** Redraw now (a status changed); frequent updates (bytes, tensors) wait for the timer instead. */
+  changed(): void;
   /** Takes the block out of the region, writing `final` above it for good (the block's last word). */
   remove(final?: string[]): void;
 }
@@ -52,6 +54,9 @@ export class LiveRegion {
     }, this.intervalMs).unref();
     this.draw();
     return {
+      changed: () => {
+        if (this.blocks.has(block)) this.draw();
+      },
       remove: (final = []) => {
         if (!this.blocks.delete(block)) return;
         this.draw(final);
