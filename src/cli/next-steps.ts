@@ -53,4 +53,4 @@ export function tryRunHint(model: string): string {
 
 /** Under a registry that cannot be reached (`pull` without network): what works offline. */
 export const OFFLINE_HINT =
-  "offline? a project can build FROM a local GGUF (`FROM ./model.gguf`), a generated test model (`FROM testmodel://oracle`), or map this name to either under `aliases:` in modelsmith.yaml";
+  "offline, a project can build FROM a local GGUF (`FROM ./model.gguf`), a generated test model (`FROM testmodel://oracle`), or map this name to either under `aliases:` in modelsmith.yaml";

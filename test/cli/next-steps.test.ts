@@ -64,7 +64,7 @@ test("pull from a registry that cannot be reached names what builds offline", as
   const r = await runCli(["pull", `ollama://127.0.0.1:${port}/library/llama3:8b`], { env: { MODELSMITH_HOME: home } });
   assert.equal(r.exitCode, 3, r.stderr);
   assert.match(r.stderr, /error\[MS5610\]: cannot reach 127\.0\.0\.1:\d+/);
-  assert.match(r.stderr, /hint: check the network; offline\? .*local GGUF .*testmodel:\/\/oracle.*aliases:/);
+  assert.match(r.stderr, /hint: is the registry up at http:\/\/127\.0\.0\.1:\d+\? .*; offline, a project can build FROM a local GGUF .*testmodel:\/\/oracle.*aliases:/);
 });
 
 test("help wraps at the terminal's width, between words", { skip: !havePty() && "needs util-linux `script`" }, async () => {

@@ -70,7 +70,7 @@ async function offlineHint<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     if (err instanceof ModelsmithError) {
-      for (const d of err.diagnostics) if (d.code === "MS5610" && d.message.startsWith("cannot reach")) d.hint = `check the network; ${OFFLINE_HINT}`;
+      for (const d of err.diagnostics) if (d.code === "MS5610" && d.message.startsWith("cannot reach")) d.hint = d.hint ? `${d.hint}; ${OFFLINE_HINT}` : OFFLINE_HINT;
     }
     throw err;
   }
