@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CaseResult } from "../eval/runner.js";
+import { plural } from "../inspect/human.js";
 import { describeModelLazily, openModelLazily } from "../runtime/lazy.js";
 import { displayShortest, tryParseModelName } from "../store/name.js";
 import { buildProject, type BuildOptions, type BuildReport } from "./build.js";
@@ -42,8 +43,6 @@ export async function buildAndTest(o: BuildAndTestOptions): Promise<{ report: Bu
   const tests = o.test ? await testBuilt(o, r) : [];
   return { report: r, tests };
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** `registry.ollama.ai/library/chat:latest` as Ollama shows it: `chat:latest`. */
 function shown(name: string): string {

@@ -16,6 +16,7 @@ import { failOnDrift, lockedManifest, makeLock, readLockFile, requireLock, resol
 import { diffLock } from "../lock/diff.js";
 import { planBuild, type AssembleStep, type Plan, type PlanModel, type PlannedVariant } from "./plan.js";
 import type { ProgressFactory } from "./progress.js";
+import type { ActivityReporter } from "../progress/activity.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
 
@@ -45,6 +46,8 @@ export interface BuildOptions {
    * model, and the model is written under `name` alone.
    */
   standalone?: { project: Project; name: ModelName };
+  /** Hears of downloads and generated test models as they go; default none. */
+  activity?: ActivityReporter;
 }
 
 export interface BuiltVariant {
@@ -202,7 +205,7 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly
   // The graph's shape (cycles, variants) does not depend on pins: check it before touching the store.
   const placeholder: Pin = { source: "", locator: "", digest: `sha256:${"0".repeat(64)}`, size: 0 };
   planOrThrowWith(project, models, new Map(), () => placeholder);
-  const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline) };
+  const ctx = { store: new Store(o.storeRoot), projectRoot: project.root, home: o.home, offline: Boolean(o.offline), ...(o.activity ? { activity: o.activity } : {}) };
   const refs = pinnableRefs(models);
   const onDisk: LockOnDisk = o.standalone ? { file: "", shown: "" } : await readLockFile(project.root, o.display, o.sources);
   const updating = updateSet(update, project, refs);

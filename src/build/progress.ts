@@ -1,4 +1,5 @@
 import type { Step } from "./plan.js";
+import { QUIET_MS } from "../progress/lines.js";
 
 /** What happens to a step while a plan runs. */
 export type StepEvent =
@@ -24,8 +25,9 @@ export function describeStep(step: Step): string {
 
 /**
  * Plain line progress, for logs and CI: one line per finished step, and
- * while a quantization runs, its tensor count when it starts and then at most
- * every `everyMs` (default 5 s):
+ * while a quantization runs, its tensor count when it starts and then each
+ * time it crosses another 10% (after its first second) or `everyMs` (default
+ * 5 s) passed:
  *
  *     quantize chat Q8_0: 1/12 tensors
  *     quantize chat Q8_0: done in 0.4s
@@ -33,15 +35,19 @@ export function describeStep(step: Step): string {
  */
 export function lineProgress(write: (line: string) => void, everyMs = 5000): ProgressFactory {
   return () => {
-    const shown = new Map<string, number>();
+    const shown = new Map<string, { at: number; decile: number }>();
+    const started = new Map<string, number>();
     return {
       event(e) {
+        if (e.kind === "start") started.set(e.step.id, Date.now());
         if (e.kind === "done") write(`${describeStep(e.step)}: ${e.cached ? "cached" : `done in ${(e.ms / 1000).toFixed(1)}s`}`);
         else if (e.kind === "failed") write(`${describeStep(e.step)}: failed`);
         else if (e.kind === "progress" && e.done < e.total) {
           const last = shown.get(e.step.id);
-          if (last !== undefined && Date.now() - last < everyMs) return;
-          shown.set(e.step.id, Date.now());
+          const decile = Math.floor((e.done / e.total) * 10);
+          const quiet = Date.now() - (started.get(e.step.id) ?? 0) < QUIET_MS;
+          if (last !== undefined && (decile <= last.decile || quiet) && Date.now() - last.at < everyMs) return;
+          shown.set(e.step.id, { at: Date.now(), decile });
           write(`${describeStep(e.step)}: ${e.done}/${e.total} tensors`);
         }
       },

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import type { BuildAndTestOptions } from "../build/build-and-test.js";
-import type { ProgressFactory } from "../build/progress.js";
+import type { BuildDisplay } from "../build/display.js";
 import { resolveStoreRoot } from "../store/store-root.js";
 import type { CliContext } from "./context.js";
 
@@ -22,7 +22,8 @@ export function buildOutput(ctx: CliContext): BuildAndTestOptions["out"] {
 }
 
 /** The build-and-test options (src/build/build-and-test.ts) of `build` and `watch`, from their arguments. */
-export function buildOptions(ctx: CliContext, args: BuildArgs, progress: ProgressFactory, brief = false): BuildAndTestOptions {
+/** `display`: the step list, and (optional) the downloads' and generated test models' progress. */
+export function buildOptions(ctx: CliContext, args: BuildArgs, display: Pick<BuildDisplay, "progress"> & Partial<BuildDisplay>, brief = false): BuildAndTestOptions {
   return {
     dir: args.dir ?? ".",
     ...(args.models?.length ? { models: args.models } : {}),
@@ -33,7 +34,8 @@ export function buildOptions(ctx: CliContext, args: BuildArgs, progress: Progres
     home: homedir(),
     display: (abs) => path.relative(process.cwd(), abs) || abs,
     sources: ctx.sources,
-    progress,
+    progress: display.progress,
+    ...(display.activity ? { activity: display.activity } : {}),
     test: args.test !== false,
     json: Boolean(args.json),
     brief,

@@ -1,4 +1,6 @@
-import yargs, { type Argv, type CommandModule, type MiddlewareFunction } from "yargs";
+import { createRequire } from "node:module";
+import type yargsFactory from "yargs";
+import type { Argv, CommandModule, MiddlewareFunction } from "yargs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EXIT_CODES, EnvironmentError, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
 import { didYouMean, suggest } from "../diagnostics/suggest.js";
@@ -41,6 +43,15 @@ const COMMAND_MODULES: [name: string, load: () => Promise<CommandFactory>][] = [
 /** Commands that stop on a signal by themselves (signals.ts): they close their server, and exit 0. */
 const OWN_SIGNALS = new Set(["serve", "watch"]);
 
+/**
+ * yargs through its CommonJS entry: that one lays out help with wrap-ansi,
+ * which wraps between words; its ES module entry uses cliui's minimal wrap,
+ * which cuts words at the column.
+ */
+const yargs = createRequire(import.meta.url)("yargs") as typeof yargsFactory;
+/** The CommonJS entry does not find our package.json by itself: `--version` says it from here. */
+const VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
+
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "create", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
 
@@ -69,7 +80,8 @@ async function buildParser(argv: string[], ctx: CliContext): Promise<Argv> {
   const known: { options: string[] } = { options: [] };
   const named = COMMAND_MODULES.filter(([name]) => name === argv.find((a) => !a.startsWith("-")));
   const factories = await Promise.all((named.length > 0 ? named : COMMAND_MODULES).map(([, load]) => load()));
-  let parser: Argv = yargs(argv)
+  const y = yargs(argv);
+  let parser: Argv = y
     .scriptName("modelsmith")
     .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.");
   for (const command of factories) parser = parser.command(command(ctx));
@@ -82,12 +94,13 @@ async function buildParser(argv: string[], ctx: CliContext): Promise<Argv> {
       known.options = Object.keys(y.getOptions().key);
     }) as unknown as MiddlewareFunction, true)
     .exitProcess(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    // The terminal's width (none when stdout is not a terminal): yargs wraps between words, the terminal never has to.
+    .wrap(y.terminalWidth())
     .fail((message: string | null, err: Error | undefined) => {
       if (err) throw err;
       throw usageError(message ?? "invalid command line", argv, known.options);
     })
-    .version()
+    .version(VERSION)
     .help();
 }
 

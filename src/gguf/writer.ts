@@ -136,8 +136,10 @@ export interface WrittenFile {
 /**
  * Writes a GGUF file to `path` (via a temporary file beside it, renamed at the
  * end, so a failure leaves no partial file) and returns its size and sha256.
+ * `onProgress` hears of the bytes written after each chunk, of the file's total.
  */
-export async function writeGguf(path: string, input: GgufWriteInput): Promise<WrittenFile> {
+export async function writeGguf(path: string, input: GgufWriteInput, onProgress?: (written: number, total: number) => void): Promise<WrittenFile> {
+  const total = onProgress ? encodeGgufHeader(input).fileSize : 0;
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   const hash = createHash("sha256");
   let size = 0;
@@ -148,6 +150,7 @@ export async function writeGguf(path: string, input: GgufWriteInput): Promise<Wr
       size += chunk.length;
       let done = 0;
       while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+      onProgress?.(size, total);
     }
     await handle.close();
     await rename(tmp, path);

@@ -1,5 +1,5 @@
 import { displayShortest, formatModelName, type StoreUsage } from "../store/index.js";
-import { humanBytes } from "./human.js";
+import { humanBytes, plural } from "./human.js";
 import { renderColumns } from "./table.js";
 
 /**
@@ -16,7 +16,7 @@ export function renderDu(u: StoreUsage): string {
   const rows = [["NAME", "SIZE", "UNIQUE", "SHARED"], ...u.models.map((m) => [displayShortest(m.name), humanBytes(m.totalBytes), humanBytes(m.uniqueBytes), humanBytes(m.sharedBytes)])];
   const total = `store total ${humanBytes(u.totalBytes)}: models ${humanBytes(u.referencedBytes)}, unreferenced ${humanBytes(u.unreferencedBytes)} (prune), temp files ${humanBytes(u.tempBytes)}\n`;
   const linked = u.linkedBytes > 0 ? `${humanBytes(u.linkedBytes)} of it hardlinked with files outside the store\n` : "";
-  const missing = u.missing.length > 0 ? `${u.missing.length} blob(s) missing: run \`modelsmith verify\`\n` : "";
+  const missing = u.missing.length > 0 ? `${plural(u.missing.length, "blob")} missing: run \`modelsmith verify\`\n` : "";
   return `${renderColumns(rows)}\n${total}${linked}${missing}`;
 }
 

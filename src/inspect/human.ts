@@ -25,6 +25,11 @@ export function humanBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** `1 tag`, `2 tags`, `0 tags`: a count with its noun, singular only for one (`plural(2, "entry", "entries")`). */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
 /**
  * A count (of parameters) as Ollama's HumanNumber prints it, the `parameters`
  * row of `ollama show`.

@@ -39,7 +39,7 @@ export async function removeModels(store: Store, names: readonly string[]): Prom
     }
     const { manifests, problems } = await store.listManifests();
     if (problems.length > 0) {
-      result.warnings.push(warning("MS5306", `kept the removed models' blobs: ${problems.length} manifest(s) in the store cannot be read and might use them`, { hint: "remove the broken models with `modelsmith rm <name>`, then run `modelsmith prune`" }));
+      result.warnings.push(warning("MS5306", `kept the removed models' blobs: ${problems.length === 1 ? "1 manifest" : `${problems.length} manifests`} in the store cannot be read and might use them`, { hint: "remove the broken models with `modelsmith rm <name>`, then run `modelsmith prune`" }));
       return result;
     }
     const inUse = new Set(manifests.flatMap((m) => manifestBlobs(m.manifest)));

@@ -8,6 +8,7 @@ import { renderColumns } from "./table.js";
  * `show` as text, like `ollama show`: sections "Model" (architecture,
  * parameters, context length, embedding length, quantization, requires),
  * "Parameters" (one row per value, `stop` once per string, strings quoted),
+ * "Format" (FORMAT: `json`, or a JSON schema's blob id and size; not in Ollama, which has no FORMAT instruction),
  * "System" and "License" (their first two non-empty lines, then "..."),
  * "Messages" (role and first line), and "Layers" (kind, digest, size, and the
  * model a layer was inherited from). Each section is "  <Title>", rows
@@ -32,6 +33,7 @@ export function renderShow(d: ModelDetails): string {
   if (d.config?.requires) model.push(["requires", d.config.requires]);
   section("Model", model);
   section("Parameters", parameterRows(d.parameters));
+  if (d.format) section("Format", [d.format.kind === "json" ? ["json"] : ["JSON schema", `${digestHex(d.format.layer.digest).slice(0, 12)} (${humanBytes(d.format.layer.size)})`]]);
   if (d.system) section("System", head(d.system, 2));
   if (d.licenses.length > 0) section("License", head(d.licenses.join("\n"), 2));
   section("Messages", d.messages.map((m) => [m.role, firstLine(m.content)]));

@@ -22,6 +22,8 @@ export interface FileDownload {
   expectedDigest?: Sha256Digest;
   /** The URL always names the same bytes (a Hub file at a commit): a digest learnt once is reused without asking the server. */
   immutable?: boolean;
+  /** Hears of the bytes written so far (a resumed download starts where it stopped), of the total when the server says it. */
+  onProgress?: (done: number, total?: number) => void;
 }
 
 /** What a finished download of a URL gave, and the validators the server sent with it. */
@@ -88,6 +90,9 @@ export async function downloadAndHash(o: FileDownload): Promise<{ digest: Sha256
   let pos = from;
   // The magic of a resumed part was checked when its first bytes came.
   let head = resumed ? MAGIC : Buffer.alloc(0);
+  const expected = resumed ? Number(res.headers.get("content-range")?.split("/")[1]) : Number(res.headers.get("content-length"));
+  const total = Number.isSafeInteger(expected) && expected >= 0 ? expected : undefined;
+  o.onProgress?.(pos, total);
   try {
     try {
       for await (const chunk of bodyChunks(res, httpLimits().idleMs)) {
@@ -100,6 +105,7 @@ export async function downloadAndHash(o: FileDownload): Promise<{ digest: Sha256
         });
         h.update(chunk);
         pos += chunk.length;
+        o.onProgress?.(pos, total);
       }
     } catch (err) {
       if (err instanceof ModelsmithError) throw err;
@@ -114,8 +120,7 @@ export async function downloadAndHash(o: FileDownload): Promise<{ digest: Sha256
   }
   await fh.sync();
   await fh.close();
-  const total = resumed ? Number(res.headers.get("content-range")?.split("/")[1]) : Number(res.headers.get("content-length"));
-  if (Number.isSafeInteger(total) && total !== pos) {
+  if (total !== undefined && total !== pos) {
     throw new EnvironmentError(error("MS5601", `cannot download ${o.what}: the connection ended after ${pos} of ${total} bytes`, { ...o.at, hint: "run again: the download resumes" }));
   }
   const digest: Sha256Digest = `sha256:${h.digest("hex")}`;

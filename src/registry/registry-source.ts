@@ -8,6 +8,7 @@ import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../diagnostics/errors.js";
 import { RegistryClient } from "./client.js";
 import { downloadBlob } from "./download.js";
+import { withActivity } from "../progress/activity.js";
 import { fetchManifest, isModelLayerType, modelLayer, type RemoteManifest } from "./manifest-fetch.js";
 import { remoteOf, type RegistryReference, type Remote } from "./remote.js";
 
@@ -79,7 +80,8 @@ async function fetchRegistry(pin: Pin, ctx: SourceContext): Promise<void> {
     throw new EnvironmentError(error("MS5613", `the manifest ${pin.locator} does not list the layers models.lock records for ${pin.source}`, { ...ctx.at, hint: "regenerate the lock with `modelsmith lock`" }));
   }
   for (const l of missing) {
-    await withAt(downloadBlob({ url: client.url(`blobs/${l.digest}`), headers: client.authHeaders(), digest: l.digest, size: l.size, store: ctx.store, what: pin.source }), ctx);
+    const label = l.digest === pin.digest ? `download ${pin.source}` : `download ${pin.source} layer ${l.digest.slice(7, 19)}`;
+    await withAt(withActivity(ctx.activity, label, "bytes", (onProgress) => downloadBlob({ url: client.url(`blobs/${l.digest}`), headers: client.authHeaders(), digest: l.digest, size: l.size, store: ctx.store, what: pin.source, onProgress })), ctx);
   }
 }
 

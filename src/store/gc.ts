@@ -55,7 +55,7 @@ export async function gc(layout: StoreLayout, options: GcOptions = {}): Promise<
   const tempMaxAgeMs = options.tempMaxAgeMs ?? 60 * 60_000;
   const { manifests, problems } = await listManifests(layout);
   if (problems.length > 0) {
-    throw new EnvironmentError([error("MS5110", `not pruning: ${problems.length} manifest(s) cannot be read, and the blobs they use are unknown`, { hint: "remove the broken models with `modelsmith rm <name>`, then prune again" }), ...problems]);
+    throw new EnvironmentError([error("MS5110", problems.length === 1 ? "not pruning: 1 manifest cannot be read, and the blobs it uses are unknown" : `not pruning: ${problems.length} manifests cannot be read, and the blobs they use are unknown`, { hint: "remove the broken models with `modelsmith rm <name>`, then prune again" }), ...problems]);
   }
   const referenced = new Set<Digest>(manifests.flatMap((m) => manifestBlobs(m.manifest)));
   const result: GcResult = { removedBlobs: [], removedTemp: [], keptYoung: [], freedBytes: 0 };

@@ -90,13 +90,13 @@ export function problemLines(stderr: string): string[] {
 }
 
 /**
- * A build's stderr with step timings blanked (`done in …`) and quantization
- * progress lines (`… N/M tensors`, timing-dependent) dropped.
+ * A build's stderr with step and activity timings blanked (`done in …`,
+ * `done, …`) and progress lines (`… N/M tensors`, `…  40% …`, timing-dependent) dropped.
  */
 export function buildLog(stderr: string): string {
   return stderr
     .split("\n")
-    .filter((l) => !/: \d+\/\d+ tensors$/.test(l))
-    .map((l) => l.replace(/: done in \d+\.\d+s$/, ": done in …"))
+    .filter((l) => !/: \d+\/\d+ tensors$/.test(l) && !/: +\d+% /.test(l))
+    .map((l) => l.replace(/: done in \d+\.\d+s$/, ": done in …").replace(/: done, .+$/, ": done, …"))
     .join("\n");
 }

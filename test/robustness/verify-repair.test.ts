@@ -117,7 +117,8 @@ test("the pinned base of a skipped quantize step is still checked, and generated
   assert.equal(buildDoc(repair).stepsRun, 0, "no step runs: the base is only generated again");
   assert.equal(
     buildLog(repair.stderr),
-    "quantize chat Q8_0: cached\nassemble chat:q8_0, chat:latest: cached\nassemble helper:latest: cached\n" +
+    "generate testmodel://random: started\ngenerate testmodel://random: done, …\n" +
+      "quantize chat Q8_0: cached\nassemble chat:q8_0, chat:latest: cached\nassemble helper:latest: cached\n" +
       `${file}: warning[MS5111]: blob ${base} was corrupt (its content hashes to ${actual}); removed it and made it again\n${MS5111_HINT}\n`);
   const ok = await ms(home, dir, "verify");
   assert.equal(ok.exitCode, 0, ok.stderr);

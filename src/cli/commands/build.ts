@@ -2,6 +2,7 @@ import type { CommandModule } from "yargs";
 import { loadBuildEngine } from "../../build/engine.js";
 import { buildOptions, type BuildArgs } from "../build-options.js";
 import type { CliContext } from "../context.js";
+import { tryRunHint } from "../next-steps.js";
 
 /**
  * `modelsmith build [model..] [-C dir] [--frozen] [--offline] [-j N] [--json]`:
@@ -26,12 +27,13 @@ export function buildCommand(ctx: CliContext): CommandModule<object, BuildArgs> 
         .option("test", { type: "boolean", default: true, describe: "Run the models' tests after building (--no-test skips them)" })
         .option("jobs", { alias: "j", type: "number", default: 1, describe: "Build steps to run at once" }),
     handler: async (args) => {
-      const { buildAndTest, progressFor } = await loadBuildEngine();
-      const o = buildOptions(ctx, args, progressFor(ctx.stderr, ctx.env, (line) => ctx.err(line)));
+      const { buildAndTest, buildDisplay } = await loadBuildEngine();
+      const o = buildOptions(ctx, args, buildDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line)));
       const { report, tests } = await buildAndTest(o);
       const { exitCodeOf, summarize } = await import("../../eval/index.js");
       const code = exitCodeOf(tests);
       if (args.json) ctx.json({ ok: code === 0, store: o.storeRoot, lockFile: report.lockFile, lockWritten: report.lockWritten, stepsRun: report.ran.length, models: report.variants, tests: summarize(tests) });
+      if (!args.json && code === 0 && report.variants.length > 0) ctx.err(tryRunHint(report.variants[0]!.model));
       ctx.exitCode = code;
     },
   };

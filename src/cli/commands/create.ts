@@ -39,7 +39,7 @@ export function createCommand(ctx: CliContext): CommandModule<object, CreateArgs
         .example("$0 create sophia -f ./Modelfile", "build ./Modelfile as sophia:latest")
         .example("$0 create sophia:q4 -q q4_K_M", "the same, quantized"),
     handler: async (args) => {
-      const { createModel, progressFor } = await loadBuildEngine();
+      const { createModel, buildDisplay } = await loadBuildEngine();
       const storeRoot = resolveStoreRoot(ctx.env, homedir(), process.cwd());
       const r = await createModel({
         name: args.name,
@@ -50,7 +50,7 @@ export function createCommand(ctx: CliContext): CommandModule<object, CreateArgs
         home: homedir(),
         display: (abs) => path.relative(process.cwd(), abs) || abs,
         sources: ctx.sources,
-        progress: progressFor(ctx.stderr, ctx.env, (line) => ctx.err(line)),
+        ...buildDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line)),
         json: Boolean(args.json),
         out: buildOutput(ctx),
       });

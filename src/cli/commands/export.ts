@@ -2,6 +2,7 @@ import type { CommandModule } from "yargs";
 import { error, InputError } from "../../diagnostics/index.js";
 import { defaultOllamaModelsDir, exportToGguf, exportToOllama } from "../../export/index.js";
 import { humanBytes, openStore } from "../../inspect/index.js";
+import { plural } from "../../inspect/human.js";
 import type { CliContext } from "../context.js";
 
 export interface ExportArgs {
@@ -49,7 +50,7 @@ export function exportCommand(ctx: CliContext): CommandModule<object, ExportArgs
       const methods = new Map<string, number>();
       for (const b of r.blobs) methods.set(b.method, (methods.get(b.method) ?? 0) + 1);
       const how = [...methods].map(([m, n]) => `${n} ${m === "existing" ? "already there" : m === "copy" ? "copied" : `${m}ed`}`).join(", ");
-      ctx.out(`exported ${r.name} to ${r.dir} (${r.blobs.length} blobs: ${how})`);
+      ctx.out(`exported ${r.name} to ${r.dir} (${plural(r.blobs.length, "blob")}: ${how})`);
     },
   };
 }

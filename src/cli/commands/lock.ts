@@ -32,7 +32,8 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
         .option("update", { type: "string", array: true, describe: "Resolve these network references afresh (all when none is named) instead of keeping their locked pins" })
         .option("offline", { type: "boolean", describe: "Refuse sources that need the network" }),
     handler: async (args) => {
-      const { lockProject, progressFor } = await loadBuildEngine();
+      const { lockProject, buildDisplay } = await loadBuildEngine();
+      const display = buildDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line));
       const r = await lockProject({
         dir: args.dir ?? ".",
         check: Boolean(args.check),
@@ -42,7 +43,8 @@ export function lockCommand(ctx: CliContext): CommandModule<object, LockArgs> {
         home: homedir(),
         display: (abs) => path.relative(process.cwd(), abs) || abs,
         sources: ctx.sources,
-        progress: progressFor(ctx.stderr, ctx.env, (line) => ctx.err(line)),
+        progress: display.progress,
+        activity: display.activity,
       });
       ctx.report(r.warnings);
       if (args.json) ctx.json({ ok: true, lockFile: r.lockFile, lockWritten: r.lockWritten, built: r.built });

@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { humanBytes, openStore, parseDuration } from "../../inspect/index.js";
+import { plural } from "../../inspect/human.js";
 import type { CliContext } from "../context.js";
 
 export interface PruneArgs {
@@ -38,7 +39,7 @@ export function pruneCommand(ctx: CliContext): CommandModule<object, PruneArgs> 
       const blobs = `${r.removedBlobs.length} blob${r.removedBlobs.length === 1 ? "" : "s"}`;
       const temps = `${r.removedTemp.length} temp file${r.removedTemp.length === 1 ? "" : "s"}`;
       ctx.out(`${args.dryRun ? "would free" : "freed"} ${humanBytes(r.freedBytes)} (${blobs}, ${temps})`);
-      if (r.keptYoung.length > 0) ctx.err(`kept ${r.keptYoung.length} unused blob(s) younger than ${args.grace}; \`--grace 0\` deletes them too`);
+      if (r.keptYoung.length > 0) ctx.err(`kept ${plural(r.keptYoung.length, "unused blob")} younger than ${args.grace}; \`--grace 0\` deletes ${r.keptYoung.length === 1 ? "it" : "them"} too`);
     },
   };
 }

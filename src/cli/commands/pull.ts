@@ -1,8 +1,11 @@
 import { homedir } from "node:os";
 import type { CommandModule } from "yargs";
-import { humanBytes, openStore } from "../../inspect/index.js";
+import { humanBytes, openStore, plural } from "../../inspect/index.js";
+import type { Activity } from "../../progress/activity.js";
 import { displayShortest } from "../../store/name.js";
+import { ModelsmithError } from "../../diagnostics/errors.js";
 import type { CliContext } from "../context.js";
+import { OFFLINE_HINT } from "../next-steps.js";
 
 export interface PullArgs {
   ref: string;
@@ -13,7 +16,8 @@ export interface PullArgs {
  * `modelsmith pull <ref>`: a whole model from an Ollama or OCI registry
  * (manifest and every blob, blobs in parallel, resumable, verified) into the
  * store under its name, as `ollama pull` lays it out
- * (`manifests/<host>/<namespace>/<model>/<tag>`). Progress lines on stderr;
+ * (`manifests/<host>/<namespace>/<model>/<tag>`). Progress on stderr (a bar
+ * per blob on a terminal, else a line every 10% or 5 s);
  * the result on stdout (`--json`: name, manifest digest, blobs).
  */
 export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
@@ -25,30 +29,49 @@ export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
       const { parseRegistryArgument, pullModel, describeRemote, remoteOf } = await import("../../registry/index.js");
       const ref = parseRegistryArgument(args.ref, "pull");
       const store = openStore(ctx.env);
-      ctx.err(`pulling manifest ${describeRemote(remoteOf(ref))}`);
-      const shown = new Map<string, number>();
-      const r = await pullModel(ref, {
-        store,
-        env: ctx.env,
-        home: homedir(),
-        onEvent: (e) => {
-          const short = e.digest.slice("sha256:".length, "sha256:".length + 12);
-          if (e.kind === "manifest") ctx.err(`manifest ${e.digest}: ${e.blobs} blob${e.blobs === 1 ? "" : "s"}, ${humanBytes(e.bytes)}`);
-          else if (e.kind === "have") ctx.err(`have    ${short} ${e.mediaType} (${humanBytes(e.size)})`);
-          else {
-            const pct = e.total === 0 ? 100 : Math.floor((e.done / e.total) * 100);
-            const step = Math.floor(pct / 25);
-            if (e.resumed) ctx.err(`resume  ${short} at ${humanBytes(e.done)} of ${humanBytes(e.total)}`);
-            if (shown.get(e.digest) !== step || e.resumed) {
-              shown.set(e.digest, step);
-              ctx.err(`pulling ${short} ${String(pct).padStart(3)}% ${humanBytes(e.done)}/${humanBytes(e.total)} ${e.mediaType}`);
+      const { activityDisplay } = await import("../../progress/display.js");
+      const display = activityDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line));
+      display.log(`pulling manifest ${describeRemote(remoteOf(ref))}`);
+      const running = new Map<string, Activity>();
+      const r = await offlineHint(() =>
+        pullModel(ref, {
+          store,
+          env: ctx.env,
+          home: homedir(),
+          onEvent: (e) => {
+            const short = e.digest.slice("sha256:".length, "sha256:".length + 12);
+            if (e.kind === "manifest") display.log(`manifest ${e.digest}: ${plural(e.blobs, "blob")}, ${humanBytes(e.bytes)}`);
+            else if (e.kind === "have") display.log(`have    ${short} ${e.mediaType} (${humanBytes(e.size)})`);
+            else {
+              let a = running.get(e.digest);
+              if (!a) {
+                if (e.resumed) display.log(`resume  ${short} at ${humanBytes(e.done)} of ${humanBytes(e.total)}`);
+                a = display.activity.begin(`pulling ${short}`, "bytes");
+                running.set(e.digest, a);
+              }
+              a.update(e.done, e.total);
+              if (e.done >= e.total) a.end();
             }
-          }
-        },
+          },
+        }),
+      ).finally(() => {
+        for (const a of running.values()) a.end(true);
       });
       const name = displayShortest(r.name);
       if (args.json) ctx.json({ ok: true, name, digest: r.digest, blobs: r.blobs });
       else ctx.out(`pulled ${name} ${r.digest}`);
     },
   };
+}
+
+/** A registry that cannot be reached (MS5610 "cannot reach"): the hint also says what builds without the network. */
+async function offlineHint<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ModelsmithError) {
+      for (const d of err.diagnostics) if (d.code === "MS5610" && d.message.startsWith("cannot reach")) d.hint = d.hint ? `${d.hint}; ${OFFLINE_HINT}` : OFFLINE_HINT;
+    }
+    throw err;
+  }
 }

@@ -1,13 +1,14 @@
 import { homedir } from "node:os";
-import { createInterface } from "node:readline/promises";
 import type { Argv, CommandModule, Options } from "yargs";
 import { error, InputError } from "../../diagnostics/index.js";
 import { PARAMETERS } from "../../modelfile/parameters.js";
-import type { ChatMessage, GenerateResult, OptionMap, RuntimeModel } from "../../runtime/index.js";
+import type { GenerateResult, OptionMap, RuntimeModel } from "../../runtime/index.js";
 import { parseOptionText } from "../../runtime/options.js";
 import { ollamaTimingFields, ollamaTimingSummary } from "../../runtime/timing-summary.js";
 import { resolveStoreRoot } from "../../store/index.js";
 import type { CliContext } from "../context.js";
+import { chatUsage } from "../chat-help.js";
+import { withBuildHint } from "../next-steps.js";
 
 export interface RunArgs {
   model: string;
@@ -41,8 +42,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * `ollama run`: the prompt is the words after the model; piped stdin comes
  * first, joined to them with a space. One answer is streamed to stdout (with
  * `--json`: one JSON document instead, with Ollama's API field names). Without
- * a prompt on a terminal: an interactive chat that keeps its history until
- * `/bye` (`/clear` forgets it). `-p` overrides a PARAMETER, typed by the
+ * a prompt on a terminal: Ollama's interactive chat (../chat.ts: `/?`,
+ * `/set`, `/show`, `/load`, `/clear`, `/bye`, `"""`), listed in `run --help`. `-p` overrides a PARAMETER, typed by the
  * parameters table (repeat `-p stop=...` for several); so does `--num-ctx 4096`
  * (one option per PARAMETER, dashes or underscores), and `-p` wins over it. `--verbose` prints
  * Ollama's timing figures to stderr. The store is `$MODELSMITH_HOME`.
@@ -58,7 +59,8 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
         .option("verbose", { type: "boolean", default: false, describe: "Print timings (load, prompt eval, eval) to stderr" })
         // Not `array: true`: an array option would swallow the prompt words after it; repeats still collect.
         .option("parameter", { alias: "p", type: "string", describe: "Override a PARAMETER: -p temperature=0.2 (repeatable)" })
-        .options(parameterOptions()) as unknown as Argv<RunArgs>,
+        .options(parameterOptions())
+        .epilog(`Without a prompt, on a terminal, run starts a chat. Its commands:\n${chatUsage().trimEnd().split("\n").slice(1).join("\n")}`) as unknown as Argv<RunArgs>,
     handler: async (args) => {
       const overrides = typedOverrides([...parameterFlags(args), ...parameterArgs(args.parameter === undefined ? [] : ([] as string[]).concat(args.parameter))]);
       let prompt = (args.prompt ?? []).join(" ");
@@ -69,12 +71,16 @@ export function runCommand(ctx: CliContext, input: RunInput = processInput): Com
       const root = resolveStoreRoot(ctx.env, homedir(), process.cwd());
       // Loaded here, not at start-up: node-llama-cpp takes a third of a second to import.
       const { openModel } = await import("../../runtime/open-model.js");
-      const model = await openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) });
+      const model = await withBuildHint(args.model, ".", () => openModel(root, args.model, { overrides, onWarning: (d) => ctx.report([d]) }));
+      let open = model;
       try {
-        if (interactive) await chat(ctx, model, input.stream, Boolean(args.verbose));
-        else await answer(ctx, model, prompt, Boolean(args.verbose), Boolean(args.json));
+        if (interactive) {
+          const { chat } = await import("../chat.js");
+          const reopen = (name: string) => withBuildHint(name, ".", () => openModel(root, name, { overrides, onWarning: (d) => ctx.report([d]) }));
+          open = await chat({ model, open: reopen, input: input.stream, stdout: ctx.stdout, stderr: ctx.stderr, storeRoot: root, verbose: Boolean(args.verbose) });
+        } else await answer(ctx, model, prompt, Boolean(args.verbose), Boolean(args.json));
       } finally {
-        await model.close();
+        await open.close();
       }
     },
   };
@@ -133,31 +139,6 @@ async function answer(ctx: CliContext, model: RuntimeModel, prompt: string, verb
   if (json) ctx.json(apiResponse(model, r));
   else ctx.stdout.write("\n");
   if (verbose) ctx.stderr.write(ollamaTimingSummary(r));
-}
-
-async function chat(ctx: CliContext, model: RuntimeModel, input: NodeJS.ReadableStream, verbose: boolean): Promise<void> {
-  const rl = createInterface({ input, output: ctx.stdout, prompt: ">>> " });
-  const history: ChatMessage[] = [];
-  try {
-    rl.prompt();
-    for await (const line of rl) {
-      const text = line.trim();
-      if (text === "/bye") break;
-      if (text === "/clear") {
-        history.length = 0;
-        ctx.out("Cleared session context");
-      } else if (text !== "") {
-        history.push({ role: "user", content: line });
-        const r = await model.generate({ messages: [...history], onToken: (t) => ctx.stdout.write(t) });
-        history.push({ role: "assistant", content: r.text });
-        ctx.stdout.write("\n\n");
-        if (verbose) ctx.stderr.write(ollamaTimingSummary(r));
-      }
-      rl.prompt();
-    }
-  } finally {
-    rl.close();
-  }
 }
 
 /** The result under the field names of Ollama's /api/generate response. */

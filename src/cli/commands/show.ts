@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { loadModelDetails, openStore, reconstructModelfile, renderParameters, renderShow, showJson } from "../../inspect/index.js";
 import type { CliContext } from "../context.js";
+import { withBuildHint } from "../next-steps.js";
 
 export interface ShowArgs {
   model: string;
@@ -39,7 +40,7 @@ export function showCommand(ctx: CliContext): CommandModule<object, ShowArgs> {
     },
     handler: async (args) => {
       const store = openStore(ctx.env);
-      const d = await loadModelDetails(store, args.model);
+      const d = await withBuildHint(args.model, ".", () => loadModelDetails(store, args.model));
       const blobPath = (digest: string) => store.blobPath(digest);
       if (args.json) return ctx.json(showJson(d, blobPath));
       if (args.modelfile) return void ctx.stdout.write(reconstructModelfile(d, blobPath));

@@ -56,7 +56,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
       const cycle = async (changed: readonly string[]) => {
         ctx.err(`[${clock()}] ${changed.length === 0 ? "building" : `changed: ${changed.slice(0, 3).join(", ")}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""}`}`);
         try {
-          await buildAndTest(buildOptions(ctx, args, progress, true));
+          await buildAndTest(buildOptions(ctx, args, { progress }, true));
         } catch (err) {
           if (!(err instanceof ModelsmithError)) throw err;
           ctx.report(err.diagnostics);

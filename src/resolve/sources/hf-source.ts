@@ -1,6 +1,7 @@
 import { downloadBlob } from "../../registry/download.js";
 import { downloadAndHash } from "../../registry/download-file.js";
 import { fileAtCommit, hubFor, resolveUrl, revisionCommit } from "../../registry/hf-hub.js";
+import { withActivity } from "../../progress/activity.js";
 import { formatReference } from "../format-reference.js";
 import { parseReference } from "../reference.js";
 import type { HfReference } from "../reference-types.js";
@@ -29,7 +30,7 @@ export const hfSource: Source<HfReference> = {
     const blob =
       file.digest !== undefined && file.size !== undefined
         ? { digest: file.digest, size: file.size }
-        : await downloadAndHash({ url: file.url, headers: hub.headers, store: ctx.store, what: source, at: ctx.at, immutable: true });
+        : await withActivity(ctx.activity, `download ${source}`, "bytes", (onProgress) => downloadAndHash({ url: file.url, headers: hub.headers, store: ctx.store, what: source, at: ctx.at, immutable: true, onProgress }));
     if (ref.digest !== undefined && ref.digest !== blob.digest) throw pinMismatch(source, ref.digest, blob.digest, ctx);
     return { source, locator: formatReference({ ...ref, revision: commit, digest: undefined }), ...blob };
   },
@@ -37,6 +38,7 @@ export const hfSource: Source<HfReference> = {
     if (await blobInStore(pin, ctx)) return;
     const ref = parseReference(pin.locator).reference as HfReference;
     const hub = hubFor(pin.source, ctx.at);
-    await downloadBlob({ url: resolveUrl(hub, `${ref.org}/${ref.repo}`, ref.revision, ref.file), headers: hub.headers, digest: pin.digest, size: pin.size, store: ctx.store, what: pin.source });
+    const url = resolveUrl(hub, `${ref.org}/${ref.repo}`, ref.revision, ref.file);
+    await withActivity(ctx.activity, `download ${pin.source}`, "bytes", (onProgress) => downloadBlob({ url, headers: hub.headers, digest: pin.digest, size: pin.size, store: ctx.store, what: pin.source, onProgress }));
   },
 };

@@ -1,6 +1,7 @@
 import type { Diagnostic, SourceRange } from "../../diagnostics/diagnostic.js";
 import { corruptBlobWarning } from "../../store/blob-check.js";
 import type { Store } from "../../store/store.js";
+import type { ActivityReporter } from "../../progress/activity.js";
 import type { Sha256Digest } from "../reference-types.js";
 
 /**
@@ -45,6 +46,8 @@ export interface SourceContext {
   at: { file?: string; range?: SourceRange };
   /** Receives what the user should know although nothing failed (a corrupt blob made again); default: dropped. */
   warn?: (d: Diagnostic) => void;
+  /** Hears of downloads and generated test models as they go (progress output); default none. */
+  activity?: ActivityReporter;
 }
 
 /**

@@ -7,6 +7,7 @@ import { digestOf } from "../../lock/canonical-json.js";
 import { writeTestModel } from "../../testmodels/writeTestModel.js";
 import { storeWriteError } from "../../store/io-error.js";
 import { testModelSpec } from "../testmodel-spec.js";
+import { withActivity } from "../../progress/activity.js";
 import { formatReference } from "../format-reference.js";
 import { parseReference } from "../reference.js";
 import type { Sha256Digest, TestModelReference } from "../reference-types.js";
@@ -69,7 +70,8 @@ async function generate(ref: TestModelReference, locator: string, ctx: SourceCon
   await mkdir(tmpDir, { recursive: true });
   const tmp = path.join(tmpDir, `testmodel-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
   try {
-    await writeTestModel(tmp, testModelSpec(ref)).catch((err: unknown) => {
+    // The recipe's query can be long: the progress label names the generator only.
+    await withActivity(ctx.activity, `generate ${locator.split("?")[0]}`, "bytes", (onProgress) => writeTestModel(tmp, testModelSpec(ref), onProgress)).catch((err: unknown) => {
       throw storeWriteError("write the test model", tmp, err);
     });
     const { digest, size } = await ctx.store.ingestFile(tmp, { methods: ["hardlink", "copy"] });

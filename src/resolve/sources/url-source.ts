@@ -1,6 +1,7 @@
 import { fetchWithDeadline, httpLimits } from "../../registry/http.js";
 import { downloadBlob } from "../../registry/download.js";
 import { downloadAndHash } from "../../registry/download-file.js";
+import { withActivity } from "../../progress/activity.js";
 import { formatReference } from "../format-reference.js";
 import { parseReference } from "../reference.js";
 import type { UrlReference } from "../reference-types.js";
@@ -22,13 +23,15 @@ export const urlSource: Source<UrlReference> = {
       const size = await contentLength(ref.url);
       if (size !== undefined) return { source, locator: source, digest: ref.digest, size };
     }
-    const blob = await downloadAndHash({ url: ref.url, store: ctx.store, what: source, at: ctx.at, ...(ref.digest ? { expectedDigest: ref.digest } : {}) });
+    const blob = await withActivity(ctx.activity, `download ${source}`, "bytes", (onProgress) =>
+      downloadAndHash({ url: ref.url, store: ctx.store, what: source, at: ctx.at, onProgress, ...(ref.digest ? { expectedDigest: ref.digest } : {}) }),
+    );
     return { source, locator: formatReference({ ...ref, digest: blob.digest }), ...blob };
   },
   async fetch(pin, ctx) {
     if (await blobInStore(pin, ctx)) return;
     const ref = parseReference(pin.locator).reference as UrlReference;
-    await downloadBlob({ url: ref.url, digest: pin.digest, size: pin.size, store: ctx.store, what: pin.source });
+    await withActivity(ctx.activity, `download ${pin.source}`, "bytes", (onProgress) => downloadBlob({ url: ref.url, digest: pin.digest, size: pin.size, store: ctx.store, what: pin.source, onProgress }));
   },
 };
 
