@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { checkQuantize } from "../check/check-quantize.js";
-import { schemaProblems } from "../check/check-references.js";
+import { readProblem, schemaProblems } from "../check/check-references.js";
+import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText } from "../fsutil/read-regular.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
 import type { Project } from "../project/project.js";
@@ -116,12 +116,12 @@ async function readFormat(m: TypedModelfile, modelfile: string, shown: string, o
   const abs = path.resolve(path.dirname(modelfile), m.format.path);
   let text: string;
   try {
-    text = await readFile(abs, "utf8");
+    text = await readRegularText(abs, MAX_SCHEMA_FILE);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     out.push(
-      code === "ENOENT"
-        ? error("MS4006", `schema file not found: ${m.format.path}`, { file: shown, range: m.format.range, hint: `looked for ${abs}; paths are relative to the Modelfile` })
+      code === "ENOENT" || isRefusedFile(cause)
+        ? readProblem(cause, "schema file", m.format.path, abs, { file: shown, range: m.format.range })
         : error("MS5209", `cannot read ${m.format.path}: ${(cause as Error).message}`, { file: shown, range: m.format.range }),
     );
     return undefined;

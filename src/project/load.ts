@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { isRefusedFile, readRegularText, refusedFileCode } from "../fsutil/read-regular.js";
 import path from "node:path";
 import { error, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
@@ -13,8 +13,9 @@ export async function loadProject(dir: string): Promise<{ project?: Project; dia
   const file = path.join(dir, PROJECT_FILE);
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readRegularText(file);
   } catch (cause) {
+    if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${PROJECT_FILE}: ${cause.message}`, { file: path.relative(process.cwd(), file) || file }));
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
       throw new InputError(
         error("MS4007", `no ${PROJECT_FILE} in ${path.resolve(dir)}`, {
