@@ -1,10 +1,12 @@
 import { readGgufFile } from "../gguf/index.js";
+import { EnvironmentError, ModelsmithError } from "../diagnostics/errors.js";
 import {
   CONFIG_MEDIA_TYPE,
   FORMAT_MEDIA_TYPE,
   LAYER_MEDIA_TYPES,
   decodeMessages,
   decodeParams,
+  displayShortest,
   parseModelConfig,
   type ChatMessage,
   type Layer,
@@ -91,6 +93,17 @@ export async function loadModelDetails(store: Store, name: NameInput): Promise<M
         break;
     }
   }
-  if (details.modelLayer) details.gguf = summarizeGguf(await readGgufFile(store.blobPath(details.modelLayer.digest)));
+  if (details.modelLayer) {
+    try {
+      details.gguf = summarizeGguf(await readGgufFile(store.blobPath(details.modelLayer.digest)));
+    } catch (err) {
+      // A damaged stored GGUF is the store's problem (exit 3), as `run` reports it; not the user's input.
+      if (!(err instanceof ModelsmithError)) throw err;
+      throw new EnvironmentError(
+        err.diagnostics.map((d) => ({ ...d, message: `model ${displayShortest(stored.name)}: ${d.message}`, hint: "the stored file is damaged: `modelsmith verify` names it, `modelsmith build` rebuilds it" })),
+        { cause: err },
+      );
+    }
+  }
   return details;
 }
