@@ -6,6 +6,7 @@ import { checkQuantize } from "../check/check-quantize.js";
 import { readProblem, schemaProblems } from "../check/check-references.js";
 import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText } from "../fsutil/read-regular.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
+import { outsideProjectWarnings } from "../check/outside-project.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
 import type { Project } from "../project/project.js";
 import { rebaseLocalPath } from "../resolve/file-ref.js";
@@ -51,6 +52,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
     diagnostics.push(...badTypes);
     if (!result) continue;
     sources.set(shown, result.text);
+    diagnostics.push(...outsideProjectWarnings(project.root, { abs: model.modelfile, shown, at: { file: projectFile, range: model.modelfileRange } }, result.references));
     const m = result.modelfile;
     if (!m.from || hasErrors(read)) continue;
     const at = { file: shown, range: m.from.range };
