@@ -30,7 +30,7 @@ import { hasStackTrace, runCli, tempProject } from "../helpers/cli.js";
 import { fromRoot } from "../helpers/paths.js";
 import { storeModel } from "../runtime/store-model.js";
 
-const SEED = 20261204;
+const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 const CORPUS = fromRoot("test/fixtures/fuzz-corpus");
 /** Slowest single in-process call allowed (the CLI's limit is 10 s; a reader should be far below). */
 const IN_PROCESS_MS = 2000;
