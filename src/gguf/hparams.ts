@@ -93,7 +93,7 @@ export function hyperparameterProblems(gguf: GgufFile): HparamProblem[] {
   const groups = uint("expert_group_count") ?? 0;
   const groupUsed = uint("expert_group_used_count") ?? 0;
   if (used && usedMax > nExpert) bad(k("expert_used_count"), `is ${usedMax}, more than expert_count ${nExpert}`);
-  else if (nExpert > 0 && used && usedMax === 0) bad(k("expert_used_count"), "is 0; a model with experts must use at least one");
+  else if (nExpert > 0 && usedMax === 0) bad(k("expert_used_count"), `is ${used ? "0" : "missing"}; a model with expert_count ${nExpert} must use at least one`);
   if (nExpert > 0 && groups > 0 && groups >= nExpert) bad(k("expert_group_count"), `is ${groups}; it must be less than expert_count ${nExpert}`);
   else if (nExpert > 0 && groups > 1 && (nExpert % groups !== 0 || groupUsed === 0 || groupUsed >= groups)) {
     bad(k("expert_group_count"), `${groups} must divide expert_count ${nExpert}, with 0 < expert_group_used_count ${groupUsed} < ${groups}`);
