@@ -12,6 +12,7 @@ import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import type { Store } from "../store/store.js";
 import { sha256Digest } from "../store/digest.js";
 import { assembleManifest } from "./assemble.js";
+import { modelFileProblems } from "../gguf/model-check.js";
 import { limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
 import type { AssembleStep, BlobInput, Plan, QuantizeStep, Step } from "./plan.js";
@@ -67,6 +68,22 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const running = new Map<string, Promise<void>>();
   let failed = false;
 
+  // A base's GGUF is checked once, before llama.cpp (quantize, and later run) reads it: a hyperparameter it asserts on would abort the process.
+  const loadable = new Map<string, Promise<void>>();
+  const requireLoadable = (input: BlobInput, model: string): Promise<void> => {
+    if (input.kind !== "pin") return Promise.resolve();
+    const key = `${model}\0${input.digest}`;
+    let p = loadable.get(key);
+    if (!p) {
+      const at = plan.steps.find((s): s is AssembleStep => s.kind === "assemble" && s.model === model)?.at ?? {};
+      p = modelFileProblems(store.blobPath(input.digest), `the base model of ${model}`, at).then((problems) => {
+        if (problems.length) throw new InputError(problems);
+      });
+      loadable.set(key, p);
+    }
+    return p;
+  };
+
   const modelLayerOf = (input: BlobInput): Layer => {
     if (input.kind === "pin") return { mediaType: LAYER_MEDIA_TYPES.model, digest: input.digest, size: input.size };
     const out = outputs.get(input.step)!;
@@ -94,6 +111,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
       return false;
     }
+    await requireLoadable(step.input, step.model);
     const input = modelLayerOf(step.input);
     await mkdir(store.layout.tmpDir, { recursive: true });
     const tmp = path.join(store.layout.tmpDir, `quantize-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
@@ -128,6 +146,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
         return false;
       }
     }
+    await requireLoadable(step.modelLayer, step.model);
     const baseOut = step.base ? outputs.get(step.base.step) : undefined;
     if (step.base?.digest && baseOut?.kind === "assemble" && baseOut.digest !== step.base.digest) {
       throw new InputError(error("MS5205", `${step.base.from} is pinned to ${step.base.digest}, but its build has manifest digest ${baseOut.digest}`, { ...step.at, hint: "pin the new digest, or build the model the pin names" }));

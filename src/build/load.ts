@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { error, hasErrors, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
@@ -9,8 +8,10 @@ import { homedir } from "node:os";
 import { readGgufFile } from "../gguf/reader.js";
 import { isLocalPath } from "../resolve/file-ref.js";
 import { isProjectorGguf } from "./projector.js";
-import { schemaProblems } from "../check/check-references.js";
+import { readProblem, schemaProblems } from "../check/check-references.js";
+import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText } from "../fsutil/read-regular.js";
 import { readModelfileFromDisk } from "../check/read-modelfile.js";
+import { outsideProjectWarnings } from "../check/outside-project.js";
 import type { TypedModelfile } from "../modelfile/instructions.js";
 import type { Project } from "../project/project.js";
 import { rebaseLocalPath } from "../resolve/file-ref.js";
@@ -59,6 +60,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
     diagnostics.push(...badTypes);
     if (!result) continue;
     sources.set(shown, result.text);
+    diagnostics.push(...outsideProjectWarnings(project.root, { abs: model.modelfile, shown, at: { file: projectFile, range: model.modelfileRange } }, result.references));
     const m = result.modelfile;
     if (!m.from || hasErrors(read)) continue;
     const at = { file: shown, range: m.from.range };
@@ -154,12 +156,12 @@ async function readFormat(m: TypedModelfile, modelfile: string, shown: string, o
   const abs = path.resolve(path.dirname(modelfile), m.format.path);
   let text: string;
   try {
-    text = await readFile(abs, "utf8");
+    text = await readRegularText(abs, MAX_SCHEMA_FILE);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     out.push(
-      code === "ENOENT"
-        ? error("MS4006", `schema file not found: ${m.format.path}`, { file: shown, range: m.format.range, hint: `looked for ${abs}; paths are relative to the Modelfile` })
+      code === "ENOENT" || isRefusedFile(cause)
+        ? readProblem(cause, "schema file", m.format.path, abs, { file: shown, range: m.format.range })
         : error("MS5209", `cannot read ${m.format.path}: ${(cause as Error).message}`, { file: shown, range: m.format.range }),
     );
     return undefined;

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { isRefusedFile, readRegularText, refusedFileCode } from "../fsutil/read-regular.js";
+import { error } from "../diagnostics/diagnostic.js";
 import { atomicWrite } from "../fsutil/atomic-write.js";
 import path from "node:path";
 import { CheckFailedError, InputError } from "../diagnostics/errors.js";
@@ -26,9 +27,10 @@ export async function readLockFile(root: string, display: (abs: string) => strin
   const shown = display(file);
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readRegularText(file);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") return { file, shown };
+    if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${shown}: ${cause.message}`, { file: shown }));
     throw cause;
   }
   sources.set(shown, text);

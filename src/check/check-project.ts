@@ -5,6 +5,7 @@ import type { Project } from "../project/project.js";
 import { loadTestFile } from "../eval/load-test-file.js";
 import { checkReferences } from "./check-references.js";
 import { fromFileFirst } from "./from-file.js";
+import { outsideProjectWarnings } from "./outside-project.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
 import { parseReference } from "../resolve/reference.js";
 import { checkQuantize } from "./check-quantize.js";
@@ -32,6 +33,7 @@ export async function checkProject(project: Project, display: (abs: string) => s
     if (result) {
       sources.set(shown, result.text);
       all.push(...(await checkReferences(model.modelfile, shown, result.references)));
+      all.push(...outsideProjectWarnings(project.root, { abs: model.modelfile, shown, at: { file: projectDisplay, range: model.modelfileRange } }, result.references));
       const from = result.modelfile.from;
       if (from) {
         const text = await fromFileFirst(from.ref, model.modelfile);

@@ -1,9 +1,12 @@
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
 import { Ajv } from "ajv";
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import type { FileReference } from "../modelfile/instructions.js";
+import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText, refusedFileCode, requireRegularFile } from "../fsutil/read-regular.js";
+import { modelFileProblems } from "../gguf/model-check.js";
+import { jsonErrorWithoutContent } from "../diagnostics/json-error.js";
 
 
 const GGUF_MAGIC = Buffer.from("GGUF");
@@ -21,18 +24,16 @@ export async function checkReferences(modelfilePath: string, display: string, re
     const at = { file: display, range: ref.range };
     let head: Buffer;
     try {
+      await requireRegularFile(abs, ref.instruction === "FORMAT" ? MAX_SCHEMA_FILE : undefined);
       head = await readHead(abs, 4);
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      out.push(
-        code === "ENOENT"
-          ? error("MS4006", `${WHAT[ref.instruction]} not found: ${ref.path}`, { ...at, hint: `looked for ${abs}; paths are relative to the Modelfile` })
-          : error("MS9003", `cannot read ${ref.path}: ${(cause as Error).message}`, at),
-      );
+      out.push(readProblem(cause, WHAT[ref.instruction], ref.path, abs, at));
       continue;
     }
     if (ref.instruction !== "FORMAT" && !head.equals(GGUF_MAGIC)) {
       out.push(error("MS3001", `${ref.path} is not a GGUF file (it does not start with "GGUF")`, { ...at, hint: "convert safetensors to GGUF with llama.cpp's convert_hf_to_gguf.py first" }));
+    } else if (ref.instruction === "FROM") {
+      out.push(...(await modelFileProblems(abs, ref.path, at)));
     }
     if (ref.instruction === "FORMAT") out.push(...(await checkSchema(abs, ref, at)));
   }
@@ -51,7 +52,21 @@ async function readHead(file: string, n: number): Promise<Buffer> {
 }
 
 async function checkSchema(abs: string, ref: FileReference, at: { file: string; range: SourceRange }): Promise<Diagnostic[]> {
-  return schemaProblems(await readFile(abs, "utf8"), ref.path, at);
+  let text: string;
+  try {
+    text = await readRegularText(abs, MAX_SCHEMA_FILE);
+  } catch (cause) {
+    return [readProblem(cause, WHAT.FORMAT, ref.path, abs, at)];
+  }
+  return schemaProblems(text, ref.path, at);
+}
+
+/** The diagnostic for a file a Modelfile names that cannot be read: MS4006 missing, MS4090/MS4091 refused, else MS9003. */
+export function readProblem(cause: unknown, what: string, shown: string, abs: string, at: { file: string; range: SourceRange }): Diagnostic {
+  if (isRefusedFile(cause)) return error(refusedFileCode(cause), `cannot read ${what} ${shown}: ${cause.message}`, at);
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return error("MS4006", `${what} not found: ${shown}`, { ...at, hint: `looked for ${abs}; paths are relative to the Modelfile` });
+  return error("MS9003", `cannot read ${shown}: ${(cause as Error).message}`, at);
 }
 
 /** A FORMAT schema file's text must be JSON that compiles as a JSON Schema (MS4008, MS4009 at the FORMAT line). */
@@ -60,7 +75,7 @@ export function schemaProblems(text: string, shownPath: string, at: { file: stri
   try {
     schema = JSON.parse(text);
   } catch (cause) {
-    return [error("MS4008", `${shownPath} is not valid JSON: ${(cause as Error).message}`, { ...at, hint: "FORMAT takes `json` or the path of a JSON Schema file" })];
+    return [error("MS4008", `${shownPath} is not valid JSON: ${jsonErrorWithoutContent(cause as Error)}`, { ...at, hint: "FORMAT takes `json` or the path of a JSON Schema file" })];
   }
   try {
     new Ajv({ strict: false, allErrors: true }).compile(schema as object);

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { isRefusedFile, readRegularFile, refusedFileCode } from "../fsutil/read-regular.js";
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { readModelfile, type LoadedModelfile } from "../modelfile/index.js";
 
@@ -16,10 +16,11 @@ export async function readModelfileFromDisk(
 ): Promise<{ result?: LoadedModelfile; diagnostics: Diagnostic[] }> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const where = referencedAt ?? { file: display };
+    if (isRefusedFile(cause)) return { diagnostics: [error(refusedFileCode(cause), `cannot read ${display}: ${cause.message}`, where)] };
     if (code === "ENOENT") return { diagnostics: [error("MS4006", `Modelfile not found: ${display}`, { ...where, hint: "paths are relative to the file that names them" })] };
     return { diagnostics: [error("MS9003", `cannot read ${display}: ${(cause as Error).message}`, where)] };
   }

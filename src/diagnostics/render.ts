@@ -28,17 +28,34 @@ export function renderDiagnostic(d: Diagnostic, opts: RenderOptions = {}): strin
   return lines.join("\n");
 }
 
+/** Columns of a source line shown in a code frame; a longer line is cut to a window around the caret. */
+export const FRAME_WIDTH = 100;
+
+// The line index of the last text framed: a file's diagnostics come together, and indexing it for each one is quadratic.
+let lastIndexed: { text: string; index: LineIndex } | undefined;
+
+function lineIndexOf(text: string): LineIndex {
+  if (lastIndexed?.text !== text) lastIndexed = { text, index: new LineIndex(text) };
+  return lastIndexed.index;
+}
+
 function codeFrame(text: string, d: Diagnostic, color: boolean): string[] {
-  const index = new LineIndex(text);
+  const index = lineIndexOf(text);
   const { start, end } = d.range!;
   if (start.line > index.lineCount) return [];
-  const lineText = index.lineText(start.line);
+  const fullLine = index.lineText(start.line);
   const gutter = String(start.line).length + 1;
   const pad = " ".repeat(gutter);
   // Carets under the range on its first line; at least one caret.
-  const endCol = end.line === start.line ? end.column : lineText.length + 1;
-  const width = Math.max(1, endCol - start.column);
-  const lead = lineText.slice(0, start.column - 1).replace(/[^\t]/g, " ");
+  const endCol = end.line === start.line ? end.column : fullLine.length + 1;
+  // A window of FRAME_WIDTH columns that starts a little before the caret, marked with … where cut.
+  const from = fullLine.length <= FRAME_WIDTH ? 0 : Math.max(0, Math.min(start.column - 1 - 20, fullLine.length - FRAME_WIDTH));
+  const to = Math.min(fullLine.length, from + FRAME_WIDTH);
+  const cutLeft = from > 0 ? "…" : "";
+  const lineText = cutLeft + fullLine.slice(from, to) + (to < fullLine.length ? "…" : "");
+  const caretStart = start.column - 1 - from + cutLeft.length;
+  const width = Math.max(1, Math.min(endCol - start.column, to - from + cutLeft.length - caretStart));
+  const lead = lineText.slice(0, caretStart).replace(/[^\t]/g, " ");
   return [
     `${" ".repeat(gutter - String(start.line).length)}${start.line} | ${visible(lineText)}`,
     `${pad} | ${lead}${paint(color, d.severity === "error" ? "1;31" : "1;33", "^".repeat(width))}`,

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText, refusedFileCode } from "../fsutil/read-regular.js";
+import { jsonErrorWithoutContent } from "../diagnostics/json-error.js";
 import path from "node:path";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { schemaProblem } from "./json-schema.js";
@@ -45,7 +46,7 @@ export async function checkTestFileFiles(suite: TestSuite, absFile: string): Pro
 async function readSchema(abs: string): Promise<{ schema?: object; problem?: { code: string; message: string } }> {
   let text: string;
   try {
-    text = await readFile(abs, "utf8");
+    text = await readRegularText(abs, MAX_SCHEMA_FILE);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
     return { problem: { code: "MS6009", message: missing ? "not found" : `cannot be read: ${(e as Error).message}` } };
@@ -54,7 +55,7 @@ async function readSchema(abs: string): Promise<{ schema?: object; problem?: { c
   try {
     schema = JSON.parse(text);
   } catch (e) {
-    return { problem: { code: "MS6009", message: `is not JSON: ${(e as Error).message}` } };
+    return { problem: { code: "MS6009", message: `is not JSON: ${jsonErrorWithoutContent(e as Error)}` } };
   }
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return { problem: { code: "MS6008", message: "is not a JSON Schema: it must hold an object" } };
   const problem = schemaProblem(schema);
@@ -65,9 +66,10 @@ async function readSchema(abs: string): Promise<{ schema?: object; problem?: { c
 export async function loadTestFile(absFile: string, display: string, opts: ValidateTestFileOptions = {}): Promise<{ suite?: TestSuite; diagnostics: Diagnostic[]; text?: string }> {
   let text: string;
   try {
-    text = await readFile(absFile, "utf8");
+    text = await readRegularText(absFile);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
+    if (isRefusedFile(e)) return { diagnostics: [error(refusedFileCode(e), `cannot read test file ${display}: ${e.message}`, { file: display })] };
     return { diagnostics: [error("MS4006", missing ? `test file not found: ${display}` : `cannot read test file ${display}: ${(e as Error).message}`)] };
   }
   const { suite, diagnostics } = validateTestFile(text, display, opts);

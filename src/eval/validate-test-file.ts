@@ -118,7 +118,7 @@ function placeholderRange(source: YamlSource, at: YamlPath, written: string) {
 function buildCase(source: YamlSource, index: number, raw: Raw, defaults: Raw, vars: Record<string, string>, assertions: Assertion[]): TestCase {
   const num = (k: string) => (typeof raw[k] === "number" ? (raw[k] as number) : typeof defaults[k] === "number" ? (defaults[k] as number) : undefined);
   const prompt = typeof raw.prompt === "string" ? substituteVars(raw.prompt, vars) : undefined;
-  const messages = Array.isArray(raw.messages) ? (raw.messages as ChatMessage[]).map((m) => ({ role: m.role, content: substituteVars(m.content, vars) })) : undefined;
+  const messages = Array.isArray(raw.messages) ? (raw.messages as unknown[]).map((m) => (isRecord(m) ? { role: m.role as ChatMessage["role"], content: typeof m.content === "string" ? substituteVars(m.content, vars) : "" } : { role: "user" as const, content: "" })) : undefined;
   const threshold = num("threshold");
   return {
     index,

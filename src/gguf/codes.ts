@@ -67,6 +67,16 @@ export const GGUF_CODES = defineCodes({
     example: "writing 300 as a uint8 metadata value, or tensor data of the wrong size",
     fix: "Give each metadata value a type that holds it, and each tensor exactly the bytes its shape and type need.",
   },
+  MS3090: {
+    title: "model hyperparameter llama.cpp cannot load",
+    example: "llama.attention.layer_norm_rms_epsilon = -1, or llama.attention.head_count_kv = 2147483648",
+    fix: "The GGUF key named in the message is out of range (llama.cpp would abort on it); re-convert the model, or fix the key with gguf-py's gguf_set_metadata.py.",
+  },
+  MS3091: {
+    title: "tensor shape does not match the model's metadata",
+    example: "blk.0.attn_k.weight is [256, 256] but head_count_kv and the head size give [256, 64]",
+    fix: "The metadata and the tensors disagree; re-convert the model with a current llama.cpp.",
+  },
 });
 
 export type GgufCode = keyof typeof GGUF_CODES;

@@ -4,5 +4,7 @@ export * from "./tensorTypes.js";
 export * from "./fileTypes.js";
 export * from "./source.js";
 export * from "./reader.js";
+export * from "./hparams.js";
 export * from "./writer.js";
 export * from "./floats.js";
+export * from "./model-check.js";

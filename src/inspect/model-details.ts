@@ -1,10 +1,12 @@
 import { readGgufFile } from "../gguf/index.js";
+import { EnvironmentError, ModelsmithError } from "../diagnostics/errors.js";
 import {
   CONFIG_MEDIA_TYPE,
   FORMAT_MEDIA_TYPE,
   LAYER_MEDIA_TYPES,
   decodeMessages,
   decodeParams,
+  displayShortest,
   parseModelConfig,
   type ChatMessage,
   type Layer,
@@ -94,10 +96,19 @@ export async function loadModelDetails(store: Store, name: NameInput): Promise<M
     }
   }
   if (details.modelLayer) {
-    const gguf = await readGgufFile(store.blobPath(details.modelLayer.digest));
-    details.gguf = summarizeGguf(gguf);
-    const chat = gguf.metadata.get("tokenizer.chat_template")?.value;
-    if (typeof chat === "string" && chat !== "") details.chatTemplate = chat;
+    try {
+      const gguf = await readGgufFile(store.blobPath(details.modelLayer.digest));
+      details.gguf = summarizeGguf(gguf);
+      const chat = gguf.metadata.get("tokenizer.chat_template")?.value;
+      if (typeof chat === "string" && chat !== "") details.chatTemplate = chat;
+    } catch (err) {
+      // A damaged stored GGUF is the store's problem (exit 3), as `run` reports it; not the user's input.
+      if (!(err instanceof ModelsmithError)) throw err;
+      throw new EnvironmentError(
+        err.diagnostics.map((d) => ({ ...d, message: `model ${displayShortest(stored.name)}: ${d.message}`, hint: "the stored file is damaged: `modelsmith verify` names it, `modelsmith build` rebuilds it" })),
+        { cause: err },
+      );
+    }
   }
   return details;
 }

@@ -1,6 +1,6 @@
 import { stat, unlink } from "node:fs/promises";
-import { EnvironmentError, error, warning, type Diagnostic } from "../diagnostics/index.js";
-import { manifestBlobs, parseModelName, type Digest, type ModelName, type Store } from "../store/index.js";
+import { EnvironmentError, ModelsmithError, error, warning, type Diagnostic } from "../diagnostics/index.js";
+import { manifestBlobs, parseModelName, type Digest, type Manifest, type ModelName, type Store } from "../store/index.js";
 
 export interface RemoveResult {
   /** The models removed, in the order given, with the digest their manifest had. */
@@ -26,16 +26,26 @@ export interface RemoveResult {
  */
 export async function removeModels(store: Store, names: readonly string[]): Promise<RemoveResult> {
   return store.withLock(async () => {
-    const targets = [];
-    for (const n of names) targets.push(await store.readManifest(parseModelName(n)));
+    const targets: { name: ModelName; path: string; manifest?: Manifest }[] = [];
     const result: RemoveResult = { removed: [], freed: [], freedBytes: 0, warnings: [] };
+    for (const n of names) {
+      const name = parseModelName(n);
+      try {
+        targets.push(await store.readManifest(name));
+      } catch (err) {
+        // A manifest that does not parse is removed all the same (prune's MS5110 hint says to): its blobs are left for prune.
+        if (!(err instanceof ModelsmithError) || err.diagnostics[0]?.code !== "MS5105") throw err;
+        targets.push({ name, path: `corrupt:${n}` });
+        result.warnings.push(warning("MS5105", `${n}: the manifest could not be read; removed it, its blobs are left for \`modelsmith prune\``));
+      }
+    }
     const seen = new Set<string>();
     const candidates = new Set<Digest>();
     for (const t of targets) {
       if (seen.has(t.path)) continue;
       seen.add(t.path);
       result.removed.push(await store.removeManifest(t.name));
-      for (const d of manifestBlobs(t.manifest)) candidates.add(d);
+      if (t.manifest) for (const d of manifestBlobs(t.manifest)) candidates.add(d);
     }
     const { manifests, problems } = await store.listManifests();
     if (problems.length > 0) {

@@ -46,4 +46,19 @@ export const PROJECT_CODES = defineCodes({
     example: "FORMAT ./schema.json   # where schema.json holds {\"type\": \"strng\"}",
     fix: "Fix the schema so a JSON Schema validator (draft-07) accepts it; the message names the problem.",
   },
+  MS4090: {
+    title: "not a regular file",
+    example: "FORMAT /dev/zero, or a Modelfile that is a named pipe (FIFO)",
+    fix: "Point the path at a regular file; devices, pipes and sockets are refused (reading them would never end or block).",
+  },
+  MS4091: {
+    title: "file too large",
+    example: "FORMAT ./schema.json where schema.json is 50 MB",
+    fix: "Schema files may be up to 1 MiB and Modelfiles, project, lock and test files up to 16 MiB; point the path at the file you meant.",
+  },
+  MS4092: {
+    title: "file outside the project directory",
+    example: "FORMAT ../../secrets/schema.json, ADAPTER /home/me/lora.gguf, or modelfile: ../other/Modelfile",
+    fix: "The file's content goes into the built artifact (and whatever you push); copy it into the project, or ignore the warning if you meant it.",
+  },
 });

@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { isRefusedFile, readRegularText, refusedFileCode } from "../fsutil/read-regular.js";
 import path from "node:path";
 import { error, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
@@ -37,7 +38,13 @@ export async function loadProject(dir: string): Promise<{ project?: Project; dia
     );
   }
   const file = path.join(found, PROJECT_FILE);
-  let text = await readFile(file, "utf8");
+  let text: string;
+  try {
+    text = await readRegularText(file);
+  } catch (cause) {
+    if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${PROJECT_FILE}: ${cause.message}`, { file: path.relative(process.cwd(), file) || file }));
+    throw cause;
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const display = path.relative(process.cwd(), file) || file;
   const { project, diagnostics } = parseProject(text, display);

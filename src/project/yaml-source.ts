@@ -13,6 +13,7 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   readonly lines: LineIndex;
   readonly diagnostics: Diagnostic[] = [];
+  private readonly js: unknown;
 
   constructor(
     readonly text: string,
@@ -23,18 +24,26 @@ export class YamlSource {
     for (const e of [...this.doc.errors, ...this.doc.warnings]) {
       const [start, end] = e.pos;
       this.diagnostics.push(
-        error("MS4001", `invalid YAML: ${e.message.split("\n")[0]}`, {
+        error("MS4001", `invalid YAML: ${/call stack/i.test(e.message) ? "nested too deeply" : e.message.split("\n")[0]}`, {
           file,
           range: this.lines.range(start, end),
           hint: e.code === "DUPLICATE_KEY" ? "each key may appear once in a map" : undefined,
         }),
       );
     }
+    if (this.doc.errors.length === 0) {
+      try {
+        this.js = this.doc.toJS();
+      } catch (e) {
+        // Nesting the parser took but the conversion cannot (a stack overflow), or an alias bomb (yaml's maxAliasCount).
+        this.diagnostics.push(error("MS4001", `invalid YAML: ${e instanceof RangeError ? "nested too deeply" : (e as Error).message.split("\n")[0]}`, { file }));
+      }
+    }
   }
 
   /** The plain JS value (undefined when the YAML did not parse). */
   value(): unknown {
-    return this.doc.errors.length ? undefined : this.doc.toJS();
+    return this.js;
   }
 
   /**

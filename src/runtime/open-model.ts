@@ -2,7 +2,7 @@ import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { getPriority, setPriority } from "node:os";
 import { EnvironmentError, InputError, ModelsmithError, error, warning, type Diagnostic } from "../diagnostics/index.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
-import { readGgufFile } from "../gguf/index.js";
+import { hyperparameterProblems, readGgufFile } from "../gguf/index.js";
 import { Store } from "../store/index.js";
 import { generateOnSequence } from "./generate.js";
 import { GrammarCache } from "./grammar.js";
@@ -255,14 +255,20 @@ function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Partial<
  */
 async function checkGgufHeaders(stored: StoredModel): Promise<void> {
   for (const file of [stored.modelPath, ...stored.adapterPaths]) {
+    let gguf;
     try {
-      await readGgufFile(file);
+      gguf = await readGgufFile(file);
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;
       throw new EnvironmentError(
         err.diagnostics.map((d) => ({ ...d, message: `model ${stored.name}: ${d.message}`, hint: "the stored file is damaged: `modelsmith verify` names it, `modelsmith build` rebuilds it" })),
         { cause: err },
       );
+    }
+    // Built before check and build knew these keys, or put in the store by hand: llama.cpp would abort on them.
+    const problems = file === stored.modelPath ? hyperparameterProblems(gguf) : [];
+    if (problems.length) {
+      throw new InputError(problems.map((p) => error(p.code, `model ${stored.name}: ${p.message}`, { hint: `llama.cpp would abort on ${p.key}; fix the model's GGUF and build it again` })));
     }
   }
 }

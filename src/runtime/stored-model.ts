@@ -34,8 +34,9 @@ export async function readStoredModel(store: Store, name: string): Promise<Store
   const corrupt = (why: string) => new EnvironmentError(error("MS8008", `model ${display}: ${why}`, { hint: "rebuild it with `modelsmith build`" }));
   const text = async (digest: string) => (await store.readBlob(digest)).toString("utf8");
   const json = async (digest: string, what: string): Promise<unknown> => {
+    const body = await text(digest);
     try {
-      return JSON.parse(await text(digest));
+      return JSON.parse(body);
     } catch (err) {
       throw corrupt(`the ${what} layer is not valid JSON (${(err as Error).message})`);
     }

@@ -1,8 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { homedir } from "node:os";
+import nodePath from "node:path";
 import { EnvironmentError, error, InputError, ModelsmithError } from "../diagnostics/index.js";
 import { openModel, type RuntimeModel } from "../runtime/index.js";
 import { Store } from "../store/index.js";
+import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
@@ -97,6 +100,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
   const key = o.apiKey === undefined ? undefined : Buffer.from(o.apiKey);
   const originAllowed = originMatcher(o.origins);
+  const hostAllowed = hostGuard(o.host ?? "127.0.0.1");
 
   const inFlight = new InFlight();
   const server = createServer((req, res) => {
@@ -105,10 +109,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const route = findRoute(ROUTES, req.method ?? "", path);
     inFlight.add(res);
     res.on("finish", () => o.log?.(`${req.method} ${path} ${res.statusCode} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)}ms`));
-    void handle(req, res, path, route).catch((err) => fail(res, route?.value.api ?? apiOf(path), err, o.log));
+    void handle(req, res, path, route).catch((err) => fail(res, route?.value.api ?? apiOf(path), err, o.log, o.storeRoot));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, route: ReturnType<typeof findRoute<(typeof ROUTES)[string]>>): Promise<void> {
+    if (!hostAllowed(req.headers.host)) {
+      // As Ollama: a bare 403, nothing about the server.
+      res.writeHead(403);
+      res.end();
+      return;
+    }
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (!originAllowed(origin)) throw new HttpError(403, `origin ${origin} is not allowed: add it with --origins (or MODELSMITH_ORIGINS)`);
@@ -170,9 +180,15 @@ function apiOf(path: string): Api {
  * EnvironmentError 500, anything else 500 with the message (and logged). Once
  * a stream has begun, the error goes as its last chunk.
  */
-function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) => void): void {
+function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) => void, storeRoot?: string): void {
   const status = err instanceof HttpError ? err.status : err instanceof InputError ? 400 : 500;
-  const message = err instanceof ModelsmithError ? err.diagnostics.map((d) => `${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`).join("; ") : err instanceof Error ? err.message : String(err);
+  // A message of our own, without host paths; any other error is a bug whose text (an fs error names its path) goes only to the server's log.
+  const message =
+    err instanceof ModelsmithError
+      ? withoutHostPaths(err.diagnostics.map((d) => `${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`).join("; "), storeRoot)
+      : err instanceof HttpError
+        ? withoutHostPaths(err.message, storeRoot)
+        : "internal error: the server log has the details";
   if (status === 500 && !(err instanceof ModelsmithError)) log?.(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   // A 413 leaves the rest of the body unread: the connection cannot carry another request.
   if (status === 413 && !res.headersSent) res.setHeader("Connection", "close");
@@ -181,4 +197,13 @@ function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) 
     return;
   }
   sendJson(res, status, api === "openai" ? openai.openAiError(status, message, err instanceof HttpError ? err : undefined) : { error: message });
+}
+
+/** `text` with the store root written as $MODELSMITH_HOME and the home directory as ~ (an HTTP client learns nothing of the host's layout). */
+export function withoutHostPaths(text: string, storeRoot?: string): string {
+  let out = text;
+  if (storeRoot) out = out.split(nodePath.resolve(storeRoot)).join("$MODELSMITH_HOME");
+  const home = homedir();
+  if (home.length > 1) out = out.split(home).join("~");
+  return out;
 }

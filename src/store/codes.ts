@@ -60,4 +60,9 @@ export const STORE_CODES = defineCodes({
     example: "a build that finds one byte of a quantized blob flipped since it was written",
     fix: "Nothing to do for this blob: the build removed it and made or fetched it again. Something wrote into the store (a disk fault, or a tool that edited a hardlinked model file in place); run `modelsmith verify` to check every other blob.",
   },
+  MS5190: {
+    title: "a stored layer is missing or damaged",
+    example: "modelsmith show chat   # after the system layer's blob was deleted or edited by hand",
+    fix: "Run `modelsmith verify` to list what is damaged, then build or pull the model again; small layers are checked by digest each time they are read.",
+  },
 });

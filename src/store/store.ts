@@ -1,6 +1,10 @@
 import { readFile, stat, unlink } from "node:fs/promises";
 import { BlobChecks, type BlobCondition } from "./blob-check.js";
-import { parseDigest, type Digest } from "./digest.js";
+import { parseDigest, sha256Digest, type Digest } from "./digest.js";
+import { EnvironmentError } from "../diagnostics/errors.js";
+import { error } from "../diagnostics/diagnostic.js";
+
+const DAMAGED_HINT = "`modelsmith verify` lists what is damaged; build or pull the model again to restore it";
 import { du, type StoreUsage } from "./du.js";
 import { gc, type GcOptions, type GcResult } from "./gc.js";
 import { ingestFile, type IngestOptions, type IngestResult } from "./ingest.js";
@@ -60,8 +64,24 @@ export class Store {
     return stat(this.blobPath(digest)).then((s) => s.isFile(), () => false);
   }
 
+  /**
+   * The bytes of a small blob (a template, system, params, messages, license,
+   * FORMAT or config layer), checked against its digest: a missing or changed
+   * blob is EnvironmentError MS5190, whose message names the digest, never
+   * the host path (it reaches HTTP answers).
+   */
   async readBlob(digest: string): Promise<Buffer> {
-    return readFile(this.blobPath(digest));
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.blobPath(digest));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "is missing from the store" : `cannot be read (${code ?? "error"})`;
+      throw new EnvironmentError(error("MS5190", `blob ${digest} ${why}`, { hint: DAMAGED_HINT }), { cause: err });
+    }
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) throw new EnvironmentError(error("MS5190", `blob ${digest} is damaged: its bytes have digest ${actual}`, { hint: DAMAGED_HINT }));
+    return bytes;
   }
 
   putBlobFromStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: PutBlobOptions): Promise<PutBlobResult> {

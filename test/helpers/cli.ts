@@ -11,15 +11,16 @@ export interface CliResult {
 }
 
 /** Runs the installed CLI entry (bin/modelsmith.js) as a user would, in `cwd`. */
-export async function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   const r = await execa(process.execPath, [fromRoot("bin/modelsmith.js"), ...args], {
     cwd: opts.cwd ?? fromRoot(),
     env: { CI: "1", NO_COLOR: "1", ...opts.env },
     input: opts.input,
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: "SIGKILL" as const } : {}),
     reject: false,
     stripFinalNewline: false,
   });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { exitCode: r.timedOut ? -2 : (r.exitCode ?? -1), stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** A fresh temp directory holding `files` (path -> contents). */

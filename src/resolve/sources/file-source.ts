@@ -3,6 +3,7 @@ import path from "node:path";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
 import { digestFile } from "../../store/hash-file.js";
+import { isRefusedFile, refusedFileCode, requireRegularFile } from "../../fsutil/read-regular.js";
 import { StatCache } from "../../store/stat-cache.js";
 import { formatReference } from "../format-reference.js";
 import type { FileReference, Sha256Digest } from "../reference-types.js";
@@ -62,6 +63,7 @@ export function localPath(p: string, ctx: Pick<SourceContext, "projectRoot" | "h
 export async function requireGguf(file: string, shown: string, ctx: SourceContext): Promise<void> {
   let head: Buffer;
   try {
+    await requireRegularFile(file);
     const fh = await open(file, "r");
     try {
       head = Buffer.alloc(4);
@@ -74,6 +76,7 @@ export async function requireGguf(file: string, shown: string, ctx: SourceContex
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new InputError(error("MS4006", `model file not found: ${shown}`, { ...ctx.at, hint: `looked for ${file}; paths are relative to the Modelfile` }));
     if (code === "EISDIR") throw new InputError(error("MS3001", `${shown} is a directory, not a GGUF file`, ctx.at));
+    if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${shown}: ${cause.message}`, ctx.at));
     throw new EnvironmentError(error("MS5209", `cannot read ${shown}: ${(cause as Error).message}`, ctx.at));
   }
   if (!head.equals(Buffer.from("GGUF"))) {
