@@ -18,6 +18,7 @@ import { planBuild, type Plan, type PlanModel, type PlannedVariant } from "./pla
 import type { ProgressFactory } from "./progress.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
+import { checkAdapters } from "./check-adapters.js";
 
 export interface BuildOptions {
   /** Project directory (holding modelsmith.yaml). */
@@ -165,6 +166,8 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
+  const planned = new Set(plan.variants.map((v) => v.model));
+  await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
   const progress = o.progress?.(plan.steps);
   try {
     return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });

@@ -51,6 +51,16 @@ export const BUILD_CODES = defineCodes({
     example: "FORMAT ./schema.json   (a file that cannot be read)",
     fix: "Check that the path exists relative to the Modelfile and can be read.",
   },
+  MS5285: {
+    title: "ADAPTER is not a LoRA adapter",
+    example: "ADAPTER ./model.gguf   # a model GGUF (general.type `model`), not an adapter",
+    fix: "ADAPTER takes a LoRA adapter GGUF (general.type `adapter`, adapter.type `lora`), as llama.cpp's convert_lora_to_gguf.py writes it; a model goes on the FROM line.",
+  },
+  MS5286: {
+    title: "ADAPTER was made for another model",
+    example: "FROM testmodel://random\nADAPTER testmodel://lora   # a LoRA for the oracle",
+    fix: "Use the adapter with the model it was trained on: the same architecture, tensor names and shapes. The message names the first tensors that do not fit.",
+  },
 });
 
 export type BuildCode = keyof typeof BUILD_CODES;

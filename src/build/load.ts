@@ -10,7 +10,8 @@ import type { TypedModelfile } from "../modelfile/instructions.js";
 import type { Project } from "../project/project.js";
 import { rebaseLocalPath } from "../resolve/file-ref.js";
 import { parseReference } from "../resolve/reference.js";
-import type { FileReference, Reference } from "../resolve/reference-types.js";
+import type { Reference } from "../resolve/reference-types.js";
+import { adapterOnFrom, parseAdapterReference, type AdapterReference } from "../check/adapter-reference.js";
 import type { ParamValue } from "../store/layer-content.js";
 import type { OwnLayerDefs } from "./own-layers.js";
 
@@ -25,7 +26,8 @@ export interface LoadedModel {
   base: Reference;
   /** Where FROM is written. */
   at: { file: string; range: SourceRange };
-  adapters: { ref: FileReference; at: { file: string; range: SourceRange } }[];
+  /** Local files rebased to the project root, or `testmodel://lora?…`. */
+  adapters: { ref: AdapterReference; at: { file: string; range: SourceRange } }[];
   /** Own layers except the adapters' digests (filled in once they are resolved). */
   own: Omit<OwnLayerDefs, "adapters">;
 }
@@ -57,7 +59,11 @@ export async function loadModels(project: Project, display: (abs: string) => str
     const parsed = parseReference(m.from.ref, { aliases: project.aliases, projectModels: names, origin: m.from.range.start, file: shown });
     const base = checkBase(parsed.reference, parsed.diagnostics, m.from.ref, project, at, diagnostics);
     const dir = path.relative(project.root, path.dirname(model.modelfile)).split(path.sep).join("/");
-    const adapters = m.adapters.map((a) => ({ ref: rebaseLocalPath(localRef(a.path), dir), at: { file: shown, range: a.range } }));
+    const adapters = m.adapters.flatMap((a) => {
+      const { ref, diagnostics: found } = parseAdapterReference(a.path, { file: shown, range: a.range });
+      diagnostics.push(...found);
+      return ref ? [{ ref: ref.kind === "file" ? rebaseLocalPath(ref, dir) : ref, at: { file: shown, range: a.range } }] : [];
+    });
     const format = await readFormat(m, model.modelfile, shown, diagnostics);
     if (!base) continue;
     out.push({
@@ -102,12 +108,9 @@ function checkBase(ref: Reference | undefined, found: Diagnostic[], text: string
       out.push(error("MS5204", `\`${text}\` is neither an alias nor a model of this project`, { file: d.file ?? at.file, ...(d.range ? { range: d.range } : { range: at.range }), ...(hint ? { hint } : {}) }));
     } else out.push(d);
   }
+  const adapter = found.some((d) => d.severity === "error") ? undefined : adapterOnFrom(ref, at);
+  if (adapter) return void out.push(adapter);
   return found.some((d) => d.severity === "error" || d.code === "MS4117") ? undefined : ref;
-}
-
-function localRef(p: string): FileReference {
-  const normalized = path.posix.normalize(p);
-  return { kind: "file", path: /^(?:\.\.?\/|\/|~\/)/.test(p) ? (p.startsWith("./") ? `./${normalized}` : normalized) : `./${normalized}` };
 }
 
 async function readFormat(m: TypedModelfile, modelfile: string, shown: string, out: Diagnostic[]): Promise<OwnLayerDefs["format"]> {

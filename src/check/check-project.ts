@@ -7,6 +7,7 @@ import { checkReferences } from "./check-references.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
 import { parseReference } from "../resolve/reference.js";
 import { checkQuantize } from "./check-quantize.js";
+import { adapterOnFrom, parseAdapterReference } from "./adapter-reference.js";
 
 export interface CheckedModel {
   name: string;
@@ -34,8 +35,12 @@ export async function checkProject(project: Project, display: (abs: string) => s
       const from = result.modelfile.from;
       if (from) {
         const ctx = { aliases: project.aliases, projectModels: project.models.map((m) => m.name), origin: from.range.start, file: shown };
-        all.push(...parseReference(from.ref, ctx).diagnostics);
+        const parsed = parseReference(from.ref, ctx);
+        all.push(...parsed.diagnostics);
+        const adapter = adapterOnFrom(parsed.reference, { file: shown, range: from.range });
+        if (adapter) all.push(adapter);
       }
+      for (const a of result.modelfile.adapters) all.push(...parseAdapterReference(a.path, { file: shown, range: a.range }).diagnostics);
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }
     if (model.compare && !existsSync(model.compare.text)) {

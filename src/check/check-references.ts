@@ -4,6 +4,9 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import type { FileReference } from "../modelfile/instructions.js";
+import { ModelsmithError } from "../diagnostics/errors.js";
+import { readGgufFile, type GgufFile } from "../gguf/index.js";
+import { adapterKindProblem } from "./adapter-fit.js";
 
 
 const GGUF_MAGIC = Buffer.from("GGUF");
@@ -34,9 +37,23 @@ export async function checkReferences(modelfilePath: string, display: string, re
     if (ref.instruction !== "FORMAT" && !head.equals(GGUF_MAGIC)) {
       out.push(error("MS3001", `${ref.path} is not a GGUF file (it does not start with "GGUF")`, { ...at, hint: "convert safetensors to GGUF with llama.cpp's convert_hf_to_gguf.py first" }));
     }
+    else if (ref.instruction === "ADAPTER") out.push(...(await checkAdapterKind(abs, ref, at)));
     if (ref.instruction === "FORMAT") out.push(...(await checkSchema(abs, ref, at)));
   }
   return out;
+}
+
+/** MS5285 when an ADAPTER file is a GGUF but not a LoRA adapter (whether it fits the base is the build's check). */
+async function checkAdapterKind(abs: string, ref: FileReference, at: { file: string; range: SourceRange }): Promise<Diagnostic[]> {
+  let gguf: GgufFile;
+  try {
+    gguf = await readGgufFile(abs);
+  } catch (cause) {
+    if (cause instanceof ModelsmithError) return cause.diagnostics.map((d) => ({ ...d, ...at }));
+    throw cause;
+  }
+  const p = adapterKindProblem(gguf);
+  return p ? [error(p.code, `ADAPTER ${ref.path}: ${p.message}`, { ...at, ...(p.hint ? { hint: p.hint } : {}) })] : [];
 }
 
 async function readHead(file: string, n: number): Promise<Buffer> {
