@@ -33,8 +33,7 @@ export async function checkAdapters(models: readonly LoadedModel[], pins: Readon
       const pin = pins.get(formatReference(a.ref));
       const adapter = pin ? await header(pin.digest) : undefined;
       if (!adapter) continue;
-      const shown = a.ref.kind === "file" ? a.ref.path : "testmodel://lora";
-      for (const p of adapterProblems(adapter, base)) problems.push(error(p.code, `ADAPTER ${shown}: ${p.message}`, { ...a.at, ...(p.hint ? { hint: p.hint } : {}) }));
+      for (const p of adapterProblems(adapter, base)) problems.push(error(p.code, `ADAPTER ${a.text}: ${p.message}`, { ...a.at, ...(p.hint ? { hint: p.hint } : {}) }));
     }
   }
   if (problems.length) throw new InputError(problems);

@@ -26,8 +26,8 @@ export interface LoadedModel {
   base: Reference;
   /** Where FROM is written. */
   at: { file: string; range: SourceRange };
-  /** Local files rebased to the project root, or `testmodel://lora?…`. */
-  adapters: { ref: AdapterReference; at: { file: string; range: SourceRange } }[];
+  /** Local files rebased to the project root, or `testmodel://lora?…`; `text` as the Modelfile writes it. */
+  adapters: { ref: AdapterReference; text: string; at: { file: string; range: SourceRange } }[];
   /** Own layers except the adapters' digests (filled in once they are resolved). */
   own: Omit<OwnLayerDefs, "adapters">;
 }
@@ -62,7 +62,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
     const adapters = m.adapters.flatMap((a) => {
       const { ref, diagnostics: found } = parseAdapterReference(a.path, { file: shown, range: a.range });
       diagnostics.push(...found);
-      return ref ? [{ ref: ref.kind === "file" ? rebaseLocalPath(ref, dir) : ref, at: { file: shown, range: a.range } }] : [];
+      return ref ? [{ ref: ref.kind === "file" ? rebaseLocalPath(ref, dir) : ref, text: a.path, at: { file: shown, range: a.range } }] : [];
     });
     const format = await readFormat(m, model.modelfile, shown, diagnostics);
     if (!base) continue;
