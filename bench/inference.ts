@@ -28,7 +28,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildProject } from "../src/build/build.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
-import { fromRoot } from "../test/helpers/paths.js";
+import { fromRoot } from "../tools/paths.js";
 import { buildLlamaBench } from "./llama-bench-build.js";
 import { benchTable, type BenchRow } from "./table.js";
 

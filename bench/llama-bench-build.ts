@@ -1,4 +1,4 @@
-import { buildLlamaTool } from "../test/quantize/llama-tool-build.js";
+import { buildLlamaTool } from "../tools/llama-tool-build.js";
 
 /**
  * llama.cpp's own `llama-bench`, compiled from the bundled source against the

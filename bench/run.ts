@@ -40,9 +40,9 @@ import { promisify } from "node:util";
 import { buildProject } from "../src/build/build.js";
 import { quantize } from "../src/quantize/quantize.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
-import { buildLlamaQuantize } from "../test/quantize/llama-quantize-build.js";
+import { buildLlamaQuantize } from "../tools/llama-quantize-build.js";
 import { benchTable, type BenchRow } from "./table.js";
-import { fromRoot } from "../test/helpers/paths.js";
+import { fromRoot } from "../tools/paths.js";
 import { benchShape } from "./shape.js";
 import { inferenceBench } from "./inference.js";
 

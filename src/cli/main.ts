@@ -1,28 +1,40 @@
-import yargs, { type MiddlewareFunction } from "yargs";
+import yargs, { type Argv, type CommandModule, type MiddlewareFunction } from "yargs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EXIT_CODES, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
 import { didYouMean, suggest } from "../diagnostics/suggest.js";
 import { diagnosticToJSON } from "../diagnostics/render.js";
 import { CliContext } from "./context.js";
-import { checkCommand } from "./commands/check.js";
-import { lsCommand } from "./commands/ls.js";
-import { showCommand } from "./commands/show.js";
-import { cpCommand } from "./commands/cp.js";
-import { rmCommand } from "./commands/rm.js";
-import { pruneCommand } from "./commands/prune.js";
-import { duCommand } from "./commands/du.js";
-import { verifyCommand } from "./commands/verify.js";
-import { exportCommand } from "./commands/export.js";
-import { fmtCommand } from "./commands/fmt.js";
-import { initCommand } from "./commands/init.js";
-import { buildCommand } from "./commands/build.js";
-import { lockCommand } from "./commands/lock.js";
-import { testCommand } from "./commands/test.js";
-import { serveCommand } from "./commands/serve.js";
-import { watchCommand } from "./commands/watch.js";
-import { runCommand } from "./commands/run.js";
-import { pullCommand } from "./commands/pull.js";
-import { pushCommand } from "./commands/push.js";
+
+type CommandFactory = (ctx: CliContext) => CommandModule<object, any>;
+
+/**
+ * Every command's module, in the order --help lists them, loaded on demand:
+ * a run imports only the command it names (a name, not an alias), so starting
+ * `modelsmith fmt` does not load the build, the server or the runtime. With
+ * no command, an alias, --help or a misspelling, all of them load, as yargs
+ * needs them to answer.
+ */
+const COMMAND_MODULES: [name: string, load: () => Promise<CommandFactory>][] = [
+  ["init", async () => (await import("./commands/init.js")).initCommand],
+  ["fmt", async () => (await import("./commands/fmt.js")).fmtCommand],
+  ["check", async () => (await import("./commands/check.js")).checkCommand],
+  ["ls", async () => (await import("./commands/ls.js")).lsCommand],
+  ["show", async () => (await import("./commands/show.js")).showCommand],
+  ["cp", async () => (await import("./commands/cp.js")).cpCommand],
+  ["rm", async () => (await import("./commands/rm.js")).rmCommand],
+  ["prune", async () => (await import("./commands/prune.js")).pruneCommand],
+  ["du", async () => (await import("./commands/du.js")).duCommand],
+  ["verify", async () => (await import("./commands/verify.js")).verifyCommand],
+  ["export", async () => (await import("./commands/export.js")).exportCommand],
+  ["build", async () => (await import("./commands/build.js")).buildCommand],
+  ["lock", async () => (await import("./commands/lock.js")).lockCommand],
+  ["test", async () => (await import("./commands/test.js")).testCommand],
+  ["run", async () => (await import("./commands/run.js")).runCommand],
+  ["serve", async () => (await import("./commands/serve.js")).serveCommand],
+  ["watch", async () => (await import("./commands/watch.js")).watchCommand],
+  ["pull", async () => (await import("./commands/pull.js")).pullCommand],
+  ["push", async () => (await import("./commands/push.js")).pushCommand],
+];
 
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
@@ -36,37 +48,22 @@ const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pul
 export async function main(argv: string[], ctx = new CliContext()): Promise<number> {
   const wantsJson = argv.includes("--json");
   try {
-    await buildParser(argv, ctx).parseAsync();
+    await (await buildParser(argv, ctx)).parseAsync();
     return ctx.exitCode;
   } catch (err) {
     return reportFailure(err, ctx, wantsJson);
   }
 }
 
-function buildParser(argv: string[], ctx: CliContext) {
+async function buildParser(argv: string[], ctx: CliContext): Promise<Argv> {
   const known: { options: string[] } = { options: [] };
-  return yargs(argv)
+  const named = COMMAND_MODULES.filter(([name]) => name === argv.find((a) => !a.startsWith("-")));
+  const factories = await Promise.all((named.length > 0 ? named : COMMAND_MODULES).map(([, load]) => load()));
+  let parser: Argv = yargs(argv)
     .scriptName("modelsmith")
-    .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.")
-    .command(initCommand(ctx))
-    .command(fmtCommand(ctx))
-    .command(checkCommand(ctx))
-    .command(lsCommand(ctx))
-    .command(showCommand(ctx))
-    .command(cpCommand(ctx))
-    .command(rmCommand(ctx))
-    .command(pruneCommand(ctx))
-    .command(duCommand(ctx))
-    .command(verifyCommand(ctx))
-    .command(exportCommand(ctx))
-    .command(buildCommand(ctx))
-    .command(lockCommand(ctx))
-    .command(testCommand(ctx))
-    .command(runCommand(ctx))
-    .command(serveCommand(ctx))
-    .command(watchCommand(ctx))
-    .command(pullCommand(ctx))
-    .command(pushCommand(ctx))
+    .usage("$0 <command> [options]\n\nModels as code: build, test and serve local LLMs from Modelfiles.");
+  for (const command of factories) parser = parser.command(command(ctx));
+  return parser
     .option("json", { type: "boolean", description: "Print one JSON document on stdout", global: true })
     .demandCommand(1, "name a command; `modelsmith --help` lists them")
     .strict()

@@ -15,23 +15,9 @@
  * arguments. Complex and hex-float numbers are lexed (so errors match Go) but
  * rejected later by the parser.
  */
-export type TokenType =
-  | "error" | "bool" | "char" | "charConstant" | "complex" | "assign" | "declare" | "eof"
-  | "field" | "identifier" | "leftDelim" | "leftParen" | "number" | "pipe" | "rawString"
-  | "rightDelim" | "rightParen" | "space" | "string" | "text" | "variable"
-  // keywords
-  | "block" | "break" | "continue" | "dot" | "define" | "else" | "end" | "if" | "nil"
-  | "range" | "template" | "with";
-
-export interface Token {
-  type: TokenType;
-  /** Start of the token in the input (for "error", where the problem is). */
-  pos: number;
-  /** Exclusive end of the token. */
-  end: number;
-  /** The token's text; for "error", the message; for "text", the (trimmed) text. */
-  val: string;
-}
+import { hasLeftTrimMarker, hasRightTrimMarker, isAlphaNumeric, isSpace, goRuneLabel, LEFT, leftTrimLength, RIGHT, rightTrimmedEnd } from "./runes.js";
+import { Scanner } from "./scanner.js";
+import type { Token, TokenType } from "./token.js";
 
 const KEYWORDS: ReadonlyMap<string, TokenType> = new Map<string, TokenType>([
   [".", "dot"], ["block", "block"], ["break", "break"], ["continue", "continue"], ["define", "define"],
@@ -39,30 +25,15 @@ const KEYWORDS: ReadonlyMap<string, TokenType> = new Map<string, TokenType>([
   ["template", "template"], ["with", "with"],
 ]);
 
-const LEFT = "{{";
-const RIGHT = "}}";
-const SPACE_CHARS = " \t\r\n";
-
-const isSpace = (c: string | undefined) => c === " " || c === "\t" || c === "\r" || c === "\n";
-const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}_]$/u;
-export const isAlphaNumeric = (c: string | undefined) => c !== undefined && LETTER_OR_DIGIT.test(c);
-const hasLeftTrimMarker = (s: string, at: number) => s[at] === "-" && isSpace(s[at + 1]);
-const hasRightTrimMarker = (s: string, at: number) => isSpace(s[at]) && s[at + 1] === "-";
-
 /** Lexes the whole input; the list ends with one "eof" or one "error" token. */
 export function lex(input: string): Token[] {
   return new Lexer(input).run();
 }
 
-class Lexer {
-  private pos = 0;
-  private start = 0;
+class Lexer extends Scanner {
   private parenDepth = 0;
   private readonly parens: number[] = [];
   private actionStart = 0;
-  private readonly out: Token[] = [];
-
-  constructor(private readonly input: string) {}
 
   run(): Token[] {
     let inside = false;
@@ -74,35 +45,6 @@ class Lexer {
     }
   }
 
-  private next(): string | undefined {
-    if (this.pos >= this.input.length) return undefined;
-    const cp = this.input.codePointAt(this.pos)!;
-    const ch = String.fromCodePoint(cp);
-    this.pos += ch.length;
-    return ch;
-  }
-
-  private backup(ch: string | undefined): void {
-    if (ch !== undefined) this.pos -= ch.length;
-  }
-
-  private peek(): string | undefined {
-    const ch = this.next();
-    this.backup(ch);
-    return ch;
-  }
-
-  private emit(type: TokenType, val = this.input.slice(this.start, this.pos)): true {
-    this.out.push({ type, pos: this.start, end: this.pos, val });
-    this.start = this.pos;
-    return true;
-  }
-
-  private errorf(message: string, at = this.start, end = Math.max(at + 1, this.pos)): false {
-    this.out.push({ type: "error", pos: at, end: Math.min(end, Math.max(at, this.input.length)), val: message });
-    return false;
-  }
-
   /** Scans text up to the next "{{" (trimming before it when the action starts "{{- "). */
   private text(): boolean {
     const x = this.input.indexOf(LEFT, this.pos);
@@ -112,10 +54,7 @@ class Lexer {
       this.start = this.pos;
       return this.emit("eof", "");
     }
-    let textEnd = x;
-    if (hasLeftTrimMarker(this.input, x + LEFT.length)) {
-      while (textEnd > this.start && SPACE_CHARS.includes(this.input[textEnd - 1]!)) textEnd--;
-    }
+    const textEnd = hasLeftTrimMarker(this.input, x + LEFT.length) ? rightTrimmedEnd(this.input, this.start, x) : x;
     if (textEnd > this.start) {
       this.pos = textEnd;
       this.emit("text");
@@ -274,112 +213,4 @@ class Lexer {
   }
 
   /** Can an identifier end here? Breaks .X.Y into two pieces; rejects "$x+2". */
-  private atTerminator(): boolean {
-    const r = this.peek();
-    if (r === undefined || isSpace(r)) return true;
-    if (".,|:)(".includes(r)) return true;
-    return this.input.startsWith(RIGHT, this.pos);
-  }
-
-  private charConstant(): boolean {
-    for (;;) {
-      const r = this.next();
-      if (r === "\\") {
-        const e = this.next();
-        if (e !== undefined && e !== "\n") continue;
-      }
-      if (r === undefined || r === "\n" || r === "\\") return this.errorf("unterminated character constant");
-      if (r === "'") return this.emit("charConstant");
-    }
-  }
-
-  private number(): boolean {
-    if (!this.scanNumber()) return this.errorf(`bad number syntax: ${goQuoteShort(this.input.slice(this.start, this.pos))}`);
-    const sign = this.peek();
-    if (sign === "+" || sign === "-") {
-      if (!this.scanNumber() || this.input[this.pos - 1] !== "i") {
-        return this.errorf(`bad number syntax: ${goQuoteShort(this.input.slice(this.start, this.pos))}`);
-      }
-      return this.emit("complex");
-    }
-    return this.emit("number");
-  }
-
-  private accept(valid: string): boolean {
-    const r = this.next();
-    if (r !== undefined && valid.includes(r)) return true;
-    this.backup(r);
-    return false;
-  }
-
-  private acceptRun(valid: string): void {
-    let r: string | undefined;
-    while ((r = this.next()) !== undefined && valid.includes(r));
-    this.backup(r);
-  }
-
-  private scanNumber(): boolean {
-    this.accept("+-");
-    let digits = "0123456789_";
-    if (this.accept("0")) {
-      if (this.accept("xX")) digits = "0123456789abcdefABCDEF_";
-      else if (this.accept("oO")) digits = "01234567_";
-      else if (this.accept("bB")) digits = "01_";
-    }
-    this.acceptRun(digits);
-    if (this.accept(".")) this.acceptRun(digits);
-    if (digits.length === 11 && this.accept("eE")) {
-      this.accept("+-");
-      this.acceptRun("0123456789_");
-    }
-    if (digits.length === 23 && this.accept("pP")) {
-      this.accept("+-");
-      this.acceptRun("0123456789_");
-    }
-    this.accept("i");
-    if (isAlphaNumeric(this.peek())) {
-      this.next();
-      return false;
-    }
-    return true;
-  }
-
-  private quote(): boolean {
-    for (;;) {
-      const r = this.next();
-      if (r === "\\") {
-        const e = this.next();
-        if (e !== undefined && e !== "\n") continue;
-        return this.errorf("unterminated quoted string");
-      }
-      if (r === undefined || r === "\n") return this.errorf("unterminated quoted string");
-      if (r === '"') return this.emit("string");
-    }
-  }
-
-  private rawQuote(): boolean {
-    const x = this.input.indexOf("`", this.pos);
-    if (x < 0) return this.errorf("unterminated raw quoted string", this.start, this.start + 1);
-    this.pos = x + 1;
-    return this.emit("rawString");
-  }
-}
-
-function leftTrimLength(s: string, at: number): number {
-  let i = at;
-  while (i < s.length && SPACE_CHARS.includes(s[i]!)) i++;
-  return i - at;
-}
-
-/** Go's %#U: `U+0023 '#'`. */
-export function goRuneLabel(r: string | undefined): string {
-  if (r === undefined) return "U+FFFFFFFFFFFFFFFF"; // Go prints eof (-1) this way
-  const cp = r.codePointAt(0)!;
-  const hex = cp.toString(16).toUpperCase().padStart(4, "0");
-  return /\p{L}|\p{M}|\p{N}|\p{P}|\p{S}|\p{Zs}/u.test(r) ? `U+${hex} '${r}'` : `U+${hex}`;
-}
-
-/** Go's %q for short diagnostic strings (ASCII printable kept, the rest escaped). */
-export function goQuoteShort(s: string): string {
-  return JSON.stringify(s);
 }

@@ -1,4 +1,5 @@
-import { lex, type Token, type TokenType } from "./lexer.js";
+import { lex } from "./lexer.js";
+import type { Token, TokenType } from "./token.js";
 
 const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set<TokenType>([
   "block", "break", "continue", "dot", "define", "else", "end", "if", "nil", "range", "template", "with",

@@ -1,7 +1,2 @@
-import { fileURLToPath } from "node:url";
-import path from "node:path";
-
-/** The repository root, from a compiled test at dist/test/<dir>/x.test.js. */
-export const repoRoot = path.resolve(fileURLToPath(new URL("../../../", import.meta.url)));
-
-export const fromRoot = (...parts: string[]) => path.join(repoRoot, ...parts);
+// The repository root and paths under it; shared with bench/ from tools/.
+export { fromRoot, repoRoot } from "../../tools/paths.js";

@@ -1,7 +1,7 @@
 /**
  * The fallback quantizer, `llama-quantize`: its argument list, the PATH
  * search, and, with a real llama-quantize compiled from the bundled llama.cpp
- * (llama-quantize-build.ts; skipped without g++), that it gives the same
+ * (tools/llama-quantize-build.ts; skipped without g++), that it gives the same
  * tensors as the library path, with and without an imatrix, and the same
  * errors.
  */
@@ -16,7 +16,7 @@ import { findOnPath, llamaQuantizeArgs } from "../../src/quantize/binary.js";
 import { quantize, type QuantizeProgress } from "../../src/quantize/index.js";
 import { llamaTensorSlots } from "../../src/testmodels/llamaShape.js";
 import { legacyImatrix, writeGgufImatrix } from "./imatrix-files.js";
-import { buildLlamaQuantize } from "./llama-quantize-build.js";
+import { buildLlamaQuantize } from "../../tools/llama-quantize-build.js";
 import { fileType, SMALL_SHAPE, tempDir, tensorCount, writeRandomLlama } from "./models.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");

@@ -17,7 +17,7 @@ import { test } from "node:test";
 import koffi from "koffi";
 import { ImatrixDataType, KV_OVERRIDE_LAYOUT, KV_OVERRIDE_TYPE, openLibllama, QuantizeParamsType } from "../../src/quantize/ffi.js";
 import { findLibllama } from "../../src/quantize/library.js";
-import { extractHeaders, llamaSource } from "./llama-source.js";
+import { extractHeaders, llamaSource } from "../../tools/llama-source.js";
 
 const FIELDS = [
   "nthread", "ftype", "output_tensor_type", "token_embedding_type",

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { InputError } from "../../src/diagnostics/errors.js";
 import { QUANTIZE_CODES } from "../../src/quantize/codes.js";
 import { fileTypeName, findQuantType, missingImatrixDiagnostic, parseQuantType, QUANT_TYPES, unknownTypeDiagnostic } from "../../src/quantize/types.js";
-import { llamaSource } from "./llama-source.js";
+import { llamaSource } from "../../tools/llama-source.js";
 
 test("names match case-insensitively and aliases name their canonical type", () => {
   const t = findQuantType("q4_k_m");

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fromRoot } from "../helpers/paths.js";
+import { fromRoot } from "./paths.js";
 
 /**
  * Files of the llama.cpp source that node-llama-cpp bundles

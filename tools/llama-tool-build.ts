@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { findLibllama } from "../../src/quantize/library.js";
+import { findLibllama } from "../src/quantize/library.js";
 import { extractSource } from "./llama-source.js";
 
 export interface LlamaTool {
