@@ -1,9 +1,10 @@
 import yargs, { type Argv, type CommandModule, type MiddlewareFunction } from "yargs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { EXIT_CODES, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
+import { EXIT_CODES, EnvironmentError, InputError, ModelsmithError, exitCodeFor } from "../diagnostics/errors.js";
 import { didYouMean, suggest } from "../diagnostics/suggest.js";
 import { diagnosticToJSON } from "../diagnostics/render.js";
 import { CliContext } from "./context.js";
+import { exitOnInterrupt, quietOnClosedStdout } from "./interrupt.js";
 
 type CommandFactory = (ctx: CliContext) => CommandModule<object, any>;
 
@@ -36,6 +37,9 @@ const COMMAND_MODULES: [name: string, load: () => Promise<CommandFactory>][] = [
   ["push", async () => (await import("./commands/push.js")).pushCommand],
 ];
 
+/** Commands that stop on a signal by themselves (signals.ts): they close their server, and exit 0. */
+const OWN_SIGNALS = new Set(["serve", "watch"]);
+
 /** The commands DESIGN.md names, implemented or not, for did-you-mean. */
 const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pull", "push", "ls", "show", "cp", "rm", "prune", "du", "verify", "fmt", "check", "export"];
 
@@ -47,11 +51,16 @@ const COMMANDS = ["init", "build", "lock", "test", "watch", "serve", "run", "pul
  */
 export async function main(argv: string[], ctx = new CliContext()): Promise<number> {
   const wantsJson = argv.includes("--json");
+  const command = argv.find((a) => !a.startsWith("-"));
+  const stopHandling = ctx.stdout === process.stdout && !OWN_SIGNALS.has(command ?? "") ? exitOnInterrupt() : undefined;
+  if (ctx.stdout === process.stdout) quietOnClosedStdout();
   try {
     await (await buildParser(argv, ctx)).parseAsync();
     return ctx.exitCode;
   } catch (err) {
     return reportFailure(err, ctx, wantsJson);
+  } finally {
+    stopHandling?.();
   }
 }
 
@@ -103,7 +112,19 @@ function usageError(message: string, argv: string[], options: readonly string[])
   return new InputError(error("MS9001", message, { hint: "run `modelsmith --help` for usage" }));
 }
 
-function reportFailure(err: unknown, ctx: CliContext, wantsJson: boolean): number {
+/**
+ * A full disk or a quota is the environment's fault wherever it surfaces
+ * (MS5109, exit 3), also from code that did not wrap its own writes.
+ */
+function environmentFailure(err: unknown): EnvironmentError | undefined {
+  if (err instanceof ModelsmithError) return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== "ENOSPC" && code !== "EDQUOT") return undefined;
+  return new EnvironmentError(error("MS5109", `cannot write: ${(err as Error).message}`, { hint: "the disk is full: free some space (`modelsmith prune` deletes what no model uses), then run again" }), { cause: err });
+}
+
+function reportFailure(thrown: unknown, ctx: CliContext, wantsJson: boolean): number {
+  const err = environmentFailure(thrown) ?? thrown;
   const code = exitCodeFor(err);
   let diagnostics: Diagnostic[];
   if (err instanceof ModelsmithError) {

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { rename, stat, unlink, writeFile, chmod } from "node:fs/promises";
 import path from "node:path";
+import { rmSync } from "node:fs";
+import { onInterruptCleanup } from "./interrupt-cleanup.js";
 
 /**
  * Replaces `file` with `data` so that a reader (or a crash) sees either the old
@@ -10,6 +12,8 @@ import path from "node:path";
 export async function atomicWrite(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const mode = await stat(file).then((s) => s.mode & 0o7777, () => undefined);
+  // An interrupt between write and rename removes the temp file too.
+  const untrack = onInterruptCleanup(() => rmSync(tmp, { force: true }));
   try {
     await writeFile(tmp, data, { flag: "wx" });
     if (mode !== undefined) await chmod(tmp, mode);
@@ -17,5 +21,7 @@ export async function atomicWrite(file: string, data: string | Uint8Array): Prom
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw err;
+  } finally {
+    untrack();
   }
 }

@@ -46,3 +46,4 @@ export { templateVars } from "./vars.js";
 export { collate, cutAfterResponse, renderOllamaPrompt, type OllamaValues } from "./ollama.js";
 export type { OllamaMessage, OllamaTool, OllamaToolCall, OllamaToolProperty } from "./ollama-data.js";
 export { templateDiagnostic, type TemplateLocation } from "./diagnostic.js";
+export { inferThinkingTags } from "./thinking-tags.js";

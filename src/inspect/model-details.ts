@@ -37,6 +37,8 @@ export interface ModelDetails {
   format?: { kind: "json"; layer: Layer } | { kind: "schema"; layer: Layer };
   /** From the model layer's GGUF header; undefined without a model layer. */
   gguf?: GgufSummary;
+  /** The GGUF's `tokenizer.chat_template` (Jinja), used when there is no TEMPLATE. */
+  chatTemplate?: string;
 }
 
 /**
@@ -91,6 +93,11 @@ export async function loadModelDetails(store: Store, name: NameInput): Promise<M
         break;
     }
   }
-  if (details.modelLayer) details.gguf = summarizeGguf(await readGgufFile(store.blobPath(details.modelLayer.digest)));
+  if (details.modelLayer) {
+    const gguf = await readGgufFile(store.blobPath(details.modelLayer.digest));
+    details.gguf = summarizeGguf(gguf);
+    const chat = gguf.metadata.get("tokenizer.chat_template")?.value;
+    if (typeof chat === "string" && chat !== "") details.chatTemplate = chat;
+  }
   return details;
 }

@@ -1,3 +1,4 @@
+import { trackChild } from "../fsutil/interrupt-cleanup.js";
 import fs from "node:fs";
 import path from "node:path";
 import { error } from "../diagnostics/diagnostic.js";
@@ -74,10 +75,13 @@ export async function runLlamaQuantize(
     ...(hooks.signal ? { cancelSignal: hooks.signal } : {}),
     forceKillAfterDelay: 1000,
   });
+  // An interrupt kills it (execa's own cleanup runs on exit, too late for a hard exit). A SIGKILL of
+  // this process leaves it running to its end: llama-quantize is not ours to change.
+  const untrack = trackChild(sub);
   sub.all?.on("data", (chunk: Buffer) => {
     log.push(LOG_LEVEL.info, chunk.toString("utf8"));
   });
-  const result = await sub;
+  const result = await sub.finally(untrack);
   log.end();
   if (result.exitCode === undefined && result.signal === undefined && !result.isCanceled) {
     // It never ran: not found, not executable.

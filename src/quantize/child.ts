@@ -9,7 +9,10 @@ import path from "node:path";
 import { ModelsmithError } from "../diagnostics/errors.js";
 import { openLibllama, type NativeMemory } from "./ffi.js";
 import { LlamaLog } from "./llama-log.js";
+import { beforeOrphanDeath, dieNow, dieWithParent, PARENT_PID_ENV } from "./parent-death.js";
 import type { ChildMessage, ParentMessage, QuantizeJob } from "./protocol.js";
+
+dieWithParent(Number(process.env[PARENT_PID_ENV]));
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
@@ -45,10 +48,12 @@ async function run(job: QuantizeJob): Promise<ChildMessage> {
 }
 
 process.once("message", (message: ParentMessage) => {
-  // An orphan (the parent died without killing us) stops at once and removes its partial output.
+  beforeOrphanDeath(() => fs.rmSync(message.job.output, { force: true }));
+  // An orphan (the parent died without killing us) removes its partial output and stops at once:
+  // process.exit would wait for llama.cpp's threads.
   process.once("disconnect", () => {
     fs.rmSync(message.job.output, { force: true });
-    process.exit(1);
+    dieNow();
   });
   run(message.job)
     .catch((e: unknown): ChildMessage => {

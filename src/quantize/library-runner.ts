@@ -3,6 +3,8 @@ import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../diagnostics/errors.js";
 import type { QuantizerOutcome } from "./binary.js";
 import type { LogLine, QuantizeProgress } from "./llama-log.js";
+import { trackChild } from "../fsutil/interrupt-cleanup.js";
+import { PARENT_PID_ENV } from "./parent-death.js";
 import type { ChildMessage, QuantizeJob } from "./protocol.js";
 
 const CHILD = new URL("./child.js", import.meta.url);
@@ -25,7 +27,10 @@ export interface RunnerHooks {
 export function runInChild(job: QuantizeJob, hooks: RunnerHooks): Promise<QuantizerOutcome> {
   return new Promise((resolve, reject) => {
     // execArgv: [] so that the parent's node flags (-e, --inspect, a test runner's) do not run in the child.
-    const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "json", execArgv: [] });
+    // The child dies with this process however it dies (parent-death.ts), and an interrupt kills it first.
+    const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "json", execArgv: [], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
+    const untrack = trackChild(child);
+    let exitGuard: NodeJS.Timeout | undefined;
     let answer: ChildMessage | undefined;
     let stderr = "";
     let aborted = false;
@@ -40,12 +45,19 @@ export function runInChild(job: QuantizeJob, hooks: RunnerHooks): Promise<Quanti
     child.on("message", (m: ChildMessage) => {
       if (m.type === "progress") hooks.onProgress?.({ tensorsDone: m.tensorsDone, tensorsTotal: m.tensorsTotal });
       else if (m.type === "log") hooks.onLog?.({ level: m.level, text: m.text });
-      else answer = m;
+      else {
+        answer = m;
+        // Its answer is all we need: a child whose exit then hangs is killed rather than waited for.
+        exitGuard = setTimeout(() => child.kill("SIGKILL"), 5000);
+        exitGuard.unref();
+      }
     });
     child.on("error", (e) => {
       if (!answer) answer = { type: "error", kind: "environment", diagnostics: [error("MS5506", `cannot start the quantizer process: ${e.message}`)], message: e.message };
     });
     child.on("exit", (code, signal) => {
+      untrack();
+      clearTimeout(exitGuard);
       hooks.signal?.removeEventListener("abort", onAbort);
       if (aborted) return reject(hooks.signal?.reason);
       if (!answer) {

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
+import { onInterruptCleanup } from "../fsutil/interrupt-cleanup.js";
+import { formatBytes, freeBytes } from "../store/free-space.js";
 import { findOnPath, runLlamaQuantize, type QuantizerOutcome } from "./binary.js";
 import { findLibllama } from "./library.js";
 import { runInChild } from "./library-runner.js";
@@ -84,6 +87,8 @@ export async function quantize(opts: QuantizeOptions): Promise<QuantizeResult> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
   };
+  // An interrupt of this process (src/cli/interrupt.ts) kills the quantizer and removes what it wrote.
+  const untrack = onInterruptCleanup(() => rmSync(temp, { force: true }));
   try {
     let outcome: QuantizerOutcome;
     try {
@@ -99,13 +104,14 @@ export async function quantize(opts: QuantizeOptions): Promise<QuantizeResult> {
       throw e;
     }
     if (opts.signal?.aborted) throw interrupted(opts.signal);
-    if (outcome.rc !== 0) throw failure(input, outcome);
+    if (outcome.rc !== 0) throw await failure(input, temp, outcome);
     try {
       await fs.rename(temp, output);
     } catch (e) {
       throw new EnvironmentError(error("MS5510", `cannot write ${output}: ${(e as Error).message}`), { cause: e });
     }
   } finally {
+    untrack();
     await fs.rm(temp, { force: true });
   }
   const { size } = await fs.stat(output);
@@ -148,18 +154,40 @@ async function checkOutput(input: string, output: string): Promise<void> {
   }
 }
 
-/** llama.cpp said no: stream errors are the environment's fault, the rest the input's. */
-function failure(input: string, outcome: QuantizerOutcome): ModelsmithError {
+/**
+ * llama.cpp said no: a write error is the environment's fault (a full disk is
+ * MS5109, the store's disk error, with the free space left; otherwise MS5510),
+ * the rest the input's. llama.cpp reports a failed write only as
+ * "basic_ios::clear: iostream error", without errno: the free space on the
+ * output's disk, measured before the partial output is removed, tells a full
+ * disk apart.
+ */
+async function failure(input: string, temp: string, outcome: QuantizerOutcome): Promise<ModelsmithError> {
   if (outcome.signal) {
     return new EnvironmentError(error("MS5506", `llama-quantize was killed by ${outcome.signal} before it finished`));
   }
   const reason = outcome.reason ?? `exit code ${outcome.rc}`;
   const hint = outcome.details.length > 0 ? `llama.cpp: ${outcome.details.join("; ")}` : undefined;
-  if (/ios_base|iostream|basic_ios|no space|permission denied|read-only/i.test(reason)) {
+  if (/ios_base|iostream|basic_ios|no space/i.test(reason)) {
+    const free = await freeBytes(path.dirname(temp));
+    const written = await fs.stat(temp).then((s) => s.size, () => 0);
+    if (/no space/i.test(reason) || (free !== undefined && free < FULL_DISK_BYTES)) {
+      return new EnvironmentError(
+        error("MS5109", `cannot write the quantized model: the disk is full (${formatBytes(free ?? 0)} free after ${formatBytes(written)} written; llama.cpp: ${reason})`, {
+          file: path.dirname(temp),
+          hint: "free some space (`modelsmith prune` deletes what no model uses), then run again",
+        }),
+      );
+    }
+  }
+  if (/ios_base|iostream|basic_ios|permission denied|read-only/i.test(reason)) {
     return new EnvironmentError(error("MS5510", `cannot write the quantized model: ${reason}`, hint ? { hint } : {}));
   }
   return new InputError(error("MS5505", `llama.cpp could not quantize ${input}: ${reason}`, { file: input, ...(hint ? { hint } : {}) }));
 }
+
+/** Free space below which a failed write counts as a full disk: less than llama.cpp's largest write (one tensor) of any model worth quantizing. */
+const FULL_DISK_BYTES = 64 * 1024 * 1024;
 
 function interrupted(signal: AbortSignal): EnvironmentError {
   return new EnvironmentError(error("MS5511", "quantization interrupted; no output was written"), { cause: signal.reason });

@@ -2,6 +2,7 @@ import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../diagnostics/errors.js";
 import { isLoopbackHost } from "../resolve/loopback.js";
 import { parseChallenge, type Challenge } from "./challenge.js";
+import { fetchWithDeadline, HttpTimeout, httpLimits, isTransientStatus, readBounded, timedOut, transient, withRetries, type HttpLimits } from "./http.js";
 import { basicAuthorization, credentialsFor, type Credentials } from "./credentials.js";
 
 /** What fetch takes as a request body. */
@@ -40,6 +41,8 @@ export interface RequestInit {
  */
 export class RegistryClient {
   readonly base: string;
+  /** Timeouts and retries (http.ts), from the environment. */
+  readonly limits: HttpLimits;
   private authorization: string | undefined;
   private credentials: Credentials | null | undefined;
 
@@ -48,6 +51,7 @@ export class RegistryClient {
     readonly repository: string,
     private readonly o: ClientOptions,
   ) {
+    this.limits = httpLimits(o.env ?? process.env);
     const apiHost = host === "docker.io" ? "registry-1.docker.io" : host;
     this.base = `${isLoopbackHost(host) ? "http" : "https"}://${apiHost}`;
   }
@@ -62,8 +66,38 @@ export class RegistryClient {
     return this.authorization ? { Authorization: this.authorization } : {};
   }
 
-  /** Sends a request (authenticating on a 401) and returns a response whose status is in `init.ok`; throws a diagnostic otherwise. */
+  /**
+   * Sends a request (authenticating on a 401) and returns a response whose
+   * status is in `init.ok`; throws a diagnostic otherwise. GET and HEAD are
+   * tried again (http.ts: timeouts, backoff) when the registry did not answer,
+   * timed out or answered 429/5xx.
+   */
   async request(url: string, init: RequestInit): Promise<Response> {
+    if (!idempotent(init)) return this.requestOnce(url, init);
+    return withRetries(this.limits, () => this.requestOnce(url, init), this.o.signal);
+  }
+
+  /**
+   * A GET whose whole body is read, at most `maxBytes` (MS5696 beyond), each
+   * piece within the idle timeout; retried as `request` is, a stalled body too.
+   */
+  async getBytes(url: string, init: RequestInit, maxBytes: number): Promise<{ res: Response; bytes: Buffer }> {
+    return withRetries(
+      this.limits,
+      async () => {
+        const res = await this.requestOnce(url, init);
+        try {
+          return { res, bytes: await readBounded(res, maxBytes, this.limits.idleMs, init.what, this.host) };
+        } catch (err) {
+          if (err instanceof HttpTimeout) throw timedOut(this.host, init.what, err);
+          throw err;
+        }
+      },
+      this.o.signal,
+    );
+  }
+
+  private async requestOnce(url: string, init: RequestInit): Promise<Response> {
     let res = await this.send(url, init);
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get("www-authenticate"));
@@ -83,15 +117,20 @@ export class RegistryClient {
     const headers = { ...init.headers, ...this.authHeaders() };
     const body = init.body?.();
     try {
-      return await fetch(url, {
-        method: init.method ?? "GET",
-        headers,
-        redirect: "follow",
-        ...(body !== undefined ? { body, duplex: "half" } : {}),
-        ...(this.o.signal ? { signal: this.o.signal } : {}),
-      } as Parameters<typeof fetch>[1]);
+      return await fetchWithDeadline(
+        url,
+        {
+          method: init.method ?? "GET",
+          headers,
+          redirect: "follow",
+          ...(body !== undefined ? { body, duplex: "half" } : {}),
+          ...(this.o.signal ? { signal: this.o.signal } : {}),
+        } as Parameters<typeof fetch>[1] & object,
+        this.limits,
+      );
     } catch (err) {
       if (this.o.signal?.aborted) throw err;
+      if (err instanceof HttpTimeout) throw timedOut(this.host, init.what, err);
       throw unreachable(this.host, init.what, err);
     }
   }
@@ -120,7 +159,20 @@ export class RegistryClient {
     const scope = challenge.params.scope ?? `repository:${this.repository}:${writes ? "pull,push" : "pull"}`;
     for (const s of scope.split(" ")) realm.searchParams.append("scope", s);
     const res = await this.fetchToken(realm, creds, init);
-    const doc = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    const text = await readBounded(res, MAX_TOKEN_BYTES, this.limits.idleMs, "token", realm.host).then(
+      (b) => b.toString("utf8"),
+      (err: unknown) => {
+        if (err instanceof HttpTimeout) throw timedOut(realm.host, `a token for ${init.what}`, err);
+        throw err;
+      },
+    );
+    const doc = (() => {
+      try {
+        return JSON.parse(text) as { token?: string; access_token?: string };
+      } catch {
+        return {};
+      }
+    })();
     const token = doc.token ?? doc.access_token;
     if (!token) throw new EnvironmentError(error("MS5612", `the token service of ${this.host} (${realm.origin}) sent no token`, {}));
     this.authorization = `Bearer ${token}`;
@@ -129,8 +181,10 @@ export class RegistryClient {
   private async fetchToken(realm: URL, creds: Credentials | undefined, init: RequestInit): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(realm, { headers: creds ? { Authorization: basicAuthorization(creds) } : {}, ...(this.o.signal ? { signal: this.o.signal } : {}) });
+      res = await fetchWithDeadline(realm, { headers: creds ? { Authorization: basicAuthorization(creds) } : {}, ...(this.o.signal ? { signal: this.o.signal } : {}) }, this.limits);
     } catch (err) {
+      if (this.o.signal?.aborted) throw err;
+      if (err instanceof HttpTimeout) throw timedOut(realm.host, `a token for ${init.what}`, err);
       throw unreachable(realm.host, `a token for ${init.what}`, err);
     }
     if (res.status === 401 || res.status === 403) {
@@ -154,7 +208,10 @@ export class RegistryClient {
 
   /** The diagnostic for an unexpected status: MS5611 (exit 2) for an unknown name, manifest or blob; MS5612 for 403; else MS5610. */
   private async fail(res: Response, init: RequestInit): Promise<Error> {
-    const body = await res.text().catch(() => "");
+    const body = await readBounded(res, MAX_ERROR_BYTES, this.limits.idleMs, "error answer", this.host).then(
+      (b) => b.toString("utf8"),
+      () => "",
+    );
     const errors = parseErrors(body);
     const detail = errors.length ? `: ${errors.map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim()).join("; ")}` : "";
     const codes = errors.map((e) => e.code);
@@ -162,7 +219,8 @@ export class RegistryClient {
     if (res.status === 404 || codes.some((c) => c === "NAME_UNKNOWN" || c === "MANIFEST_UNKNOWN" || c === "BLOB_UNKNOWN")) {
       return new InputError(error("MS5611", `${this.host} has no ${init.what}${detail}`, { hint: `check the repository name and tag; the registry at ${this.base} does not know it` }));
     }
-    return new EnvironmentError(error(init.method && init.method !== "GET" && init.method !== "HEAD" ? "MS5616" : "MS5610", `${this.host} answered ${res.status} ${res.statusText} for ${init.what}${detail}`, { hint: "run again later; if it persists, check the registry's logs" }));
+    const failed = new EnvironmentError(error(init.method && init.method !== "GET" && init.method !== "HEAD" ? "MS5616" : "MS5610", `${this.host} answered ${res.status} ${res.statusText} for ${init.what}${detail}`, { hint: "run again later; if it persists, check the registry's logs" }));
+    return isTransientStatus(res.status) ? transient(failed) : failed;
   }
 }
 
@@ -179,5 +237,13 @@ function parseErrors(body: string): { code?: string; message?: string }[] {
 export function unreachable(host: string, what: string, err: unknown): EnvironmentError {
   const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
   const plain = isLoopbackHost(host) ? "http" : "https";
-  return new EnvironmentError(error("MS5610", `cannot reach ${host} for ${what}: ${cause}`, { hint: `is the registry up at ${plain}://${host}? (plain http is used only for loopback hosts)` }), { cause: err });
+  return transient(new EnvironmentError(error("MS5610", `cannot reach ${host} for ${what}: ${cause}`, { hint: `is the registry up at ${plain}://${host}? (plain http is used only for loopback hosts)` }), { cause: err }));
 }
+
+function idempotent(init: RequestInit): boolean {
+  return init.method === undefined || init.method === "GET" || init.method === "HEAD";
+}
+
+/** A token answer is a small JSON document; an error answer a short one. */
+const MAX_TOKEN_BYTES = 1 << 20;
+const MAX_ERROR_BYTES = 1 << 20;

@@ -52,4 +52,14 @@ export const REGISTRY_CODES = defineCodes({
     example: "MODELSMITH_REGISTRY_AUTH=alice   (no `:password`)",
     fix: "Write MODELSMITH_REGISTRY_AUTH as user:password, and keep ~/.docker/config.json valid JSON.",
   },
+  MS5695: {
+    title: "server timed out",
+    example: "modelsmith pull ollama://127.0.0.1:5000/library/fox   (the registry accepts the connection and never answers)",
+    fix: "Check that the server is up and reachable, then run again (downloads resume). The limits are MODELSMITH_HTTP_TIMEOUT (seconds to connect and get an answer, default 30), MODELSMITH_HTTP_IDLE_TIMEOUT (seconds without data, default 60) and MODELSMITH_HTTP_RETRIES (tries after the first, default 3).",
+  },
+  MS5696: {
+    title: "registry answer too large",
+    example: "modelsmith pull ollama://127.0.0.1:5000/library/fox   (a manifest of 1.5 GiB)",
+    fix: "The registry is broken or hostile: a manifest is at most 4 MiB (the distribution registry's own limit). Pull from a registry you trust.",
+  },
 });

@@ -6,6 +6,8 @@ import { error, type SourceRange } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import type { Store } from "../store/store.js";
+import { storeWriteError } from "../store/io-error.js";
+import { bodyChunks, fetchWithDeadline, HttpTimeout, httpLimits, timedOut } from "./http.js";
 
 export interface FileDownload {
   url: string;
@@ -88,17 +90,20 @@ export async function downloadAndHash(o: FileDownload): Promise<{ digest: Sha256
   let head = resumed ? MAGIC : Buffer.alloc(0);
   try {
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of bodyChunks(res, httpLimits().idleMs)) {
         if (head.length < MAGIC.length) {
           head = Buffer.concat([head, chunk]);
           if (head.length >= MAGIC.length) checkMagic(head, o);
         }
-        await fh.write(chunk, 0, chunk.length, pos);
+        await fh.write(chunk, 0, chunk.length, pos).catch((e: unknown) => {
+          throw storeWriteError(`download ${o.what}`, part, e);
+        });
         h.update(chunk);
         pos += chunk.length;
       }
     } catch (err) {
       if (err instanceof ModelsmithError) throw err;
+      if (err instanceof HttpTimeout) throw timedOut(new URL(o.url).host, o.what, err);
       throw new EnvironmentError(error("MS5601", `cannot download ${o.what}: the connection broke off after ${pos} bytes`, { ...o.at, hint: "run again: the download resumes" }), { cause: err });
     }
     if (head.length < MAGIC.length) checkMagic(head, o);
@@ -152,8 +157,9 @@ function sameFile(rec: DownloadRecord, now: { etag?: string; lastModified?: stri
 async function request(o: FileDownload, method: "GET" | "HEAD", extra: Record<string, string>, allow416 = false): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(o.url, { method, headers: { "Accept-Encoding": "identity", ...o.headers, ...extra }, redirect: "follow" });
+    res = await fetchWithDeadline(o.url, { method, headers: { "Accept-Encoding": "identity", ...o.headers, ...extra }, redirect: "follow" }, httpLimits());
   } catch (err) {
+    if (err instanceof HttpTimeout) throw timedOut(new URL(o.url).host, o.what, err);
     const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     throw new EnvironmentError(error("MS5601", `cannot download ${o.what}: ${cause}`, { ...o.at, hint: "check the network, then run again" }), { cause: err });
   }

@@ -4,6 +4,9 @@ import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, ModelsmithError } from "../diagnostics/errors.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import type { Store } from "../store/store.js";
+import { ensureFreeSpace } from "../store/free-space.js";
+import { bodyChunks, fetchWithDeadline, HttpTimeout, httpLimits, isTransientStatus, timedOut, transient, withRetries, type HttpLimits } from "./http.js";
+import { storeWriteError } from "../store/io-error.js";
 
 export interface DownloadOptions {
   url: string;
@@ -22,6 +25,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Names the download in errors, e.g. the reference. */
   what?: string;
+  /** Timeouts and retries (http.ts); default from the environment. */
+  limits?: HttpLimits;
 }
 
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
@@ -46,9 +51,16 @@ interface PartState {
  * (hardlinked into blobs/); a mismatch removes the partial file and is
  * EnvironmentError MS5602, so nothing unverified ever enters the store. A
  * blob already in the store is not downloaded again.
+ *
+ * Limits (http.ts): a server that does not answer, or stops sending, is
+ * MS5695 after its timeout; a chunk whose connection drops or stalls is asked
+ * for again from where it stopped, with backoff. A blob larger than the free
+ * space is MS5109 before anything is written; a full disk while writing is
+ * MS5109 too, and removes the preallocated part.
  */
 export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256Digest; size: number }> {
   const what = o.what ?? o.url;
+  const limits = o.limits ?? httpLimits();
   const existing = await o.store.checkBlob(o.digest, o.size);
   if (existing.status === "ok") return { digest: o.digest, size: (await stat(o.store.blobPath(o.digest))).size };
   const hex = o.digest.slice("sha256:".length);
@@ -60,10 +72,20 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
   const chunkSize = o.chunkSize ?? DEFAULT_CHUNK;
   let state = await readState(stateFile, o.digest, size, chunkSize, part);
   const chunks = Math.max(1, Math.ceil(size / chunkSize));
-  const fh = await open(part, state ? "r+" : "w+");
+  // Refused before a byte is written when it cannot fit (a hostile manifest may claim any size).
+  const have = state ? state.done.reduce((n, i) => n + chunkLength(i, size, chunkSize), 0) : 0;
+  await ensureFreeSpace(dir, size - have, `download ${what}`);
+  const fh = await open(part, state ? "r+" : "w+").then(
+    (h) => Object.assign(h, { file: part }),
+    (err: unknown) => {
+      throw storeWriteError(`download ${what}`, part, err);
+    },
+  );
   try {
     if (!state) {
-      await fh.truncate(size);
+      await fh.truncate(size).catch((err: unknown) => {
+        throw storeWriteError(`download ${what}`, part, err);
+      });
       state = { digest: o.digest, size, chunkSize, done: [] };
       await saveState(stateFile, state);
     }
@@ -94,16 +116,25 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
     const worker = async () => {
       while (ranges && todo.length > 0 && !signal.aborted) {
         const i = todo.shift()!;
-        const start = i * chunkSize + (partial.get(i) ?? 0);
-        const end = i * chunkSize + chunkLength(i, size, chunkSize) - 1;
-        const res = await get(o, what, size === 0 ? {} : { Range: `bytes=${start}-${end}` }, "GET", signal);
-        if (res.status === 200 && (start !== 0 || end !== size - 1)) {
-          // No range support: one plain GET below, from the start.
-          await res.body?.cancel();
-          ranges = false;
-          return;
-        }
-        await writeBody(res, fh, start, end - start + 1, what, wrote(i), signal);
+        // A chunk whose connection drops or stalls is asked for again from where it stopped (http.ts: retries, backoff).
+        const finished = await withRetries(
+          limits,
+          async () => {
+            const start = i * chunkSize + (partial.get(i) ?? 0);
+            const end = i * chunkSize + chunkLength(i, size, chunkSize) - 1;
+            const res = await get(o, what, size === 0 ? {} : { Range: `bytes=${start}-${end}` }, "GET", signal);
+            if (res.status === 200 && (start !== 0 || end !== size - 1)) {
+              // No range support: one plain GET below, from the start.
+              await res.body?.cancel();
+              ranges = false;
+              return false;
+            }
+            await writeBody(res, fh, start, end - start + 1, what, wrote(i), signal, limits.idleMs);
+            return true;
+          },
+          signal,
+        );
+        if (!finished) return;
         markDone(i);
       }
     };
@@ -117,6 +148,13 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       ),
     );
     if (failure) {
+      if (isDiskError(failure.reason)) {
+        // The disk is full: a preallocated part as large as the blob would only keep it full.
+        await fh.close().catch(() => {});
+        await rm(part, { force: true });
+        await rm(stateFile, { force: true });
+        throw failure.reason;
+      }
       // Keep what arrived, chunk by chunk and within chunks, for the next run.
       const snap = snapshot();
       await saving;
@@ -128,7 +166,14 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       partial.clear();
       bytesDone = 0;
       const res = await get(o, what, {}, "GET", o.signal);
-      await writeBody(res, fh, 0, size, what, (n) => o.onProgress?.((bytesDone += n), size), o.signal);
+      await writeBody(res, fh, 0, size, what, (n) => o.onProgress?.((bytesDone += n), size), o.signal, limits.idleMs).catch(async (err: unknown) => {
+        if (isDiskError(err)) {
+          await fh.close().catch(() => {});
+          await rm(part, { force: true });
+          await rm(stateFile, { force: true });
+        }
+        throw err;
+      });
       for (let i = 0; i < chunks; i++) if (!done.has(i)) markDone(i);
     }
     await saving;
@@ -168,8 +213,18 @@ async function readState(file: string, digest: string, size: number, chunkSize: 
 
 async function saveState(file: string, s: PartState): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(s));
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(s));
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw storeWriteError("save the download's progress", file, err);
+  }
+}
+
+/** A full disk or another failed write of ours (MS5109), not the network's. */
+function isDiskError(err: unknown): boolean {
+  return err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5109");
 }
 
 async function probeSize(o: DownloadOptions, what: string): Promise<number> {
@@ -182,15 +237,18 @@ async function probeSize(o: DownloadOptions, what: string): Promise<number> {
 /** A GET (or HEAD) that answered 200 or 206; anything else is EnvironmentError MS5211 with the status. */
 async function get(o: DownloadOptions, what: string, extra: Record<string, string>, method = "GET", signal = o.signal): Promise<Response> {
   let res: Response;
+  const host = new URL(o.url).host;
   try {
-    res = await fetch(o.url, { method, headers: { ...o.headers, ...extra }, redirect: "follow", ...(signal ? { signal } : {}) });
+    res = await fetchWithDeadline(o.url, { method, headers: { ...o.headers, ...extra }, redirect: "follow", ...(signal ? { signal } : {}) }, o.limits ?? httpLimits());
   } catch (err) {
     if (signal?.aborted) throw err;
-    throw new EnvironmentError(error("MS5601", `cannot download ${what}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { hint: "check the network, then run again: the download resumes" }), { cause: err });
+    if (err instanceof HttpTimeout) throw timedOut(host, what, err);
+    throw transient(new EnvironmentError(error("MS5601", `cannot download ${what}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { hint: "check the network, then run again: the download resumes" }), { cause: err }));
   }
   if (res.status !== 200 && res.status !== 206) {
     await res.body?.cancel();
-    throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server answered ${res.status} ${res.statusText}`, { hint: res.status === 401 || res.status === 403 ? "the server wants credentials" : "check the reference; run again to resume" }));
+    const failed = new EnvironmentError(error("MS5601", `cannot download ${what}: the server answered ${res.status} ${res.statusText}`, { hint: res.status === 401 || res.status === 403 ? "the server wants credentials" : "check the reference; run again to resume" }));
+    throw isTransientStatus(res.status) ? transient(failed) : failed;
   }
   return res;
 }
@@ -200,20 +258,24 @@ async function get(o: DownloadOptions, what: string, extra: Record<string, strin
  * `wrote` hears of every piece written. A connection that breaks off is
  * EnvironmentError MS5601 (fetch's own error would be a stack trace).
  */
-async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle, offset: number, length: number, what: string, wrote?: (n: number) => void, signal?: AbortSignal): Promise<void> {
+async function writeBody(res: Response, fh: import("node:fs/promises").FileHandle & { file?: string }, offset: number, length: number, what: string, wrote?: (n: number) => void, signal?: AbortSignal, idleMs = httpLimits().idleMs): Promise<void> {
   let pos = offset;
   try {
     if (res.body) {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of bodyChunks(res, idleMs)) {
         if (pos + chunk.length > offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the server sent more bytes than asked for`));
-        await fh.write(chunk, 0, chunk.length, pos);
+        await fh.write(chunk, 0, chunk.length, pos).catch((err: unknown) => {
+          // The disk's fault, not the connection's: MS5109.
+          throw storeWriteError(`download ${what}`, fh.file ?? "tmp/", err);
+        });
         pos += chunk.length;
         wrote?.(chunk.length);
       }
     }
   } catch (err) {
     if (err instanceof ModelsmithError || signal?.aborted) throw err;
-    throw new EnvironmentError(error("MS5601", `cannot download ${what}: the connection broke off after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" }), { cause: err });
+    if (err instanceof HttpTimeout) throw timedOut(new URL(res.url || "http://server").host, what, err);
+    throw transient(new EnvironmentError(error("MS5601", `cannot download ${what}: the connection broke off after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" }), { cause: err }));
   }
-  if (pos !== offset + length) throw new EnvironmentError(error("MS5601", `cannot download ${what}: the connection ended after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" }));
+  if (pos !== offset + length) throw transient(new EnvironmentError(error("MS5601", `cannot download ${what}: the connection ended after ${pos - offset} of ${length} bytes`, { hint: "run again: the download resumes" })));
 }

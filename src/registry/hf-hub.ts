@@ -1,3 +1,4 @@
+import { fetchWithDeadline, HttpTimeout, httpLimits, timedOut } from "./http.js";
 import { error, type SourceRange } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../diagnostics/errors.js";
 import { isLoopbackHost } from "../resolve/loopback.js";
@@ -97,10 +98,11 @@ export async function fileAtCommit(hub: Hub, repoId: string, commit: string, fil
 async function call(hub: Hub, url: string, method: "GET" | "HEAD"): Promise<Response> {
   try {
     // Redirects are not followed here: the token must not travel to another host.
-    const res = await fetch(url, { method, headers: { "Accept-Encoding": "identity", ...hub.headers }, redirect: "manual" });
+    const res = await fetchWithDeadline(url, { method, headers: { "Accept-Encoding": "identity", ...hub.headers }, redirect: "manual" }, httpLimits());
     if (method === "HEAD" || !res.ok) await res.body?.cancel();
     return res;
   } catch (err) {
+    if (err instanceof HttpTimeout) throw timedOut(new URL(hub.endpoint).host, `the Hugging Face Hub (${url})`, err);
     const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     throw new EnvironmentError(error("MS5645", `cannot reach the Hugging Face Hub at ${hub.endpoint}: ${cause}`, { ...hub.at, hint: "check the network and HF_ENDPOINT, then run again" }), { cause: err });
   }

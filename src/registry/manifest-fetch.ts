@@ -12,6 +12,16 @@ export const MANIFEST_ACCEPT = [MANIFEST_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE].jo
 
 const INDEX_TYPES = ["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"];
 
+/**
+ * The largest manifest accepted: 4 MiB, the limit of the distribution
+ * project's reference registry (registry/handlers/manifests.go,
+ * `maxManifestBodySize = 4 << 20`:
+ * https://github.com/distribution/distribution/blob/a8371794149d1d95f1e846744b05c87f2f825e5a/registry/handlers/manifests.go#L30),
+ * which containers/image also enforces when it reads one (iolimits.MaxManifestBodySize).
+ * A larger one is MS5696, read no further.
+ */
+export const MAX_MANIFEST_BYTES = 4 << 20;
+
 /** A manifest as the registry sent it: its exact bytes (the digest is theirs), parsed. */
 export interface RemoteManifest {
   bytes: Buffer;
@@ -30,8 +40,7 @@ export interface RemoteManifest {
 export async function fetchManifest(client: RegistryClient, remote: Remote): Promise<RemoteManifest> {
   const ref = manifestReference(remote);
   const what = `manifest ${remote.repository}${ref.startsWith("sha256:") ? "@" : ":"}${ref}`;
-  const res = await client.request(client.url(`manifests/${ref}`), { what, headers: { Accept: MANIFEST_ACCEPT } });
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const { res, bytes } = await client.getBytes(client.url(`manifests/${ref}`), { what, headers: { Accept: MANIFEST_ACCEPT } }, MAX_MANIFEST_BYTES);
   const digest: Sha256Digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   const announced = res.headers.get("docker-content-digest");
   for (const expected of [remote.digest, announced?.startsWith("sha256:") ? announced : undefined]) {

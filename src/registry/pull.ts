@@ -45,8 +45,11 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
   o.onEvent?.({ kind: "manifest", digest: m.digest, blobs: digests.length, bytes: [...layers.values()].reduce((n, l) => n + l.size, 0) });
   const blobs: PullResult["blobs"] = [];
   const todo = [...digests];
+  // The first blob that fails stops the others (and their progress), so the error is the last word.
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const worker = async () => {
-    for (let d = todo.shift(); d !== undefined; d = todo.shift()) {
+    for (let d = todo.shift(); d !== undefined && !stop.signal.aborted; d = todo.shift()) {
       const l = layers.get(d)!;
       const have = (await o.store.checkBlob(d, l.size)).status === "ok";
       if (have) {
@@ -59,9 +62,11 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
           digest: d,
           size: l.size,
           store: o.store,
+          limits: client.limits,
           what: `blob ${d} of ${remote.host}/${remote.repository}`,
-          ...(o.signal ? { signal: o.signal } : {}),
+          signal,
           onProgress: (done, total) => {
+            if (stop.signal.aborted) return;
             o.onEvent?.({ kind: "blob", digest: d, mediaType: l.mediaType, done, total, resumed: first && done > 0 });
             first = false;
           },
@@ -70,7 +75,16 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
       blobs.push({ digest: d, mediaType: l.mediaType, size: l.size, downloaded: !have });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 3, digests.length) }, worker));
+  let failure: { reason: unknown } | undefined;
+  await Promise.all(
+    Array.from({ length: Math.min(o.parallel ?? 3, digests.length) }, () =>
+      worker().catch((reason: unknown) => {
+        failure ??= { reason };
+        stop.abort();
+      }),
+    ),
+  );
+  if (failure) throw failure.reason;
   const written = await o.store.writeManifestBytes(name, m.bytes);
   blobs.sort((a, b) => digests.indexOf(a.digest) - digests.indexOf(b.digest));
   return { name: written.name, digest: m.digest, blobs };

@@ -1,6 +1,6 @@
 import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { getPriority, setPriority } from "node:os";
-import { EnvironmentError, ModelsmithError, error, warning, type Diagnostic } from "../diagnostics/index.js";
+import { EnvironmentError, InputError, ModelsmithError, error, warning, type Diagnostic } from "../diagnostics/index.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { readGgufFile } from "../gguf/index.js";
 import { Store } from "../store/index.js";
@@ -146,10 +146,12 @@ class LoadedModel implements RuntimeModel {
     this.warnings.notHonoured(ignored.map((name) => ({ name, why: "it is deprecated; Ollama ignores it too" })));
     const plan = samplePlan(this.params, requestOptions, this.load);
     this.warnings.notHonoured(plan.notHonoured);
-    const rendered = renderPrompt(this.layers, req);
+    // Ollama: a `context` is detokenized before the rendered prompt, and the MESSAGEs are then left out.
+    const rendered = renderPrompt(req.context ? { ...this.layers, messages: [] } : this.layers, req);
+    const promptText = (req.context && !req.raw ? this.detokenize(req.context) : "") + rendered.text;
     const format = req.format ?? this.stored.format;
     const grammar = format === undefined ? undefined : await this.grammars.get(format);
-    const prompt = this.fit(this.tokenize(rendered.text), plan.numKeep);
+    const prompt = this.fit(this.tokenize(promptText), plan.numKeep);
     const sequence = await this.pool.acquire();
     try {
       const r = await generateOnSequence({ sequence, prompt, plan, lockstep: this.lockstep, ...pick(req, "signal", "onToken"), ...(grammar ? { grammar } : {}) });
@@ -159,6 +161,8 @@ class LoadedModel implements RuntimeModel {
         finishReason: r.finishReason,
         promptTokens: r.promptTokens,
         completionTokens: r.completionTokens,
+        // Ollama's `context`: the prompt text and the answer tokenized again, without BOS (add_special false, parse_special true).
+        ...(req.raw ? {} : { context: [...this.model.tokenize(promptText + r.text, true)] }),
         timings: { loadNs, promptEvalNs: r.promptEvalNs, evalNs: r.evalNs, totalNs: end - started + loadNs },
       };
     } finally {
@@ -178,6 +182,14 @@ class LoadedModel implements RuntimeModel {
     if (t.shouldPrependBosToken && t.bos !== null) tokens.unshift(t.bos);
     if (t.shouldAppendEosToken && t.eos !== null) tokens.push(t.eos);
     return tokens;
+  }
+
+  /** A `context` back to text; InputError MS8006 for an id outside the vocabulary. */
+  private detokenize(ids: readonly number[]): string {
+    const size = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= size);
+    if (bad !== undefined) throw new InputError(error("MS8006", `context holds ${JSON.stringify(bad)}, which is not a token id of model ${this.name} (0 to ${size - 1})`));
+    return this.model.detokenize(ids as Token[], true);
   }
 
   /** Ollama's truncation of a prompt longer than the context: keep the first num_keep tokens and the end. */

@@ -63,7 +63,7 @@ export function loadPlan(input: LoadInputs): LoadPlan {
 
 /** How one generation samples and stops. */
 export interface SamplePlan {
-  /** -1: until EOS (the context shifts when full); -2: until the context is full; else at most this many tokens. */
+  /** -1 (also for num_predict 0): until EOS (the context shifts when full); -2: until the context is full; else at most this many tokens. */
   numPredict: number;
   /** Prompt tokens kept when the prompt is truncated or the context shifts (-1: the whole prompt). */
   numKeep: number;
@@ -105,7 +105,9 @@ export function samplePlan(params: OptionMap, request: OptionMap, loaded: LoadPl
   const seed = num("seed");
   const repeatLastN = num("repeat_last_n");
   return {
-    numPredict: num("num_predict"),
+    // 0 is "no limit", as -1: Ollama's runner counts a limit only when num_predict > 0
+    // (https://github.com/ollama/ollama/blob/bd6c1d6b49aca86dbb1a59182b293c0d1f7b8db8/runner/llamarunner/runner.go#L425).
+    numPredict: num("num_predict") === 0 ? -1 : num("num_predict"),
     numKeep: num("num_keep"),
     stop: (p.stop as string[]).filter((s) => s !== ""),
     temperature: num("temperature"),

@@ -53,12 +53,13 @@ const ROLES = new Set(["system", "user", "assistant"]);
  * adds one, as llama.cpp does); without either through `{{ .Prompt }}`.
  * Throws InputError MS8006 for a malformed request, MS8007 when a template fails.
  */
-export function renderPrompt(layers: PromptLayers, req: Pick<GenerateRequest, "prompt" | "messages" | "raw">): RenderedPrompt {
+export function renderPrompt(layers: PromptLayers, req: Pick<GenerateRequest, "prompt" | "messages" | "raw" | "think">): RenderedPrompt {
   const messages = requestMessages(layers, req);
   if (req.raw) return { text: req.prompt ?? "", via: "raw", messages: [] };
-  if (layers.template !== undefined) return { text: renderGo(parseGo(layers.template, "TEMPLATE"), messages, "TEMPLATE"), via: "template", messages };
-  if (layers.chatTemplate !== undefined) return { text: renderJinja(layers.chatTemplate, messages), via: "chat-template", messages };
-  return { text: renderGo(parseGo(OLLAMA_DEFAULT_TEMPLATE, "default template"), messages, "default template"), via: "default", messages };
+  const think = req.think === undefined ? {} : { think: req.think !== false, thinkLevel: typeof req.think === "string" ? req.think : "", isThinkSet: true };
+  if (layers.template !== undefined) return { text: renderGo(parseGo(layers.template, "TEMPLATE"), messages, "TEMPLATE", think), via: "template", messages };
+  if (layers.chatTemplate !== undefined) return { text: renderJinja(layers.chatTemplate, messages, req.think === undefined ? {} : { enable_thinking: req.think !== false }), via: "chat-template", messages };
+  return { text: renderGo(parseGo(OLLAMA_DEFAULT_TEMPLATE, "default template"), messages, "default template", think), via: "default", messages };
 }
 
 /** The message list the template sees (see {@link renderPrompt}). */
@@ -92,19 +93,19 @@ function parseGo(text: string, what: string): TemplateAST {
   }
 }
 
-function renderGo(ast: TemplateAST, messages: ChatMessage[], what: string): string {
+function renderGo(ast: TemplateAST, messages: ChatMessage[], what: string, think: { think?: boolean; thinkLevel?: string; isThinkSet?: boolean } = {}): string {
   try {
-    return renderOllamaPrompt(ast, { messages });
+    return renderOllamaPrompt(ast, { messages, ...think });
   } catch (err) {
     if (err instanceof TemplateExecError) throw new InputError(error("MS8007", `${what}: ${err.message}`), { cause: err });
     throw err;
   }
 }
 
-function renderJinja(chat: GgufChatTemplate, messages: ChatMessage[]): string {
+function renderJinja(chat: GgufChatTemplate, messages: ChatMessage[], extra: Record<string, unknown> = {}): string {
   let text: string;
   try {
-    text = new Template(chat.template).render({ messages, add_generation_prompt: true, bos_token: chat.bosToken, eos_token: chat.eosToken });
+    text = new Template(chat.template).render({ messages, add_generation_prompt: true, bos_token: chat.bosToken, eos_token: chat.eosToken, ...extra });
   } catch (err) {
     throw new InputError(error("MS8007", `the GGUF's chat template: ${(err as Error).message}`), { cause: err });
   }

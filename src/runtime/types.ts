@@ -4,6 +4,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
+  /** An assistant message's thinking trace (Ollama's `thinking`), for a TEMPLATE's `.Thinking`. */
+  thinking?: string;
 }
 
 export interface GenerateRequest {
@@ -17,6 +19,10 @@ export interface GenerateRequest {
   options?: Record<string, unknown>;
   /** Overrides the Modelfile's FORMAT: "json" or a JSON Schema object. */
   format?: "json" | object;
+  /** Ollama's `think`: the template sees `.Think` (true for a level too), `.ThinkLevel` and `.IsThinkSet` (true once given). */
+  think?: boolean | "high" | "medium" | "low" | "max";
+  /** Ollama's `context` (token ids a previous answer returned): detokenized and put before the rendered prompt; the Modelfile's MESSAGEs are then left out, as Ollama does. */
+  context?: number[];
   signal?: AbortSignal;
   onToken?: (text: string) => void;
 }
@@ -26,6 +32,8 @@ export interface GenerateResult {
   finishReason: "stop" | "length" | "abort";
   promptTokens: number;
   completionTokens: number;
+  /** Token ids of the rendered prompt (without BOS) and the answer, tokenized again as Ollama does for `context`; absent for a raw request. */
+  context?: number[];
   /** Ollama's figures, in nanoseconds like Ollama's API: load_duration, prompt_eval_duration, eval_duration, total_duration. */
   timings: { loadNs: number; promptEvalNs: number; evalNs: number; totalNs: number };
 }

@@ -1,17 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** An answer other than 200: its status and message; each API renders it in its own error shape. */
+/** An answer other than 200: its status and message; each API renders it in its own error shape (OpenAI's with `param` and `code` when given). */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly param: string | undefined;
+  readonly code: string | undefined;
+
+  constructor(readonly status: number, message: string, options?: { cause?: unknown; param?: string; code?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.param = options?.param;
+    this.code = options?.code;
   }
 }
 
 /** Largest request body read (prompts and chat histories; images are not supported). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-/** The request body parsed as a JSON object; 400 when it is not one, 413 when it is too large. */
+/** The request body parsed as a JSON object; 400 when it is not one, 413 when it is too large (told by Content-Length before reading). */
 export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) throw new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import { InputError, ModelsmithError } from "../diagnostics/index.js";
-import { parseDuration } from "../inspect/duration.js";
 import type { RuntimeModel } from "../runtime/index.js";
 import { displayShortest, formatModelName, parseModelName, Store } from "../store/index.js";
 import { HttpError } from "./http.js";
+import { MAX_TIMER_MS } from "./keep-alive.js";
 
 /** Opens a stored model for serving: the runtime's `openModel` fits. */
 export type OpenServedModel = (storeRoot: string, name: string, options: { parallel: number }) => Promise<RuntimeModel>;
@@ -30,7 +30,8 @@ interface Entry {
 /** A model lent to one request; `release` once the request is done. */
 export interface Lease {
   model: RuntimeModel;
-  release(keepAlive?: unknown): void;
+  /** `keepAliveMs` (see keepAliveMs in keep-alive.ts) replaces the one given to acquire. */
+  release(keepAliveMs?: number): void;
 }
 
 export interface LoadedInfo {
@@ -79,7 +80,7 @@ export class ModelHost {
   }
 
   /** Loads `name` (or finds it loaded) and lends it; 404 for a model the store does not have or this server does not serve. */
-  async acquire(name: string, keepAlive?: unknown): Promise<Lease> {
+  async acquire(name: string, keepAlive?: number): Promise<Lease> {
     const key = ModelHost.key(name);
     if (this.closed) throw new HttpError(503, "the server is shutting down");
     if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
@@ -123,16 +124,37 @@ export class ModelHost {
     let released = false;
     return {
       model,
-      release: (requested?: unknown) => {
+      release: (requested?: number) => {
         if (released) return;
         released = true;
         e.active--;
         e.lastUsed = Date.now();
-        const ms = keepAliveMs(requested ?? keepAlive);
-        if (ms !== undefined) e.keepAliveMs = ms;
+        const ms = requested ?? keepAlive;
+        if (ms !== undefined) e.keepAliveMs = ms < 0 || ms > MAX_TIMER_MS ? -1 : ms;
         this.schedule(e);
       },
     };
+  }
+
+  /**
+   * Ollama's unload request (keep_alive 0 and nothing to generate): the
+   * model is unloaded now, or when its last request ends; a model that is
+   * not loaded stays so. 404 for a model this server does not serve.
+   */
+  async unload(name: string): Promise<void> {
+    const key = ModelHost.key(name);
+    if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found`);
+    try {
+      await this.store.readManifest(name);
+    } catch (err) {
+      throw notFoundOr(err, name);
+    }
+    const e = this.entries.get(key);
+    if (!e) return;
+    e.keepAliveMs = 0;
+    if (e.timer) clearTimeout(e.timer);
+    e.timer = undefined;
+    this.schedule(e);
   }
 
   /** The loaded models (not those still loading), for `/api/ps`. */
@@ -186,27 +208,6 @@ export class ModelHost {
       e.timer.unref();
     }
   }
-}
-
-/**
- * Ollama's `keep_alive`: a number of seconds, or a duration ("5m", "1h",
- * "0"); negative keeps the model loaded. Undefined when not given; 400 when
- * it is neither.
- */
-export function keepAliveMs(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === "") return undefined;
-  if (typeof v === "number" && Number.isFinite(v)) return v < 0 ? -1 : Math.round(v * 1000);
-  if (typeof v === "string") {
-    const t = v.trim();
-    if (/^-/.test(t)) return -1;
-    if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
-    try {
-      return parseDuration(t, "keep_alive");
-    } catch {
-      // falls through to the 400
-    }
-  }
-  throw new HttpError(400, `invalid keep_alive ${JSON.stringify(v)}: give seconds, or a duration like "5m" (negative: keep loaded)`);
 }
 
 /** A model the store lacks is 404 (the store's message and did-you-mean); other failures as they are. */

@@ -1,15 +1,36 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChatMessage, GenerateRequest, GenerateResult } from "../runtime/index.js";
-import { catalog } from "./catalog.js";
+import { displayShortest, parseModelName } from "../store/index.js";
+import { catalog, type CatalogEntry } from "./catalog.js";
 import { field, HttpError, isArray, isBoolean, isNumber, isObject, isString, readJsonBody, sendJson, sseStream, type Stream } from "./http.js";
 import { generateFor, type ApiContext } from "./ollama-api.js";
+import { routeParam } from "./routes.js";
 
-/** OpenAI's error body. */
-export function openAiError(status: number, message: string): { error: { message: string; type: string; param: null; code: string | null } } {
+/** OpenAI's error body; `param` and `code` from the HttpError when it names them. */
+export function openAiError(status: number, message: string, err?: HttpError): { error: { message: string; type: string; param: string | null; code: string | null } } {
   const type = status >= 500 ? "api_error" : "invalid_request_error";
-  const code = status === 404 ? "model_not_found" : status === 401 ? "invalid_api_key" : null;
-  return { error: { message, type, param: null, code } };
+  const code = err?.code ?? (status === 404 ? "model_not_found" : status === 401 ? "invalid_api_key" : null);
+  return { error: { message, type, param: err?.param ?? null, code } };
+}
+
+/**
+ * `max_tokens` / `max_completion_tokens`: at least 1, as OpenAI's API checks
+ * it (0 would otherwise mean "no limit" to the runtime, as num_predict 0 does
+ * in Ollama). OpenAI's answer, for 0: 400 `Invalid 'max_tokens': integer
+ * below minimum value. Expected a value >= 1, but got 0 instead.`, param
+ * max_tokens, code integer_below_min_value (as reported in
+ * https://github.com/it-at-m/mucgpt/issues/608).
+ */
+function maxTokensOf(body: Record<string, unknown>): number | undefined {
+  for (const name of ["max_completion_tokens", "max_tokens"]) {
+    const v = field(body, name, isNumber, "a number");
+    if (v === undefined) continue;
+    if (!Number.isInteger(v)) throw new HttpError(400, `Invalid type for '${name}': expected an integer, but got a decimal number instead.`, { param: name, code: "invalid_type" });
+    if (v < 1) throw new HttpError(400, `Invalid '${name}': integer below minimum value. Expected a value >= 1, but got ${v} instead.`, { param: name, code: "integer_below_min_value" });
+    return v;
+  }
+  return undefined;
 }
 
 const ROLES = new Set(["system", "user", "assistant", "developer"]);
@@ -38,7 +59,7 @@ function contentText(v: unknown, where: string): string {
 /** The sampling fields of a request as Ollama option names: what the model's PARAMETERs are overridden with. */
 function optionsOf(body: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
-  const maxTokens = field(body, "max_completion_tokens", isNumber, "a number") ?? field(body, "max_tokens", isNumber, "a number");
+  const maxTokens = maxTokensOf(body);
   if (maxTokens !== undefined) options.num_predict = maxTokens;
   for (const [from, to] of [["temperature", "temperature"], ["top_p", "top_p"], ["seed", "seed"], ["frequency_penalty", "frequency_penalty"], ["presence_penalty", "presence_penalty"]] as const) {
     const v = field(body, from, isNumber, "a number");
@@ -131,8 +152,24 @@ export async function completions(ctx: ApiContext, req: IncomingMessage, res: Se
   out.end();
 }
 
+/** GET /v1/models/{id}: one stored model as the list has it; 404 model_not_found for any other. */
+export async function model(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const id = routeParam(req, "id");
+  let name: string;
+  try {
+    name = displayShortest(parseModelName(id));
+  } catch {
+    throw new HttpError(404, `model "${id}" not found`);
+  }
+  const m = (await catalog(ctx.store, (n) => ctx.host.serves(n))).find((x) => x.name === name);
+  if (!m) throw new HttpError(404, `model "${id}" not found`);
+  sendJson(res, 200, modelObject(m));
+}
+
+const modelObject = (m: CatalogEntry) => ({ id: m.name, object: "model", created: Math.floor(m.modifiedAt.getTime() / 1000), owned_by: m.namespace });
+
 /** GET /v1/models */
 export async function models(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
   const list = await catalog(ctx.store, (name) => ctx.host.serves(name));
-  sendJson(res, 200, { object: "list", data: list.map((m) => ({ id: m.name, object: "model", created: Math.floor(m.modifiedAt.getTime() / 1000), owned_by: m.namespace })) });
+  sendJson(res, 200, { object: "list", data: list.map(modelObject) });
 }

@@ -8,6 +8,9 @@ import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
 import * as ollama from "./ollama-api.js";
 import * as openai from "./openai-api.js";
+import { findRoute, setRouteParams } from "./routes.js";
+import { InFlight, stopGracefully } from "./shutdown.js";
+import * as storeApi from "./store-api.js";
 
 export interface ServeOptions {
   storeRoot: string;
@@ -28,12 +31,20 @@ export interface ServeOptions {
   version?: string;
   /** Browser origins allowed besides Ollama's defaults (localhost, 127.0.0.1, app://, …); `*` is a wildcard. */
   origins?: string[];
+  /** On close, how long requests in flight may run before they are cancelled (default 5000 ms). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets the requests in flight run for the
+   * grace period (ServeOptions.shutdownGraceMs unless given), then cancels
+   * those still running (a stream ends with a 503 error line), closes every
+   * connection and unloads the models.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 type Handler = (ctx: ollama.ApiContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -49,12 +60,18 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /v1/chat/completions": { api: "openai", handler: openai.chatCompletions },
   "POST /v1/completions": { api: "openai", handler: openai.completions },
   "GET /v1/models": { api: "openai", handler: openai.models },
+  "GET /v1/models/:id*": { api: "openai", handler: openai.model },
+  "POST /api/copy": { api: "ollama", handler: storeApi.copy },
+  "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
+  "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
+  "POST /api/blobs/:digest": { api: "ollama", handler: storeApi.createBlob },
 };
 
 /**
  * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat`,
- * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`) and OpenAI's
- * (`/v1/chat/completions`, `/v1/completions`, `/v1/models`) over the models of
+ * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`, `/api/copy`,
+ * `/api/delete`, `/api/blobs/:digest`) and OpenAI's (`/v1/chat/completions`,
+ * `/v1/completions`, `/v1/models`, `/v1/models/{id}`) over the models of
  * the store, every generation through the runtime, so a model answers as in
  * `run` and `test`. Resolves once it listens; named models are loaded first
  * (an unknown one is the runtime's InputError MS5102). A port in use is
@@ -65,7 +82,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel>);
   const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
   const host = new ModelHost(o.storeRoot, open, parallel, only);
-  const ctx: ollama.ApiContext = { store: new Store(o.storeRoot, { statCache: false }), host, version: o.version ?? "0.0.0" };
+  const stopping = new AbortController();
+  const ctx: ollama.ApiContext = { store: new Store(o.storeRoot, { statCache: false }), host, version: o.version ?? "0.0.0", stopping: stopping.signal, ...(o.log ? { log: o.log } : {}) };
   for (const name of o.models ?? []) {
     try {
       (await host.acquire(name, -1)).release();
@@ -77,18 +95,20 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       throw err;
     }
   }
-  const key = o.apiKey === undefined ? undefined : Buffer.from(`Bearer ${o.apiKey}`);
+  const key = o.apiKey === undefined ? undefined : Buffer.from(o.apiKey);
   const originAllowed = originMatcher(o.origins);
 
+  const inFlight = new InFlight();
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? "/").split("?")[0]!;
-    const route = ROUTES[`${req.method} ${path}`];
+    const route = findRoute(ROUTES, req.method ?? "", path);
+    inFlight.add(res);
     res.on("finish", () => o.log?.(`${req.method} ${path} ${res.statusCode} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)}ms`));
-    void handle(req, res, path, route).catch((err) => fail(res, route?.api ?? apiOf(path), err, o.log));
+    void handle(req, res, path, route).catch((err) => fail(res, route?.value.api ?? apiOf(path), err, o.log));
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, path: string, route: (typeof ROUTES)[string] | undefined): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, route: ReturnType<typeof findRoute<(typeof ROUTES)[string]>>): Promise<void> {
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (!originAllowed(origin)) throw new HttpError(403, `origin ${origin} is not allowed: add it with --origins (or MODELSMITH_ORIGINS)`);
@@ -103,11 +123,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
     if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return sendText(res, 200, "Ollama is running");
     if (key && !authorized(req.headers.authorization, key)) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
-    if (!route) {
-      const methods = Object.keys(ROUTES).filter((r) => r.endsWith(` ${path}`));
-      throw methods.length > 0 ? new HttpError(405, `${req.method} is not allowed on ${path}`) : new HttpError(404, `no such endpoint: ${req.method} ${path}`);
-    }
-    await route.handler(ctx, req, res);
+    // gin's answer to a route it does not have: a plain-text 404 in either API (never a model_not_found).
+    if (!route) return sendText(res, 404, "404 page not found");
+    setRouteParams(req, route.params);
+    await route.value.handler(ctx, req, res);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -126,19 +145,18 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${shownHost}:${port}`,
     port,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+    close: async (options = {}) => {
+      await stopGracefully(server, inFlight, stopping, options.graceMs ?? o.shutdownGraceMs ?? 5000);
       await host.close();
     },
   };
 }
 
+/** `Authorization: Bearer <key>`, the scheme in any letter case (RFC 9110 makes it case-insensitive). */
 function authorized(header: string | undefined, key: Buffer): boolean {
-  if (!header) return false;
-  const given = Buffer.from(header);
+  const m = /^bearer +(.*)$/i.exec(header ?? "");
+  if (!m) return false;
+  const given = Buffer.from(m[1]!);
   return given.length === key.length && timingSafeEqual(given, key);
 }
 
@@ -156,9 +174,11 @@ function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) 
   const status = err instanceof HttpError ? err.status : err instanceof InputError ? 400 : 500;
   const message = err instanceof ModelsmithError ? err.diagnostics.map((d) => `${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`).join("; ") : err instanceof Error ? err.message : String(err);
   if (status === 500 && !(err instanceof ModelsmithError)) log?.(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // A 413 leaves the rest of the body unread: the connection cannot carry another request.
+  if (status === 413 && !res.headersSent) res.setHeader("Connection", "close");
   if (res.headersSent) {
     if (!res.writableEnded) res.end(api === "openai" ? `data: ${JSON.stringify(openai.openAiError(status, message))}\n\n` : `${JSON.stringify({ error: message })}\n`);
     return;
   }
-  sendJson(res, status, api === "openai" ? openai.openAiError(status, message) : { error: message });
+  sendJson(res, status, api === "openai" ? openai.openAiError(status, message, err instanceof HttpError ? err : undefined) : { error: message });
 }

@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { digestFromBlobFileName, type Digest } from "./digest.js";
 import { errnoCode } from "./io-error.js";
@@ -36,14 +36,19 @@ export async function listBlobFiles(layout: StoreLayout): Promise<BlobFile[]> {
   return blobs;
 }
 
-/** Files under `tmp/`, with size and mtime. */
-export async function listTempFiles(layout: StoreLayout): Promise<Array<{ path: string; size: number; mtimeMs: number }>> {
+/**
+ * Regular files under `tmp/`, with size and mtime. Symlinks are not
+ * followed: none when tmp/ itself is a symlink, and a symlink in it is not a file.
+ */
+export async function listTempFiles(layout: StoreLayout): Promise<Array<{ path: string; name: string; size: number; mtimeMs: number }>> {
+  const dir = await lstat(layout.tmpDir).catch(() => undefined);
+  if (!dir?.isDirectory()) return [];
   const names = await readdir(layout.tmpDir).catch(() => [] as string[]);
-  const out: Array<{ path: string; size: number; mtimeMs: number }> = [];
+  const out: Array<{ path: string; name: string; size: number; mtimeMs: number }> = [];
   for (const name of names.sort()) {
     const p = path.join(layout.tmpDir, name);
-    const st = await stat(p).catch(() => undefined);
-    if (st?.isFile()) out.push({ path: p, size: st.size, mtimeMs: st.mtimeMs });
+    const st = await lstat(p).catch(() => undefined);
+    if (st?.isFile()) out.push({ path: p, name, size: st.size, mtimeMs: st.mtimeMs });
   }
   return out;
 }

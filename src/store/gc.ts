@@ -6,6 +6,9 @@ import type { StoreLayout } from "./layout.js";
 import { manifestBlobs } from "./manifest.js";
 import { listManifests } from "./manifest-files.js";
 import { listBlobFiles, listTempFiles } from "./blob-files.js";
+import { pidAlive } from "./lock.js";
+import { classifyTempName } from "./temp-names.js";
+import { listLeases, pinnedByOthers } from "./writer-lease.js";
 
 export interface GcOptions {
   /**
@@ -15,7 +18,11 @@ export interface GcOptions {
    * own prune grace period).
    */
   graceMs?: number;
-  /** Files under tmp/ older than this are removed (abandoned writes). Default 1 hour. */
+  /**
+   * Resumable downloads under tmp/ older than this are removed, while no
+   * other writer is live. Default 1 hour. (Temp files that name their owner
+   * are removed once it is dead, at any age: temp-names.ts.)
+   */
   tempMaxAgeMs?: number;
   /** Report what would be removed, remove nothing. */
   dryRun?: boolean;
@@ -33,7 +40,10 @@ export interface GcResult {
 
 /**
  * Mark and sweep: removes every blob that no manifest refers to (config or
- * layer), except young ones (see graceMs), and stale temp files. Refuses to
+ * layer), except young ones (see graceMs) and those a live build has pinned
+ * (writer-lease.ts), and abandoned temp files: only modelsmith's own names
+ * (temp-names.ts), those of dead processes, never through a symlinked tmp/.
+ * Refuses to
  * remove anything (EnvironmentError MS5110) when a manifest cannot be read,
  * since the blobs it refers to are unknown. Only files named like digests are
  * touched under blobs/. Call with the store lock held (Store does), so that no
@@ -50,8 +60,11 @@ export async function gc(layout: StoreLayout, options: GcOptions = {}): Promise<
   const referenced = new Set<Digest>(manifests.flatMap((m) => manifestBlobs(m.manifest)));
   const result: GcResult = { removedBlobs: [], removedTemp: [], keptYoung: [], freedBytes: 0 };
 
-  for (const blob of await listBlobFiles(layout)) {
-    if (referenced.has(blob.digest)) continue;
+  const blobs = await listBlobFiles(layout);
+  // Read after the listing: a writer pins a blob before it checks or writes it.
+  const pinned = await pinnedByOthers(layout);
+  for (const blob of blobs) {
+    if (referenced.has(blob.digest) || pinned.has(blob.digest)) continue;
     if (now - blob.touchedMs < graceMs) {
       result.keptYoung.push(blob.digest);
       continue;
@@ -60,8 +73,12 @@ export async function gc(layout: StoreLayout, options: GcOptions = {}): Promise<
     result.removedBlobs.push({ digest: blob.digest, size: blob.size });
     result.freedBytes += blob.size;
   }
+  const othersLive = (await listLeases(layout)).some((l) => l.pid !== process.pid && pidAlive(l.pid));
   for (const tmp of await listTempFiles(layout)) {
-    if (now - tmp.mtimeMs < tempMaxAgeMs) continue;
+    const name = classifyTempName(tmp.name);
+    if (name === undefined) continue;
+    if (name.kind === "owned" && (name.pid === process.pid || pidAlive(name.pid))) continue;
+    if (name.kind === "resumable" && (othersLive || now - tmp.mtimeMs < tempMaxAgeMs)) continue;
     if (!options.dryRun && !(await removeFile(tmp.path))) continue;
     result.removedTemp.push({ path: tmp.path, size: tmp.size });
     result.freedBytes += tmp.size;

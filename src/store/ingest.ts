@@ -8,6 +8,8 @@ import type { StoreLayout } from "./layout.js";
 import { putBlobFromStream } from "./put-blob.js";
 import type { StatCache } from "./stat-cache.js";
 import type { BlobChecks } from "./blob-check.js";
+import { pinBlob } from "./writer-lease.js";
+import { ensureFreeSpace } from "./free-space.js";
 import { BLOB_MODE, checkExpected, refreshBlob, removeQuietly, syncDir, tempPath } from "./temp-file.js";
 
 /** How a file's bytes got into the store. `existing`: the store already held them. */
@@ -57,6 +59,7 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
   checkExpected({ digest, size }, { digest: options.expectedDigest === undefined ? undefined : parseDigest(options.expectedDigest) }, source);
 
   const dest = layout.blobPath(digest);
+  await pinBlob(layout, digest);
   if (await refreshBlob(dest, size).catch(() => false)) {
     const blob = await stat(dest, { bigint: true });
     // Only the very file that was hashed (same inode, unchanged) is known to hold the digest's bytes.
@@ -115,6 +118,9 @@ async function recordPlaced(checks: BlobChecks | undefined, dest: string, digest
 
 /** Copies the file in, checked against `digest`; `placed` is false when the store already held the blob. */
 async function copyIn(layout: StoreLayout, source: string, digest: Digest, size: number): Promise<{ placed: boolean }> {
+  // A copy that cannot fit is refused before it fills the disk.
+  await mkdir(layout.tmpDir, { recursive: true }).catch(() => {});
+  await ensureFreeSpace(layout.tmpDir, size, `copy ${source} into the store`);
   try {
     const { existed } = await putBlobFromStream(layout, createReadStream(source, { highWaterMark: 1 << 20 }), { expectedDigest: digest, expectedSize: size });
     return { placed: !existed };

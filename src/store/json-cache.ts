@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { rmSync } from "node:fs";
+import { onInterruptCleanup } from "../fsutil/interrupt-cleanup.js";
 import { removeQuietly } from "./temp-file.js";
 
 /**
@@ -25,10 +27,12 @@ export async function readCacheEntries<E>(file: string, isEntry: (e: unknown) =>
 export async function writeCacheEntries<E>(file: string, entries: ReadonlyMap<string, E>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const untrack = onInterruptCleanup(() => rmSync(tmp, { force: true }));
   try {
     await writeFile(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) }) + "\n", { flag: "wx" });
     await rename(tmp, file);
   } finally {
+    untrack();
     await removeQuietly(tmp).catch(() => {});
   }
 }

@@ -8,6 +8,7 @@ import { manifestPathParts, type ModelName } from "./name.js";
  *     <root>/blobs/sha256-<hex>                          content, read-only (0444)   (Ollama's)
  *     <root>/manifests/<host>/<namespace>/<model>/<tag>  one manifest per name       (Ollama's)
  *     <root>/tmp/                                        temp files of writes in progress
+ *     <root>/writers/<pid>.lease                         blobs a live build relies on (writer-lease.ts)
  *     <root>/store.lock                                  the store-wide lock (lock.ts)
  *     <root>/cache/stat-digests.json                     file digests by stat (stat-cache.ts)
  *     <root>/cache/blob-checks.json                      blob stats known to match their digests (blob-check.ts)
@@ -23,6 +24,7 @@ export class StoreLayout {
   readonly manifestsDir: string;
   readonly tmpDir: string;
   readonly lockFile: string;
+  readonly writersDir: string;
   readonly statCacheFile: string;
   readonly blobChecksFile: string;
 
@@ -32,6 +34,7 @@ export class StoreLayout {
     this.manifestsDir = path.join(this.root, "manifests");
     this.tmpDir = path.join(this.root, "tmp");
     this.lockFile = path.join(this.root, "store.lock");
+    this.writersDir = path.join(this.root, "writers");
     this.statCacheFile = path.join(this.root, "cache", "stat-digests.json");
     this.blobChecksFile = path.join(this.root, "cache", "blob-checks.json");
   }

@@ -1,10 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { readFileSync, rmSync } from "node:fs";
+import { mkdir, open, readFile, stat, unlink, utimes, type FileHandle } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvironmentError, error } from "../diagnostics/index.js";
+import { onInterruptCleanup } from "../fsutil/interrupt-cleanup.js";
 import { errnoCode, storeWriteError } from "./io-error.js";
 
 /**
@@ -21,7 +23,9 @@ import { errnoCode, storeWriteError } from "./io-error.js";
  * `timeoutMs`, then EnvironmentError MS5107 names the holder.
  *
  * Staleness: a lock is stale when its holder is on this host and its pid is
- * gone (`kill(pid, 0)` says ESRCH), or when the file's mtime is older than
+ * gone (`kill(pid, 0)` says ESRCH), when it names no holder 2 s after it was
+ * made (a creator killed between create and write; a write that fails, as on
+ * a full disk, removes its own file), or when the file's mtime is older than
  * `staleMs` (the holder touches it every staleMs/3 while it holds it, so only a
  * lock whose holder died, or that lives on another host, gets that old). A stale
  * lock is removed under a second lock file, `<lock>.break`, re-checked first
@@ -62,9 +66,11 @@ export async function withStoreLock<T>(lockFile: string, fn: () => Promise<T>, o
     utimes(file, now, now).catch(() => {});
   }, Math.max(1000, Math.floor(staleMs / 3)));
   heartbeat.unref();
+  const releaseOnInterrupt = onInterruptCleanup(() => releaseSync(file, token));
   try {
     return await held.run(new Set([...(mine ?? []), file]), fn);
   } finally {
+    releaseOnInterrupt();
     clearInterval(heartbeat);
     await release(file, token);
   }
@@ -89,19 +95,31 @@ async function acquire(file: string, o: Required<LockOptions>): Promise<string> 
   }
 }
 
+/**
+ * Creates `file` holding `content`, or false when it exists. A lock that
+ * cannot be written whole (a full disk) is removed again: an empty lock
+ * names no holder, and would block every other command until it turned stale.
+ */
 async function tryCreate(file: string, content: string): Promise<boolean> {
+  let handle: FileHandle;
   try {
-    const handle = await open(file, "wx", 0o644);
-    try {
-      await handle.writeFile(content);
-    } finally {
-      await handle.close();
-    }
-    return true;
+    handle = await open(file, "wx", 0o644);
   } catch (err) {
     if (errnoCode(err) === "EEXIST") return false;
     throw err;
   }
+  const undo = onInterruptCleanup(() => rmSync(file, { force: true }));
+  try {
+    await handle.writeFile(content);
+    await handle.close();
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await unlink(file).catch(() => {});
+    throw err;
+  } finally {
+    undo();
+  }
+  return true;
 }
 
 /** The lock's holder and mtime; holder undefined while its creator has not written it yet; undefined when there is no lock. */
@@ -122,8 +140,12 @@ async function readHolder(file: string): Promise<{ holder: Holder | undefined; m
   }
 }
 
+/** How long a lock file may stay without a readable holder (its creator writes it at once; an older one was left by a crash). */
+const UNWRITTEN_MS = 2000;
+
 async function isStale(holder: Holder | undefined, mtimeMs: number, staleMs: number): Promise<boolean> {
   if (Date.now() - mtimeMs > staleMs) return true;
+  if (holder === undefined) return Date.now() - mtimeMs > UNWRITTEN_MS;
   return holder !== undefined && holder.host === hostname() && !pidAlive(holder.pid);
 }
 
@@ -151,6 +173,14 @@ async function breakStale(file: string, judged: Holder | undefined, staleMs: num
     if (now && now.holder?.token === judged?.token && (await isStale(now.holder, now.mtimeMs, staleMs))) await unlink(file).catch(() => {});
   } finally {
     await unlink(breaker).catch(() => {});
+  }
+}
+
+function releaseSync(file: string, token: string): void {
+  try {
+    if ((JSON.parse(readFileSync(file, "utf8")) as Partial<Holder>).token === token) rmSync(file, { force: true });
+  } catch {
+    // not ours, or gone
   }
 }
 

@@ -14,6 +14,7 @@ import { copyManifest, removeManifest, writeManifest, writeManifestBytes, type W
 import { parseModelName, type ModelName } from "./name.js";
 import { putBlobFromBuffer, putBlobFromStream, type PutBlobOptions, type PutBlobResult } from "./put-blob.js";
 import { StatCache } from "./stat-cache.js";
+import { cleanUpAtExit, pinBlob } from "./writer-lease.js";
 import { verify, verifyBlob, type BlobCheck, type VerifyResult } from "./verify.js";
 
 export interface StoreOptions {
@@ -44,6 +45,7 @@ export class Store {
     this.layout = new StoreLayout(root);
     this.statCache = options.statCache === false ? undefined : new StatCache(this.layout.statCacheFile);
     this.blobChecks = new BlobChecks(this.layout.blobChecksFile);
+    cleanUpAtExit(this.layout);
   }
 
   get root(): string {
@@ -98,6 +100,8 @@ export class Store {
    */
   async checkBlob(digest: string, expectedSize?: number): Promise<BlobCondition> {
     const d = parseDigest(digest);
+    // A build checks what it is about to rely on: pinned first, so a concurrent prune keeps it (writer-lease.ts).
+    await pinBlob(this.layout, d);
     const condition = await this.blobChecks.check(this.layout, d, expectedSize);
     if (condition.status === "corrupt") await this.discardBlob(d, condition.ino);
     return condition;

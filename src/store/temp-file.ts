@@ -5,14 +5,15 @@ import { EnvironmentError, error } from "../diagnostics/index.js";
 import type { Digest } from "./digest.js";
 import { errnoCode, storeWriteError } from "./io-error.js";
 import type { StoreLayout } from "./layout.js";
+import { pinBlob } from "./writer-lease.js";
 
 /** Blobs are read-only: a program that opens one for writing is refused (and a hardlinked source with it). */
 export const BLOB_MODE = 0o444;
 
 /**
  * A fresh, unique path under `<root>/tmp/` (same file system as `blobs/`, so a
- * rename is atomic). Names are `<kind>-<pid>-<random>.tmp`; `gc()` deletes any
- * file in tmp/ older than its `tempMaxAgeMs`.
+ * rename is atomic). Names are `<kind>-<pid>-<random>.tmp` (temp-names.ts):
+ * `gc()` and the next writer remove it once that pid is dead.
  */
 export async function tempPath(layout: StoreLayout, kind: string): Promise<string> {
   await mkdir(layout.tmpDir, { recursive: true });
@@ -45,6 +46,8 @@ export function checkExpected(actual: { digest: Digest; size: number }, expected
 export async function commitBlob(layout: StoreLayout, tmp: string, digest: Digest, size: number): Promise<boolean> {
   const dest = layout.blobPath(digest);
   try {
+    // Pinned before it appears, so that a concurrent prune keeps it until our manifest refers to it.
+    await pinBlob(layout, digest);
     await mkdir(layout.blobsDir, { recursive: true });
     if (await refreshBlob(dest, size)) {
       await removeQuietly(tmp);

@@ -141,3 +141,40 @@ test("serve on a port already taken: exit 3, error[MS8701], no stack trace", { t
     await new Promise((r) => taken.close(r));
   }
 });
+
+test("SIGTERM during a stream: new connections refused at once, the stream cancelled after --shutdown-grace with an error line, exit 0 within grace + 1 s", { timeout: 90_000 }, async () => {
+  let s: Serving | undefined;
+  try {
+    s = serve(["--port", "0", "--host", "127.0.0.1", "--shutdown-grace", "2"]);
+    const url = await listeningUrl(s);
+    // num_predict -1: the oracle (no EOS) would never stop by itself.
+    const res = await fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } }) });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    const rest = (async () => {
+      for (;;) {
+        const part = await reader.read();
+        if (part.done) return text;
+        text += decoder.decode(part.value);
+      }
+    })();
+    const signalled = Date.now();
+    s.child.kill("SIGTERM");
+    let refused = false;
+    while (!refused && Date.now() - signalled < 1500) {
+      refused = await fetch(`${url}/api/version`).then(() => false, (err: { cause?: { code?: string } }) => err.cause?.code === "ECONNREFUSED");
+    }
+    assert.ok(refused, "a new connection is refused while the stream runs on");
+    const exit = await s.exited;
+    const elapsed = Date.now() - signalled;
+    assert.deepEqual(exit, { code: 0, signal: null }, s.stderr());
+    assert.ok(elapsed >= 2000 && elapsed < 3000, `exited ${elapsed} ms after SIGTERM (grace 2 s)`);
+    const lines = (await rest).trimEnd().split("\n").map((l) => JSON.parse(l) as { response?: string; error?: string });
+    assert.ok(lines.length > 2, "tokens kept coming during the grace period");
+    assert.deepEqual(lines.at(-1), { error: "the server is shutting down" });
+    assert.ok(!hasStackTrace(s.stderr()), s.stderr());
+  } finally {
+    reap(s);
+  }
+});

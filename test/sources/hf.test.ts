@@ -77,7 +77,8 @@ test("a download broken off mid-way resumes on the next run from where it stoppe
   const cut = Math.floor(bytes.length * 0.6);
   hub.cdn.breakOnceAfter = cut;
 
-  const broken = await ms(["build", "-C", dir, "--no-test"], home, env);
+  // No retry within the run (MODELSMITH_HTTP_RETRIES=0): the next run must resume.
+  const broken = await ms(["build", "-C", dir, "--no-test"], home, { ...env, MODELSMITH_HTTP_RETRIES: "0" });
   assert.equal(broken.exitCode, 3, broken.stderr);
   assert.match(broken.stderr, /error\[MS5601\]: cannot download hf:\/\/org\/repo\/oracle\.gguf@main: the connection (broke off|ended) after \d+ of \d+ bytes/);
   assert.match(broken.stderr, /hint: run again: the download resumes/);
@@ -96,6 +97,18 @@ test("a download broken off mid-way resumes on the next run from where it stoppe
   assert.deepEqual(tmpFiles(home).filter((f) => f.startsWith("download-")), []);
   const verify = await ms(["verify"], home);
   assert.equal(verify.exitCode, 0, verify.stdout + verify.stderr);
+});
+
+test("a download broken off mid-way is asked for again within the run, from where it stopped (retries)", async (t) => {
+  const hub = await fakeHub(t);
+  const bytes = await oracleBytes();
+  hub.commit("org/repo", { "oracle.gguf": bytes });
+  const { dir, home } = project(t, "hf://org/repo/oracle.gguf");
+  hub.cdn.breakOnceAfter = Math.floor(bytes.length * 0.6);
+  const built = await ms(["build", "-C", dir, "--no-test"], home, { HF_ENDPOINT: hub.url, MODELSMITH_HTTP_BACKOFF: "0.01" });
+  assert.equal(built.exitCode, 0, built.stderr);
+  assert.ok(hub.cdn.sent <= bytes.length + 256 * 1024, `sent ${hub.cdn.sent} for a file of ${bytes.length}`);
+  assert.ok(blobs(home).includes(`sha256:${sha256(bytes)}`));
 });
 
 test("a CDN that sends other bytes than the Hub's sha256: exit 3 MS5602, no blob, no manifest", async (t) => {

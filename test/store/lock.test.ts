@@ -68,6 +68,16 @@ describe("the store lock", () => {
     }
   });
 
+  it("takes over a lock file that names no holder once it is 2 s old (its creator died before writing it)", async () => {
+    const file = path.join(dir, "f.lock");
+    await writeFile(file, "");
+    const r = await rejection(withStoreLock(file, async () => "never", { timeoutMs: 300, pollMs: 20 }));
+    assert.equal(r.code, "MS5107", "a fresh empty lock may be one being written: waited for");
+    const old = new Date(Date.now() - 3000);
+    await utimes(file, old, old);
+    assert.equal(await withStoreLock(file, async () => "taken", { timeoutMs: 1000, pollMs: 20 }), "taken");
+  });
+
   it("does not remove a lock that another process took over meanwhile", async () => {
     const file = path.join(dir, "e.lock");
     const other = JSON.stringify({ pid: process.pid, host: hostname(), token: "someone-else", acquiredAt: 0 });

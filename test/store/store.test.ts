@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { chmod, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -27,6 +28,11 @@ async function buildModel(store: Store, name: string, weights: string, system: s
   return { model: model.digest, system: sys.digest, config: config.digest, manifest: written.digest, configSize: config.size };
 }
 
+/** A pid no process has: one of a child that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ["-e", ""]).pid!;
+}
+
 const blobName = (d: string): string => `blobs/sha256-${d.slice(7)}`;
 
 describe("the store: manifests, cp, rm, gc, du", () => {
@@ -46,7 +52,8 @@ describe("the store: manifests, cp, rm, gc, du", () => {
   it("lays the files out exactly as Ollama does, with pinned digests", async () => {
     assert.equal(a.model, "sha256:7b962f03e77f96fa63cc31c4a1b7f1f6e0e977abb65a19e51d93fe5b74907213");
     assert.equal(a.manifest, "sha256:87f63780b35da7c61764c3205fcf089c4dafe4cbf83092f19b16c5e572de1ff5");
-    const files = (await filesUnder(store.root)).filter((f) => !f.startsWith("tmp/") && !f.startsWith("cache/"));
+    // writers/: this (live) process's lease, removed when it exits (writer-lease.ts).
+    const files = (await filesUnder(store.root)).filter((f) => !f.startsWith("tmp/") && !f.startsWith("cache/") && !f.startsWith("writers/"));
     assert.deepEqual(files, [
       ...[a.model, a.system, a.config, b.system, b.config, c.model, c.system, c.config].map(blobName).sort(),
       "manifests/registry.ollama.ai/acme/creative-writer/v1",
@@ -133,17 +140,22 @@ describe("gc safety", () => {
     assert.deepEqual(later.removedBlobs, [{ digest, size: 28 }]);
   });
 
-  it("removes temp files older than tempMaxAgeMs and keeps fresh ones", async () => {
+  it("removes modelsmith's temp files of dead processes at any age, keeps live ones, resumable downloads until tempMaxAgeMs, and others' files always", async () => {
     const tmp = path.join(store.root, "tmp");
     await mkdir(tmp, { recursive: true });
-    await writeFile(path.join(tmp, "blob-1-abandoned.tmp"), "half a download");
-    const old = new Date(Date.now() - 2 * 3600_000);
-    await utimes(path.join(tmp, "blob-1-abandoned.tmp"), old, old);
-    await writeFile(path.join(tmp, "blob-2-active.tmp"), "in progress");
+    const dead = deadPid();
+    const hex = "0123456789ab";
+    await writeFile(path.join(tmp, `blob-${dead}-${hex}.tmp`), "half a blob");
+    await writeFile(path.join(tmp, `blob-${process.pid}-${hex}.tmp`), "in progress");
+    await writeFile(path.join(tmp, `download-${"a".repeat(64)}.part`), "resumable");
+    await writeFile(path.join(tmp, "notes.txt"), "not ours");
     const r = await store.gc();
-    assert.deepEqual(r.removedTemp, [{ path: path.join(tmp, "blob-1-abandoned.tmp"), size: 15 }]);
-    assert.deepEqual(await filesUnder(tmp), ["blob-2-active.tmp"]);
+    assert.deepEqual(r.removedTemp, [{ path: path.join(tmp, `blob-${dead}-${hex}.tmp`), size: 11 }]);
+    const later = await store.gc({ now: Date.now() + 2 * 3600_000 });
+    assert.deepEqual(later.removedTemp, [{ path: path.join(tmp, `download-${"a".repeat(64)}.part`), size: 9 }]);
+    assert.deepEqual(await filesUnder(tmp), [`blob-${process.pid}-${hex}.tmp`, "notes.txt"]);
   });
+
 
   it("leaves files under blobs/ that are not named like a digest (Ollama's partial downloads)", async () => {
     const partial = path.join(store.root, "blobs", `sha256-${"a".repeat(64)}-partial-0`);

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
+import { fromRoot } from "../helpers/paths.js";
 import { bytesOf, seededStore, type SeededStore } from "./helpers.js";
 
 interface DuDoc {
@@ -106,34 +108,33 @@ describe("modelsmith cp, rm, prune and du (subprocess)", () => {
     assert.equal(d.totalBytes, bytesOf(...layersB()));
   });
 
-  it("prune deletes exactly the unreferenced blobs and stale temp files older than --grace", async () => {
-    const orphan = await s.store.putBlobFromBuffer("an orphan layer no manifest uses");
+  it("prune deletes exactly the unreferenced blobs older than --grace and the temp files of dead processes", async () => {
+    // Put by a process that has ended: no live writer keeps it (this test process pins what it writes itself).
+    const orphan = JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", `import { Store } from ${JSON.stringify(fromRoot("dist/src/store/index.js"))}; console.log(JSON.stringify(await new Store(process.argv[1]).putBlobFromBuffer("an orphan layer no manifest uses")));`, s.home], { encoding: "utf8" }),
+    ) as { digest: string; size: number };
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const abandoned = path.join(s.home, "tmp", `blob-${dead}-0123456789ab.tmp`);
     await mkdir(path.join(s.home, "tmp"), { recursive: true });
-    await writeFile(path.join(s.home, "tmp", "blob-1-abandoned.tmp"), "half a blob");
+    await writeFile(abandoned, "half a blob");
+    await writeFile(path.join(s.home, "tmp", "notes.txt"), "not modelsmith's");
+    const dry = await cli("prune", "--dry-run");
+    assert.equal(dry.stdout, `would delete temp file ${abandoned} (11 B)\nwould free 11 B (0 blobs, 1 temp file)\n`);
     const young = await cli("prune");
     assert.equal(young.exitCode, 0, young.stderr);
-    assert.equal(young.stdout, "freed 0 B (0 blobs, 0 temp files)\n");
+    assert.equal(young.stdout, `deleted temp file ${abandoned} (11 B)\nfreed 11 B (0 blobs, 1 temp file)\n`);
     assert.equal(young.stderr, "kept 1 unused blob(s) younger than 1h; `--grace 0` deletes them too\n");
     const before = await du();
-    assert.deepEqual([before.unreferencedBytes, before.tempBytes], [orphan.size, 11]);
-
-    const dry = await cli("prune", "--grace", "0", "--dry-run");
-    assert.equal(dry.stdout, `would delete ${orphan.digest} (32 B)\nwould delete temp file ${path.join(s.home, "tmp", "blob-1-abandoned.tmp")} (11 B)\nwould free 43 B (1 blob, 1 temp file)\n`);
-    assert.deepEqual(await du(), before);
+    assert.deepEqual([before.unreferencedBytes, before.tempBytes], [orphan.size, 16]);
 
     const files = await blobFiles();
     const r = await cli("prune", "--grace", "0", "--json");
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), {
-      dryRun: false,
-      removedBlobs: [{ digest: orphan.digest, size: 32 }],
-      removedTemp: [{ path: path.join(s.home, "tmp", "blob-1-abandoned.tmp"), size: 11 }],
-      keptYoung: [],
-      freedBytes: 43,
-    });
+    assert.deepEqual(JSON.parse(r.stdout), { dryRun: false, removedBlobs: [{ digest: orphan.digest, size: 32 }], removedTemp: [], keptYoung: [], freedBytes: 32 });
     assert.deepEqual(await blobFiles(), files.filter((f) => f !== orphan.digest.replace(":", "-")));
     const after = await du();
-    assert.deepEqual([after.unreferencedBytes, after.tempBytes, after.totalBytes], [0, 0, bytesOf(...layersB())]);
+    assert.deepEqual([after.unreferencedBytes, after.tempBytes, after.totalBytes], [0, 16, bytesOf(...layersB()) + 16]);
+    await rm(path.join(s.home, "tmp", "notes.txt"));
   });
 
   it("prune refuses a bad --grace (exit 2) and a store with an unreadable manifest (exit 3)", async () => {

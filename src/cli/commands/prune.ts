@@ -10,10 +10,11 @@ export interface PruneArgs {
 
 /**
  * `modelsmith prune [--grace 1h] [--dry-run]`: deletes the blobs no manifest
- * refers to and abandoned temp files. Blobs and temp files younger than
- * `--grace` are kept (default 1h, Ollama's own prune window): they may belong
- * to a build in another process that has not written its manifest yet;
- * `--grace 0` deletes every one. Refuses (exit 3, MS5110) while a manifest
+ * refers to and abandoned temp files. Unused blobs younger than `--grace` are
+ * kept (default 1h, Ollama's own prune window), and so is every blob and temp
+ * file of a build that is still running, whatever `--grace` says (store
+ * writer leases); temp files of dead processes go at once, resumable
+ * downloads after `--grace`. Refuses (exit 3, MS5110) while a manifest
  * cannot be read.
  */
 export function pruneCommand(ctx: CliContext): CommandModule<object, PruneArgs> {

@@ -13,6 +13,7 @@ export interface ServeArgs {
   apiKey?: string;
   parallel?: number;
   origins?: string;
+  shutdownGrace?: number;
   json?: boolean;
 }
 
@@ -21,9 +22,10 @@ export interface ServeArgs {
  * Ollama's and OpenAI's HTTP APIs over the store ($MODELSMITH_HOME). Named
  * models are loaded before it listens and are the only ones served; without
  * names, every stored model, loaded on its first request. Prints `listening
- * on <url>` to stderr, then one line per request; SIGINT or SIGTERM lets the
- * requests in flight finish, unloads the models and exits 0. The key may also
- * come from MODELSMITH_API_KEY.
+ * on <url>` to stderr, then one line per request; SIGINT or SIGTERM stops
+ * accepting connections, lets the requests in flight run for
+ * `--shutdown-grace` seconds (default 5), cancels those still running,
+ * unloads the models and exits 0. The key may also come from MODELSMITH_API_KEY.
  */
 export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> {
   return {
@@ -36,7 +38,8 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option("port", { type: "number", default: 11434, describe: "Port to listen on (0: a free one)" })
         .option("api-key", { type: "string", describe: "Require `Authorization: Bearer <key>` (default: $MODELSMITH_API_KEY, else none)" })
         .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" })
-        .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" }),
+        .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" })
+        .option("shutdown-grace", { type: "number", default: 5, describe: "Seconds requests in flight may run after SIGINT/SIGTERM before they are cancelled" }),
     handler: async (args) => {
       const server = await startCliServer(ctx, resolveStoreRoot(ctx.env, homedir(), process.cwd()), args);
       ctx.err(`listening on ${server.url}${server.apiKey ? " (API key required)" : ""}`);
@@ -68,6 +71,7 @@ export async function startCliServer(ctx: CliContext, storeRoot: string, args: O
     log: (line) => ctx.err(line),
     version,
     origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
+    shutdownGraceMs: Math.max(0, (Number.isFinite(args.shutdownGrace) ? args.shutdownGrace! : 5) * 1000),
   });
   return apiKey ? { ...server, apiKey } : server;
 }

@@ -5,6 +5,7 @@ import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../../diagnostics/errors.js";
 import { digestOf } from "../../lock/canonical-json.js";
 import { writeTestModel } from "../../testmodels/writeTestModel.js";
+import { storeWriteError } from "../../store/io-error.js";
 import { testModelSpec } from "../testmodel-spec.js";
 import { formatReference } from "../format-reference.js";
 import { parseReference } from "../reference.js";
@@ -68,7 +69,9 @@ async function generate(ref: TestModelReference, locator: string, ctx: SourceCon
   await mkdir(tmpDir, { recursive: true });
   const tmp = path.join(tmpDir, `testmodel-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
   try {
-    await writeTestModel(tmp, testModelSpec(ref));
+    await writeTestModel(tmp, testModelSpec(ref)).catch((err: unknown) => {
+      throw storeWriteError("write the test model", tmp, err);
+    });
     const { digest, size } = await ctx.store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
     const record = recordPath(locator, ctx);
     await mkdir(path.dirname(record), { recursive: true });

@@ -1,3 +1,4 @@
+import { fetchWithDeadline, httpLimits } from "../../registry/http.js";
 import { downloadBlob } from "../../registry/download.js";
 import { downloadAndHash } from "../../registry/download-file.js";
 import { formatReference } from "../format-reference.js";
@@ -34,7 +35,8 @@ export const urlSource: Source<UrlReference> = {
 /** The size a HEAD reports, or undefined when the server does not say (then the file is downloaded to learn it). */
 async function contentLength(url: string): Promise<number | undefined> {
   try {
-    const res = await fetch(url, { method: "HEAD", headers: { "Accept-Encoding": "identity" }, redirect: "follow" });
+    const res = await fetchWithDeadline(url, { method: "HEAD", headers: { "Accept-Encoding": "identity" }, redirect: "follow" }, httpLimits());
+    await res.body?.cancel();
     const n = Number(res.headers.get("content-length") ?? NaN);
     return res.ok && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
   } catch {
