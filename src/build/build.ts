@@ -19,6 +19,7 @@ import type { ProgressFactory } from "./progress.js";
 import type { ActivityReporter } from "../progress/activity.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
+import { checkAdapters } from "./check-adapters.js";
 
 export interface BuildOptions {
   /** Project directory (holding modelsmith.yaml). */
@@ -177,6 +178,8 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
+  const planned = new Set(plan.variants.map((v) => v.model));
+  await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
   const progress = o.progress?.(plan.steps);
   try {
     return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });

@@ -61,6 +61,16 @@ export const BUILD_CODES = defineCodes({
     example: "FROM ./model.gguf\nFROM ./other-model.gguf",
     fix: "Keep one base model per Modelfile. A later FROM names a vision projector GGUF (general.architecture `clip`, or general.type `projector`), as `ollama show --modelfile` prints one for a multimodal model.",
   },
+  MS5285: {
+    title: "ADAPTER is not a LoRA adapter",
+    example: "ADAPTER ./model.gguf   # a model GGUF (general.type `model`), not an adapter",
+    fix: "ADAPTER takes a LoRA adapter GGUF (general.type `adapter`, adapter.type `lora`), as llama.cpp's convert_lora_to_gguf.py writes it; a model goes on the FROM line.",
+  },
+  MS5286: {
+    title: "ADAPTER was made for another model",
+    example: "FROM testmodel://random\nADAPTER testmodel://lora   # a LoRA for the oracle",
+    fix: "Use the adapter with the model it was trained on: the same architecture, tensor names and shapes. The message names the first tensors that do not fit.",
+  },
 });
 
 export type BuildCode = keyof typeof BUILD_CODES;

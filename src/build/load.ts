@@ -17,6 +17,7 @@ import type { Project } from "../project/project.js";
 import { rebaseLocalPath } from "../resolve/file-ref.js";
 import { parseReference } from "../resolve/reference.js";
 import type { FileReference, Reference } from "../resolve/reference-types.js";
+import { adapterOnFrom, parseAdapterReference, type AdapterReference } from "../check/adapter-reference.js";
 import type { ParamValue } from "../store/layer-content.js";
 import type { OwnLayerDefs } from "./own-layers.js";
 
@@ -31,7 +32,8 @@ export interface LoadedModel {
   base: Reference;
   /** Where FROM is written. */
   at: { file: string; range: SourceRange };
-  adapters: { ref: FileReference; at: { file: string; range: SourceRange } }[];
+  /** Local files rebased to the project root, or `testmodel://lora?…`; `text` as the Modelfile writes it. */
+  adapters: { ref: AdapterReference; text: string; at: { file: string; range: SourceRange } }[];
   /** Vision projector files (later FROM lines), rebased like the base. */
   projectors: { ref: FileReference; at: { file: string; range: SourceRange } }[];
   /** Own layers except the adapters' digests (filled in once they are resolved). */
@@ -68,7 +70,11 @@ export async function loadModels(project: Project, display: (abs: string) => str
     const parsed = parseReference(fromText, { aliases: project.aliases, projectModels: names, ...(fromText === m.from.ref ? { origin: m.from.range.start } : {}), file: shown });
     const base = checkBase(parsed.reference, parsed.diagnostics.map((d) => (fromText === m.from!.ref ? d : { ...d, range: m.from!.range })), m.from.ref, project, at, diagnostics);
     const dir = path.relative(project.root, path.dirname(model.modelfile)).split(path.sep).join("/");
-    const adapters = m.adapters.map((a) => ({ ref: rebaseLocalPath(localRef(a.path), dir), at: { file: shown, range: a.range } }));
+    const adapters = m.adapters.flatMap((a) => {
+      const { ref, diagnostics: found } = parseAdapterReference(a.path, { file: shown, range: a.range });
+      diagnostics.push(...found);
+      return ref ? [{ ref: ref.kind === "file" ? rebaseLocalPath(ref, dir) : ref, text: a.path, at: { file: shown, range: a.range } }] : [];
+    });
     const format = await readFormat(m, model.modelfile, shown, diagnostics);
     const projectors = await readProjectors(m, model.modelfile, shown, dir, diagnostics);
     if (!base) continue;
@@ -115,6 +121,8 @@ function checkBase(ref: Reference | undefined, found: Diagnostic[], text: string
       out.push(error("MS5204", `\`${text}\` is neither an alias nor a model of this project`, { file: d.file ?? at.file, ...(d.range ? { range: d.range } : { range: at.range }), ...(hint ? { hint } : {}) }));
     } else out.push(d);
   }
+  const adapter = found.some((d) => d.severity === "error") ? undefined : adapterOnFrom(ref, at);
+  if (adapter) return void out.push(adapter);
   return found.some((d) => d.severity === "error" || d.code === "MS4117") ? undefined : ref;
 }
 

@@ -9,6 +9,7 @@ import { outsideProjectWarnings } from "./outside-project.js";
 import { readModelfileFromDisk } from "./read-modelfile.js";
 import { parseReference } from "../resolve/reference.js";
 import { checkQuantize } from "./check-quantize.js";
+import { adapterOnFrom, parseAdapterReference } from "./adapter-reference.js";
 
 export interface CheckedModel {
   name: string;
@@ -39,8 +40,12 @@ export async function checkProject(project: Project, display: (abs: string) => s
         const text = await fromFileFirst(from.ref, model.modelfile);
         if (text !== from.ref) all.push(...(await checkReferences(model.modelfile, shown, [{ instruction: "FROM", path: text, range: from.range }])));
         const ctx = { aliases: project.aliases, projectModels: project.models.map((m) => m.name), ...(text === from.ref ? { origin: from.range.start } : {}), file: shown };
-        all.push(...parseReference(text, ctx).diagnostics.map((d) => (text === from.ref ? d : { ...d, range: from.range })));
+        const parsed = parseReference(text, ctx);
+        all.push(...parsed.diagnostics.map((d) => (text === from.ref ? d : { ...d, range: from.range })));
+        const adapter = adapterOnFrom(parsed.reference, { file: shown, range: from.range });
+        if (adapter) all.push(adapter);
       }
+      for (const a of result.modelfile.adapters) all.push(...parseAdapterReference(a.path, { file: shown, range: a.range }).diagnostics);
       all.sort((a, b) => (a.file === b.file ? (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0) : 0));
     }
     if (model.compare && !existsSync(model.compare.text)) {

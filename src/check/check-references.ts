@@ -7,6 +7,9 @@ import type { FileReference } from "../modelfile/instructions.js";
 import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText, refusedFileCode, requireRegularFile } from "../fsutil/read-regular.js";
 import { modelFileProblems } from "../gguf/model-check.js";
 import { jsonErrorWithoutContent } from "../diagnostics/json-error.js";
+import { ModelsmithError } from "../diagnostics/errors.js";
+import { readGgufFile, type GgufFile } from "../gguf/index.js";
+import { adapterKindProblem } from "./adapter-fit.js";
 
 
 const GGUF_MAGIC = Buffer.from("GGUF");
@@ -35,9 +38,23 @@ export async function checkReferences(modelfilePath: string, display: string, re
     } else if (ref.instruction === "FROM") {
       out.push(...(await modelFileProblems(abs, ref.path, at)));
     }
+    else if (ref.instruction === "ADAPTER") out.push(...(await checkAdapterKind(abs, ref, at)));
     if (ref.instruction === "FORMAT") out.push(...(await checkSchema(abs, ref, at)));
   }
   return out;
+}
+
+/** MS5285 when an ADAPTER file is a GGUF but not a LoRA adapter (whether it fits the base is the build's check). */
+async function checkAdapterKind(abs: string, ref: FileReference, at: { file: string; range: SourceRange }): Promise<Diagnostic[]> {
+  let gguf: GgufFile;
+  try {
+    gguf = await readGgufFile(abs);
+  } catch (cause) {
+    if (cause instanceof ModelsmithError) return cause.diagnostics.map((d) => ({ ...d, ...at }));
+    throw cause;
+  }
+  const p = adapterKindProblem(gguf);
+  return p ? [error(p.code, `ADAPTER ${ref.path}: ${p.message}`, { ...at, ...(p.hint ? { hint: p.hint } : {}) })] : [];
 }
 
 async function readHead(file: string, n: number): Promise<Buffer> {

@@ -102,7 +102,8 @@ class Analyzer {
         if (value === "") return this.push(error("MS2012", "ADAPTER needs a path", this.at(range)));
         this.commentInValue(node);
         this.m.adapters.push({ path: value, range });
-        this.references.push({ instruction: "ADAPTER", path: value, range });
+        // `testmodel://lora?…` (and any other scheme) is the resolver's to check, not a file.
+        if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) this.references.push({ instruction: "ADAPTER", path: value, range });
         return;
       case "LICENSE":
         this.commentInValue(node);

@@ -48,7 +48,7 @@ export const RESOLVE_CODES = defineCodes({
   MS4108: {
     title: "unknown test model generator",
     example: "FROM testmodel://oracel",
-    fix: "modelsmith generates `testmodel://oracle` and `testmodel://random?…`.",
+    fix: "modelsmith generates `testmodel://oracle`, `testmodel://random?…` and the adapter `testmodel://lora?…`.",
   },
   MS4109: {
     title: "invalid test model parameter",
@@ -104,6 +104,11 @@ export const RESOLVE_CODES = defineCodes({
     title: "invalid project model reference",
     example: "FROM project://chat:Q4 K",
     fix: "Write `project://<model>[:<variant tag>]`.",
+  },
+  MS4185: {
+    title: "a model where an adapter belongs, or an adapter where a model belongs",
+    example: "FROM testmodel://lora      ADAPTER llama3:8b",
+    fix: "ADAPTER takes the path of a LoRA adapter GGUF (relative to the Modelfile) or `testmodel://lora?…`; FROM takes a model. Build FROM testmodel://oracle and put testmodel://lora on an ADAPTER line.",
   },
 });
 

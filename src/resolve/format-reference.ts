@@ -1,5 +1,5 @@
 import type { Reference } from "./reference-types.js";
-import { formatTestModelParams, ORACLE_PARAM_KEYS, RANDOM_PARAM_KEYS } from "./testmodel-ref.js";
+import { formatTestModelParams, LORA_PARAM_KEYS, ORACLE_PARAM_KEYS, RANDOM_PARAM_KEYS } from "./testmodel-ref.js";
 
 /**
  * The canonical text of a reference: its scheme and every default written out,
@@ -34,7 +34,12 @@ export function formatReference(r: Reference): string {
     case "project":
       return `project://${r.model}${r.tag === undefined ? "" : `:${r.tag}`}${pin}`;
     case "testmodel": {
-      const query = r.generator === "random" ? formatTestModelParams(r.params, RANDOM_PARAM_KEYS) : formatTestModelParams(r.params, ORACLE_PARAM_KEYS);
+      const query =
+        r.generator === "random"
+          ? formatTestModelParams(r.params, RANDOM_PARAM_KEYS)
+          : r.generator === "lora"
+            ? formatTestModelParams(r.params, LORA_PARAM_KEYS)
+            : formatTestModelParams(r.params, ORACLE_PARAM_KEYS);
       return `testmodel://${r.generator}?${query}${pin}`;
     }
   }

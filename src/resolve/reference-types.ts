@@ -93,9 +93,24 @@ export interface OracleModelParams {
   type: TestTensorKind;
 }
 
+/**
+ * Options of `testmodel://lora`, a LoRA adapter (not a model: it goes on an
+ * ADAPTER line) for the oracle of the same `text` and `eos`, which makes that
+ * oracle recite `say` instead.
+ */
+export interface LoraModelParams {
+  /** The base oracle's sentence. */
+  text: string;
+  /** The base oracle's `eos`. */
+  eos: boolean;
+  /** What the adapted oracle recites: distinct words of `text`. */
+  say: string;
+}
+
 export type TestModelReference = Pinnable & { kind: "testmodel" } & (
     | { generator: "random"; params: RandomModelParams }
     | { generator: "oracle"; params: OracleModelParams }
+    | { generator: "lora"; params: LoraModelParams }
   );
 
 export type Reference =

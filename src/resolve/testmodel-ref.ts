@@ -1,7 +1,8 @@
 import { didYouMean } from "../diagnostics/suggest.js";
+import { LORA_DEFAULT_SAY, oracleLoraNext } from "../testmodels/lora.js";
 import { ORACLE_DEFAULT_TEXT, oracleVocab } from "../testmodels/oracleVocab.js";
 import type { Problems } from "./problems.js";
-import type { OracleModelParams, RandomModelParams, TestModelReference } from "./reference-types.js";
+import type { LoraModelParams, OracleModelParams, RandomModelParams, TestModelReference } from "./reference-types.js";
 
 type Spec = { kind: "int"; min: number; max: number } | { kind: "type" } | { kind: "bool" } | { kind: "text" };
 const int = (min: number, max: number): Spec => ({ kind: "int", min, max });
@@ -27,24 +28,35 @@ const ORACLE_SPEC: Record<keyof OracleModelParams, Spec> = {
   ctx: int(1, 1 << 20),
   type: TYPE,
 };
+const LORA_SPEC: Record<keyof LoraModelParams, Spec> = {
+  text: { kind: "text" },
+  eos: { kind: "bool" },
+  say: { kind: "text" },
+};
 export const RANDOM_PARAM_KEYS = Object.keys(RANDOM_SPEC) as (keyof RandomModelParams)[];
 export const ORACLE_PARAM_KEYS = Object.keys(ORACLE_SPEC) as (keyof OracleModelParams)[];
+export const LORA_PARAM_KEYS = Object.keys(LORA_SPEC) as (keyof LoraModelParams)[];
 
 /** Defaults; `kv` missing from the text defaults to `heads`. */
 export const RANDOM_DEFAULTS: Readonly<RandomModelParams> = { embd: 256, layers: 2, heads: 4, kv: 4, ff: 512, vocab: 512, ctx: 2048, seed: 0, type: "f32" };
 export const ORACLE_DEFAULTS: Readonly<OracleModelParams> = { text: ORACLE_DEFAULT_TEXT, eos: false, layers: 1, ff: 256, ctx: 2048, type: "f32" };
 
-const GENERATORS = ["oracle", "random"] as const;
+/** The adapter's base is the default oracle, unless `text`/`eos` say otherwise. */
+export const LORA_DEFAULTS: Readonly<LoraModelParams> = { text: ORACLE_DEFAULTS.text, eos: ORACLE_DEFAULTS.eos, say: LORA_DEFAULT_SAY };
+
+const GENERATORS = ["oracle", "random", "lora"] as const;
 
 /**
  * The part of `testmodel://…` after the scheme (the pin already split off):
  *
- *     testmodel = "oracle" [ "?" params ] / "random" [ "?" params ]
+ *     testmodel = ( "oracle" / "random" / "lora" ) [ "?" params ]
  *     params    = key "=" value *( "&" key "=" value )     ; each key at most once
  *     random:  embd layers heads kv ff vocab ctx seed      ; decimal integers
  *              type = "f32" / "f16"
  *     oracle:  text (percent-encoded, "+" is a space), eos = true/false/1/0,
  *              layers ff ctx, type
+ *     lora:    text, eos (those of the oracle it adapts), say (percent-encoded:
+ *              what the adapted oracle recites, distinct words of `text`)
  *
  * Missing parameters take the defaults above. Shapes are checked as llama.cpp
  * would (embd a multiple of heads, heads of kv, an even head size), and the
@@ -54,10 +66,10 @@ const GENERATORS = ["oracle", "random"] as const;
 export function parseTestModel(text: string, problems: Problems): TestModelReference | undefined {
   const q = text.indexOf("?");
   const generator = q < 0 ? text : text.slice(0, q);
-  if (generator !== "oracle" && generator !== "random") {
-    return problems.error("MS4108", `unknown test model \`${generator}\``, 0, generator.length, didYouMean(generator, GENERATORS) ?? "known test models: oracle, random");
+  if (generator !== "oracle" && generator !== "random" && generator !== "lora") {
+    return problems.error("MS4108", `unknown test model \`${generator}\``, 0, generator.length, didYouMean(generator, GENERATORS) ?? "known test models: oracle, random, lora");
   }
-  const spec: Record<string, Spec> = generator === "random" ? RANDOM_SPEC : ORACLE_SPEC;
+  const spec: Record<string, Spec> = generator === "random" ? RANDOM_SPEC : generator === "lora" ? LORA_SPEC : ORACLE_SPEC;
   const values: Record<string, number | string | boolean> = {};
   let ok = true;
   if (q >= 0 && q < text.length - 1) {
@@ -74,14 +86,27 @@ export function parseTestModel(text: string, problems: Problems): TestModelRefer
     if (shape) return problems.error("MS4110", `testmodel://random: ${shape}`, 0, text.length);
     return { kind: "testmodel", generator, params: ordered(p, RANDOM_PARAM_KEYS) };
   }
+  if (generator === "lora") {
+    const p = { ...LORA_DEFAULTS, ...values } as LoraModelParams;
+    try {
+      const { ov, next } = oracleLoraNext({ text: p.text, endWithEos: p.eos }, { text: p.say });
+      if (next.every((n, t) => n === ov.next[t])) throw new Error("`say` recites what the oracle already does; the adapter would change nothing");
+    } catch (e) {
+      return problems.error("MS4110", `testmodel://lora: ${messageOf(e)}`, 0, text.length, "`say` must be distinct words of `text` (the oracle's sentence) that change what it recites");
+    }
+    return { kind: "testmodel", generator, params: ordered(p, LORA_PARAM_KEYS) };
+  }
   const p = { ...ORACLE_DEFAULTS, ...values } as OracleModelParams;
   try {
     oracleVocab(p.text, p.eos);
   } catch (e) {
-    const detail = e instanceof Error ? e.message.replace(/^MS\d{4}: /, "") : String(e);
-    return problems.error("MS4110", `testmodel://oracle: ${detail}`, 0, text.length);
+    return problems.error("MS4110", `testmodel://oracle: ${messageOf(e)}`, 0, text.length);
   }
   return { kind: "testmodel", generator, params: ordered(p, ORACLE_PARAM_KEYS) };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message.replace(/^MS\d{4}: /, "") : String(e);
 }
 
 function parseParam(pair: string, spec: Record<string, Spec>, into: Record<string, number | string | boolean>, generator: string, problems: Problems): boolean {
@@ -140,7 +165,7 @@ function ordered<T extends object>(p: T, keys: readonly (keyof T)[]): T {
 }
 
 /** The canonical query string: every parameter, in the order of the tables above. */
-export function formatTestModelParams(params: RandomModelParams | OracleModelParams, keys: readonly string[]): string {
+export function formatTestModelParams(params: RandomModelParams | OracleModelParams | LoraModelParams, keys: readonly string[]): string {
   const p = params as unknown as Record<string, string | number | boolean>;
   return keys.map((k) => `${k}=${typeof p[k] === "string" ? encodeURIComponent(p[k]).replace(/%20/g, "+") : String(p[k])}`).join("&");
 }

@@ -23,6 +23,10 @@ export function testModelSpec(ref: TestModelReference): TestModelSpec {
       tensorType: p.type === "f16" ? "F16" : "F32",
     };
   }
+  if (ref.generator === "lora") {
+    const p = ref.params;
+    return { kind: "lora", base: { name: "oracle", text: p.text, endWithEos: p.eos }, lora: { text: p.say } };
+  }
   const p = ref.params;
   return {
     kind: "oracle",

@@ -5,6 +5,9 @@ import { oracleShape, type OracleLlamaSpec } from "./oracleLlama.js";
 import { followSuccessors, type OracleContinuation } from "./oracleContinuation.js";
 import { SPM_SPACE } from "./spmVocab.js";
 
+/** What `testmodel://lora` makes the default oracle say: its own words, with "quick brown" and "lazy" swapped. */
+export const LORA_DEFAULT_SAY = "The lazy fox jumps over the quick brown dog.";
+
 /** What the adapter teaches the oracle: a second sentence made of the oracle's own words. */
 export interface OracleLoraSpec {
   /**

@@ -10,11 +10,11 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { LORA_DEFAULT_SAY } from "../../src/testmodels/lora.js";
 import { writeTestModel } from "../../src/testmodels/writeTestModel.js";
 import { tempProject } from "../helpers/cli.js";
 import { blobPath, json, manifestOf, ms, tempDir, type BuiltJson } from "./helpers.js";
 
-const SHAPE = { nEmbd: 256, nLayer: 1, nHead: 4, nHeadKv: 4, nFf: 256, vocabSize: 300, contextLength: 128 };
 const SCHEMA = '{"type":"object","properties":{"name":{"type":"string"}}}\n';
 
 test("every instruction becomes its layer; adapters are locked; REQUIRES goes into the config", async (t) => {
@@ -40,8 +40,9 @@ test("every instruction becomes its layer; adapters are locked; REQUIRES goes in
   });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(path.join(dir, "w"));
-  await writeTestModel(path.join(dir, "w/base.gguf"), { kind: "random", name: "random", seed: 1, tensorType: "F32", ...SHAPE });
-  await writeTestModel(path.join(dir, "base/lora.gguf"), { kind: "random", name: "random", seed: 2, tensorType: "F32", ...SHAPE });
+  // The ADAPTER must fit the base (the build checks it as llama.cpp would): the oracle and its LoRA.
+  await writeTestModel(path.join(dir, "w/base.gguf"), { kind: "oracle" });
+  await writeTestModel(path.join(dir, "base/lora.gguf"), { kind: "lora", base: {}, lora: { text: LORA_DEFAULT_SAY } });
   const sha = (f: string) => `sha256:${createHash("sha256").update(readFileSync(path.join(dir, f))).digest("hex")}`;
   const home = path.join(tempDir(t), "home");
 

@@ -154,7 +154,7 @@ const INVALID: [string, string[]][] = [
   ["oci://gh cr.io/a", ["error MS4118 9-10 whitespace in reference | only local paths may contain spaces"]],
   // test models
   ["testmodel://oracel", ["error MS4108 13-19 unknown test model `oracel` | did you mean `oracle`?"]],
-  ["testmodel://", ["error MS4108 13-13 unknown test model `` | known test models: oracle, random"]],
+  ["testmodel://", ["error MS4108 13-13 unknown test model `` | known test models: oracle, random, lora"]],
   ["testmodel://random?emdb=512", ["error MS4109 20-24 unknown parameter `emdb` of testmodel://random | did you mean `embd`?"]],
   ["testmodel://oracle?seed=1", ["error MS4109 20-24 unknown parameter `seed` of testmodel://oracle | known parameters: text, eos, layers, ff, ctx, type"]],
   ["testmodel://random?layers=two", ["error MS4109 27-30 parameter `layers`: `two` is not a whole number"]],

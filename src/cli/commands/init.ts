@@ -1,5 +1,5 @@
-import { cp, readdir, stat, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { copyFile, cp, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandModule } from "yargs";
@@ -13,19 +13,27 @@ import type { CliContext } from "../context.js";
 export interface InitArgs {
   dir?: string;
   template?: string;
+  list?: boolean;
   json?: boolean;
 }
 
-/** templates/ ships beside dist/ in the package. */
+/** templates/ and schemas/ ship beside dist/ in the package. */
 const TEMPLATES = fileURLToPath(new URL("../../../../templates/", import.meta.url));
+const SCHEMAS = fileURLToPath(new URL("../../../../schemas/", import.meta.url));
+/** Where a new project keeps the package's JSON Schemas, which its YAML files name for editors (`# yaml-language-server: $schema=…`). */
+const SCHEMA_DIR = "schemas";
 
 /**
  * `modelsmith init [dir] [--template T]`: copies a project template into `dir`
- * (default: the current directory). Never overwrites: an existing file that
- * the template would write is an error and nothing is copied. In a folder
- * that already has a Modelfile and no modelsmith.yaml (no --template asked
- * for), adopts it instead: writes only a modelsmith.yaml naming that
- * Modelfile, as a model named after the folder.
+ * (default: the current directory), and the package's JSON Schemas into
+ * `schemas/`, where the template's `# yaml-language-server: $schema=` lines
+ * point, so editors complete and check offline. Never overwrites: an existing
+ * file that init would write is an error and nothing is copied.
+ * `--list` prints the templates, each with the first comment line of its
+ * modelsmith.yaml as its description.
+ * In a folder that already has a Modelfile and no modelsmith.yaml (no
+ * --template asked for), adopts it instead: writes only a modelsmith.yaml
+ * naming that Modelfile, as a model named after the folder.
  */
 export function initCommand(ctx: CliContext): CommandModule<object, InitArgs> {
   return {
@@ -34,22 +42,36 @@ export function initCommand(ctx: CliContext): CommandModule<object, InitArgs> {
     builder: (y) =>
       y
         .positional("dir", { type: "string", default: ".", describe: "Directory to create the project in" })
-        .option("template", { alias: "t", type: "string", describe: "Template name (see templates/; default: basic). In a folder with a Modelfile and no template named, init adopts that Modelfile" }),
+        .option("template", { alias: "t", type: "string", describe: "Template name (`--list` shows them; default: basic). In a folder with a Modelfile and no template named, init adopts that Modelfile" })
+        .option("list", { type: "boolean", describe: "List the templates and what each one sets up" }),
     handler: async (args) => {
+      const names = await templateNames();
+      if (args.list) {
+        const list = await Promise.all(names.map(async (name) => ({ name, description: await describeTemplate(name) })));
+        if (args.json) ctx.json({ templates: list });
+        else {
+          const width = Math.max(...names.map((n) => n.length));
+          for (const t of list) ctx.out(`${t.name.padEnd(width)}  ${t.description}`);
+          ctx.err("use: modelsmith init <dir> --template <name>");
+        }
+        return;
+      }
       if (args.template === undefined && (await adoptModelfile(ctx, args))) return;
-      const names = (await readdir(TEMPLATES)).sort();
       const template = args.template ?? "basic";
       if (!names.includes(template)) {
         throw new InputError(error("MS9004", `unknown template \`${template}\``, { hint: didYouMean(template, names) ?? `templates: ${names.join(", ")}` }));
       }
       const from = path.join(TEMPLATES, template);
       const to = path.resolve(args.dir ?? ".");
-      const files = await listFiles(from);
+      const schemas = (await readdir(SCHEMAS)).filter((f) => f.endsWith(".schema.json")).sort();
+      const files = [...(await listFiles(from)), ...schemas.map((f) => path.join(SCHEMA_DIR, f))];
       const clashes = files.filter((f) => existsSync(path.join(to, f)));
       if (clashes.length) {
         throw new InputError(clashes.map((f) => error("MS9005", `${path.join(args.dir ?? ".", f)} already exists; init writes nothing over existing files`, { hint: "run init in an empty directory" })));
       }
       await cp(from, to, { recursive: true, errorOnExist: true, force: false });
+      await mkdir(path.join(to, SCHEMA_DIR), { recursive: true });
+      for (const f of schemas) await copyFile(path.join(SCHEMAS, f), path.join(to, SCHEMA_DIR, f), constants.COPYFILE_EXCL);
       if (args.json) ctx.json({ ok: true, dir: to, template, files });
       else {
         for (const f of files) ctx.err(`created ${path.join(args.dir ?? ".", f)}`);
@@ -57,6 +79,19 @@ export function initCommand(ctx: CliContext): CommandModule<object, InitArgs> {
       }
     },
   };
+}
+
+/** The template folders (anything else in templates/ is not a template). */
+async function templateNames(): Promise<string[]> {
+  const entries = await readdir(TEMPLATES, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/** The first `# ` comment line of the template's modelsmith.yaml, without its `name: ` lead. */
+async function describeTemplate(name: string): Promise<string> {
+  const text = await readFile(path.join(TEMPLATES, name, "modelsmith.yaml"), "utf8").catch(() => "");
+  const line = text.split("\n").find((l) => l.startsWith("# ") && !l.includes("yaml-language-server"));
+  return (line ?? "# ").slice(2).replace(new RegExp(`^${name}: `), "");
 }
 
 async function listFiles(dir: string, prefix = ""): Promise<string[]> {
