@@ -1,5 +1,5 @@
 import { didYouMean } from "../diagnostics/suggest.js";
-import { ORACLE_DEFAULT_TEXT, oracleVocab } from "../testmodels/oracleVocab.js";
+import { ORACLE_DEFAULT_EOS, ORACLE_DEFAULT_TEXT, oracleVocab } from "../testmodels/oracleVocab.js";
 import type { Problems } from "./problems.js";
 import type { OracleModelParams, RandomModelParams, TestModelReference } from "./reference-types.js";
 
@@ -32,7 +32,7 @@ export const ORACLE_PARAM_KEYS = Object.keys(ORACLE_SPEC) as (keyof OracleModelP
 
 /** Defaults; `kv` missing from the text defaults to `heads`. */
 export const RANDOM_DEFAULTS: Readonly<RandomModelParams> = { embd: 256, layers: 2, heads: 4, kv: 4, ff: 512, vocab: 512, ctx: 2048, seed: 0, type: "f32" };
-export const ORACLE_DEFAULTS: Readonly<OracleModelParams> = { text: ORACLE_DEFAULT_TEXT, eos: false, layers: 1, ff: 256, ctx: 2048, type: "f32" };
+export const ORACLE_DEFAULTS: Readonly<OracleModelParams> = { text: ORACLE_DEFAULT_TEXT, eos: ORACLE_DEFAULT_EOS, layers: 1, ff: 256, ctx: 2048, type: "f32" };
 
 const GENERATORS = ["oracle", "random"] as const;
 
