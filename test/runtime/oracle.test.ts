@@ -34,20 +34,20 @@ test("the oracle's prompt goes through SYSTEM, MESSAGEs and the GGUF chat templa
   assert.equal(rendered.via, "chat-template");
 });
 
-test("the runtime API gives the oracle's known text, streamed piece by piece", async () => {
+test("the runtime API gives the oracle's known text, streamed piece by piece, and stops at its EOS", async () => {
   const chunks: string[] = [];
   const r = await model.generate({ prompt: "The quick brown", onToken: (t) => chunks.push(t) });
   const known = oracleContinuation({}, expectedPrompt("The quick brown"), 12);
-  assert.equal(r.text, " fox jumps over the lazy dog. The quick brown fox jumps");
+  assert.equal(r.text, " fox jumps over the lazy dog.");
   assert.equal(r.text, known.rawText);
   assert.equal(chunks.join(""), r.text);
-  assert.equal(chunks.length, 12);
-  assert.equal(r.finishReason, "length");
-  assert.equal(r.completionTokens, 12);
+  assert.equal(chunks.length, 7);
+  assert.equal(r.finishReason, "stop");
+  assert.equal(r.completionTokens, 7);
   // BOS + the text before "</s>" + EOS (parsed as the special token it is) + the prompt (with SentencePiece's space prefix after a special token).
   const before = oracleContinuation({}, `${SYSTEM}Who is lazy?The lazy dog.`, 0).promptTokens.length;
   assert.equal(r.promptTokens, before + 1 + oracleContinuation({}, "The quick brown", 0).promptTokens.length - 1);
-  assert.equal(known.tokens.length, 12);
+  assert.deepEqual([known.tokens.length, known.stopped], [7, true]);
   assert.ok(r.timings.totalNs >= r.timings.promptEvalNs + r.timings.evalNs);
 });
 
