@@ -39,7 +39,7 @@ describe("modelsmith export (subprocess)", () => {
     for (const k of srcKeys) assert.deepEqual(exp.metadata.get(k), src.metadata.get(k), k);
     const v = (k: string) => plainValue(exp.metadata.get(k)!.value);
     assert.equal(v("modelsmith.name"), "code-assistant:latest");
-    assert.equal(v("modelsmith.manifest_digest"), "sha256:bf8da49aec12ee781c0787ac13be193a02368aba65fa62ab838b534af3195c63");
+    assert.equal(v("modelsmith.manifest_digest"), "sha256:08cfa9aa19bac139a45465a2a6e03639bdeab765b09cd9ebaa427032d215545a");
     assert.equal(v("modelsmith.template"), TEMPLATE);
     assert.equal(v("modelsmith.system"), SYSTEM);
     // Exactly the params layer's JSON: Go's encoding, which escapes < and > in strings.
