@@ -123,7 +123,7 @@ describe("modelsmith test: time limits", () => {
       assert.equal(doc.cases[0]!.status, "error");
       assert.match(doc.cases[0]!.error ?? "", /^MS6075: timed out after 100 ms \(the case's `timeout:`, default 60 s\): the generation was stopped after \d+ token\(s\)$/);
       // The same model without a time limit in the way: `run` ends by itself at the cap.
-      const run = await runCli(["run", "slow", "The quick brown", "--verbose"], { cwd: slow, env });
+      const run = await runCli(["run", "slow", "The quick brown", "--verbose"], { cwd: slow, env, input: "" });
       assert.equal(run.exitCode, 0, run.stderr);
       assert.match(run.stderr, /^eval count: +2560 token\(s\)$/m);
     } finally {

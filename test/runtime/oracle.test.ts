@@ -11,6 +11,7 @@ const MESSAGES = [
   { role: "assistant" as const, content: "The lazy dog." },
 ];
 const PARAMS = { temperature: 0, num_predict: 12, seed: 7 };
+const CYCLING = { endWithEos: false };
 
 let env: Awaited<ReturnType<typeof tempStore>>;
 let model: RuntimeModel;
@@ -18,6 +19,8 @@ let model: RuntimeModel;
 before(async () => {
   env = await tempStore();
   await storeModel(env.store, "oracle-chat", { gguf: oracleLlama({}), system: SYSTEM, messages: MESSAGES, params: PARAMS });
+  // The same without EOS: it never stops by itself, for num_predict -2.
+  await storeModel(env.store, "oracle-cycle", { gguf: oracleLlama(CYCLING), system: SYSTEM, messages: MESSAGES, params: PARAMS });
   model = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false });
 });
 after(async () => {
@@ -113,7 +116,7 @@ test("an abort signal ends generation with finishReason abort", async () => {
 test("num_predict -2 fills the context; a prompt longer than the context is cut as Ollama cuts it, with one warning", async () => {
   const warnings: string[] = [];
   // llama.cpp rounds a context up to a multiple of 256 tokens.
-  const small = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false, onWarning: (d) => warnings.push(`${d.code} ${d.message}`) });
+  const small = await openModel(env.root, "oracle-cycle", { threads: 1, contextSize: 256, gpu: false, onWarning: (d) => warnings.push(`${d.code} ${d.message}`) });
   try {
     const fill = await small.generate({ prompt: "The quick brown", options: { num_predict: -2 } });
     assert.equal(fill.finishReason, "length");
@@ -121,10 +124,10 @@ test("num_predict -2 fills the context; a prompt longer than the context is cut 
     const long = "The quick brown fox jumps over the lazy dog. ".repeat(30).trimEnd();
     for (let i = 0; i < 2; i++) {
       const r = await small.generate({ prompt: long, options: { num_predict: 4 } });
-      assert.deepEqual([r.promptTokens, r.text], [255, oracleContinuation({}, expectedPrompt(long), 4).rawText]);
+      assert.deepEqual([r.promptTokens, r.text], [255, oracleContinuation(CYCLING, expectedPrompt(long), 4).rawText]);
     }
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^MS8009 model oracle-chat:latest: the prompt has 3\d\d tokens, more than the context of 256; it was cut to 255$/);
+    assert.match(warnings[0]!, /^MS8009 model oracle-cycle:latest: the prompt has 3\d\d tokens, more than the context of 256; it was cut to 255$/);
   } finally {
     await small.close();
   }
