@@ -92,4 +92,9 @@ export const EVAL_CODES = defineCodes({
     example: "modelsmith test --compare code-assistant   # before `modelsmith build`, or after `prune` removed its base",
     fix: "Build the model (`modelsmith build`): --compare needs every variant and the unquantized base it was made from in the store, and the base pinned in models.lock.",
   },
+  MS6075: {
+    title: "test case ran past its time limit",
+    example: "tests:\n  - prompt: Write a novel\n    timeout: 5s   # the model is still generating after 5 s",
+    fix: "The generation was stopped and the case is an error. Raise the case's `timeout:` (or `defaults: {timeout: ...}`; default 60 s), or bound the answer with `options: {num_predict: N}`.",
+  },
 });

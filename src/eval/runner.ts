@@ -4,6 +4,8 @@ import { evaluateAssertion, type AssertionResult } from "./evaluate.js";
 import { gradeCase, gradeRun } from "./grade.js";
 import type { EvalModel, EvalRequest } from "./model.js";
 import type { TestCase } from "./test-file.js";
+import { error } from "../diagnostics/diagnostic.js";
+import { formatTimeout } from "./timeout.js";
 
 export interface RunResult extends CachedRun {
   pass: boolean;
@@ -59,8 +61,9 @@ export function requestOf(c: TestCase): EvalRequest {
  * own sequence of one shared context). A case whose generations are cached
  * under (manifest digest, backend, request, repeat) is graded from the cache
  * without generating. Latency is the wall time of each generate call. Results
- * come back in the order of `cases`; a generation that throws makes its case
- * `error` (nothing is cached for it).
+ * come back in the order of `cases`; a generation that throws, or that runs past
+ * the case's `timeout` (it is then aborted, which frees its sequence), makes its
+ * case `error` (nothing is cached for it).
  */
 export async function runCases(model: EvalModel, cases: readonly TestCase[], opts: RunCasesOptions = {}): Promise<CaseResult[]> {
   const limit = pool(Math.max(1, opts.parallel ?? 4));
@@ -78,7 +81,7 @@ export async function runCases(model: EvalModel, cases: readonly TestCase[], opt
       } else {
         const started = performance.now();
         try {
-          runs = await Promise.all(Array.from({ length: c.repeat }, () => limit(() => generateOnce(model, request, opts.signal))));
+          runs = await Promise.all(Array.from({ length: c.repeat }, () => limit(() => generateOnce(model, request, c.timeoutMs, opts.signal))));
           durationMs = performance.now() - started;
           await opts.cache?.put(key, runs);
           result = grade(model.name, c, runs, false, durationMs);
@@ -107,10 +110,27 @@ export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDi
   return results;
 }
 
-async function generateOnce(model: EvalModel, request: EvalRequest, signal?: AbortSignal): Promise<CachedRun> {
+/**
+ * One generation under the case's time limit: past `timeoutMs` its signal
+ * aborts it (the runtime stops at the next token and frees the sequence), and
+ * it throws MS6075. The limit runs from the call, after the runner's pool has
+ * given it a slot, so time spent waiting behind other cases does not count.
+ */
+async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: number, signal?: AbortSignal): Promise<CachedRun> {
   signal?.throwIfAborted();
   const t0 = performance.now();
-  const g = await model.generate(signal ? { ...request, signal } : request);
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), timeoutMs);
+  let g: Awaited<ReturnType<EvalModel["generate"]>>;
+  try {
+    g = await model.generate({ ...request, signal: signal ? AbortSignal.any([signal, timer.signal]) : timer.signal });
+  } finally {
+    clearTimeout(timeout);
+  }
+  if (timer.signal.aborted && !signal?.aborted) {
+    const d = error("MS6075", `timed out after ${formatTimeout(timeoutMs)} (the case's \`timeout:\`, default 60 s): the generation was stopped after ${g.completionTokens} token(s)`);
+    throw new Error(`${d.code}: ${d.message}`);
+  }
   const latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, latencyMs };
 }

@@ -38,6 +38,10 @@ const assertion = {
 const assertList = { type: "array", items: assertion } as const;
 const threshold = { description: "A run passes when its weighted score (0..1) is at least this.", type: "number", minimum: 0, maximum: 1 } as const;
 const repeat = { description: "Run the case this many times (default 1).", type: "integer", minimum: 1, maximum: 1000 } as const;
+const timeout = {
+  description: "Time limit of each generation of the case: seconds (30, 0.5) or a duration (500ms, 30s, 2m); default 60 s. Past it the case is an error.",
+  type: ["number", "string"],
+} as const;
 const passRate = { description: "Fraction of runs that must pass (default 1).", type: "number", minimum: 0, maximum: 1 } as const;
 
 const message = {
@@ -60,6 +64,7 @@ const testCase = {
     repeat,
     passRate,
     threshold,
+    timeout,
     assert: assertList,
   },
 } as const;
@@ -78,7 +83,7 @@ export const testFileSchema = {
       description: "Merged into every case: options and vars key by key, assert appended.",
       type: "object",
       additionalProperties: false,
-      properties: { options, vars, assert: assertList, threshold, repeat, passRate },
+      properties: { options, vars, assert: assertList, threshold, repeat, passRate, timeout },
     },
     tests: { description: "The test cases.", type: "array", minItems: 1, items: testCase },
   },

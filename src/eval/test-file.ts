@@ -10,7 +10,7 @@ import type { AssertionType } from "./assertion-types.js";
  *       options: {temperature: 0}    #   case options win key by key
  *       vars: {lang: python}         #   case vars win key by key
  *       assert: [...]                #   appended to each case's own
- *       threshold / repeat / passRate
+ *       threshold / repeat / passRate / timeout
  *     tests:                         # required, at least one case
  *       - description: greets        # optional; the case's name in reports
  *         prompt: "Say hi in {{lang}}"   # or messages: [{role, content}]
@@ -20,6 +20,7 @@ import type { AssertionType } from "./assertion-types.js";
  *         repeat: 3                  # run 3 times ...
  *         passRate: 0.66             # ... pass when >= 66% of runs pass (default 1)
  *         threshold: 0.5             # a run passes when its weighted score >= 0.5
+ *         timeout: 30s               # each generation's time limit (default 60 s; or 30, 500ms, 2m)
  *         assert:                    #   (default: when every weighted assertion passes)
  *           - type: icontains        # or not-icontains
  *             value: bonjour
@@ -60,6 +61,8 @@ export interface TestCase {
   passRate: number;
   /** When set, a run passes when its weighted score reaches it, whatever single assertions say. */
   threshold?: number;
+  /** Time limit of each generation, in ms (`timeout:`, else defaults', else 60 s); past it the case is an error. */
+  timeoutMs: number;
   assert: Assertion[];
 }
 

@@ -5,6 +5,7 @@ import { YamlSource, type YamlPath } from "../project/yaml-source.js";
 import { checkAssertion } from "./check-assertion.js";
 import { checkOptions } from "./options.js";
 import { testFileSchema } from "./schema.js";
+import { DEFAULT_CASE_TIMEOUT_MS, parseTimeout } from "./timeout.js";
 import type { Assertion, ChatMessage, TestCase, TestSuite } from "./test-file.js";
 import { placeholders, substituteVars } from "./vars.js";
 
@@ -44,6 +45,7 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
   if (isRecord(defaults.options)) diagnostics.push(...checkOptions(source, ["defaults", "options"], defaults.options));
   const defaultAsserts = checkAssertList(source, ["defaults", "assert"], defaults.assert, diagnostics);
   const defaultVars = stringVars(defaults.vars);
+  checkTimeout(source, ["defaults"], defaults, diagnostics);
 
   const cases: TestCase[] = [];
   const rawCases = Array.isArray(top.tests) ? top.tests : [];
@@ -55,6 +57,7 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
     const own = checkAssertList(source, [...here, "assert"], raw.assert, diagnostics);
     const vars = { ...defaultVars, ...stringVars(raw.vars) };
     checkInput(source, here, raw, vars, diagnostics);
+    checkTimeout(source, here, raw, diagnostics);
     const noAssertions = (raw.assert === undefined || (Array.isArray(raw.assert) && raw.assert.length === 0)) && defaultAsserts.count === 0;
     if (noAssertions) diagnostics.push(error("MS6014", `test case ${index + 1} has no assertions`, { ...at(here), hint: "add an `assert:` list, so that the case can fail" }));
     if (diagnostics.length > before) return;
@@ -81,6 +84,13 @@ function checkAssertList(source: YamlSource, at: YamlPath, list: unknown, out: D
 function stringVars(v: unknown): Record<string, string> {
   if (!isRecord(v)) return {};
   return Object.fromEntries(Object.entries(v).filter(([, x]) => ["string", "number", "boolean"].includes(typeof x)).map(([k, x]) => [k, String(x)]));
+}
+
+/** `timeout:` (of a case or of defaults), when present, is a positive time (timeout.ts). */
+function checkTimeout(source: YamlSource, here: YamlPath, raw: Raw, out: Diagnostic[]): void {
+  if (raw.timeout === undefined || (typeof raw.timeout !== "number" && typeof raw.timeout !== "string")) return; // absent, or the schema's error
+  if (parseTimeout(raw.timeout) !== undefined) return;
+  out.push(error("MS6004", `\`timeout\` must be a time above 0 and at most a day, got ${JSON.stringify(raw.timeout)}`, { file: source.file, range: source.rangeAt([...here, "timeout"]), hint: "seconds (30, 0.5) or a duration with its unit: 500ms, 30s, 2m" }));
 }
 
 /** Exactly one of prompt and messages; every placeholder in them has a var. */
@@ -134,6 +144,7 @@ function buildCase(source: YamlSource, index: number, raw: Raw, defaults: Raw, v
     repeat: num("repeat") ?? 1,
     passRate: num("passRate") ?? 1,
     ...(threshold !== undefined ? { threshold } : {}),
+    timeoutMs: parseTimeout(raw.timeout ?? defaults.timeout) ?? DEFAULT_CASE_TIMEOUT_MS,
     assert: assertions,
   };
 }

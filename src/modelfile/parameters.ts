@@ -24,7 +24,7 @@ export const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   // api.Options: sampling and prediction
   num_keep: { type: "int", min: -1, description: "tokens of the prompt kept when the context shifts (-1: all)" },
   seed: { type: "int", description: "random seed (-1: random)" },
-  num_predict: { type: "int", min: -2, description: "maximum tokens to generate (-1: no limit, -2: fill the context)" },
+  num_predict: { type: "int", min: -2, description: "maximum tokens to generate (-1: until end of sequence, at most 10 x num_ctx; -2: fill the context)" },
   top_k: { type: "int", min: 0, description: "sample from the k most likely tokens (0: disabled)" },
   top_p: { type: "float", min: 0, max: 1, description: "nucleus sampling cutoff" },
   min_p: { type: "float", min: 0, max: 1, description: "minimum probability relative to the most likely token" },

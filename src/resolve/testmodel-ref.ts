@@ -1,6 +1,6 @@
 import { didYouMean } from "../diagnostics/suggest.js";
 import { LORA_DEFAULT_SAY, oracleLoraNext } from "../testmodels/lora.js";
-import { ORACLE_DEFAULT_TEXT, oracleVocab } from "../testmodels/oracleVocab.js";
+import { ORACLE_DEFAULT_EOS, ORACLE_DEFAULT_TEXT, oracleVocab } from "../testmodels/oracleVocab.js";
 import type { Problems } from "./problems.js";
 import type { LoraModelParams, OracleModelParams, RandomModelParams, TestModelReference } from "./reference-types.js";
 
@@ -39,7 +39,7 @@ export const LORA_PARAM_KEYS = Object.keys(LORA_SPEC) as (keyof LoraModelParams)
 
 /** Defaults; `kv` missing from the text defaults to `heads`. */
 export const RANDOM_DEFAULTS: Readonly<RandomModelParams> = { embd: 256, layers: 2, heads: 4, kv: 4, ff: 512, vocab: 512, ctx: 2048, seed: 0, type: "f32" };
-export const ORACLE_DEFAULTS: Readonly<OracleModelParams> = { text: ORACLE_DEFAULT_TEXT, eos: false, layers: 1, ff: 256, ctx: 2048, type: "f32" };
+export const ORACLE_DEFAULTS: Readonly<OracleModelParams> = { text: ORACLE_DEFAULT_TEXT, eos: ORACLE_DEFAULT_EOS, layers: 1, ff: 256, ctx: 2048, type: "f32" };
 
 /** The adapter's base is the default oracle, unless `text`/`eos` say otherwise. */
 export const LORA_DEFAULTS: Readonly<LoraModelParams> = { text: ORACLE_DEFAULTS.text, eos: ORACLE_DEFAULTS.eos, say: LORA_DEFAULT_SAY };

@@ -20,20 +20,10 @@ export interface GenerationInput {
 const nowNs = () => Number(process.hrtime.bigint());
 
 /**
- * node-llama-cpp's JSON grammars end in (or allow) a run of newlines and name it
- * as their stop trigger, since the model may not stop on its own; the run is
- * cut like a stop sequence, and trailing whitespace trimmed from the text (what
- * Ollama's grammar, which stops at the closing brace, never emits).
- */
-function grammarStops(grammar: LlamaGrammar | undefined): string[] {
-  return (grammar?.stopGenerationTriggers ?? []).map((t) => (typeof t === "string" ? t : Array.isArray(t) ? t.filter((v) => typeof v === "string").join("") : t.toString())).filter((t) => t !== "");
-}
-
-/**
  * Evaluates the prompt on `sequence` (reusing the state it shares with the
  * sequence's previous tokens) and samples until EOS/EOT ("stop"), a stop
- * sequence ("stop", cut before it), num_predict tokens or a full context under
- * num_predict -2 ("length"), or the signal ("abort"). When the context fills
+ * sequence ("stop", cut before it), num_predict tokens (bounded: 10 x num_ctx
+ * when unset, see boundedNumPredict) or a full context under num_predict -2 ("length"), or the signal ("abort"). When the context fills
  * otherwise, it shifts as Ollama's does: the first num_keep tokens stay and half
  * of the rest is dropped. Timings: prompt eval is the time to the first
  * sampled token, eval the time from there to the end.
@@ -84,7 +74,7 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
   };
 
   const pieces = new TokenText(model, prompt);
-  const stops = new StopScanner([...plan.stop, ...grammarStops(input.grammar)]);
+  const stops = new StopScanner(plan.stop);
   let stopped = false;
   const lockstep = input.lockstep;
   await lockstep?.join();
@@ -113,7 +103,6 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
     lockstep?.leave();
   }
   if (!stopped) emit(stops.flush());
-  if (input.grammar?.trimWhitespaceSuffix) text = text.trimEnd();
   const end = nowNs();
   return {
     text,

@@ -1,11 +1,14 @@
 import type { Llama, LlamaGrammar } from "node-llama-cpp";
 import { error, InputError } from "../diagnostics/index.js";
+import { JSON_OBJECT_GRAMMAR, withoutTrailingNewlines } from "./json-grammar.js";
 
 /**
- * FORMAT as a grammar, so the output always parses: `json` is llama.cpp's JSON
- * grammar (an object at the top, as Ollama's `format: "json"`), a JSON Schema
- * becomes node-llama-cpp's grammar for it (a subset of JSON Schema; anything
- * else is InputError MS8005). Grammars are kept per model and schema text.
+ * FORMAT as a grammar, so the output always parses: `json` is
+ * {@link JSON_OBJECT_GRAMMAR} (an object at the top, as Ollama's `format:
+ * "json"`, whitespace bounded as llama.cpp's), a JSON Schema becomes
+ * node-llama-cpp's grammar for it (a subset of JSON Schema; anything else is
+ * InputError MS8005). Either ends where the JSON value ends, so the model stops
+ * there. Grammars are kept per model and schema text.
  */
 export class GrammarCache {
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
@@ -16,7 +19,7 @@ export class GrammarCache {
     const key = format === "json" ? "json" : JSON.stringify(format);
     let grammar = this.grammars.get(key);
     if (!grammar) {
-      grammar = format === "json" ? this.llama.getGrammarFor("json") : this.forSchema(format);
+      grammar = format === "json" ? this.llama.createGrammar({ grammar: JSON_OBJECT_GRAMMAR }) : this.forSchema(format);
       this.grammars.set(key, grammar);
       grammar.catch(() => this.grammars.delete(key));
     }
@@ -33,9 +36,7 @@ export class GrammarCache {
     } catch (err) {
       throw new InputError(error("MS8005", `FORMAT schema cannot become a grammar: ${(err as Error).message}`), { cause: err });
     }
-    const text = integersWithoutExponent(grammar.grammar);
-    if (text === grammar.grammar) return grammar;
-    return this.llama.createGrammar({ grammar: text, stopGenerationTriggers: grammar.stopGenerationTriggers, trimWhitespaceSuffix: grammar.trimWhitespaceSuffix });
+    return this.llama.createGrammar({ grammar: withoutTrailingNewlines(integersWithoutExponent(grammar.grammar)) });
   }
 }
 

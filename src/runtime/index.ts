@@ -10,7 +10,7 @@ export { describeModel, type ModelIdentity } from "./describe-model.js";
 export { renderPrompt, requestMessages, OLLAMA_DEFAULT_TEMPLATE, type GgufChatTemplate, type PromptLayers, type RenderedPrompt } from "./prompt.js";
 export { readStoredModel, type StoredModel } from "./stored-model.js";
 export { typeOption, typeOptions, parseOptionText, OLLAMA_DEFAULTS, OLLAMA_DEFAULT_NUM_CTX, type OptionMap, type OptionValue } from "./options.js";
-export { loadPlan, samplePlan, type LoadPlan, type SamplePlan, type NotHonoured } from "./plan.js";
+export { boundedNumPredict, loadPlan, samplePlan, OPEN_ENDED_CONTEXT_MULTIPLIER, type LoadPlan, type SamplePlan, type NotHonoured } from "./plan.js";
 export { formatGoDuration, ollamaTimingFields, ollamaTimingSummary } from "./timing-summary.js";
 export { RUNTIME_CODES } from "./codes.js";
 export { openTokenScorer, type TokenScorer, type TokenScorerOptions } from "./token-scorer.js";

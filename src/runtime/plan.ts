@@ -63,7 +63,10 @@ export function loadPlan(input: LoadInputs): LoadPlan {
 
 /** How one generation samples and stops. */
 export interface SamplePlan {
-  /** -1 (also for num_predict 0): until EOS (the context shifts when full); -2: until the context is full; else at most this many tokens. */
+  /**
+   * At most this many tokens, > 0 ({@link boundedNumPredict}: never unbounded; the
+   * context shifts when full), or -2: until the context is full.
+   */
   numPredict: number;
   /** Prompt tokens kept when the prompt is truncated or the context shifts (-1: the whole prompt). */
   numKeep: number;
@@ -106,8 +109,9 @@ export function samplePlan(params: OptionMap, request: OptionMap, loaded: LoadPl
   const repeatLastN = num("repeat_last_n");
   return {
     // 0 is "no limit", as -1: Ollama's runner counts a limit only when num_predict > 0
-    // (https://github.com/ollama/ollama/blob/bd6c1d6b49aca86dbb1a59182b293c0d1f7b8db8/runner/llamarunner/runner.go#L425).
-    numPredict: num("num_predict") === 0 ? -1 : num("num_predict"),
+    // (https://github.com/ollama/ollama/blob/bd6c1d6b49aca86dbb1a59182b293c0d1f7b8db8/runner/llamarunner/runner.go#L425);
+    // boundedNumPredict then caps both at 10 × num_ctx.
+    numPredict: boundedNumPredict(num("num_predict"), loaded.contextSize),
     numKeep: num("num_keep"),
     stop: (p.stop as string[]).filter((s) => s !== ""),
     temperature: num("temperature"),
@@ -121,4 +125,20 @@ export function samplePlan(params: OptionMap, request: OptionMap, loaded: LoadPl
     frequencyPenalty: num("frequency_penalty"),
     notHonoured,
   };
+}
+
+/** Open-ended generations stop after this many context windows of tokens (Ollama's openEndedGenerationContextMultiplier). */
+export const OPEN_ENDED_CONTEXT_MULTIPLIER = 10;
+
+/**
+ * num_predict as Ollama's runner bounds it: -1 (until EOS) and anything above
+ * 10 x num_ctx become 10 x num_ctx, so that a model that never emits EOS (or a
+ * grammar that never ends) still stops, with finish reason "length". 0, which
+ * Ollama's own runner took as "no limit", is open-ended too. -2 (fill the
+ * context) is kept: it ends when the context is full, below that cap.
+ */
+export function boundedNumPredict(numPredict: number, contextSize: number): number {
+  if (numPredict === -2) return numPredict;
+  const limit = OPEN_ENDED_CONTEXT_MULTIPLIER * contextSize;
+  return numPredict <= 0 || numPredict > limit ? limit : numPredict;
 }

@@ -1,6 +1,6 @@
 import { error, InputError } from "../diagnostics/index.js";
 import { encodeFloats, GgmlType, gv, type GgufWriteInput } from "../gguf/index.js";
-import { ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
+import { ORACLE_DEFAULT_EOS, ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
 import { oracleShape, type OracleLlamaSpec } from "./oracleLlama.js";
 import { followSuccessors, type OracleContinuation } from "./oracleContinuation.js";
 import { SPM_SPACE } from "./spmVocab.js";
@@ -26,12 +26,13 @@ export interface OracleLoraSpec {
  * `lora.text` leaves out keep their successors.
  */
 export function oracleLoraNext(spec: OracleLlamaSpec, lora: OracleLoraSpec): { ov: OracleVocab; next: number[] } {
-  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? false);
-  const second = oracleVocab(lora.text, spec.endWithEos ?? false).words;
+  const eos = spec.endWithEos ?? ORACLE_DEFAULT_EOS;
+  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, eos);
+  const second = oracleVocab(lora.text, eos).words;
   const bad = (m: string) => new InputError(error("MS3013", `LoRA text ${JSON.stringify(lora.text)}: ${m}`));
   for (const w of second) if (!ov.words.includes(w)) throw bad(`${JSON.stringify(w.replaceAll(SPM_SPACE, " "))} is not a word of the oracle's text`);
   const wordId = (w: string) => ov.index.ids.get(w)!;
-  const after = (i: number) => (i + 1 < second.length ? wordId(second[i + 1]!) : (spec.endWithEos ?? false) ? ov.vocab.eos : wordId(second[0]!));
+  const after = (i: number) => (i + 1 < second.length ? wordId(second[i + 1]!) : eos ? ov.vocab.eos : wordId(second[0]!));
   const next = [...ov.next];
   ov.vocab.tokens.forEach((t, id) => {
     const i = second.findIndex((w) => w.endsWith(t.piece) && ov.next[id] === oracleAfter(ov, spec, w));
@@ -44,7 +45,7 @@ export function oracleLoraNext(spec: OracleLlamaSpec, lora: OracleLoraSpec): { o
 function oracleAfter(ov: OracleVocab, spec: OracleLlamaSpec, w: string): number {
   const i = ov.words.indexOf(w);
   if (i + 1 < ov.words.length) return ov.index.ids.get(ov.words[i + 1]!)!;
-  return (spec.endWithEos ?? false) ? ov.vocab.eos : ov.index.ids.get(ov.words[0]!)!;
+  return (spec.endWithEos ?? ORACLE_DEFAULT_EOS) ? ov.vocab.eos : ov.index.ids.get(ov.words[0]!)!;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
+import { ORACLE_DEFAULT_EOS, ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
 import type { OracleLlamaSpec } from "./oracleLlama.js";
 import { spmDetokenize, spmTokenize } from "./spmTokenize.js";
 
@@ -24,7 +24,7 @@ export interface OracleContinuation {
  * then follow the model's next-token function from the last prompt token.
  */
 export function oracleContinuation(spec: OracleLlamaSpec, prompt: string, nTokens: number): OracleContinuation {
-  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? false);
+  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? ORACLE_DEFAULT_EOS);
   return followSuccessors(ov, ov.next, prompt, nTokens);
 }
 

@@ -1,14 +1,14 @@
 import { encodeFloats, GgmlType, type GgufTensorInput, type GgufWriteInput } from "../gguf/index.js";
 import { TEST_CHAT_TEMPLATE } from "./chatTemplate.js";
 import { checkLlamaShape, llamaMetadata, llamaTensorSlots, type LlamaShape, type LlamaTensorSlot } from "./llamaShape.js";
-import { ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
+import { ORACLE_DEFAULT_EOS, ORACLE_DEFAULT_TEXT, oracleVocab, type OracleVocab } from "./oracleVocab.js";
 import type { TestTensorType } from "./randomLlama.js";
 import { spmTokenizerMetadata } from "./spmVocab.js";
 
 export interface OracleLlamaSpec {
   /** The sentence it recites; default {@link ORACLE_DEFAULT_TEXT}. Words must be distinct. */
   text?: string;
-  /** After the last word: EOS (generation stops) instead of starting over. Default false. */
+  /** After the last word: EOS (generation stops) instead of starting over. Default {@link ORACLE_DEFAULT_EOS} (true). */
   endWithEos?: boolean;
   /** general.name; default "oracle". */
   name?: string;
@@ -41,7 +41,7 @@ const HEAD_SIZE = 64;
  * predicts the text.
  */
 export function oracleLlama(spec: OracleLlamaSpec = {}): GgufWriteInput {
-  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? false);
+  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? ORACLE_DEFAULT_EOS);
   const shape = oracleShape(spec, ov);
   checkLlamaShape(shape);
   const weightType = (spec.tensorType ?? "F32") === "F16" ? GgmlType.F16 : GgmlType.F32;

@@ -5,6 +5,13 @@ import { SPM_SPACE, spmVocab, TokenType, type SpmToken, type SpmVocab } from "./
 /** The sentence the oracle recites by default; every token in it is distinct, so it cycles. */
 export const ORACLE_DEFAULT_TEXT = "The quick brown fox jumps over the lazy dog.";
 
+/**
+ * Whether the oracle ends its sentence with EOS by default: yes, so that a model
+ * built on it finishes by itself (`run` prints the sentence and stops) as a real
+ * model does; `eos=false` (endWithEos: false) gives the endless cycle.
+ */
+export const ORACLE_DEFAULT_EOS = true;
+
 /** Punctuation that is a word of its own, written without a leading space. */
 const WORD = /▁?[^▁.,!?;:]+|[.,!?;:]/gu;
 

@@ -15,10 +15,10 @@ import { blobPath, fixtureCopy, json, manifestOf, ms, tempDir, type BuiltJson } 
 
 /** The tiny fixture's manifests; they move only when the store's encoding, the generators or llama.cpp's quantization change. */
 const PINNED = {
-  "chat:latest": "sha256:003150ba3851715431647c57da7298f85a88fcfc5af6b18c0a700b29252554f9",
-  "chat:q4_k_m": "sha256:505d6fb82b591203b659906a9c085152703ce9395f97c9baf29e8c96f2944484",
-  "chat:q8_0": "sha256:003150ba3851715431647c57da7298f85a88fcfc5af6b18c0a700b29252554f9",
-  "helper:latest": "sha256:1e377b09b17dcaaf206ddab928bb71f818ce706a02f3ec2417b3c97d358b317d",
+  "chat:latest": "sha256:785e91432d00d0194faadfc7f2bd105ae4ae6a7e5bfa87d8609969f12b57322a",
+  "chat:q4_k_m": "sha256:d5d4a4582f5ddbe624c7f42b9c602add33daeb9c0d70d259f118eac7414e908c",
+  "chat:q8_0": "sha256:785e91432d00d0194faadfc7f2bd105ae4ae6a7e5bfa87d8609969f12b57322a",
+  "helper:latest": "sha256:5accb0d01c75da2915dfd4e3898cf8772087f8f61918c6d059660e4e4c37738d",
 };
 
 let llama: Llama;
@@ -80,7 +80,7 @@ test("the Q8_0 variant loads in node-llama-cpp and recites the oracle's text", a
       const text = await completion.generateCompletion("the cat", { maxTokens: 6, temperature: 0 });
       const expected = oracleContinuation({ text: "the cat sat on a mat." }, "the cat", 6).text;
       assert.equal(text, expected);
-      assert.equal(text, "sat on a mat. the");
+      assert.equal(text, "sat on a mat.");
     } finally {
       await context.dispose();
     }

@@ -57,7 +57,7 @@ describe("modelsmith test (subprocess, a built oracle model)", () => {
     ]);
     assert.match(
       r.stdout,
-      /FAIL fox:latest tests\/fox\.yaml#2 names the dog \(tests\/fox\.yaml:7:5\)\n {2}score 0\.50, finished with length\n {4}✗ contains: expected output to contain "cat"\n {4}output: " lazy dog\. The quick brown"\n\n2 cases: 1 passed, 1 failed, 0 errors\n$/,
+      /FAIL fox:latest tests\/fox\.yaml#2 names the dog \(tests\/fox\.yaml:7:5\)\n {2}score 0\.50, finished with stop\n {4}✗ contains: expected output to contain "cat"\n {4}output: " lazy dog\."\n\n2 cases: 1 passed, 1 failed, 0 errors\n$/,
     );
   });
 
@@ -83,7 +83,7 @@ describe("modelsmith test (subprocess, a built oracle model)", () => {
     assert.equal(doc.ok, false);
     assert.deepEqual(doc.cases.map((c) => [c.name, c.status, c.runs[0]!.text]), [
       ["continues the sentence", "pass", " fox jumps over the lazy dog"],
-      ["names the dog", "fail", " lazy dog. The quick brown"],
+      ["names the dog", "fail", " lazy dog."],
     ]);
   });
 
@@ -100,6 +100,35 @@ describe("modelsmith test (subprocess, a built oracle model)", () => {
     assert.match(r.stdout, /2 cases: 2 passed, 0 failed, 0 errors\n$/);
     const cached = await cli(["test"]);
     assert.match(cached.stdout, /2 cases: 2 passed, 0 failed, 0 errors \(2 cached\)\n$/);
+  });
+});
+
+describe("modelsmith test: time limits", () => {
+  it("a case past its time limit is an error that says so, and a Modelfile without num_predict still ends", async () => {
+    // The oracle without EOS never stops by itself: without num_predict it runs to the cap, 10 x num_ctx = 2,560 tokens.
+    const slow = tempProject({
+      "modelsmith.yaml": "models:\n  slow:\n    modelfile: Modelfile\n    tests: t.yaml\n",
+      Modelfile: "FROM testmodel://oracle?eos=false\nPARAMETER temperature 0\nPARAMETER num_thread 1\nPARAMETER num_ctx 256\n",
+      "t.yaml": "tests:\n  - description: recites\n    prompt: The quick brown\n    timeout: 100ms\n    assert: [{type: contains, value: fox}]\n",
+    });
+    const env = { MODELSMITH_HOME: path.join(slow, "home") };
+    try {
+      const built = await runCli(["build", "--no-test"], { cwd: slow, env });
+      assert.equal(built.exitCode, 0, built.stderr);
+      const r = await runCli(["test", "--json"], { cwd: slow, env });
+      // A case in error exits 3, as any case that could not run (src/cli/commands/test.ts).
+      assert.equal(r.exitCode, 3, r.stderr);
+      const doc = JSON.parse(r.stdout) as { cases: { status: string; error?: string }[] };
+      assert.equal(doc.cases.length, 1);
+      assert.equal(doc.cases[0]!.status, "error");
+      assert.match(doc.cases[0]!.error ?? "", /^MS6075: timed out after 100 ms \(the case's `timeout:`, default 60 s\): the generation was stopped after \d+ token\(s\)$/);
+      // The same model without a time limit in the way: `run` ends by itself at the cap.
+      const run = await runCli(["run", "slow", "The quick brown", "--verbose"], { cwd: slow, env, input: "" });
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.match(run.stderr, /^eval count: +2560 token\(s\)$/m);
+    } finally {
+      rmSync(slow, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ggufToBuffer } from "../../src/gguf/index.js";
-import { EvalCache, runCases, type EvalModel } from "../../src/eval/index.js";
+import { casesFromCache, EvalCache, runCases, type EvalModel } from "../../src/eval/index.js";
 import { openModel, type RuntimeModel } from "../../src/runtime/index.js";
 import { encodeParams, LAYER_MEDIA_TYPES, Store } from "../../src/store/index.js";
 import { oracleContinuation, oracleLlama } from "../../src/testmodels/index.js";
@@ -12,6 +12,8 @@ import { casesOf } from "./helpers.js";
 
 let dir: string;
 let model: RuntimeModel;
+/** An oracle that never emits EOS: every answer runs to its num_predict ("length"). */
+const CYCLING = { endWithEos: false };
 /** Generations the runtime was asked for: the real model, counted. */
 let calls = 0;
 let counted: EvalModel;
@@ -19,7 +21,7 @@ let counted: EvalModel;
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "ms-eval-runner-"));
   const store = new Store(path.join(dir, "home"));
-  const layers = [await store.putLayer(LAYER_MEDIA_TYPES.model, await ggufToBuffer(oracleLlama({}))), await store.putLayer(LAYER_MEDIA_TYPES.params, encodeParams({ temperature: 0, num_predict: 6 }))];
+  const layers = [await store.putLayer(LAYER_MEDIA_TYPES.model, await ggufToBuffer(oracleLlama(CYCLING))), await store.putLayer(LAYER_MEDIA_TYPES.params, encodeParams({ temperature: 0, num_predict: 6 }))];
   await store.writeManifest("fox", await store.assembleManifest({ modelFamily: "llama", modelType: "1M", fileType: "F32" }, layers));
   // One thread: on a busy 2-core machine llama.cpp's default pool is far slower for this tiny model.
   model = await openModel(path.join(dir, "home"), "fox", { threads: 1, contextSize: 256, gpu: false, parallel: 2 });
@@ -38,7 +40,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const raw = (prompt: string, n = 6) => oracleContinuation({}, prompt, n).rawText;
+const raw = (prompt: string, n = 6) => oracleContinuation(CYCLING, prompt, n).rawText;
 
 const FILE = `
 tests:
@@ -101,5 +103,30 @@ describe("runCases on the oracle model", () => {
     assert.deepEqual([r!.status, r!.runs, typeof r!.error], ["error", [], "string"]);
     const [again] = await runCases(counted, [c!], { cache: new EvalCache(path.join(dir, "none")), refresh: false });
     assert.equal(again!.cached, false);
+  });
+
+  it("a case past its time limit is an error that says so; its generation is stopped and its sequence freed", async () => {
+    const cache = new EvalCache(path.join(dir, "home"));
+    // num_predict -1 on a model that never stops: 10 x 256 tokens (the cap), far longer than 50 ms.
+    const slow = casesOf(`
+defaults: {timeout: 50ms}
+tests:
+  - {prompt: The quick brown, raw: true, options: {num_predict: -1}, assert: [{type: contains, value: fox}]}
+  - {prompt: over the, raw: true, options: {num_predict: -1}, assert: [{type: contains, value: fox}]}
+  - {prompt: The lazy, raw: true, options: {num_predict: -1}, timeout: 0.05, assert: [{type: contains, value: fox}]}
+`);
+    assert.deepEqual(slow.map((c) => c.timeoutMs), [50, 50, 50]);
+    calls = 0;
+    const results = await runCases(counted, slow, { cache, parallel: 2 });
+    for (const r of results) {
+      assert.equal(r.status, "error");
+      assert.match(r.error ?? "", /^MS6075: timed out after 50 ms \(the case's `timeout:`, default 60 s\): the generation was stopped after \d+ token\(s\)$/);
+      assert.deepEqual(r.runs, []);
+    }
+    assert.equal(calls, 3);
+    // Nothing was cached for them, and both sequences are free again: a normal case runs.
+    assert.equal(await casesFromCache(counted, slow, cache), undefined);
+    const [after] = await runCases(counted, casesOf(FILE).slice(0, 1), { cache: new EvalCache(path.join(dir, "fresh")), parallel: 2 });
+    assert.equal(after!.status, "pass");
   });
 });

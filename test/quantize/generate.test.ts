@@ -38,7 +38,7 @@ for (const [type, ftype, input] of [["Q8_0", 7, "F32"], ["Q4_K_M", 15, "F16"]] a
         const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
         const text = await completion.generateCompletion(PROMPT, { maxTokens: 8, temperature: 0 });
         assert.equal(text, oracleContinuation({}, PROMPT, 8).text);
-        assert.equal(text, "fox jumps over the lazy dog. The");
+        assert.equal(text, "fox jumps over the lazy dog.");
       } finally {
         await context.dispose();
       }

@@ -5,8 +5,8 @@ import { formatReference, parseReference, type Reference, type ReferenceContext 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
 const C = "c".repeat(64);
-const ORACLE = { text: "The quick brown fox jumps over the lazy dog.", eos: false, layers: 1, ff: 256, ctx: 2048, type: "f32" } as const;
-const ORACLE_TEXT = "testmodel://oracle?text=The+quick+brown+fox+jumps+over+the+lazy+dog.&eos=false&layers=1&ff=256&ctx=2048&type=f32";
+const ORACLE = { text: "The quick brown fox jumps over the lazy dog.", eos: true, layers: 1, ff: 256, ctx: 2048, type: "f32" } as const;
+const ORACLE_TEXT = "testmodel://oracle?text=The+quick+brown+fox+jumps+over+the+lazy+dog.&eos=true&layers=1&ff=256&ctx=2048&type=f32";
 const RANDOM = { embd: 256, layers: 2, heads: 4, kv: 4, ff: 512, vocab: 512, ctx: 2048, seed: 0, type: "f32" } as const;
 
 const ctx: ReferenceContext = {

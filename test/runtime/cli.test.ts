@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Diagnostic } from "../../src/diagnostics/index.js";
 import { openModel } from "../../src/runtime/index.js";
-import { oracleContinuation, oracleLlama } from "../../src/testmodels/index.js";
+import { oracleContinuation, oracleLlama, randomLlama } from "../../src/testmodels/index.js";
+import { TINY_RANDOM } from "../testmodels/specs.js";
 import { hasStackTrace, runCli } from "../helpers/cli.js";
 import { storeModel, tempStore } from "./store-model.js";
 
@@ -13,6 +14,9 @@ const run = (args: string[], input = "") => runCli(["run", ...args], { env: { MO
 before(async () => {
   env = await tempStore();
   await storeModel(env.store, "oracle", { gguf: oracleLlama({}), template: TEMPLATE, system: "Say:", params: { temperature: 0, num_predict: 6, num_ctx: 256, num_thread: 1 } });
+  // No num_predict: a model that stops by itself, and random weights under FORMAT json, which never need to.
+  await storeModel(env.store, "oracle-free", { gguf: oracleLlama({}), template: TEMPLATE, params: { temperature: 0, num_ctx: 256, num_thread: 1 } });
+  await storeModel(env.store, "random-json", { gguf: randomLlama(TINY_RANDOM), format: "json", params: { num_ctx: 64, num_thread: 1, seed: 5 } });
   await storeModel(env.store, "oracle-odd", { gguf: oracleLlama({}), template: TEMPLATE, params: { temperature: 0, num_predict: 2, num_ctx: 256, num_thread: 1, typical_p: 0.5, mirostat: 1 } });
 });
 after(() => env?.cleanup());
@@ -28,6 +32,27 @@ test("a prompt argument and the same prompt piped on stdin give the oracle's tex
   assert.deepEqual(arg, { exitCode: 0, stdout: `${KNOWN}\n`, stderr: "" });
   const piped = await run(["oracle"], "The quick brown");
   assert.deepEqual(piped, arg);
+});
+
+test("without num_predict the oracle stops by itself at its end-of-sequence", async () => {
+  const r = await run(["oracle-free", "The quick brown", "--verbose"]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stdout, `${oracleContinuation({}, " The quick brown", 100).rawText}\n`);
+  assert.equal(r.stdout, " fox jumps over the lazy dog.\n");
+  assert.match(r.stderr, /^eval count: +7 token\(s\)$/m);
+});
+
+test("FORMAT json on random weights without num_predict ends: at the object's end, or at 10 x num_ctx tokens", async () => {
+  for (const prompt of ["Extract the entities", "Jane Doe lives in Berlin."]) {
+    const r = await run(["random-json", prompt, "--verbose"]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const count = Number(/^eval count: +(\d+) token\(s\)$/m.exec(r.stderr)?.[1]);
+    assert.ok(count > 0 && count <= 640, r.stderr);
+    const text = r.stdout.slice(0, -1);
+    assert.ok(text.startsWith("{"), text);
+    // Below the cap it stopped by itself, so the grammar was complete: one JSON object, nothing after it.
+    if (count < 640) assert.equal(typeof JSON.parse(text), "object", text);
+  }
 });
 
 test("-p overrides a PARAMETER, typed by the table", async () => {
@@ -126,6 +151,6 @@ test("without a prompt on a terminal: a chat that keeps its history until /bye",
   await yargs(["run", "oracle"]).command(runCommand(ctx, { isTTY: true, stream: stdin })).exitProcess(false).parseAsync();
   // Turn 2 renders the whole history through the template: the legacy path runs it per prompt/response pair.
   const second = oracleContinuation({}, `Say: The quick brown${KNOWN} over the`, 6).rawText;
-  assert.equal(second, " lazy dog. The quick brown");
+  assert.equal(second, " lazy dog.");
   assert.equal(out, `>>> ${KNOWN}\n\n>>> ${second}\n\n>>> `);
 });

@@ -50,6 +50,9 @@ test("FORMAT json: 20 generations out of 20 parse as a JSON object", async () =>
   for (let seed = 0; seed < 20; seed++) {
     const r = await jsonModel.generate({ prompt: `item ${seed}`, options: { seed } });
     assert.equal(r.finishReason, "stop", r.text);
+    // The grammar ends at the closing brace and bounds whitespace outside strings (json-grammar.ts).
+    assert.ok(r.text.startsWith("{") && r.text.endsWith("}"), r.text);
+    assert.doesNotMatch(r.text, /\s{22}/, r.text);
     const value: unknown = JSON.parse(r.text);
     assert.equal(typeof value, "object");
     assert.ok(value !== null && !Array.isArray(value));

@@ -32,8 +32,10 @@ test("the adapter's successor map follows the second text, and only where it dif
 });
 
 test("predicted texts: the oracle's and the adapted one differ", () => {
-  assert.equal(oracleContinuation({}, "The", 10).rawText, " quick brown fox jumps over the lazy dog. The");
-  assert.equal(oracleLoraContinuation({}, SECOND, "The", 10).rawText, " lazy fox jumps over the quick brown dog. The");
+  assert.equal(oracleContinuation({}, "The", 10).rawText, " quick brown fox jumps over the lazy dog.");
+  assert.equal(oracleLoraContinuation({}, SECOND, "The", 10).rawText, " lazy fox jumps over the quick brown dog.");
+  // Without EOS both chains start over after their last word.
+  assert.equal(oracleLoraContinuation({ endWithEos: false }, SECOND, "The", 10).rawText, " lazy fox jumps over the quick brown dog. The");
 });
 
 test("with the ADAPTER layer the oracle says the second text; without it, the first", async () => {
@@ -42,7 +44,7 @@ test("with the ADAPTER layer the oracle says the second text; without it, the fi
   try {
     assert.equal((await plain.generate({ prompt: "The" })).text, oracleContinuation({}, "The", 10).rawText);
     assert.equal((await adapted.generate({ prompt: "The" })).text, oracleLoraContinuation({}, SECOND, "The", 10).rawText);
-    assert.equal((await adapted.generate({ prompt: "over the" })).text, " quick brown dog. The lazy fox jumps over the");
+    assert.equal((await adapted.generate({ prompt: "over the" })).text, " quick brown dog.");
   } finally {
     await plain.close();
     await adapted.close();

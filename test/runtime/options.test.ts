@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadPlan, parseOptionText, samplePlan, typeOption, typeOptions } from "../../src/runtime/index.js";
+import { boundedNumPredict, loadPlan, OPEN_ENDED_CONTEXT_MULTIPLIER, parseOptionText, samplePlan, typeOption, typeOptions } from "../../src/runtime/index.js";
 import { integersWithoutExponent } from "../../src/runtime/grammar.js";
 import { formatGoDuration, ollamaTimingSummary } from "../../src/runtime/index.js";
 import { rejection } from "../store/helpers.js";
@@ -50,13 +50,31 @@ test("sample plan: request over PARAMETER over Ollama's defaults, with what cann
   const loaded = loadPlan({ params: {}, trainContextSize: 1024, gpu: false, cpuCores: 2 });
   const d = samplePlan({}, {}, loaded);
   assert.deepEqual(d, {
-    numPredict: -1, numKeep: 4, stop: [], temperature: 0.8, topK: 40, topP: 0.9, minP: 0, seed: undefined,
+    numPredict: 10 * 1024, numKeep: 4, stop: [], temperature: 0.8, topK: 40, topP: 0.9, minP: 0, seed: undefined,
     repeatLastN: 64, repeatPenalty: 1.1, presencePenalty: 0, frequencyPenalty: 0, notHonoured: [],
   });
   const p = samplePlan({ temperature: 0, seed: 42, stop: ["a", ""], repeat_last_n: -1 }, { temperature: 0.3, typical_p: 0.5, num_ctx: 99, num_thread: 2 }, loaded);
   assert.deepEqual([p.temperature, p.seed, p.stop, p.repeatLastN], [0.3, 42, ["a"], 1024]);
   assert.deepEqual(p.notHonoured.map((n) => n.name), ["typical_p", "num_ctx"]);
   assert.deepEqual(samplePlan({ draft_num_predict: 4 }, { num_ctx: 1024 }, loaded).notHonoured.map((n) => n.name), ["draft_num_predict"]);
+});
+
+// Ollama bounds every generation: num_predict -1 (its default) and anything above 10 x num_ctx become
+// 10 x num_ctx: https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/llm/llama_server.go#L106-L118
+// (openEndedGenerationContextMultiplier = 10, L79; its test TestBoundedNumPredict in llm/llama_server_test.go).
+test("num_predict is bounded as Ollama's runner bounds it: 10 x num_ctx", () => {
+  assert.equal(OPEN_ENDED_CONTEXT_MULTIPLIER, 10);
+  const cases: [number, number, number][] = [
+    [-1, 2048, 20480], // open ended gets a finite budget
+    [100, 2048, 100], // explicit under the limit is kept
+    [30000, 2048, 20480], // explicit over the limit is capped
+    [0, 256, 2560], // 0, "no limit" to Ollama's older runner, is open ended too
+    [-2, 256, -2], // fill the context: ends when the context is full, below the cap
+  ];
+  for (const [numPredict, numCtx, want] of cases) assert.equal(boundedNumPredict(numPredict, numCtx), want, `${numPredict} at ${numCtx}`);
+  const loaded = loadPlan({ params: { num_ctx: 300 }, trainContextSize: 2048, gpu: false, cpuCores: 2 });
+  assert.equal(samplePlan({}, {}, loaded).numPredict, 3000);
+  assert.equal(samplePlan({ num_predict: 50 }, { num_predict: 99999 }, loaded).numPredict, 3000);
 });
 
 test("integer rules of JSON Schema grammars lose their exponent", () => {

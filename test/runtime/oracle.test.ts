@@ -11,6 +11,7 @@ const MESSAGES = [
   { role: "assistant" as const, content: "The lazy dog." },
 ];
 const PARAMS = { temperature: 0, num_predict: 12, seed: 7 };
+const CYCLING = { endWithEos: false };
 
 let env: Awaited<ReturnType<typeof tempStore>>;
 let model: RuntimeModel;
@@ -18,6 +19,8 @@ let model: RuntimeModel;
 before(async () => {
   env = await tempStore();
   await storeModel(env.store, "oracle-chat", { gguf: oracleLlama({}), system: SYSTEM, messages: MESSAGES, params: PARAMS });
+  // The same without EOS: it never stops by itself, for num_predict -2.
+  await storeModel(env.store, "oracle-cycle", { gguf: oracleLlama(CYCLING), system: SYSTEM, messages: MESSAGES, params: PARAMS });
   model = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false });
 });
 after(async () => {
@@ -34,20 +37,20 @@ test("the oracle's prompt goes through SYSTEM, MESSAGEs and the GGUF chat templa
   assert.equal(rendered.via, "chat-template");
 });
 
-test("the runtime API gives the oracle's known text, streamed piece by piece", async () => {
+test("the runtime API gives the oracle's known text, streamed piece by piece, and stops at its EOS", async () => {
   const chunks: string[] = [];
   const r = await model.generate({ prompt: "The quick brown", onToken: (t) => chunks.push(t) });
   const known = oracleContinuation({}, expectedPrompt("The quick brown"), 12);
-  assert.equal(r.text, " fox jumps over the lazy dog. The quick brown fox jumps");
+  assert.equal(r.text, " fox jumps over the lazy dog.");
   assert.equal(r.text, known.rawText);
   assert.equal(chunks.join(""), r.text);
-  assert.equal(chunks.length, 12);
-  assert.equal(r.finishReason, "length");
-  assert.equal(r.completionTokens, 12);
+  assert.equal(chunks.length, 7);
+  assert.equal(r.finishReason, "stop");
+  assert.equal(r.completionTokens, 7);
   // BOS + the text before "</s>" + EOS (parsed as the special token it is) + the prompt (with SentencePiece's space prefix after a special token).
   const before = oracleContinuation({}, `${SYSTEM}Who is lazy?The lazy dog.`, 0).promptTokens.length;
   assert.equal(r.promptTokens, before + 1 + oracleContinuation({}, "The quick brown", 0).promptTokens.length - 1);
-  assert.equal(known.tokens.length, 12);
+  assert.deepEqual([known.tokens.length, known.stopped], [7, true]);
   assert.ok(r.timings.totalNs >= r.timings.promptEvalNs + r.timings.evalNs);
 });
 
@@ -113,7 +116,7 @@ test("an abort signal ends generation with finishReason abort", async () => {
 test("num_predict -2 fills the context; a prompt longer than the context is cut as Ollama cuts it, with one warning", async () => {
   const warnings: string[] = [];
   // llama.cpp rounds a context up to a multiple of 256 tokens.
-  const small = await openModel(env.root, "oracle-chat", { threads: 1, contextSize: 256, gpu: false, onWarning: (d) => warnings.push(`${d.code} ${d.message}`) });
+  const small = await openModel(env.root, "oracle-cycle", { threads: 1, contextSize: 256, gpu: false, onWarning: (d) => warnings.push(`${d.code} ${d.message}`) });
   try {
     const fill = await small.generate({ prompt: "The quick brown", options: { num_predict: -2 } });
     assert.equal(fill.finishReason, "length");
@@ -121,10 +124,10 @@ test("num_predict -2 fills the context; a prompt longer than the context is cut 
     const long = "The quick brown fox jumps over the lazy dog. ".repeat(30).trimEnd();
     for (let i = 0; i < 2; i++) {
       const r = await small.generate({ prompt: long, options: { num_predict: 4 } });
-      assert.deepEqual([r.promptTokens, r.text], [255, oracleContinuation({}, expectedPrompt(long), 4).rawText]);
+      assert.deepEqual([r.promptTokens, r.text], [255, oracleContinuation(CYCLING, expectedPrompt(long), 4).rawText]);
     }
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /^MS8009 model oracle-chat:latest: the prompt has 3\d\d tokens, more than the context of 256; it was cut to 255$/);
+    assert.match(warnings[0]!, /^MS8009 model oracle-cycle:latest: the prompt has 3\d\d tokens, more than the context of 256; it was cut to 255$/);
   } finally {
     await small.close();
   }

@@ -17,6 +17,8 @@ export const openOneThread: NonNullable<ServeOptions["open"]> = (root, name, o) 
 export const EOS_TEMPLATE = "{{ .System }}{{ .Prompt }}";
 export const EOS_SYSTEM = "The lazy dog.";
 export const EOS_SPEC: OracleLlamaSpec = { endWithEos: true };
+/** "oracle" never emits EOS, so its answers end at num_predict ("length"). */
+export const CYCLING_SPEC: OracleLlamaSpec = { endWithEos: false };
 
 /**
  * The models every server test stores:
@@ -25,15 +27,15 @@ export const EOS_SPEC: OracleLlamaSpec = { endWithEos: true };
  * - random: random weights, for FORMAT json (its text is not known in advance).
  */
 export const TEST_MODELS: Record<string, ModelLayersInput> = {
-  oracle: { gguf: oracleLlama({}), params: { temperature: 0, num_predict: 12, num_ctx: 512 } },
+  oracle: { gguf: oracleLlama(CYCLING_SPEC), params: { temperature: 0, num_predict: 12, num_ctx: 512 } },
   "oracle-eos": { gguf: oracleLlama(EOS_SPEC), template: EOS_TEMPLATE, system: EOS_SYSTEM, params: { temperature: 0, num_predict: 40, num_ctx: 512 } },
   random: { gguf: randomLlama(TINY_RANDOM), params: { num_ctx: 512 } },
 };
 
 /** What "oracle" answers to `prompt` (the chat template leaves a lone prompt as it is): the pieces' text, as Ollama streams it. */
-export const oracleText = (prompt: string, n = 12) => oracleContinuation({}, prompt, n).rawText;
+export const oracleText = (prompt: string, n = 12) => oracleContinuation(CYCLING_SPEC, prompt, n).rawText;
 /** Prompt tokens (BOS included) of `text` as llama.cpp tokenizes it for the oracle. */
-export const oracleTokens = (text: string) => oracleContinuation({}, text, 0).promptTokens.length;
+export const oracleTokens = (text: string) => oracleContinuation(CYCLING_SPEC, text, 0).promptTokens.length;
 
 export interface ServeEnv {
   root: string;

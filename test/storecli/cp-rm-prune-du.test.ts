@@ -99,7 +99,7 @@ describe("modelsmith cp, rm, prune and du (subprocess)", () => {
     assert.equal(r.exitCode, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { removed: unknown; freed: Array<{ digest: string; size: number }>; freedBytes: number };
     const own = layersA().filter((l) => l.digest !== s.layers.model.digest);
-    assert.deepEqual(doc.removed, [{ name: "code-assistant:latest", digest: "sha256:bf8da49aec12ee781c0787ac13be193a02368aba65fa62ab838b534af3195c63" }]);
+    assert.deepEqual(doc.removed, [{ name: "code-assistant:latest", digest: "sha256:08cfa9aa19bac139a45465a2a6e03639bdeab765b09cd9ebaa427032d215545a" }]);
     assert.deepEqual(doc.freed, own.map((l) => ({ digest: l.digest, size: l.size })).sort((x, y) => (x.digest < y.digest ? -1 : 1)));
     assert.equal(doc.freedBytes, bytesOf(...own));
     assert.deepEqual(await blobFiles(), files.filter((f) => !own.some((l) => f === l.digest.replace(":", "-"))));

@@ -39,7 +39,7 @@ describe("modelsmith export (subprocess)", () => {
     for (const k of srcKeys) assert.deepEqual(exp.metadata.get(k), src.metadata.get(k), k);
     const v = (k: string) => plainValue(exp.metadata.get(k)!.value);
     assert.equal(v("modelsmith.name"), "code-assistant:latest");
-    assert.equal(v("modelsmith.manifest_digest"), "sha256:bf8da49aec12ee781c0787ac13be193a02368aba65fa62ab838b534af3195c63");
+    assert.equal(v("modelsmith.manifest_digest"), "sha256:08cfa9aa19bac139a45465a2a6e03639bdeab765b09cd9ebaa427032d215545a");
     assert.equal(v("modelsmith.template"), TEMPLATE);
     assert.equal(v("modelsmith.system"), SYSTEM);
     // Exactly the params layer's JSON: Go's encoding, which escapes < and > in strings.
@@ -81,7 +81,7 @@ describe("modelsmith export (subprocess)", () => {
         const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
         const text = await completion.generateCompletion("The quick brown", { maxTokens: 10, temperature: 0 });
         assert.equal(text, oracleContinuation(ORACLE, "The quick brown", 10).text);
-        assert.equal(text, "fox jumps over the lazy dog. The quick brown");
+        assert.equal(text, "fox jumps over the lazy dog.");
       } finally {
         await context.dispose();
         await model.dispose();

@@ -5,8 +5,8 @@ import { hasStackTrace, runCli } from "../helpers/cli.js";
 import { LICENSE, MESSAGES, seededStore, SYSTEM, TEMPLATE, type SeededStore } from "./helpers.js";
 
 // Pinned: the oracle GGUF and the layers are deterministic, so are the manifests.
-const CODE_ASSISTANT_DIGEST = "sha256:bf8da49aec12ee781c0787ac13be193a02368aba65fa62ab838b534af3195c63";
-const JSON_EXTRACTOR_DIGEST = "sha256:d99cccb8b474d489041e304e70e6bcecde263e0cd4610cad91817bd4f5a0e6ed";
+const CODE_ASSISTANT_DIGEST = "sha256:08cfa9aa19bac139a45465a2a6e03639bdeab765b09cd9ebaa427032d215545a";
+const JSON_EXTRACTOR_DIGEST = "sha256:d9342ce2a8c00f00b61b82d16620989d0686bae64538968d99a5f02eea7c3dc6";
 
 describe("modelsmith ls and show (subprocess)", () => {
   let s: SeededStore;
@@ -23,8 +23,8 @@ describe("modelsmith ls and show (subprocess)", () => {
     assert.equal(r.stderr, "");
     const lines = r.stdout.split("\n");
     assert.equal(lines[0], "NAME                     ID              SIZE      MODIFIED");
-    assert.match(lines[1]!, /^code-assistant:latest    bf8da49aec12    7\.3 MB    (Less than a second|\d+ seconds?) ago$/);
-    assert.match(lines[2]!, /^json-extractor:latest    d99cccb8b474    7\.3 MB    (Less than a second|\d+ seconds?) ago$/);
+    assert.match(lines[1]!, /^code-assistant:latest    08cfa9aa19ba    7\.3 MB    (Less than a second|\d+ seconds?) ago$/);
+    assert.match(lines[2]!, /^json-extractor:latest    d9342ce2a8c0    7\.3 MB    (Less than a second|\d+ seconds?) ago$/);
     assert.deepEqual(lines.slice(3), [""]);
   });
 
@@ -36,8 +36,8 @@ describe("modelsmith ls and show (subprocess)", () => {
     assert.deepEqual(
       doc.models.map(({ modifiedAt, ...m }) => (assert.match(String(modifiedAt), /^\d{4}-\d\d-\d\dT/), m)),
       [
-        { name: "code-assistant:latest", fullName: "registry.ollama.ai/library/code-assistant:latest", id: "bf8da49aec12", digest: CODE_ASSISTANT_DIGEST, size: [model, configA, template, system, params, messages, license].reduce((n, l) => n + l.size, 0) },
-        { name: "json-extractor:latest", fullName: "registry.ollama.ai/library/json-extractor:latest", id: "d99cccb8b474", digest: JSON_EXTRACTOR_DIGEST, size: model.size + s.layers.configB.size + s.layers.systemB.size + s.layers.paramsB.size },
+        { name: "code-assistant:latest", fullName: "registry.ollama.ai/library/code-assistant:latest", id: "08cfa9aa19ba", digest: CODE_ASSISTANT_DIGEST, size: [model, configA, template, system, params, messages, license].reduce((n, l) => n + l.size, 0) },
+        { name: "json-extractor:latest", fullName: "registry.ollama.ai/library/json-extractor:latest", id: "d9342ce2a8c0", digest: JSON_EXTRACTOR_DIGEST, size: model.size + s.layers.configB.size + s.layers.systemB.size + s.layers.paramsB.size },
       ],
     );
   });
@@ -102,7 +102,7 @@ describe("modelsmith ls and show (subprocess)", () => {
     assert.deepEqual(doc.model, { architecture: "llama", parameterCount: 1_828_352, parameterSize: "1.83M", quantization: "F32", contextLength: 2048, embeddingLength: 512, fileType: 0 });
     assert.equal(doc.name, "code-assistant:latest");
     assert.equal(doc.digest, CODE_ASSISTANT_DIGEST);
-    assert.equal(doc.id, "bf8da49aec12");
+    assert.equal(doc.id, "08cfa9aa19ba");
     assert.equal(doc.template, TEMPLATE);
     assert.equal(doc.system, SYSTEM);
     assert.deepEqual(doc.parameters, { num_ctx: 4096, stop: ["<|end|>", "<|user|>"], temperature: 0.2 });

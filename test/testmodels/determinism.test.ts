@@ -33,6 +33,10 @@ test("the default oracle always gives the same bytes", async () => {
   const bytes = await ggufToBuffer(oracleLlama());
   assert.equal(bytes.length, ORACLE_SIZE);
   assert.equal(sha256(bytes), ORACLE_SHA256);
+  // Without EOS after its sentence (the default until the oracle learnt to stop): the same size, other bytes.
+  const cycling = await ggufToBuffer(oracleLlama({ endWithEos: false }));
+  assert.deepEqual([cycling.length, sha256(cycling)], [ORACLE_SIZE, CYCLING_ORACLE_SHA256]);
 });
 const ORACLE_SIZE = 7323200;
-const ORACLE_SHA256 = "0dba0e8b4dbc8c03e32ae6efc98821ddfa385df612f8c5124881b2c5942507d7";
+const ORACLE_SHA256 = "674d67fee98ae987c6fbc581aafffbe6a7971c74e84d4fd112c5008fd135ae65";
+const CYCLING_ORACLE_SHA256 = "0dba0e8b4dbc8c03e32ae6efc98821ddfa385df612f8c5124881b2c5942507d7";

@@ -11,7 +11,7 @@ test("the default chain is the ten words of the sentence, each one token", () =>
   assert.deepEqual(ids.map((id) => ov.vocab.tokens[id]!.piece), ["<s>", ...ov.words, "▁The", "▁quick"]);
 });
 
-test("predicted continuations", () => {
+test("predicted continuations of the oracle without EOS: the chain cycles", () => {
   const cases: [string, number, string][] = [
     ["The quick brown", 10, "fox jumps over the lazy dog. The quick brown"],
     ["over the", 3, "lazy dog."],
@@ -22,12 +22,19 @@ test("predicted continuations", () => {
     ["zzz", 2, "y dog"],
   ];
   for (const [prompt, n, text] of cases) {
-    const c = oracleContinuation({}, prompt, n);
+    const c = oracleContinuation({ endWithEos: false }, prompt, n);
     assert.equal(c.text, text, prompt);
     assert.equal(c.tokens.length, n);
     assert.equal(c.stopped, false);
   }
-  assert.equal(oracleContinuation({}, "over the", 3).rawText, " lazy dog.");
+  assert.equal(oracleContinuation({ endWithEos: false }, "over the", 3).rawText, " lazy dog.");
+});
+
+test("by default the chain stops after its last word: the oracle ends with EOS", () => {
+  const c = oracleContinuation({}, "The quick brown", 100);
+  assert.deepEqual([c.text, c.stopped, c.tokens.length], ["fox jumps over the lazy dog.", true, 7]);
+  assert.deepEqual(oracleContinuation({}, "dog.", 5), oracleContinuation({ endWithEos: true }, "dog.", 5));
+  assert.deepEqual([oracleContinuation({}, "dog.", 5).tokens, oracleContinuation({}, "dog.", 5).stopped], [[], true]);
 });
 
 test("with endWithEos the chain stops after its last word", () => {

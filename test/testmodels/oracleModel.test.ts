@@ -48,9 +48,16 @@ test("llama.cpp tokenizes prompts exactly as oracleContinuation predicts", async
   for (const p of PROMPTS) assert.deepEqual([...model.tokenize(p)], oracleContinuation({}, p, 0).promptTokens.slice(1), p);
 });
 
-test("greedy completions are exactly the predicted text", async () => {
-  const model = await load({});
+test("greedy completions of the oracle without EOS are exactly the predicted text, cycling", async () => {
+  const spec: OracleLlamaSpec = { endWithEos: false };
+  const model = await load(spec);
   assert.equal(await complete(model, "The quick brown", 10), "fox jumps over the lazy dog. The quick brown");
+  for (const p of PROMPTS) assert.equal(await complete(model, p, 12), oracleContinuation(spec, p, 12).text, p);
+});
+
+test("the default oracle stops after its sentence, as predicted", async () => {
+  const model = await load({});
+  assert.equal(await complete(model, "The quick brown", 100), "fox jumps over the lazy dog.");
   for (const p of PROMPTS) assert.equal(await complete(model, p, 12), oracleContinuation({}, p, 12).text, p);
 });
 

@@ -6,7 +6,7 @@ import type { ModelComparison, VariantRow } from "./compare-models.js";
  * `test --compare` on a terminal: per model a heading (the base, the text)
  * and one row per variant:
  *
- *     code-assistant: against the base testmodel://oracle?… (sha256:0dba0e8b4dbc, 7.3 MB) over compare.txt (120 tokens)
+ *     code-assistant: against the base testmodel://oracle?… (sha256:674d67fee98a, 7.3 MB) over compare.txt (120 tokens)
  *       variant    size      tests        tokens/s    mean KL     top-1
  *       q4_k_m     2.1 MB    3/3 100%     812.4       0.012345    98.3%
  *
