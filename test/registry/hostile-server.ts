@@ -25,6 +25,8 @@ const sha = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b)
 
 const CONFIG = Buffer.from(JSON.stringify({ model_format: "gguf", model_family: "llama", rootfs: { type: "layers", diff_ids: [] } }));
 const BLOB = Buffer.alloc(4 << 20, 7);
+/** The digest of `stall/blob`'s model layer (the one that stalls). */
+export const STALL_BLOB_DIGEST = sha(BLOB);
 
 function manifest(modelSize: number, modelDigest: string): Buffer {
   return Buffer.from(

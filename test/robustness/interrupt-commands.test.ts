@@ -14,7 +14,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { hasStackTrace } from "../helpers/cli.js";
 import { processesLeft, startCli, type Started } from "../helpers/processes.js";
-import { startHostileRegistry } from "../registry/hostile-server.js";
+import { STALL_BLOB_DIGEST, startHostileRegistry } from "../registry/hostile-server.js";
 import { ms, project } from "./helpers.js";
 
 async function assertInterrupted(run: Started, signal: "SIGINT" | "SIGTERM", home: string, cwd: string) {
@@ -38,7 +38,8 @@ test("pull interrupted mid-download (SIGINT): exit 130, `interrupted`, the resum
   const { dir, home } = project(t, {});
   const run = startCli(["pull", `oci://${reg.host}/stall/blob:latest`], { cwd: path.dirname(dir), env: { MODELSMITH_HOME: home, MODELSMITH_HTTP_IDLE_TIMEOUT: "600" } });
   t.after(() => void processesLeft(run.mark, 0).then((left) => left.forEach((p) => process.kill(p.pid, "SIGKILL"))));
-  await run.untilLine(/^pulling [0-9a-f]{12} +\d+% .* application\/vnd\.ollama\.image\.model$/m);
+  // The model layer's download has begun (the progress line names its short digest, as Ollama's `pulling 6a0746a1ec1a` does).
+  await run.untilLine(new RegExp(`^pulling ${STALL_BLOB_DIGEST.slice("sha256:".length, "sha256:".length + 12)}: started$`, "m"));
   await assertInterrupted(run, "SIGINT", home, path.dirname(dir));
   // Only resumable downloads are left (the model blob's, and the config's if it was not stored yet).
   const left = readdirSync(path.join(home, "tmp"));

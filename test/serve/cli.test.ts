@@ -17,6 +17,8 @@ before(async () => {
   env = await tempStore();
   // num_thread is a load-time PARAMETER: one thread, as every test that loads a model.
   await storeModel(env.store, "oracle", { gguf: oracleLlama({}), params: { temperature: 0, num_predict: 6, num_ctx: 256, num_thread: 1 } });
+  // Without end-of-sequence: a generation that runs until its cap (10 x num_ctx), for the shutdown test.
+  await storeModel(env.store, "endless", { gguf: oracleLlama({ endWithEos: false }), params: { temperature: 0, num_ctx: 4096, num_thread: 1 } });
 });
 after(() => env?.cleanup());
 
@@ -147,8 +149,8 @@ test("SIGTERM during a stream: new connections refused at once, the stream cance
   try {
     s = serve(["--port", "0", "--host", "127.0.0.1", "--shutdown-grace", "2"]);
     const url = await listeningUrl(s);
-    // num_predict -1: the oracle (no EOS) would never stop by itself.
-    const res = await fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } }) });
+    // num_predict -1 on an oracle without EOS: it runs to its cap (40,960 tokens), far past the grace.
+    const res = await fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "endless", prompt: "The quick brown", options: { num_predict: -1 } }) });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value);
