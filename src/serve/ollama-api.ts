@@ -119,6 +119,17 @@ async function loadOnly(ctx: ApiContext, model: string, keepAlive: number | unde
   return model;
 }
 
+/** The details of a model this server serves; Ollama's 404 `model "m" not found` when it does not, or the store lacks it. */
+async function servedDetails(ctx: ApiContext, model: string): Promise<Awaited<ReturnType<typeof loadModelDetails>>> {
+  if (!ctx.host.serves(model)) throw new HttpError(404, `model "${model}" not found`);
+  try {
+    return await loadModelDetails(ctx.store, model);
+  } catch (err) {
+    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model "${model}" not found`);
+    throw err;
+  }
+}
+
 /**
  * Checks `think` as Ollama does before scheduling: true (or a level) for a
  * model whose template cannot think is a 400 `"m" does not support
@@ -128,14 +139,7 @@ async function loadOnly(ctx: ApiContext, model: string, keepAlive: number | unde
  */
 async function thinkingParser(ctx: ApiContext, model: string, think: ReturnType<typeof thinkOf>): Promise<ThinkingParser | undefined> {
   if (!think?.think) return undefined;
-  if (!ctx.host.serves(model)) throw new HttpError(404, `model "${model}" not found`);
-  let d;
-  try {
-    d = await loadModelDetails(ctx.store, model);
-  } catch (err) {
-    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model "${model}" not found`);
-    throw err;
-  }
+  const d = await servedDetails(ctx, model);
   if (!modelCapabilities(d).includes("thinking")) throw new HttpError(400, `${JSON.stringify(model)} does not support thinking`);
   const [open, close] = thinkingTags(d);
   return open !== "" && close !== "" ? new ThinkingParser(open, close) : undefined;
@@ -286,14 +290,7 @@ export async function tags(ctx: ApiContext, _req: IncomingMessage, res: ServerRe
 export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req);
   const model = requireModel(body);
-  if (!ctx.host.serves(model)) throw new HttpError(404, `model "${model}" not found`);
-  let d;
-  try {
-    d = await loadModelDetails(ctx.store, model);
-  } catch (err) {
-    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model "${model}" not found`);
-    throw err;
-  }
+  const d = await servedDetails(ctx, model);
   const entry = await catalogEntry(ctx.store, d.stored);
   const g = d.gguf;
   const modelInfo: Record<string, unknown> = {};

@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import type { Ollama } from "ollama";
 import { MAX_BODY_BYTES } from "../../src/serve/http.js";
 import type { RunningServer } from "../../src/serve/index.js";
-import { ollamaClient, openaiClient, oracleText, serveEnv, type ServeEnv } from "./helpers.js";
+import { apiError, ollamaClient, openaiClient, oracleText, serveEnv, type ServeEnv } from "./helpers.js";
 
 /** Requests that must end, and a 413 that must not poison its connection. */
 
@@ -21,16 +21,6 @@ before(async () => {
   openai = openaiClient(server);
 });
 after(() => env?.cleanup(), { timeout: 30_000 });
-
-async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error("expected the request to fail");
-}
 
 // OpenAI's answer to max_tokens 0, as users report it: https://github.com/it-at-m/mucgpt/issues/608
 test("/v1: max_tokens (or max_completion_tokens) below 1 is OpenAI's 400 integer_below_min_value, with the param; the model still answers", async () => {

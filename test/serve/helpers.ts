@@ -79,6 +79,17 @@ export async function serveEnv(models: Record<string, ModelLayersInput> = TEST_M
 /** The official Ollama client, as a user would make one. */
 export const ollamaClient = (server: RunningServer, headers?: Record<string, string>) => new Ollama({ host: server.url, ...(headers ? { headers } : {}) });
 
+/** The error an `openai` client call fails with. */
+export async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OpenAI.APIError) return err;
+    throw err;
+  }
+  throw new Error("expected the request to fail");
+}
+
 /** The official OpenAI client, as a user would point it at a local server (no retries: an error shows at once). */
 export const openaiClient = (server: RunningServer, apiKey = "k") => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
 import type { RunningServer } from "../../src/serve/index.js";
-import { collect, isRecentDate, notAPerson, ollamaClient, openaiClient, oracleText, oracleTokens, PERSON_SCHEMA, post, request, serveEnv, type ServeEnv } from "./helpers.js";
+import { apiError, collect, isRecentDate, notAPerson, ollamaClient, openaiClient, oracleText, oracleTokens, PERSON_SCHEMA, post, request, serveEnv, type ServeEnv } from "./helpers.js";
 
 let env: ServeEnv;
 let server: RunningServer;
@@ -16,17 +16,6 @@ before(async () => {
 after(() => env?.cleanup(), { timeout: 30_000 });
 
 const user = (content: string) => [{ role: "user" as const, content }];
-
-/** The error an `openai` client call fails with. */
-async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error("expected the request to fail");
-}
 
 test("models.list: every stored model as {id, object: model, created, owned_by}", async () => {
   const page = await openai.models.list();
