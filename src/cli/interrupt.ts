@@ -9,9 +9,8 @@ export const INTERRUPT_EXIT: Record<"SIGINT" | "SIGTERM" | "SIGHUP", number> = {
  * `watch`, see signals.ts): on SIGINT, SIGTERM or SIGHUP, kill the children,
  * remove this process's temp files and release the store lock
  * (interrupt-cleanup.ts), print one line, `interrupted`, and exit 130, 143 or
- * 129 at once. Registered before any other listener (listr2 adds one that
- * marks the tasks failed and exits 127), so it is the one that runs: it exits
- * synchronously. Returns a function that removes the handlers.
+ * 129 at once. Registered before any other listener, so it is the one that
+ * runs: it exits synchronously. Returns a function that removes the handlers.
  */
 export function exitOnInterrupt(): () => void {
   const handler = (signal: NodeJS.Signals) => {
