@@ -3,6 +3,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { validateWithSchema } from "../project/validate.js";
 import { YamlSource, type YamlPath } from "../project/yaml-source.js";
 import { checkAssertion } from "./check-assertion.js";
+import { assignGraders } from "./assertions/assign-graders.js";
 import { checkOptions } from "./options.js";
 import { testFileSchema } from "./schema.js";
 import { DEFAULT_CASE_TIMEOUT_MS, parseTimeout } from "./timeout.js";
@@ -64,9 +65,10 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
     cases.push(buildCase(source, index, raw, defaults, vars, [...own.assertions, ...defaultAsserts.assertions]));
   });
 
+  diagnostics.push(...assignGraders(source, top, cases, opts.projectModels));
   diagnostics.sort((a, b) => (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0));
   if (hasErrors(diagnostics)) return { diagnostics, source };
-  const suite: TestSuite = { file, cases, ...(typeof top.model === "string" ? { model: top.model } : {}), ...(typeof top.description === "string" ? { description: top.description } : {}) };
+  const suite: TestSuite = { file, cases, ...(typeof top.model === "string" ? { model: top.model } : {}), ...(typeof top.description === "string" ? { description: top.description } : {}), ...(typeof top.grader === "string" ? { grader: top.grader } : {}) };
   return { suite, diagnostics, source };
 }
 

@@ -8,7 +8,7 @@ import { consoleReport, exitCodeOf, jsonReport, junitReport, runProjectTests, su
 import { loadProject } from "../../project/load.js";
 import { compareJson, compareModels, compareReport } from "../../eval/compare/index.js";
 import type { Project } from "../../project/project.js";
-import { describeModelLazily, openModelLazily } from "../../runtime/lazy.js";
+import { describeModelLazily, openEmbedderLazily, openModelLazily } from "../../runtime/lazy.js";
 import { resolveStoreRoot } from "../../store/store-root.js";
 import type { CliContext } from "../context.js";
 
@@ -70,6 +70,7 @@ export function testCommand(ctx: CliContext): CommandModule<object, TestArgs> {
         models: args.models ?? [],
         storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
         open: openModelLazily,
+        openEmbedder: openEmbedderLazily,
         describe: describeModelLazily,
         ...(grep ? { grep } : {}),
         noCache: args.cache === false,
@@ -99,6 +100,7 @@ async function compare(ctx: CliContext, project: Project, args: TestArgs, displa
     storeRoot: resolveStoreRoot(ctx.env, homedir(), process.cwd()),
     open: async (root, name, o) => (await import("../../runtime/open-model.js")).openModel(root, name, o),
     openScorer: async (file, o) => (await import("../../runtime/token-scorer.js")).openTokenScorer(file, o),
+    openEmbedder: openEmbedderLazily,
     noCache: args.cache === false,
     parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
     display,
