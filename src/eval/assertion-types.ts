@@ -1,3 +1,5 @@
+import { EXTRA_ASSERTION_TYPES } from "./assertions/extra.js";
+
 /**
  * The assertion vocabulary, promptfoo's names: each type may be negated with a
  * `not-` prefix (`not-contains`), which inverts pass and score.
@@ -31,6 +33,8 @@ export const ASSERTION_TYPES = [
   "finish-reason",
   "latency",
   "javascript",
+  // contains-json, levenshtein, rouge-n, bleu, similar and the model-graded ones: assertions/extra.ts
+  ...EXTRA_ASSERTION_TYPES,
 ] as const;
 
 export type AssertionType = (typeof ASSERTION_TYPES)[number];

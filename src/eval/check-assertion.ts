@@ -4,6 +4,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import type { YamlPath, YamlSource } from "../project/yaml-source.js";
 import { ALL_ASSERTION_NAMES, FINISH_REASONS, parseAssertionName, type AssertionType } from "./assertion-types.js";
 import { schemaProblem } from "./json-schema.js";
+import { MODEL_TYPES, THRESHOLD_TYPES, normalizeExtraValue } from "./assertions/extra.js";
 import type { Assertion, AssertionValue } from "./test-file.js";
 
 type Raw = Record<string, unknown>;
@@ -30,8 +31,9 @@ export function checkAssertion(source: YamlSource, at: YamlPath, raw: unknown): 
   const diagnostics: Diagnostic[] = [];
   const bad = (message: string, p: YamlPath, hint?: string) => diagnostics.push(error("MS6006", message, { ...where(p), hint }));
 
-  if (raw.threshold !== undefined && type !== "latency" && type !== "javascript") bad(`\`threshold\` applies to latency and javascript assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
+  if (raw.threshold !== undefined && type !== "latency" && type !== "javascript" && !THRESHOLD_TYPES.has(type)) bad(`\`threshold\` applies to latency, javascript, ${[...THRESHOLD_TYPES].join(", ")} assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
   if (raw.flags !== undefined && type !== "regex") bad(`\`flags\` applies to regex assertions, not ${raw.type}`, ["flags"]);
+  if (raw.provider !== undefined && !MODEL_TYPES.has(type)) diagnostics.push(error("MS6203", `\`provider\` applies to assertions graded by a model (${[...MODEL_TYPES].join(", ")}), not ${raw.type}`, where(["provider"], true)));
   if (type === "latency" && typeof raw.threshold !== "number") bad("a latency assertion needs `threshold`: the most milliseconds a generation may take", [], "e.g. {type: latency, threshold: 2000}");
 
   const value = normalizeValue(type, raw, source.rangeAt([...at, "value"]), (message, hint, p = ["value"], code = "MS6006") => diagnostics.push(error(code, message, { ...where(p), hint })));
@@ -45,6 +47,7 @@ export function checkAssertion(source: YamlSource, at: YamlPath, raw: unknown): 
     range: source.rangeAt(at),
     ...(typeof raw.threshold === "number" ? { threshold: raw.threshold } : {}),
     ...(typeof raw.flags === "string" ? { flags: raw.flags } : {}),
+    ...(typeof raw.provider === "string" ? { provider: raw.provider } : {}),
   };
   return { assertion, diagnostics };
 }
@@ -85,6 +88,7 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       return { kind: "text", text: v };
     }
     case "is-json":
+    case "contains-json":
       if (v === undefined) return { kind: "none" };
       if (typeof v === "string" && v.trim() !== "") return { kind: "schema-file", path: v.replace(/^file:\/\//, ""), range: valueRange };
       if (!isRecord(v)) return report("is-json takes a JSON Schema (a map) or the path of a schema file", "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
@@ -109,6 +113,8 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       if (problem) return report(`javascript does not compile: ${problem}`, "write an expression over `output`, e.g. output.length < 200, or a body with `return`", ["value"], "MS6013"), undefined;
       return { kind: "code", code: v };
     }
+    default:
+      return normalizeExtraValue(type, v, (message, hint) => report(message, hint, v === undefined ? [] : ["value"]));
   }
 }
 

@@ -2,6 +2,7 @@ import { canonicalJSON } from "../lock/canonical-json.js";
 import { compileSchema } from "./json-schema.js";
 import { runJavascript } from "./javascript.js";
 import type { Assertion } from "./test-file.js";
+import { extraPositive, type Judged } from "./assertions/extra.js";
 
 /** What an assertion looks at: one generation and what produced it. */
 export interface Output {
@@ -10,6 +11,8 @@ export interface Output {
   latencyMs: number;
   prompt: string;
   vars: Record<string, string>;
+  /** What models said for this output's model-graded assertions (graders.ts). */
+  judged?: ReadonlyMap<Assertion, Judged>;
 }
 
 export interface AssertionResult {
@@ -128,6 +131,8 @@ function positive(a: Assertion, out: Output): Positive {
           return { pass: a.negate, score: a.negate ? 1 : 0, expected, detail: `javascript ${r.message}` };
       }
     }
+    default:
+      return extraPositive(a, text, out.judged?.get(a));
   }
 }
 

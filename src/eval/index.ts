@@ -17,3 +17,4 @@ export { jsonReport } from "./reporters/json.js";
 export { junitReport } from "./reporters/junit.js";
 export { summarize, summaryLine, type Summary } from "./reporters/summary.js";
 export { escapeXml } from "./reporters/xml.js";
+export { compareHtml, htmlReport } from "./reporters/html.js";

@@ -32,6 +32,7 @@ const assertion = {
     weight: { description: "Weight in the case's score (default 1; 0: reported, never fails).", type: "number", minimum: 0 },
     threshold: { description: "latency: milliseconds; javascript: the minimum score.", type: "number", minimum: 0 },
     flags: { description: "regex: JavaScript flags, e.g. i.", type: "string" },
+    provider: { description: "Model-graded assertions: the project model that grades (default: the file's `grader`); similar: the project model whose embeddings compare (default: the model under test).", type: "string", minLength: 1 },
   },
 } as const;
 
@@ -79,6 +80,7 @@ export const testFileSchema = {
   properties: {
     model: { description: "The project model these tests are for (default: the model that lists the file).", type: "string", minLength: 1 },
     description: { type: "string" },
+    grader: { description: "The project model that grades llm-rubric, model-graded-closedqa, factuality and answer-relevance (promptfoo's `provider` grading option).", type: "string", minLength: 1 },
     defaults: {
       description: "Merged into every case: options and vars key by key, assert appended.",
       type: "object",

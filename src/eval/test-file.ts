@@ -31,6 +31,8 @@ export interface TestSuite {
   file: string;
   model?: string;
   description?: string;
+  /** `grader:`: the project model that grades model-graded assertions. */
+  grader?: string;
   cases: TestCase[];
 }
 
@@ -90,5 +92,7 @@ export interface Assertion {
   threshold?: number;
   /** regex flags. */
   flags?: string;
+  /** The project model that grades it (`provider:`, else the file's `grader:`) or gives `similar` its embeddings (else the model under test). */
+  provider?: string;
   range: SourceRange;
 }

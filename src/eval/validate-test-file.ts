@@ -3,6 +3,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { validateWithSchema } from "../project/validate.js";
 import { YamlSource, type YamlPath } from "../project/yaml-source.js";
 import { checkAssertion } from "./check-assertion.js";
+import { assignGraders } from "./assertions/assign-graders.js";
 import { checkOptions } from "./options.js";
 import { testFileSchema } from "./schema.js";
 import { DEFAULT_CASE_TIMEOUT_MS, parseTimeout } from "./timeout.js";
@@ -43,7 +44,8 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
 
   const defaults = isRecord(top.defaults) ? top.defaults : {};
   if (isRecord(defaults.options)) diagnostics.push(...checkOptions(source, ["defaults", "options"], defaults.options));
-  const defaultAsserts = checkAssertList(source, ["defaults", "assert"], defaults.assert, diagnostics);
+  const allAsserts: Assertion[] = [];
+  const defaultAsserts = checkAssertList(source, ["defaults", "assert"], defaults.assert, diagnostics, allAsserts);
   const defaultVars = stringVars(defaults.vars);
   checkTimeout(source, ["defaults"], defaults, diagnostics);
 
@@ -54,7 +56,7 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
     const here: YamlPath = ["tests", index];
     const before = diagnostics.length;
     if (isRecord(raw.options)) diagnostics.push(...checkOptions(source, [...here, "options"], raw.options));
-    const own = checkAssertList(source, [...here, "assert"], raw.assert, diagnostics);
+    const own = checkAssertList(source, [...here, "assert"], raw.assert, diagnostics, allAsserts);
     const vars = { ...defaultVars, ...stringVars(raw.vars) };
     checkInput(source, here, raw, vars, diagnostics);
     checkTimeout(source, here, raw, diagnostics);
@@ -64,19 +66,21 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
     cases.push(buildCase(source, index, raw, defaults, vars, [...own.assertions, ...defaultAsserts.assertions]));
   });
 
+  diagnostics.push(...assignGraders(source, top, allAsserts, opts.projectModels));
   diagnostics.sort((a, b) => (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0));
   if (hasErrors(diagnostics)) return { diagnostics, source };
-  const suite: TestSuite = { file, cases, ...(typeof top.model === "string" ? { model: top.model } : {}), ...(typeof top.description === "string" ? { description: top.description } : {}) };
+  const suite: TestSuite = { file, cases, ...(typeof top.model === "string" ? { model: top.model } : {}), ...(typeof top.description === "string" ? { description: top.description } : {}), ...(typeof top.grader === "string" ? { grader: top.grader } : {}) };
   return { suite, diagnostics, source };
 }
 
-function checkAssertList(source: YamlSource, at: YamlPath, list: unknown, out: Diagnostic[]): { assertions: Assertion[]; count: number } {
+function checkAssertList(source: YamlSource, at: YamlPath, list: unknown, out: Diagnostic[], all: Assertion[]): { assertions: Assertion[]; count: number } {
   if (!Array.isArray(list)) return { assertions: [], count: 0 };
   const assertions: Assertion[] = [];
   list.forEach((raw, i) => {
     const r = checkAssertion(source, [...at, i], raw);
     out.push(...r.diagnostics);
     if (r.assertion) assertions.push(r.assertion);
+    if (r.assertion) all.push(r.assertion);
   });
   return { assertions, count: list.length };
 }
