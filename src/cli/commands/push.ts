@@ -9,6 +9,7 @@ export interface PushArgs {
   model: string;
   target: string;
   json?: boolean;
+  format?: string;
 }
 
 /**
@@ -24,21 +25,25 @@ export function pushCommand(ctx: CliContext): CommandModule<object, PushArgs> {
     builder: (y) =>
       y
         .positional("model", { type: "string", demandOption: true, describe: "Model in the store" })
-        .positional("target", { type: "string", demandOption: true, describe: "oci://host/repository:tag or ollama://host/namespace/model:tag" }),
+        .positional("target", { type: "string", demandOption: true, describe: "oci://host/repository:tag or ollama://host/namespace/model:tag" })
+        .option("format", { type: "string", default: "ollama", describe: "Layout: ollama (the store's manifest), modelpack (CNCF ModelPack) or docker (Docker Model Runner)" }),
     handler: async (args) => {
       const { parseRegistryArgument, pushManifest, describeRemote, remoteOf } = await import("../../registry/index.js");
+      const { artifactFor, parsePushFormat } = await import("../../registry/formats/index.js");
+      const format = parsePushFormat(args.format ?? "ollama");
       const target = parseRegistryArgument(args.target, "push");
       const store = openStore(ctx.env);
       const stored = await store.readManifest(args.model);
+      const bytes = await artifactFor(store, await readFile(stored.path), stored.manifest, format, displayShortest(stored.name));
       const remote = remoteOf(target);
-      ctx.err(`pushing ${displayShortest(stored.name)} to ${describeRemote(remote)}`);
-      const r = await pushManifest(await readFile(stored.path), remote, {
+      ctx.err(`pushing ${displayShortest(stored.name)} to ${describeRemote(remote)}${format === "ollama" ? "" : ` as ${format}`}`);
+      const r = await pushManifest(bytes, remote, {
         store,
         env: ctx.env,
         home: homedir(),
         onEvent: (e) => ctx.err(`${e.status === "exists" ? "exists  " : "uploaded"} ${e.digest.slice(7, 19)} (${humanBytes(e.size)})`),
       });
-      if (args.json) ctx.json({ ok: true, model: displayShortest(stored.name), target: describeRemote(remote), digest: r.digest, blobs: r.blobs });
+      if (args.json) ctx.json({ ok: true, model: displayShortest(stored.name), target: describeRemote(remote), format, digest: r.digest, blobs: r.blobs });
       else ctx.out(`pushed ${displayShortest(stored.name)} to ${describeRemote(remote)} ${r.digest}`);
     },
   };
