@@ -4,12 +4,16 @@ import type { CommandModule } from "yargs";
 import { humanBytes, openStore } from "../../inspect/index.js";
 import { displayShortest } from "../../store/name.js";
 import type { CliContext } from "../context.js";
+import type { Sha256Digest } from "../../resolve/reference-types.js";
 
 export interface PushArgs {
   model: string;
   target: string;
   json?: boolean;
   format?: string;
+  dir?: string;
+  provenance?: boolean;
+  testReport?: string;
 }
 
 /**
@@ -26,6 +30,9 @@ export function pushCommand(ctx: CliContext): CommandModule<object, PushArgs> {
       y
         .positional("model", { type: "string", demandOption: true, describe: "Model in the store" })
         .positional("target", { type: "string", demandOption: true, describe: "oci://host/repository:tag or ollama://host/namespace/model:tag" })
+        .option("dir", { alias: "C", type: "string", default: ".", describe: "Project that built the model: its models.lock entry and Modelfile become the provenance referrer" })
+        .option("provenance", { type: "boolean", default: true, describe: "Attach the provenance document as an OCI referrer (--no-provenance: do not)" })
+        .option("test-report", { type: "string", describe: "A `modelsmith test --reporter json` report whose summary goes into the provenance document" })
         .option("format", { type: "string", default: "ollama", describe: "Layout: ollama (the store's manifest), modelpack (CNCF ModelPack) or docker (Docker Model Runner)" }),
     handler: async (args) => {
       const { parseRegistryArgument, pushManifest, describeRemote, remoteOf } = await import("../../registry/index.js");
@@ -43,7 +50,16 @@ export function pushCommand(ctx: CliContext): CommandModule<object, PushArgs> {
         home: homedir(),
         onEvent: (e) => ctx.err(`${e.status === "exists" ? "exists  " : "uploaded"} ${e.digest.slice(7, 19)} (${humanBytes(e.size)})`),
       });
-      if (args.json) ctx.json({ ok: true, model: displayShortest(stored.name), target: describeRemote(remote), format, digest: r.digest, blobs: r.blobs });
+      let provenance: { digest: string; listedBy: string } | null = null;
+      if (args.provenance !== false) {
+        const { provenanceFor, pushProvenance } = await import("../../registry/formats/provenance.js");
+        const found = await provenanceFor(args.dir ?? ".", stored.digest as Sha256Digest, args.testReport);
+        if (found.doc) {
+          provenance = await pushProvenance(found.doc, { mediaType: JSON.parse(bytes.toString("utf8")).mediaType as string, digest: r.digest, size: bytes.length }, remote, { store, env: ctx.env, home: homedir() });
+          ctx.err(`provenance ${provenance.digest.slice(7, 19)} of ${found.doc.model}:${found.doc.tag} (listed by the ${provenance.listedBy === "referrers-api" ? "referrers API" : "referrers tag schema"})`);
+        } else ctx.err(`no provenance: ${found.why}`);
+      }
+      if (args.json) ctx.json({ ok: true, model: displayShortest(stored.name), target: describeRemote(remote), format, digest: r.digest, provenance, blobs: r.blobs });
       else ctx.out(`pushed ${displayShortest(stored.name)} to ${describeRemote(remote)} ${r.digest}`);
     },
   };
