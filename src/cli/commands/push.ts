@@ -43,6 +43,9 @@ export function pushCommand(ctx: CliContext): CommandModule<object, PushArgs> {
       const stored = await store.readManifest(args.model);
       const bytes = await artifactFor(store, await readFile(stored.path), stored.manifest, format, displayShortest(stored.name));
       const remote = remoteOf(target);
+      // The document is made before anything is uploaded, so that a bad --test-report stops the push.
+      const { provenanceFor, pushProvenance } = await import("../../registry/formats/provenance.js");
+      const found = args.provenance === false ? undefined : await provenanceFor(args.dir ?? ".", stored.digest as Sha256Digest, args.testReport);
       ctx.err(`pushing ${displayShortest(stored.name)} to ${describeRemote(remote)}${format === "ollama" ? "" : ` as ${format}`}`);
       const r = await pushManifest(bytes, remote, {
         store,
@@ -51,14 +54,11 @@ export function pushCommand(ctx: CliContext): CommandModule<object, PushArgs> {
         onEvent: (e) => ctx.err(`${e.status === "exists" ? "exists  " : "uploaded"} ${e.digest.slice(7, 19)} (${humanBytes(e.size)})`),
       });
       let provenance: { digest: string; listedBy: string } | null = null;
-      if (args.provenance !== false) {
-        const { provenanceFor, pushProvenance } = await import("../../registry/formats/provenance.js");
-        const found = await provenanceFor(args.dir ?? ".", stored.digest as Sha256Digest, args.testReport);
-        if (found.doc) {
-          provenance = await pushProvenance(found.doc, { mediaType: JSON.parse(bytes.toString("utf8")).mediaType as string, digest: r.digest, size: bytes.length }, remote, { store, env: ctx.env, home: homedir() });
-          ctx.err(`provenance ${provenance.digest.slice(7, 19)} of ${found.doc.model}:${found.doc.tag} (listed by the ${provenance.listedBy === "referrers-api" ? "referrers API" : "referrers tag schema"})`);
-        } else ctx.err(`no provenance: ${found.why}`);
-      }
+      if (found?.doc) {
+        provenance = await pushProvenance(found.doc, { mediaType: JSON.parse(bytes.toString("utf8")).mediaType as string, digest: r.digest, size: bytes.length }, remote, { store, env: ctx.env, home: homedir() });
+        ctx.err(`provenance ${provenance.digest.slice(7, 19)} of ${found.doc.model}:${found.doc.tag} (listed by the ${provenance.listedBy === "referrers-api" ? "referrers API" : "referrers tag schema"})`);
+      } else if (found?.warning) ctx.report([found.warning]);
+      else if (found) ctx.err(`no provenance: ${found.why}`);
       if (args.json) ctx.json({ ok: true, model: displayShortest(stored.name), target: describeRemote(remote), format, digest: r.digest, provenance, blobs: r.blobs });
       else ctx.out(`pushed ${displayShortest(stored.name)} to ${describeRemote(remote)} ${r.digest}`);
     },

@@ -28,8 +28,8 @@ export const FORMAT_CODES = defineCodes({
     fix: "The referrer's document is not JSON of the form application/vnd.modelsmith.provenance.v1+json describes (see docs/artifacts.md); push the model again.",
   },
   MS5755: {
-    title: "model cannot be verified from its document alone",
-    example: "FROM chat   (a model built FROM another model of the project)",
-    fix: "`verify oci://…` rebuilds the input digest of a model whose FROM is a pinned reference (a file, a registry, Hugging Face, a test model); verify the base model's own artifact, and check this one with `modelsmith build --frozen` in its project.",
+    title: "no provenance for a model built FROM another project model (warning)",
+    example: "modelsmith push cub oci://127.0.0.1:5000/cub:1   (cub's Modelfile says FROM fox, a model of the same project)",
+    fix: "The model is pushed without a provenance referrer: its input digest includes its base model's, which one document does not hold. Push and verify the base model; check this one with `modelsmith build --frozen` in its project.",
   },
 });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { readFile } from "node:fs/promises";
-import { error } from "../../diagnostics/diagnostic.js";
+import { error, warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { CheckFailedError, EnvironmentError, InputError } from "../../diagnostics/errors.js";
 import { loadModels, ownLayers } from "../../build/load.js";
 import { planBuild, type PlanModel } from "../../build/plan.js";
@@ -61,10 +61,10 @@ export interface ProvenanceDocument {
  * The provenance document of the stored manifest `digest`, from the project
  * at `dir`: the models.lock variant that records that manifest, its
  * Modelfile, its references' pins. Undefined (with the reason) when the
- * project does not record the manifest; a project model built FROM another
- * project model is MS5755 (its inputs include the other model's).
+ * project does not record the manifest; for a project model built FROM
+ * another project model also a warning MS5755 (its inputs include the other model's).
  */
-export async function provenanceFor(dir: string, digest: Sha256Digest, testReport?: string): Promise<{ doc?: ProvenanceDocument; why?: string }> {
+export async function provenanceFor(dir: string, digest: Sha256Digest, testReport?: string): Promise<{ doc?: ProvenanceDocument; why?: string; warning?: Diagnostic }> {
   if ((await findProjectDir(dir)) === undefined) return { why: `no modelsmith.yaml in ${path.resolve(dir)} or above` };
   const loaded = await loadProject(dir);
   if (!loaded.project) return { why: `${loaded.file} is not valid` };
@@ -87,7 +87,7 @@ export async function provenanceFor(dir: string, digest: Sha256Digest, testRepor
   const def = project.models.find((x) => x.name === hit!.model);
   if (!m || !def) return { why: `model ${hit.model} is not in ${loaded.file}` };
   if (m.base.kind === "project") {
-    throw new InputError(error("MS5755", `${hit.model} is built FROM ${m.base.model}, a model of the project: its provenance cannot be checked from one document`, { hint: "push it with --no-provenance, or push and verify its base model" }));
+    return { why: `${hit.model} is built FROM ${m.base.model}, a model of the project: one document cannot hold its inputs`, warning: warning("MS5755", `no provenance attached: ${hit.model} is built FROM ${m.base.model}, another model of the project, whose inputs one document cannot hold`, { hint: "push and verify its base model; check this one with `modelsmith build --frozen` in its project" }) };
   }
   const q = m.quantize.find((x) => x.tag === hit!.tag) ?? (hit.tag === "latest" ? m.quantize[0] : undefined);
   const references: Record<string, LockedReference> = {};
