@@ -57,8 +57,9 @@ interface Referrer {
 test("push attaches a provenance referrer (referrers tag schema on docker-registry); verify oci://… passes, and fails when a pin is altered", { skip }, async (t) => {
   const registry = await startRegistry(t);
   const dir = tempProject({
-    "modelsmith.yaml": "models:\n  fox:\n    modelfile: Modelfile\n  cub:\n    modelfile: cub/Modelfile\n    quantize: q8_0\n",
+    "modelsmith.yaml": "models:\n  fox:\n    modelfile: Modelfile\n    tests: fox.test.yaml\n  cub:\n    modelfile: cub/Modelfile\n    quantize: q8_0\n",
     Modelfile: 'FROM testmodel://oracle\nSYSTEM "You answer like a fox."\n',
+    "fox.test.yaml": "tests:\n  - prompt: The quick\n    options: {num_predict: 4}\n    assert:\n      - type: contains\n        value: brown\n",
     "cub/Modelfile": 'FROM testmodel://oracle\nPARAMETER temperature 0.2\n',
   });
   const home = tempDir(t);
@@ -67,7 +68,9 @@ test("push attaches a provenance referrer (referrers tag schema on docker-regist
   const lock = readFileSync(path.join(dir, "models.lock"), "utf8");
   const foxManifest = /  fox:\n    latest:\n      inputs: (sha256:\w+)\n      manifest: (sha256:\w+)/.exec(lock)!;
 
-  const pushed = await ms(["push", "fox", `oci://${registry.host}/library/fox:1`, "-C", dir, "--json"], home);
+  const tested = await ms(["test", "fox", "-C", dir, "--reporter", "json", "-o", path.join(dir, "report.json")], home);
+  assert.equal(tested.exitCode, 0, tested.stderr);
+  const pushed = await ms(["push", "fox", `oci://${registry.host}/library/fox:1`, "-C", dir, "--test-report", path.join(dir, "report.json"), "--json"], home);
   assert.equal(pushed.exitCode, 0, pushed.stderr);
   const p = json<{ digest: string; provenance: { digest: string; listedBy: string } }>(pushed);
   assert.equal(p.digest, foxManifest[2]);
@@ -86,6 +89,8 @@ test("push attaches a provenance referrer (referrers tag schema on docker-regist
   assert.equal(doc.modelfile.text, 'FROM testmodel://oracle\nSYSTEM "You answer like a fox."\n');
   assert.deepEqual(doc.lock, { inputs: foxManifest[1], manifest: foxManifest[2] });
   assert.equal(Object.keys(doc.references).length, 1);
+  assert.deepEqual((doc as unknown as { tests: { summary: { passed: number }; cases: { name: string; status: string }[] } }).tests.summary.passed, 1);
+  assert.deepEqual((doc as unknown as { tests: { cases: { name: string; status: string }[] } }).tests.cases.map((c) => [c.name, c.status]), [["The quick", "pass"]]);
 
   const ok = await ms(["verify", `oci://${registry.host}/library/fox:1`], home);
   assert.equal(ok.exitCode, 0, ok.stderr);
