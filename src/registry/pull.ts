@@ -48,7 +48,7 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
   for (const l of [m.manifest.config, ...m.manifest.layers]) if (!layers.has(l.digest)) layers.set(l.digest, l);
   // A ModelPack or Docker artifact's config is not the store's: the store gets an Ollama config instead (writeForeign).
   const digests = m.foreign ? [...new Set(m.manifest.layers.map((l) => l.digest))] : manifestBlobs(m.manifest);
-  o.onEvent?.({ kind: "manifest", digest: m.digest, blobs: digests.length, bytes: [...layers.values()].reduce((n, l) => n + l.size, 0) });
+  o.onEvent?.({ kind: "manifest", digest: m.digest, blobs: digests.length, bytes: digests.reduce((n, d) => n + layers.get(d)!.size, 0) });
   const blobs: PullResult["blobs"] = [];
   const todo = [...digests];
   // The first blob that fails stops the others (and their progress), so the error is the last word.
