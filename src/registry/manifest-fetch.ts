@@ -6,6 +6,7 @@ import { parseManifest, type Layer, type Manifest } from "../store/manifest.js";
 import { LAYER_MEDIA_TYPES, MANIFEST_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE } from "../store/media-types.js";
 import type { RegistryClient } from "./client.js";
 import { describeRemote, manifestReference, type Remote } from "./remote.js";
+import { ollamaView, type ForeignArtifact } from "./formats/convert.js";
 
 /** Manifest types asked for: single manifests only (Docker v2 schema 2 and OCI), the types Ollama's registry and OCI artifact registries serve. */
 export const MANIFEST_ACCEPT = [MANIFEST_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE].join(", ");
@@ -26,7 +27,10 @@ export const MAX_MANIFEST_BYTES = 4 << 20;
 export interface RemoteManifest {
   bytes: Buffer;
   digest: Sha256Digest;
+  /** Parsed; a ModelPack or Docker Model Runner artifact's layers carry Ollama's media types (formats/convert.ts ollamaView). */
   manifest: Manifest;
+  /** Set for a ModelPack or Docker Model Runner artifact: its config is not Ollama's. */
+  foreign?: ForeignArtifact;
 }
 
 /**
@@ -59,7 +63,7 @@ export async function fetchManifest(client: RegistryClient, remote: Remote): Pro
   if (INDEX_TYPES.includes(declared ?? "") || INDEX_TYPES.includes(type ?? "")) {
     throw new EnvironmentError(error("MS5614", `${describeRemote(remote)} is an image index (one manifest per platform), not a model manifest`, { hint: "name the model's own manifest by its digest (`@sha256:…`)" }));
   }
-  return { bytes, digest, manifest: parseManifest(bytes.toString("utf8"), `${describeRemote(remote)} (${what})`) };
+  return { bytes, digest, ...ollamaView(bytes, parseManifest(bytes.toString("utf8"), `${describeRemote(remote)} (${what})`)) };
 }
 
 /** True for the media type of a GGUF model layer: Ollama's, or an OCI artifact's GGUF type (Docker Model Runner's `application/vnd.docker.ai.gguf.v3`). */

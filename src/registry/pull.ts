@@ -5,6 +5,7 @@ import type { Store } from "../store/store.js";
 import { RegistryClient, type ClientOptions } from "./client.js";
 import { downloadBlob } from "./download.js";
 import { fetchManifest } from "./manifest-fetch.js";
+import { writeForeign } from "./formats/store-foreign.js";
 import { remoteOf, storeNameOf, type RegistryReference } from "./remote.js";
 
 /** What pull tells as it goes; every event is a line in the CLI's plain progress. */
@@ -15,7 +16,11 @@ export type PullEvent =
 
 export interface PullResult {
   name: ModelName;
+  /** The registry's manifest digest. */
   digest: Sha256Digest;
+  /** A ModelPack or Docker artifact: its layout, and the digest of the Ollama manifest the store holds for it. */
+  format?: "modelpack" | "docker";
+  stored?: Sha256Digest;
   blobs: { digest: Sha256Digest; mediaType: string; size: number; downloaded: boolean }[];
 }
 
@@ -41,8 +46,9 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
   const m = await fetchManifest(client, remote);
   const layers = new Map<string, Layer>();
   for (const l of [m.manifest.config, ...m.manifest.layers]) if (!layers.has(l.digest)) layers.set(l.digest, l);
-  const digests = manifestBlobs(m.manifest);
-  o.onEvent?.({ kind: "manifest", digest: m.digest, blobs: digests.length, bytes: [...layers.values()].reduce((n, l) => n + l.size, 0) });
+  // A ModelPack or Docker artifact's config is not the store's: the store gets an Ollama config instead (writeForeign).
+  const digests = m.foreign ? [...new Set(m.manifest.layers.map((l) => l.digest))] : manifestBlobs(m.manifest);
+  o.onEvent?.({ kind: "manifest", digest: m.digest, blobs: digests.length, bytes: digests.reduce((n, d) => n + layers.get(d)!.size, 0) });
   const blobs: PullResult["blobs"] = [];
   const todo = [...digests];
   // The first blob that fails stops the others (and their progress), so the error is the last word.
@@ -85,7 +91,7 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
     ),
   );
   if (failure) throw failure.reason;
-  const written = await o.store.writeManifestBytes(name, m.bytes);
+  const written = m.foreign ? await writeForeign(o.store, name, m.manifest, m.foreign) : await o.store.writeManifestBytes(name, m.bytes);
   blobs.sort((a, b) => digests.indexOf(a.digest) - digests.indexOf(b.digest));
-  return { name: written.name, digest: m.digest, blobs };
+  return { name: written.name, digest: m.digest, ...(m.foreign ? { stored: written.digest as Sha256Digest, format: m.foreign.format } : {}), blobs };
 }

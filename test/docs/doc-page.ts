@@ -5,8 +5,8 @@
  * the next), a fresh MODELSMITH_HOME, `modelsmith` on PATH as this checkout's
  * bin/modelsmith.js, and port 11434 in a block's text mapped to a free port,
  * so that a page's `modelsmith serve` and its `curl` meet without colliding
- * with anything else on the machine (a `serve` block without `--port` gets
- * `--port <that port>` appended). `serve` blocks run in the background until
+ * with anything else on the machine (a `modelsmith serve` block without
+ * `--port` gets `--port <that port>` appended). `serve` blocks run in the background until
  * the page ends and are stopped with SIGTERM.
  */
 import assert from "node:assert/strict";
@@ -81,7 +81,8 @@ export function docPageTest(page: string): void {
       const text = block.text.replaceAll("11434", String(port));
       if (block.serve) {
         // `modelsmith serve` listens on 11434 by default: give it the page's port.
-        const command = /--port\b/.test(text) ? text.trim() : `${text.trim()} --port ${port}`;
+        // Other servers (docs/artifacts.md's docker-registry) take their address from the page's text.
+        const command = /--port\b/.test(text) || !/^modelsmith serve\b/.test(text.trim()) ? text.trim() : `${text.trim()} --port ${port}`;
         const child = spawn("bash", ["-c", `exec ${command}`], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
         servers.push(child);
         let log = "";

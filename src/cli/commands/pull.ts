@@ -58,8 +58,8 @@ export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
         for (const a of running.values()) a.end(true);
       });
       const name = displayShortest(r.name);
-      if (args.json) ctx.json({ ok: true, name, digest: r.digest, blobs: r.blobs });
-      else ctx.out(`pulled ${name} ${r.digest}`);
+      if (args.json) ctx.json({ ok: true, name, digest: r.digest, ...(r.format ? { format: r.format, stored: r.stored } : {}), blobs: r.blobs });
+      else ctx.out(`pulled ${name} ${r.digest}${r.format ? ` (${r.format} artifact, stored as ${r.stored})` : ""}`);
     },
   };
 }

@@ -1,0 +1,310 @@
+import path from "node:path";
+import { readFile } from "node:fs/promises";
+import { error, warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { CheckFailedError, EnvironmentError, InputError } from "../../diagnostics/errors.js";
+import { loadModels, ownLayers } from "../../build/load.js";
+import { planBuild, type PlanModel } from "../../build/plan.js";
+import { parseAdapterReference } from "../../check/adapter-reference.js";
+import { parseLock } from "../../lock/parse.js";
+import { LOCK_FILE, type LockedReference, type LockedVariant } from "../../lock/lock.js";
+import { readModelfile } from "../../modelfile/index.js";
+import { findProjectDir, loadProject } from "../../project/load.js";
+import { rebaseLocalPath } from "../../resolve/file-ref.js";
+import { formatReference } from "../../resolve/format-reference.js";
+import { parseReference } from "../../resolve/reference.js";
+import type { Reference, Sha256Digest } from "../../resolve/reference-types.js";
+import type { Pin } from "../../resolve/sources/pin.js";
+import { makeManifest, parseManifest, serializeManifest, type Manifest } from "../../store/manifest.js";
+import { CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPES, OCI_MANIFEST_MEDIA_TYPE } from "../../store/media-types.js";
+import type { Store } from "../../store/store.js";
+import { RegistryClient, type ClientOptions } from "../client.js";
+import { MAX_MANIFEST_BYTES } from "../manifest-fetch.js";
+import { pushManifest } from "../push.js";
+import { describeRemote, type Remote } from "../remote.js";
+import { ollamaView, sha256Of } from "./convert.js";
+
+/** The artifact type of modelsmith's provenance referrer, and the media type of its one layer (the document). */
+export const PROVENANCE_TYPE = "application/vnd.modelsmith.provenance.v1+json";
+/** OCI image-spec manifest.md "Guidance for an Empty Descriptor": the config of an artifact that has none. */
+export const EMPTY_CONFIG = { mediaType: "application/vnd.oci.empty.v1+json", digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", size: 2 } as const;
+const INDEX_TYPE = "application/vnd.oci.image.index.v1+json";
+
+/**
+ * The provenance document (`application/vnd.modelsmith.provenance.v1+json`):
+ * what the model was built from, as models.lock and the project record it.
+ * `verify oci://…` rebuilds the input digest (`lock.inputs`) from `modelfile`,
+ * `quantize`, `aliases`, `own` and `references`, and checks `lock.manifest`
+ * against the pushed manifest.
+ */
+export interface ProvenanceDocument {
+  schemaVersion: 1;
+  /** The project model and variant (models.lock `models.<model>.<tag>`). */
+  model: string;
+  tag: string;
+  /** The Modelfile as built: its path relative to the project root, and its text. */
+  modelfile: { path: string; text: string };
+  /** The quantization type of this variant, or null for the base weights. */
+  quantize: string | null;
+  /** The project's `aliases:` (FROM resolves through them). */
+  aliases: Record<string, string>;
+  /** What the Modelfile's text alone does not give: FORMAT schema text and vision projectors, as the build hashed them. */
+  own: { format?: { kind: "json" } | { kind: "schema"; text: string }; projectors?: { digest: Sha256Digest; size: number }[] };
+  /** The models.lock entries of the references this model uses (base and adapters). */
+  references: Record<string, LockedReference>;
+  /** The model's models.lock entry: input digest and manifest digest (the store's, Ollama layout). */
+  lock: LockedVariant;
+  /** The prompt-test summary (`test --reporter json`) when push was given one, else null. */
+  tests: { summary: Record<string, number>; cases: { id: string; name: string; status: string; score: number }[] } | null;
+}
+
+/**
+ * The provenance document of the stored manifest `digest`, from the project
+ * at `dir`: the models.lock variant that records that manifest, its
+ * Modelfile, its references' pins. Undefined (with the reason) when the
+ * project does not record the manifest; for a project model built FROM
+ * another project model also a warning MS5755 (its inputs include the other model's).
+ */
+export async function provenanceFor(dir: string, digest: Sha256Digest, testReport?: string): Promise<{ doc?: ProvenanceDocument; why?: string; warning?: Diagnostic }> {
+  if ((await findProjectDir(dir)) === undefined) return { why: `no modelsmith.yaml in ${path.resolve(dir)} or above` };
+  const loaded = await loadProject(dir);
+  if (!loaded.project) return { why: `${loaded.file} is not valid` };
+  const project = loaded.project;
+  let lockText: string;
+  try {
+    lockText = await readFile(path.join(project.root, LOCK_FILE), "utf8");
+  } catch {
+    return { why: `no ${LOCK_FILE} in ${project.root}` };
+  }
+  const { lock } = parseLock(lockText, LOCK_FILE);
+  if (!lock) return { why: `${LOCK_FILE} is not valid` };
+  let hit: { model: string; tag: string; entry: LockedVariant } | undefined;
+  for (const [model, tags] of Object.entries(lock.models)) {
+    for (const [tag, entry] of Object.entries(tags)) if (entry.manifest === digest && (!hit || tag !== "latest")) hit = { model, tag, entry };
+  }
+  if (!hit) return { why: `${LOCK_FILE} of ${project.root} records no model with manifest ${digest}` };
+  const { models } = await loadModels(project, (abs) => path.relative(project.root, abs) || ".", new Map());
+  const m = models.find((x) => x.name === hit!.model);
+  const def = project.models.find((x) => x.name === hit!.model);
+  if (!m || !def) return { why: `model ${hit.model} is not in ${loaded.file}` };
+  if (m.base.kind === "project") {
+    return { why: `${hit.model} is built FROM ${m.base.model}, a model of the project: one document cannot hold its inputs`, warning: warning("MS5755", `no provenance attached: ${hit.model} is built FROM ${m.base.model}, another model of the project, whose inputs one document cannot hold`, { hint: "push and verify its base model; check this one with `modelsmith build --frozen` in its project" }) };
+  }
+  const q = m.quantize.find((x) => x.tag === hit!.tag) ?? (hit.tag === "latest" ? m.quantize[0] : undefined);
+  const references: Record<string, LockedReference> = {};
+  for (const ref of [m.base, ...m.adapters.map((a) => a.ref)]) {
+    const key = formatReference(ref);
+    if (Object.hasOwn(lock.references, key)) references[key] = lock.references[key]!;
+  }
+  const text = await readFile(def.modelfile, "utf8");
+  return {
+    doc: {
+      schemaVersion: 1,
+      model: hit.model,
+      tag: hit.tag,
+      modelfile: { path: path.relative(project.root, def.modelfile).split(path.sep).join("/"), text },
+      quantize: q?.type ?? null,
+      aliases: project.aliases,
+      own: { ...(m.own.format ? { format: m.own.format } : {}), ...(m.projectors.length ? { projectors: m.projectors.map((p) => lock.references[formatReference(p.ref)]).filter((p) => p !== undefined).map((p) => ({ digest: p.digest, size: p.size })) } : {}) },
+      references,
+      lock: hit.entry,
+      tests: testReport ? await testSummary(testReport, hit.model) : null,
+    },
+  };
+}
+
+/** The summary and this model's cases of a `test --reporter json` report. */
+async function testSummary(file: string, model: string): Promise<ProvenanceDocument["tests"]> {
+  let report: { summary?: Record<string, number>; cases?: { id: string; name: string; model: string; status: string; score: number }[] };
+  try {
+    report = JSON.parse(await readFile(file, "utf8")) as typeof report;
+  } catch (err) {
+    throw new InputError(error("MS5754", `cannot read the test report ${file}: ${(err as Error).message}`, { hint: "give the file `modelsmith test --reporter json -o FILE` wrote" }));
+  }
+  if (!report.summary || !Array.isArray(report.cases)) throw new InputError(error("MS5754", `${file} is not a report of \`modelsmith test --reporter json\``, { hint: "give the file `modelsmith test --reporter json -o FILE` wrote" }));
+  const cases = report.cases.filter((c) => c.model === model || c.model.startsWith(`${model}:`)).map((c) => ({ id: c.id, name: c.name, status: c.status, score: c.score }));
+  return { summary: report.summary, cases };
+}
+
+/**
+ * Pushes `doc` as a referrer of the pushed manifest `subject` (OCI
+ * image-spec manifest.md `subject`, distribution-spec "Listing Referrers"):
+ * an artifact manifest with the empty config and the document as its one
+ * layer. A registry with the referrers API lists it by itself; one without
+ * (Distribution 2.8, Debian's docker-registry) gets the referrers tag
+ * schema: the index tagged `sha256-<hex of subject>`, to which it is added.
+ */
+export async function pushProvenance(doc: ProvenanceDocument, subject: { digest: Sha256Digest; size: number; mediaType: string }, remote: Remote, o: ClientOptions & { store: Store }): Promise<{ digest: Sha256Digest; listedBy: "referrers-api" | "tag-schema" }> {
+  const body = await o.store.putBlobFromBuffer(`${JSON.stringify(doc, null, 2)}\n`);
+  await o.store.putBlobFromBuffer("{}");
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST_MEDIA_TYPE,
+    artifactType: PROVENANCE_TYPE,
+    config: EMPTY_CONFIG,
+    layers: [{ mediaType: PROVENANCE_TYPE, digest: body.digest, size: body.size }],
+    subject,
+    annotations: { "org.opencontainers.image.title": `provenance of ${doc.model}:${doc.tag}` },
+  };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  const digest = sha256Of(bytes) as Sha256Digest;
+  await pushManifest(bytes, { ...remote, tag: undefined, digest }, o);
+  const client = new RegistryClient(remote.host, remote.repository, o);
+  if (await referrersApi(client, subject.digest)) return { digest, listedBy: "referrers-api" };
+  const tag = `sha256-${subject.digest.slice("sha256:".length)}`;
+  const res = await client.request(client.url(`manifests/${tag}`), { what: `referrers tag ${tag}`, headers: { Accept: INDEX_TYPE }, ok: [200, 404] });
+  let index: { schemaVersion: 2; mediaType: string; manifests: { mediaType: string; digest: string; size: number; artifactType?: string }[] } = { schemaVersion: 2, mediaType: INDEX_TYPE, manifests: [] };
+  if (res.status === 200) {
+    const parsed = JSON.parse(await res.text()) as typeof index;
+    if (Array.isArray(parsed.manifests)) index = { ...parsed, mediaType: INDEX_TYPE };
+  } else await res.body?.cancel();
+  if (!index.manifests.some((d) => d.digest === digest)) index.manifests.push({ mediaType: OCI_MANIFEST_MEDIA_TYPE, digest, size: bytes.length, artifactType: PROVENANCE_TYPE });
+  const put = await client.request(client.url(`manifests/${tag}`), { method: "PUT", what: `referrers tag ${tag} of ${describeRemote(remote)}`, headers: { "Content-Type": INDEX_TYPE }, body: () => JSON.stringify(index), ok: [200, 201] });
+  await put.body?.cancel();
+  return { digest, listedBy: "tag-schema" };
+}
+
+/** The referrers of `digest` from the referrers API, or undefined when the registry has none (404): distribution-spec spec.md "Listing Referrers". */
+async function referrersApi(client: RegistryClient, digest: string): Promise<{ digest: string; artifactType?: string }[] | undefined> {
+  const res = await client.request(client.url(`referrers/${digest}`), { what: `referrers of ${digest}`, headers: { Accept: INDEX_TYPE }, ok: [200, 404, 400, 405] });
+  const type = res.headers.get("content-type")?.split(";")[0]?.trim();
+  if (res.status !== 200 || type !== INDEX_TYPE) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const index = JSON.parse(await res.text()) as { manifests?: { digest: string; artifactType?: string }[] };
+  return index.manifests ?? [];
+}
+
+/** The provenance referrers of `digest`: from the referrers API, else the referrers tag schema; and which one answered. */
+export async function listProvenance(client: RegistryClient, digest: string): Promise<{ referrers: string[]; via: "referrers-api" | "tag-schema" }> {
+  const api = await referrersApi(client, digest);
+  if (api) return { referrers: api.filter((d) => d.artifactType === PROVENANCE_TYPE).map((d) => d.digest), via: "referrers-api" };
+  const tag = `sha256-${digest.slice("sha256:".length)}`;
+  const res = await client.request(client.url(`manifests/${tag}`), { what: `referrers tag ${tag}`, headers: { Accept: INDEX_TYPE }, ok: [200, 404] });
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return { referrers: [], via: "tag-schema" };
+  }
+  const index = JSON.parse(await res.text()) as { manifests?: { digest: string; artifactType?: string }[] };
+  return { referrers: (index.manifests ?? []).filter((d) => d.artifactType === PROVENANCE_TYPE).map((d) => d.digest), via: "tag-schema" };
+}
+
+export interface VerifyResult {
+  subject: Sha256Digest;
+  via: "referrers-api" | "tag-schema";
+  documents: { referrer: string; model: string; tag: string; inputs: Sha256Digest; manifest: Sha256Digest }[];
+}
+
+/**
+ * `verify oci://…`: fetches the manifest and its provenance referrers, and
+ * for each document: the manifest is the one the document's lock entry
+ * records (the Ollama manifest itself, or the one a ModelPack/Docker
+ * artifact pulls back as), the unquantized model layer is the pinned base
+ * blob, and the input digest rebuilt from the document's Modelfile, pins,
+ * quantization and aliases (planBuild, as `build` computes it) is the one it
+ * records. Any mismatch is CheckFailedError MS5753 (exit 1); no document is MS5752 (exit 1).
+ */
+export async function verifyProvenance(remote: Remote, o: ClientOptions): Promise<VerifyResult> {
+  const client = new RegistryClient(remote.host, remote.repository, o);
+  const { fetchManifest } = await import("../manifest-fetch.js");
+  const m = await fetchManifest(client, remote);
+  const shown = describeRemote(remote);
+  const { referrers, via } = await listProvenance(client, m.digest);
+  if (!referrers.length) throw new CheckFailedError(error("MS5752", `${shown} (${m.digest}) has no provenance referrer (looked up with the ${via === "referrers-api" ? "referrers API" : "referrers tag schema"})`, { hint: "push it from the project that built it: `modelsmith push MODEL oci://… -C DIR`" }));
+  const ollama = ollamaManifestOf(m.bytes, m.manifest, m.foreign !== undefined);
+  const documents: VerifyResult["documents"] = [];
+  for (const referrer of referrers) {
+    const { bytes: rb } = await client.getBytes(client.url(`manifests/${referrer}`), { what: `referrer ${referrer}`, headers: { Accept: OCI_MANIFEST_MEDIA_TYPE } }, MAX_MANIFEST_BYTES);
+    if (sha256Of(rb) !== referrer) throw new EnvironmentError(error("MS5613", `the referrer ${referrer} of ${shown} has digest ${sha256Of(rb)}`, { hint: "the registry or a proxy changed it on the way" }));
+    const layer = parseManifest(rb.toString("utf8"), `referrer ${referrer}`).layers.find((l) => l.mediaType === PROVENANCE_TYPE);
+    const subject = (JSON.parse(rb.toString("utf8")) as { subject?: { digest?: string } }).subject?.digest;
+    if (!layer || subject !== m.digest) throw new CheckFailedError(error("MS5754", `the referrer ${referrer} of ${shown} ${layer ? `names another subject (${String(subject)})` : "has no provenance layer"}`, {}));
+    const { bytes: db } = await client.getBytes(client.url(`blobs/${layer.digest}`), { what: `provenance ${layer.digest}` }, MAX_MANIFEST_BYTES);
+    if (sha256Of(db) !== layer.digest) throw new EnvironmentError(error("MS5613", `the provenance blob ${layer.digest} of ${shown} has digest ${sha256Of(db)}`, { hint: "the registry or a proxy changed it on the way" }));
+    const doc = parseDocument(db, referrer);
+    const where = `${shown}: the provenance of ${doc.model}:${doc.tag} (referrer ${referrer.slice(0, 19)})`;
+    if (ollama.digest !== doc.lock.manifest) {
+      throw new CheckFailedError(error("MS5753", `${where} records manifest ${doc.lock.manifest}, but the pushed model is ${ollama.digest}`, { hint: "the artifact is not the model the document describes" }));
+    }
+    const inputs = rebuildInputs(doc, where);
+    if (inputs.key !== doc.lock.inputs) {
+      throw new CheckFailedError(error("MS5753", `${where}: its Modelfile and pins give input digest ${inputs.key}, but it records ${doc.lock.inputs}`, { hint: "a pin, the Modelfile or the quantization in the document was changed after the build" }));
+    }
+    const modelLayer = ollama.manifest.layers.find((l) => l.mediaType === LAYER_MEDIA_TYPES.model);
+    if (doc.quantize === null && modelLayer?.digest !== inputs.base.digest) {
+      throw new CheckFailedError(error("MS5753", `${where}: the model layer is ${modelLayer?.digest ?? "missing"}, but the pinned base ${inputs.base.source} is ${inputs.base.digest}`, { hint: "an unquantized model's weights are its base's bytes" }));
+    }
+    documents.push({ referrer, model: doc.model, tag: doc.tag, inputs: doc.lock.inputs, manifest: doc.lock.manifest });
+  }
+  return { subject: m.digest, via, documents };
+}
+
+/** The Ollama manifest an artifact stands for: itself, or (ModelPack, Docker) the one pull rebuilds from its annotations. */
+function ollamaManifestOf(bytes: Buffer, view: Manifest, foreign: boolean): { digest: Sha256Digest; manifest: Manifest } {
+  if (!foreign) return { digest: sha256Of(bytes) as Sha256Digest, manifest: view };
+  const { foreign: f } = ollamaView(bytes, view);
+  if (f?.ollamaConfig === undefined) return { digest: sha256Of(bytes) as Sha256Digest, manifest: view };
+  const config = { mediaType: CONFIG_MEDIA_TYPE, digest: sha256Of(f.ollamaConfig) as Sha256Digest, size: Buffer.byteLength(f.ollamaConfig) };
+  const manifest = makeManifest(config, view.layers);
+  return { digest: sha256Of(serializeManifest(manifest)) as Sha256Digest, manifest };
+}
+
+function parseDocument(bytes: Buffer, referrer: string): ProvenanceDocument {
+  const bad = (why: string) => new CheckFailedError(error("MS5754", `the provenance document of referrer ${referrer} is invalid: ${why}`, { hint: "push the model again from its project" }));
+  let d: ProvenanceDocument;
+  try {
+    d = JSON.parse(bytes.toString("utf8")) as ProvenanceDocument;
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  if (d?.schemaVersion !== 1) throw bad("schemaVersion is not 1");
+  for (const k of ["model", "tag"] as const) if (typeof d[k] !== "string") throw bad(`${k} is not a string`);
+  if (typeof d.modelfile?.text !== "string" || typeof d.modelfile.path !== "string") throw bad("modelfile is not {path, text}");
+  if (!d.lock || typeof d.lock.inputs !== "string" || typeof d.lock.manifest !== "string") throw bad("lock is not {inputs, manifest}");
+  if (typeof d.references !== "object" || d.references === null) throw bad("references is not a map");
+  return d;
+}
+
+/**
+ * The input digest of the document's model, as `build` computes it: the
+ * Modelfile parsed, FROM and ADAPTER resolved through `aliases` and rebased
+ * as in the project, each pinned by the document's `references`, then the
+ * one-model plan's variant key.
+ */
+function rebuildInputs(doc: ProvenanceDocument, where: string): { key: Sha256Digest; base: Pin } {
+  const loaded = readModelfile(Buffer.from(doc.modelfile.text), doc.modelfile.path);
+  const typed = loaded.modelfile;
+  const invalid = (why: string) => new CheckFailedError(error("MS5753", `${where}: ${why}`, { hint: "the document does not describe a build modelsmith can repeat" }));
+  if (!typed?.from) throw invalid("its Modelfile has no FROM");
+  const dir = path.posix.dirname(doc.modelfile.path);
+  const rebase = (r: Reference): Reference => (r.kind === "file" ? rebaseLocalPath(r, dir === "." ? "" : dir) : r);
+  const ref = parseReference(typed.from.ref, { aliases: doc.aliases ?? {}, projectModels: [] }).reference;
+  if (!ref) throw invalid(`its FROM \`${typed.from.ref}\` is not a reference`);
+  const pinOf = (r: Reference): Pin => {
+    const key = formatReference(rebase(r));
+    const locked = Object.hasOwn(doc.references, key) ? doc.references[key] : undefined;
+    if (!locked) throw invalid(`it has no pin for ${key}`);
+    return { source: key, ...locked };
+  };
+  const base = pinOf(ref);
+  const adapters = typed.adapters.map((a) => {
+    const r = parseAdapterReference(a.path, { file: doc.modelfile.path, range: a.range }).ref;
+    if (!r) throw invalid(`its ADAPTER \`${a.path}\` is not a reference`);
+    const p = pinOf(r);
+    return { digest: p.digest, size: p.size };
+  });
+  const own: PlanModel["own"] = {
+    ...ownLayers(typed),
+    adapters,
+    ...(doc.own?.format ? { format: doc.own.format } : typed.format?.kind === "json" ? { format: { kind: "json" } } : {}),
+    ...(doc.own?.projectors?.length ? { projectors: doc.own.projectors } : {}),
+  };
+  const tag = doc.quantize ? doc.quantize.toLowerCase() : "latest";
+  const { plan, diagnostics } = planBuild({
+    models: [{ name: doc.model, quantize: doc.quantize ? [{ tag, type: doc.quantize }] : [], tags: [], base: { kind: "pin", pin: base }, own, at: {} }],
+    namespace: "library",
+  });
+  const variant = plan?.variants.find((v) => v.tag === tag);
+  if (!variant) throw invalid(diagnostics.map((d) => d.message).join("; ") || "no variant");
+  return { key: variant.key, base };
+}
