@@ -20,6 +20,7 @@ import type { ActivityReporter } from "../progress/activity.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
 import { checkAdapters } from "./check-adapters.js";
+import { convertCheckpoints } from "./checkpoints.js";
 
 export interface BuildOptions {
   /** Project directory (holding modelsmith.yaml). */
@@ -179,6 +180,7 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
   const planned = new Set(plan.variants.map((v) => v.model));
+  await convertCheckpoints(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
   await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
   const progress = o.progress?.(plan.steps);
   try {
@@ -277,7 +279,7 @@ function updateSet(update: readonly string[] | true | undefined, project: Projec
   return (key) => keys.has(key);
 }
 
-const NETWORK_KINDS: ReadonlySet<PinnableReference["kind"]> = new Set(["ollama", "oci", "hf", "url"]);
+const NETWORK_KINDS: ReadonlySet<PinnableReference["kind"]> = new Set(["ollama", "oci", "hf", "hfrepo", "url"]);
 
 function planOrThrow(r: Resolved, only: string[]): Plan {
   return planOrThrowWith(r.project, r.models, r.pins, undefined, only);

@@ -14,7 +14,7 @@ const digest = hex64.map((h) => `sha256:${h}` as const);
 /** The immutable locator a resolver would record for `r`. */
 function locatorOf(r: Reference, manifest: `sha256:${string}`, commit: string): string {
   if (r.kind === "ollama" || r.kind === "oci") return formatReference({ ...r, digest: r.digest ?? manifest });
-  if (r.kind === "hf") return formatReference({ ...r, revision: commit });
+  if (r.kind === "hf" || r.kind === "hfrepo") return formatReference({ ...r, revision: commit });
   return formatReference(r);
 }
 

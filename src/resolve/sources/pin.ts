@@ -3,6 +3,7 @@ import { corruptBlobWarning } from "../../store/blob-check.js";
 import type { Store } from "../../store/store.js";
 import type { ActivityReporter } from "../../progress/activity.js";
 import type { Sha256Digest } from "../reference-types.js";
+import type { PinnedFile } from "../checkpoint.js";
 
 /**
  * What a base reference resolved to: the entry models.lock keeps for it.
@@ -24,6 +25,12 @@ export interface Pin {
    * the store too.
    */
   layers?: PinnedLayer[];
+  /**
+   * A whole Hugging Face repository's files (`hf://org/repo@rev`), sorted by
+   * path; `digest` is then the one GGUF file's, or the checkpoint index's
+   * (checkpoint.ts), a blob `fetch` also puts in the store. Absent otherwise.
+   */
+  files?: PinnedFile[];
 }
 
 /** One inherited layer of a pinned registry manifest. */
