@@ -143,15 +143,26 @@ export async function lockProject(o: LockOptions): Promise<{ lockFile: string; l
   }
   let ran: string[] = [];
   await sayChangedFiles(r);
+  let unconverted: InputError | undefined;
   if (known.size < r.plan.variants.length) {
-    const { outputs, ran: did } = await runPlan(r, r.plan, o);
-    ran = did;
-    for (const v of r.plan.variants) {
-      const out = outputs.get(v.step);
-      if (out?.kind === "assemble") known.set(v, out.digest);
+    try {
+      const { outputs, ran: did } = await runPlan(r, r.plan, o);
+      ran = did;
+      for (const v of r.plan.variants) {
+        const out = outputs.get(v.step);
+        if (out?.kind === "assemble") known.set(v, out.digest);
+      }
+    } catch (err) {
+      // A checkpoint that cannot be converted yet (MS4405) is still pinned: the lock is written with its references, then the error stands.
+      if (!(err instanceof InputError && err.diagnostics.every((d) => d.code === "MS4405"))) throw err;
+      unconverted = err;
     }
   }
   const lock = makeLock(r.pins.values(), r.plan.variants, (v) => known.get(v));
+  if (unconverted) {
+    await writeLockIfChanged(r.onDisk, lock);
+    throw unconverted;
+  }
   return { lockFile: r.onDisk.shown, lockWritten: await writeLockIfChanged(r.onDisk, lock), built: ran, warnings: r.warnings };
 }
 

@@ -110,6 +110,8 @@ export interface FakeHub {
   commit(repoId: string, files: Record<string, Buffer>, branch?: string, opts?: { token?: string }): string;
   /** The LFS files (those at least `lfsFrom` bytes; default all) answer X-Linked-Etag; the rest are plain git files. */
   lfsFrom: number;
+  /** Names the tree API's next page on this origin instead of the Hub's own (a misbehaving Hub). */
+  nextOrigin?: string;
   /** Entries per page of the tree API (the Hub's is 1,000); later pages are named by `Link: <…>; rel="next"`. */
   treePage: number;
 }
@@ -175,7 +177,7 @@ export async function fakeHub(t: TestContext, opts: { cdn?: "same" | "other" } =
       const page = entries.slice(from, from + hub.treePage);
       const headers: http.OutgoingHttpHeaders = { "Content-Type": "application/json" };
       if (from + hub.treePage < entries.length) {
-        const next = new URL(req.url!, hub.url);
+        const next = new URL(req.url!, hub.nextOrigin ?? hub.url);
         next.searchParams.set("cursor", String(from + hub.treePage));
         headers.Link = `<${next.href}>; rel="next"`;
       }
