@@ -20,7 +20,7 @@ function locatorOf(r: Reference, manifest: `sha256:${string}`, commit: string): 
 
 const entry = fc
   .tuple(reference.filter((r) => r.kind !== "project"), digest, digest, fc.stringMatching(/^[0-9a-f]{40}$/), fc.nat({ max: Number.MAX_SAFE_INTEGER }))
-  .map(([r, blob, manifest, commit, size]): [string, LockedReference] => [formatReference(r), { locator: locatorOf(r, manifest, commit), digest: blob, size }]);
+  .map(([r, blob, manifest, commit, size]): [string, LockedReference] => [formatReference(r), { locator: locatorOf(r, manifest, commit), digest: blob, size, ...(r.kind === "hfrepo" ? { files: [{ path: "m.gguf", digest: blob, size }] } : {}) }]);
 const modelName = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,12}$/);
 const tagName = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,12}$/);
 /** fc.dictionary builds null-prototype objects; a parsed lock holds plain ones. */

@@ -134,7 +134,7 @@ const INVALID: [string, string[]][] = [
   ["model.gguf", ["error MS4115 1-11 `model.gguf` looks like a file but is read as an Ollama model name | write `./model.gguf` for a file next to the Modelfile"]],
   ["models/x.GGUF", ["error MS4115 1-14 `models/x.GGUF` looks like a file but is read as an Ollama model name | write `./models/x.GGUF` for a file next to the Modelfile"]],
   // Hugging Face
-  ["hf://org/model.gguf", ["error MS4104 6-19 `hf://org/model.gguf` names a file but no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file"]],
+  ["hf://org/model.gguf", ["error MS4104 6-20 `hf://org/model.gguf` names a file but no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file"]],
   ["hf://org/repo/", ["error MS4104 6-15 `hf://org/repo/` names no file in the repository | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
   ["hf://org/repo@", ["error MS4104 15-15 the revision is empty | a revision is a branch, tag or commit sha, e.g. `main` or `refs/pr/1`"]],
   ["hf://org", ["error MS4104 6-9 `hf://org` names no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file"]],
@@ -249,7 +249,7 @@ describe("parseReference: short names", () => {
 
   it("an error deep in an alias chain is reported once, at the name written", () => {
     assert.deepEqual(summary("x", { aliases: { x: "y", y: "z", z: "hf://org" } }), [
-      "error MS4113 1-2 alias `x` -> `y` -> `z` -> `hf://org` is not a valid reference: `hf://org` names no repository | write `hf://<org>/<repo>/<path of the file>[@revision]`",
+      "error MS4113 1-2 alias `x` -> `y` -> `z` -> `hf://org` is not a valid reference: `hf://org` names no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file",
     ]);
   });
 });
