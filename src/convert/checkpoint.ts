@@ -93,3 +93,20 @@ export async function openCheckpoint(dir: string): Promise<Checkpoint> {
     throw err;
   }
 }
+
+/** Files besides config.json and the weights that the conversion reads when present. */
+const TOKENIZER_FILES = ["tokenizer.model", "tokenizer.json", "tokenizer_config.json", "added_tokens.json", "chat_template.jinja", "chat_template.json"];
+
+/**
+ * Every file of the folder the conversion may read, sorted: config.json, the
+ * index and the shards it names (or model*.safetensors), and the tokenizer
+ * files present. Their digests, with the converter version and output type,
+ * make the convert step's cache key.
+ */
+export async function checkpointInputFiles(dir: string): Promise<string[]> {
+  const names = new Set(await readdir(dir));
+  const out = new Set(["config.json", ...(await shardNames(dir))]);
+  if (names.has(INDEX)) out.add(INDEX);
+  for (const f of TOKENIZER_FILES) if (names.has(f)) out.add(f);
+  return [...out].sort();
+}

@@ -38,7 +38,7 @@ export interface ConvertOptions {
   /** Where to write the GGUF (written beside it under a temporary name, renamed at the end). */
   outPath: string;
   signal?: AbortSignal;
-  /** general.name; default the folder's name. */
+  /** general.name; default the last segment of config.json's `_name_or_path`, else "model" (never the folder's path, so that the bytes depend only on the files). */
   name?: string;
   onProgress?: (written: number, total: number) => void;
 }
@@ -216,7 +216,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     const metadata: Entry[] = [
       ["general.architecture", gv.str(arch.gguf)],
       ["general.type", gv.str("model")],
-      ["general.name", gv.str(opts.name ?? basename(opts.dir))],
+      ["general.name", gv.str(opts.name ?? defaultName(ck.config))],
       ["general.size_label", gv.str(sizeLabel(params))],
       ...arch.params(ck.config, h, OUT[outType].fileType),
       ["general.quantization_version", gv.u32(2)],
@@ -242,6 +242,11 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
   } finally {
     await ck.close();
   }
+}
+
+function defaultName(config: JsonObject): string {
+  const p = typeof config._name_or_path === "string" ? config._name_or_path.split("/").filter(Boolean).pop() : undefined;
+  return p ?? "model";
 }
 
 /** A key written twice keeps its first place and its last value (gguf-py overwrites in place). */
