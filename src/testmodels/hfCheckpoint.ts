@@ -26,6 +26,8 @@ export interface HfCheckpointSpec {
   dtype?: "F32" | "F16" | "BF16";
   /** Split the tensors over this many shards with an index; default 1 (one model.safetensors). */
   shards?: number;
+  /** Multiplies the q and k projections (sharper attention, so that RoPE and the q/k layout matter); default 1. */
+  qkScale?: number;
   /** Extra keys merged into config.json (rope_scaling, tie_word_embeddings, bos_token_id ...). */
   config?: Record<string, unknown>;
 }
@@ -118,7 +120,8 @@ export async function writeHfCheckpoint(dir: string, spec: HfCheckpointSpec): Pr
       rng.fillUniform(values, 0.1);
       if (spec.arch !== "gemma2") for (let j = 0; j < n; j++) values[j]! += 1;
     } else {
-      rng.fillUniform(values, shape.length === 1 ? 0.1 : name.includes("embed") ? 1 : 1 / Math.sqrt(shape[1]!));
+      const qk = /\.(q|k)_proj\.weight$/.test(name) ? (spec.qkScale ?? 1) : 1;
+      rng.fillUniform(values, shape.length === 1 ? 0.1 : name.includes("embed") ? 1 : qk / Math.sqrt(shape[1]!));
     }
     return { name, dtype, shape, data: encodeFloats(values, type) };
   });
