@@ -184,7 +184,7 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
  */
 async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
-  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : s.kind === "assemble" ? [s.modelLayer] : [])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
   for (const m of r.models) for (const a of [...m.adapters, ...m.projectors]) used.add(formatReference(a.ref));
   for (const key of used) {
     const pin = r.pins.get(key);
@@ -301,6 +301,7 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     name: m.name,
     quantize: m.quantize,
     tags: m.tags,
+    ...(m.convert ? { convert: m.convert } : {}),
     base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
     own: {
       ...m.own,
@@ -336,7 +337,7 @@ async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[
   for (const { ref, at } of refs) {
     try {
       if (ref.kind === "file") {
-        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at });
+        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at }, { orCheckpoint: true });
       } else if (ref.kind !== "testmodel" && ctx.offline && !locked(ref)) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;

@@ -31,6 +31,12 @@ export interface Pin {
    * (checkpoint.ts), a blob `fetch` also puts in the store. Absent otherwise.
    */
   files?: PinnedFile[];
+  /**
+   * A Hugging Face checkpoint folder (checkpoint-source.ts): then `digest` and
+   * `size` are those of its file list, not of a GGUF; the build converts it in
+   * a convert step. models.lock keeps the list's digest.
+   */
+  checkpoint?: { dir: string; files: { name: string; digest: Sha256Digest; size: number }[] };
 }
 
 /** One inherited layer of a pinned registry manifest. */
