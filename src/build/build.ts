@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
@@ -20,7 +21,8 @@ import type { ActivityReporter } from "../progress/activity.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
 import { checkAdapters } from "./check-adapters.js";
-import { convertCheckpoints } from "./checkpoints.js";
+import { checkpointDirOf, materializeCheckpoint } from "../resolve/sources/materialize.js";
+import { isCheckpointPin } from "../resolve/checkpoint.js";
 
 export interface BuildOptions {
   /** Project directory (holding modelsmith.yaml). */
@@ -143,26 +145,15 @@ export async function lockProject(o: LockOptions): Promise<{ lockFile: string; l
   }
   let ran: string[] = [];
   await sayChangedFiles(r);
-  let unconverted: InputError | undefined;
   if (known.size < r.plan.variants.length) {
-    try {
-      const { outputs, ran: did } = await runPlan(r, r.plan, o);
-      ran = did;
-      for (const v of r.plan.variants) {
-        const out = outputs.get(v.step);
-        if (out?.kind === "assemble") known.set(v, out.digest);
-      }
-    } catch (err) {
-      // A checkpoint that cannot be converted yet (MS4405) is still pinned: the lock is written with its references, then the error stands.
-      if (!(err instanceof InputError && err.diagnostics.every((d) => d.code === "MS4405"))) throw err;
-      unconverted = err;
+    const { outputs, ran: did } = await runPlan(r, r.plan, o);
+    ran = did;
+    for (const v of r.plan.variants) {
+      const out = outputs.get(v.step);
+      if (out?.kind === "assemble") known.set(v, out.digest);
     }
   }
   const lock = makeLock(r.pins.values(), r.plan.variants, (v) => known.get(v));
-  if (unconverted) {
-    await writeLockIfChanged(r.onDisk, lock);
-    throw unconverted;
-  }
   return { lockFile: r.onDisk.shown, lockWritten: await writeLockIfChanged(r.onDisk, lock), built: ran, warnings: r.warnings };
 }
 
@@ -191,14 +182,45 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
   const planned = new Set(plan.variants.map((v) => v.model));
-  await convertCheckpoints(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
-  await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
-  const progress = o.progress?.(plan.steps);
+  const laidOut = await layOutCheckpoints(r, plan, warn);
   try {
-    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });
+    await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
+    const progress = o.progress?.(plan.steps);
+    try {
+      return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });
+    } finally {
+      await progress?.close();
+    }
   } finally {
-    await progress?.close();
+    for (const l of laidOut) await l.dispose();
   }
+}
+
+/**
+ * A Hugging Face repository checkpoint (`FROM hf://org/repo`) whose convert
+ * step must run: its files are fetched (resumable, verified; from the store
+ * alone under --offline) and laid out at the folder the step reads
+ * (checkpointDirOf), removed once the plan is done. A convert step already
+ * cached needs neither.
+ */
+async function layOutCheckpoints(r: Resolved, plan: Plan, warn: (d: Diagnostic) => void) {
+  const laid: { dispose(): Promise<void> }[] = [];
+  try {
+    for (const step of plan.steps) {
+      if (step.kind !== "convert") continue;
+      const pin = [...r.pins.values()].find((p) => p.files && p.checkpoint?.dir === step.dir);
+      if (!pin) continue;
+      const rec = await readStepRecord(r.ctx.store, step.key);
+      if (rec?.kind === "convert" && (await r.ctx.store.checkBlob(rec.digest, rec.size)).status === "ok") continue;
+      if (existsSync(step.dir)) continue; // laid out for another step of the same checkpoint
+      await fetchPin(pin, { ...r.ctx, at: {}, warn });
+      laid.push(await materializeCheckpoint(r.ctx.store, pin, step.dir));
+    }
+  } catch (err) {
+    for (const l of laid) await l.dispose();
+    throw err;
+  }
+  return laid;
 }
 
 /**
@@ -240,6 +262,10 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly
     const key = formatReference(ref);
     if (pins.has(key)) continue;
     pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
+  }
+  // A repository checkpoint is converted from a folder laid out in the store's tmp/ when its convert step runs (runPlan).
+  for (const pin of pins.values()) {
+    if (pin.files && !pin.checkpoint && isCheckpointPin(pin)) pin.checkpoint = { dir: checkpointDirOf(ctx.store, pin), files: pin.files.map((f) => ({ name: f.path, digest: f.digest, size: f.size })) };
   }
   const plan = planOrThrowWith(project, models, pins);
   if (o.standalone) nameStandalone(plan, o.standalone.name);

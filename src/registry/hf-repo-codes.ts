@@ -27,9 +27,9 @@ export const HF_REPO_CODES = defineCodes({
     example: "the tree API answered a file without a size, an LFS file without a sha256, or a path with `..`",
     fix: "Check HF_ENDPOINT: it must be a Hugging Face Hub; run again later.",
   },
-  MS4405: {
-    title: "a checkpoint needs conversion, which this build of modelsmith lacks",
-    example: "FROM hf://TinyLlama/TinyLlama-1.1B-Chat-v1.0",
-    fix: "The checkpoint was downloaded and verified; converting safetensors to GGUF comes with the converter (src/convert/). Meanwhile use a GGUF repository or file.",
+  MS4406: {
+    title: "a checkpoint file is missing or corrupt in the store",
+    example: "a blob of a fetched checkpoint removed or changed while the build ran",
+    fix: "Run the build again: it fetches the file afresh (without --offline).",
   },
 });

@@ -13,10 +13,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { hasStackTrace } from "../helpers/cli.js";
+import { convertCheckpoint } from "../../src/convert/convert.js";
+import { writeTestCheckpoint } from "../convert/helpers.js";
 import { fromRoot } from "../helpers/paths.js";
 import { blobs, expectedText, manifests, ms, oracleBytes, project, tmpFiles } from "./helpers.js";
 import { fakeHub } from "./servers.js";
@@ -87,80 +89,72 @@ test("(fake Hub) hf://org/repo holding one GGUF: builds and runs, models.lock pi
   assert.equal((await ms(["run", "m", "The quick brown"], home)).stdout, expectedText(OTHER));
 });
 
-test("(fake Hub) a safetensors checkpoint: models.lock pins config, tokenizer, index and shards (not README or consolidated weights); a build killed (SIGKILL) mid-download resumes where it stopped; verify passes; --offline reads the store", { timeout: 120_000 }, async (t) => {
+test("(fake Hub) FROM hf://org/repo, a safetensors checkpoint: a build killed (SIGKILL) mid-download resumes where it stopped, converts, and gives the GGUF a local conversion gives; models.lock pins config, tokenizer, index and shards (not README or other weights); verify passes; --offline needs nothing more", { timeout: 300_000 }, async (t) => {
+  const local = mkdtempSync(path.join(tmpdir(), "modelsmith-ckpt-"));
+  t.after(() => rmSync(local, { recursive: true, force: true }));
+  // A random-weight llama (byte-level BPE tokenizer, two shards) whose first shard spans two 16 MiB ranges.
+  await writeTestCheckpoint(local, "llama", "bpe", { hidden: 256, heads: 4, kvHeads: 2, ffn: 12288, layers: 2 });
+  const files: Record<string, Buffer> = Object.fromEntries(readdirSync(local).map((n) => [n, readFileSync(path.join(local, n))]));
+  const picked = Object.keys(files).sort();
+  assert.deepEqual(picked, ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json"]);
+  const big = "model-00001-of-00002.safetensors";
+  assert.ok(files[big]!.length > 16 << 20, `${big} has ${files[big]!.length} bytes`);
+  const expected = path.join(local, "expected.gguf");
+  const converted = await convertCheckpoint({ dir: local, outPath: expected, outType: "F16" });
+
   const hub = await fakeHub(t);
   hub.lfsFrom = 64 * 1024; // the JSON files are kept in git (no sha256 in the listing): hashed as they are downloaded
-  const config = Buffer.from(JSON.stringify({ architectures: ["LlamaForCausalLM"], model_type: "llama", hidden_size: 64 }));
-  const shard1 = randomBytes(200 * 1024);
-  const shard2 = randomBytes(20 * 1024 * 1024); // two 16 MiB ranges
-  const index = Buffer.from(JSON.stringify({ metadata: { total_size: shard1.length + shard2.length }, weight_map: { "model.embed_tokens.weight": "model-00001-of-00002.safetensors", "lm_head.weight": "model-00002-of-00002.safetensors" } }));
-  const files = {
-    "config.json": config,
-    "generation_config.json": Buffer.from('{"bos_token_id":1}'),
-    "tokenizer.json": Buffer.from('{"model":{"type":"BPE"}}'),
-    "tokenizer_config.json": Buffer.from('{"chat_template":"{{ messages }}"}'),
-    "model.safetensors.index.json": index,
-    "model-00001-of-00002.safetensors": shard1,
-    "model-00002-of-00002.safetensors": shard2,
-    "README.md": Buffer.from("# tiny\n"),
-    "consolidated.safetensors": randomBytes(100 * 1024),
-    "original/params.json": Buffer.from("{}"),
-  };
-  const c1 = hub.commit("org/tiny", files);
-  const { dir } = project(t, "hf://org/tiny");
+  const readme = Buffer.from("# tiny\n");
+  const consolidated = randomBytes(100 * 1024);
+  const c1 = hub.commit("org/tiny", { ...files, "README.md": readme, "consolidated.safetensors": consolidated, "original/params.json": Buffer.from("{}") });
+  const { dir, home } = project(t, "hf://org/tiny");
   const env = { HF_ENDPOINT: hub.url };
 
-  const picked = ["config.json", "generation_config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json"] as const;
-  const canonical = JSON.stringify({ files: picked.map((p) => ({ digest: `sha256:${sha256(files[p])}`, path: p, size: files[p].length })) });
-
-  // A build whose second shard hangs after its first 16 MiB range arrived is killed.
-  const home2 = path.join(dir, ".home2");
-  hub.cdn.stall = (p, range) => p === `/cdn/${sha256(shard2)}` && range !== undefined && !/^bytes=0-/.test(range);
-  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "build", "-C", dir, "--no-test"], { env: { ...process.env, CI: "1", MODELSMITH_HOME: home2, HF_ENDPOINT: hub.url }, stdio: "ignore" });
+  // The first shard hangs after its first 16 MiB range arrived; then the build is killed.
+  hub.cdn.stall = (p, range) => p === `/cdn/${sha256(files[big]!)}` && range !== undefined && !/^bytes=0-/.test(range);
+  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "build", "-C", dir, "--no-test"], { env: { ...process.env, CI: "1", MODELSMITH_HOME: home, HF_ENDPOINT: hub.url }, stdio: "ignore" });
   const exited = new Promise((r) => child.once("exit", r));
-  const state = path.join(home2, "tmp", `download-${sha256(shard2)}.json`);
+  const state = path.join(home, "tmp", `download-${sha256(files[big]!)}.json`);
   for (let i = 0; ; i++) {
     const done = existsSync(state) ? ((JSON.parse(readFileSync(state, "utf8") || "{}") as { done?: number[] }).done ?? []) : [];
     if (done.length > 0) break;
-    assert.ok(i < 3000, "the first range of the second shard never arrived");
+    assert.ok(i < 6000, "the first range of the shard never arrived");
     await new Promise((r) => setTimeout(r, 20));
   }
   child.kill("SIGKILL");
   await exited;
-  assert.ok(blobs(home2).includes(`sha256:${sha256(shard1)}`), "the first shard was in the store before the kill");
-  assert.ok(!blobs(home2).includes(`sha256:${sha256(shard2)}`));
+  const before = new Set(blobs(home));
+  assert.ok(before.has(`sha256:${sha256(files["config.json"]!)}`) && !before.has(`sha256:${sha256(files[big]!)}`), [...before].join(" "));
+  assert.deepEqual(manifests(home), []);
 
   hub.cdn.stall = undefined;
   hub.cdn.seen.length = 0;
-  hub.cdn.sent = 0;
-  const resumed = await ms(["build", "-C", dir, "--no-test"], home2, env);
-  assert.equal(resumed.exitCode, 2, resumed.stderr);
-  assert.match(resumed.stderr, /Modelfile:1:6: error\[MS4405\]: hf:\/\/org\/tiny@main is a safetensors checkpoint \(7 files, downloaded and verified\): converting it to GGUF is not in this build of modelsmith/);
-  assert.equal(hasStackTrace(resumed.stderr), false);
-  assert.ok(hub.cdn.seen.every((s) => s.path === `/cdn/${sha256(shard2)}`), JSON.stringify(hub.cdn.seen));
-  assert.ok(hub.cdn.sent <= shard2.length - 16 * 1024 * 1024, `sent ${hub.cdn.sent}`);
-  for (const p of picked) assert.ok(blobs(home2).includes(`sha256:${sha256(files[p])}`), p);
-  for (const p of ["README.md", "consolidated.safetensors", "original/params.json"] as const) assert.ok(!blobs(home2).includes(`sha256:${sha256(files[p])}`), p);
-  assert.ok(blobs(home2).includes(`sha256:${sha256(canonical)}`), "the checkpoint index is a blob");
-  assert.deepEqual(tmpFiles(home2).filter((f) => f.startsWith("download-") || f.startsWith("checkpoint-")), []);
-  assert.deepEqual(manifests(home2), []);
-  const verify = await ms(["verify"], home2);
+  const resumed = await ms(["build", "-C", dir, "--no-test"], home, env);
+  assert.equal(resumed.exitCode, 0, resumed.stderr);
+  for (const s of hub.cdn.seen.filter((x) => x.method === "GET")) {
+    assert.ok(!before.has(`sha256:${s.path.slice("/cdn/".length)}`), `fetched again: ${s.path}`);
+    if (s.path === `/cdn/${sha256(files[big]!)}`) assert.doesNotMatch(s.range ?? "", /^bytes=0-/, "the first range is not fetched again");
+  }
+  assert.ok(hub.cdn.seen.some((s) => s.path === `/cdn/${sha256(files[big]!)}`));
+  // The model layer is the GGUF a conversion of the same folder gives.
+  assert.ok(blobs(home).includes(converted.digest), `${converted.digest} not among ${blobs(home).join(" ")}`);
+  for (const other of [readme, consolidated]) assert.ok(!blobs(home).includes(`sha256:${sha256(other)}`), "a file the checkpoint does not need was downloaded");
+  assert.deepEqual(tmpFiles(home).filter((f) => f.startsWith("download-") || f.startsWith("checkpoint-")), []);
+  const verify = await ms(["verify"], home);
   assert.equal(verify.exitCode, 0, verify.stdout + verify.stderr);
+  const ran = await ms(["run", "m", "the quick brown"], home);
+  assert.equal(ran.exitCode, 0, ran.stderr);
 
-  // The build stopped before writing models.lock; `lock` pins every file without fetching any again.
-  hub.cdn.seen.length = 0;
-  const locked = await ms(["lock", "-C", dir], home2, env);
-  assert.equal(locked.exitCode, 2, locked.stderr);
-  assert.match(locked.stderr, /error\[MS4405\]/);
-  assert.deepEqual(hub.cdn.seen, []);
+  const canonical = JSON.stringify({ files: picked.map((p) => ({ digest: `sha256:${sha256(files[p]!)}`, path: p, size: files[p]!.length })) });
+  const filesYaml = picked.map((p) => `      - digest: sha256:${sha256(files[p]!)}\n        path: ${p}\n        size: ${files[p]!.length}\n`).join("");
   const lock = lockOf(dir);
-  const filesYaml = picked.map((p) => `      - digest: sha256:${sha256(files[p])}\n        path: ${p}\n        size: ${files[p].length}\n`).join("");
   assert.ok(lock.includes(`  hf://org/tiny@main:\n    digest: sha256:${sha256(canonical)}\n    files:\n${filesYaml}    locator: hf://org/tiny@${c1}\n    size: ${canonical.length}\n`), lock);
 
+  // Rebuilt --offline: the convert step is cached, nothing is asked of the Hub.
   hub.seen.length = 0;
   hub.cdn.seen.length = 0;
-  const offline = await ms(["build", "--offline", "-C", dir, "--no-test"], home2, env);
-  assert.equal(offline.exitCode, 2, offline.stderr);
-  assert.match(offline.stderr, /error\[MS4405\]: hf:\/\/org\/tiny@main is a safetensors checkpoint \(7 files, downloaded and verified\)/);
+  const offline = await ms(["build", "--offline", "-C", dir, "--no-test"], home, env);
+  assert.equal(offline.exitCode, 0, offline.stderr);
   assert.deepEqual([hub.seen, hub.cdn.seen], [[], []]);
+  assert.equal(lockOf(dir), lock);
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { error } from "../../diagnostics/diagnostic.js";
@@ -10,7 +9,7 @@ import type { Pin } from "./pin.js";
 
 /** A repository's files laid out as the repository has them, for a reader that wants a directory (the conversion). */
 export interface MaterializedCheckpoint {
-  /** `<store>/tmp/checkpoint-<pid>-<12 hex>.dir`: each file of the pin at its repository path, a symlink to its blob. */
+  /** checkpointDirOf by default: each file of the pin at its repository path, a symlink to its blob. */
   dir: string;
   /** Repository path to the blob file that holds it. */
   files: Map<string, string>;
@@ -19,23 +18,30 @@ export interface MaterializedCheckpoint {
 }
 
 /**
- * Lays out a fetched repository pin (`hf://org/repo@rev`) as a directory of
- * symlinks into the store, after checking every blob (Store.checkBlob: size,
- * and content when its stat moved): a missing or corrupt one is
- * EnvironmentError MS5203's sibling MS4400 naming the file, so the caller
- * fetches again. The directory is owned by this process (temp-names.ts), so
- * `prune` removes it once the process is gone; nothing is copied.
+ * Where this process lays out a repository checkpoint: `<store>/tmp/checkpoint-<pid>-<12 hex of its digest>.dir`.
+ * Owned by this process (temp-names.ts): removed when it ends, or by `prune` once it is gone.
  */
-export async function materializeCheckpoint(store: Store, pin: Pin): Promise<MaterializedCheckpoint> {
+export function checkpointDirOf(store: Store, pin: Pick<Pin, "digest">): string {
+  return path.join(store.layout.tmpDir, `checkpoint-${process.pid}-${pin.digest.slice("sha256:".length, "sha256:".length + 12)}.dir`);
+}
+
+/**
+ * Lays out a fetched repository pin (`hf://org/repo@rev`) at `dir` as the
+ * repository has its files, each a symlink to its blob, after checking every
+ * blob (Store.checkBlob: size, and content when its stat moved): a missing or
+ * corrupt one is EnvironmentError MS4406 naming the file (run again: the
+ * build fetches it). Nothing is copied; `dispose` removes the symlinks only.
+ */
+export async function materializeCheckpoint(store: Store, pin: Pin, dir = checkpointDirOf(store, pin)): Promise<MaterializedCheckpoint> {
   const files = new Map<string, string>();
   for (const f of pin.files ?? []) {
     const c = await store.checkBlob(f.digest, f.size);
     if (c.status !== "ok" || !isSafeRepoPath(f.path)) {
-      throw new EnvironmentError(error("MS4400", `${pin.source}: ${f.path} (${f.digest}) is ${!isSafeRepoPath(f.path) ? "not a path inside the repository" : c.status === "missing" ? "not in the store" : "corrupt in the store"}`, { hint: "run the build again: it fetches what is missing" }));
+      throw new EnvironmentError(error("MS4406", `${pin.source}: ${f.path} (${f.digest}) is ${!isSafeRepoPath(f.path) ? "not a path inside the repository" : c.status === "missing" ? "not in the store" : "corrupt in the store"}`, { hint: "run the build again: it fetches what is missing" }));
     }
     files.set(f.path, store.blobPath(f.digest));
   }
-  const dir = path.join(store.layout.tmpDir, `checkpoint-${process.pid}-${randomBytes(6).toString("hex")}.dir`);
+  await rm(dir, { recursive: true, force: true });
   try {
     for (const [p, blob] of files) {
       const at = path.join(dir, ...p.split("/"));
