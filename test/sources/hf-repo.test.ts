@@ -12,13 +12,16 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { parseLock } from "../../src/lock/parse.js";
 import { serializeLock } from "../../src/lock/serialize.js";
 import { hubFor, listRepoTree } from "../../src/registry/hf-hub.js";
 import { checkpointIndex, isCheckpointPin, selectRepoFiles, shardsOfIndex } from "../../src/resolve/checkpoint.js";
+import { checkpointDirOf, materializeCheckpoint } from "../../src/resolve/sources/materialize.js";
+import { Store } from "../../src/store/store.js";
 import { hasStackTrace } from "../helpers/cli.js";
 import { ms, project } from "./helpers.js";
 import { fakeHub } from "./servers.js";
@@ -132,3 +135,31 @@ test("(fake Hub) through the CLI: several GGUFs, an index naming a missing shard
   assert.match(allowed.stderr, /error\[MS3002\]: the base model of m: unsupported GGUF version/);
   assert.ok(hub.seen.filter((s) => s.path.startsWith("/api/models/org/gated/tree/")).some((s) => s.authorization === "Bearer hf_secret"));
 });
+
+test("materializeCheckpoint lays the files out by path as symlinks to their blobs; dispose removes only the folder; gc removes a dead process's folder and keeps a live one's", async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), "modelsmith-lay-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = new Store(root);
+  const a = await store.putBlobFromBuffer("{}");
+  const b = await store.putBlobFromBuffer("weights");
+  const pin = { source: "hf://o/r@main", locator: `hf://o/r@${"a".repeat(40)}`, digest: `sha256:${"c".repeat(64)}` as const, size: 1, files: [{ path: "config.json", ...pick(a) }, { path: "sub/w.safetensors", ...pick(b) }] };
+  const laid = await materializeCheckpoint(store, pin);
+  assert.equal(laid.dir, checkpointDirOf(store, pin));
+  assert.equal(readFileSync(path.join(laid.dir, "sub", "w.safetensors"), "utf8"), "weights");
+  assert.equal(readlinkSync(path.join(laid.dir, "config.json")), store.blobPath(a.digest));
+  const dead = path.join(store.layout.tmpDir, "checkpoint-4194000-0123456789ab.dir");
+  mkdirSync(path.join(dead, "x"), { recursive: true });
+  const gc = await store.gc();
+  assert.deepEqual(gc.removedTemp.map((r) => path.basename(r.path)), ["checkpoint-4194000-0123456789ab.dir"]);
+  assert.equal(existsSync(laid.dir), true, "this process's folder is kept");
+  await laid.dispose();
+  assert.equal(existsSync(laid.dir), false);
+  assert.equal(readFileSync(store.blobPath(b.digest), "utf8"), "weights");
+  // A blob that is gone is named, and nothing is laid out.
+  await assert.rejects(materializeCheckpoint(store, { ...pin, files: [{ path: "model.safetensors", digest: `sha256:${"d".repeat(64)}`, size: 3 }] }), (err: Error & { diagnostics?: { code: string; message: string }[] }) => {
+    assert.deepEqual(err.diagnostics?.map((d) => `${d.code} ${d.message}`), [`MS4406 hf://o/r@main: model.safetensors (sha256:${"d".repeat(64)}) is not in the store`]);
+    return true;
+  });
+});
+
+const pick = (r: { digest: `sha256:${string}`; size: number }) => ({ digest: r.digest, size: r.size });
