@@ -342,10 +342,10 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
   return plan;
 }
 
-function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: LoadedModel["at"] }[] {
-  const out: { ref: PinnableReference; at: LoadedModel["at"] }[] = [];
+function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[] {
+  const out: { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[] = [];
   for (const m of models) {
-    if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at });
+    if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at, base: true });
     for (const a of [...m.adapters, ...m.projectors]) out.push({ ref: a.ref, at: a.at });
   }
   return out;
@@ -357,13 +357,13 @@ function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: Load
  * refused under --offline unless models.lock pins them (`locked`); otherwise
  * they are resolved once, after this.
  */
-async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[], ctx: Omit<SourceContext, "at">, locked: (ref: PinnableReference) => boolean): Promise<void> {
+async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[], ctx: Omit<SourceContext, "at">, locked: (ref: PinnableReference) => boolean): Promise<void> {
   const problems: Diagnostic[] = [];
   let environment = false;
-  for (const { ref, at } of refs) {
+  for (const { ref, at, base } of refs) {
     try {
       if (ref.kind === "file") {
-        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at }, { orCheckpoint: true });
+        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at }, { orCheckpoint: base === true });
       } else if (ref.kind !== "testmodel" && ctx.offline && !locked(ref)) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;

@@ -1,7 +1,7 @@
 /**
  * The architectures modelsmith converts, each as llama.cpp's convert_hf_to_gguf.py
  * converts it (conversion/llama.py LlamaModel, qwen.py Qwen2Model, gemma.py
- * Gemma2Model): the GGUF architecture, the tensor names, which tensors are
+ * Gemma2Model, phi.py Phi3MiniModel): the GGUF architecture, the tensor names, which tensors are
  * permuted or shifted, and the hyperparameters in the order llama.cpp writes them.
  */
 import { error, InputError } from "../diagnostics/index.js";
@@ -31,8 +31,8 @@ export interface Architecture {
   skip: (name: string) => boolean;
   /** Tensor-name suffixes (after `model.layers.N.`) to GGUF `blk.N.` names. */
   layerTensors: Record<string, string>;
-  /** Tokenizer kinds the reference accepts for it. */
-  vocab: "spm-or-bpe" | "spm";
+  /** Tokenizer kinds the reference accepts for it; "phi3": Phi3MiniModel.set_vocab's SentencePiece variant. */
+  vocab: "spm-or-bpe" | "spm" | "phi3";
   /** Metadata after general.* (the `file_type` value is given), in llama.cpp's order. */
   params(config: JsonObject, h: ArchHparams, fileType: number): Entry[];
   /** Metadata the reference writes before the tokenizer (Gemma 2: add_space_prefix false, after it). */
@@ -159,6 +159,46 @@ const gemma2: Architecture = {
   },
 };
 
+const phi3: Architecture = {
+  gguf: "phi3",
+  permuteQK: false,
+  normPlusOne: false,
+  skip: () => false,
+  layerTensors: {
+    "input_layernorm": "attn_norm",
+    "self_attn.qkv_proj": "attn_qkv",
+    "self_attn.o_proj": "attn_output",
+    "post_attention_layernorm": "ffn_norm",
+    "mlp.gate_up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down",
+  },
+  vocab: "phi3",
+  // conversion/phi.py Phi3MiniModel.set_gguf_parameters
+  params: (config, h, ft) => {
+    const rope = ropeParameters(config);
+    const need = (v: unknown, k: string) => {
+      if (typeof v !== "number") throw new InputError(error("MS3201", `config.json: Phi 3 needs a number "${k}"`));
+      return v;
+    };
+    const rotPct = typeof rope.partial_rotary_factor === "number" ? rope.partial_rotary_factor : typeof config.partial_rotary_factor === "number" ? config.partial_rotary_factor : 1;
+    const theta = typeof rope.rope_theta === "number" ? rope.rope_theta : config.rope_theta;
+    return [
+      ["phi3.context_length", gv.u32(need(num(config, ["n_positions", "max_position_embeddings"]), "max_position_embeddings"))],
+      ["phi3.rope.scaling.original_context_length", gv.u32(need(rope.original_max_position_embeddings ?? config.original_max_position_embeddings, "original_max_position_embeddings"))],
+      ["phi3.embedding_length", gv.u32(h.hidden)],
+      ["phi3.feed_forward_length", gv.u32(h.ffn)],
+      ["phi3.block_count", gv.u32(h.blockCount)],
+      ["phi3.attention.head_count", gv.u32(h.nHead)],
+      ["phi3.attention.head_count_kv", gv.u32(h.nHeadKv)],
+      ["phi3.attention.layer_norm_rms_epsilon", gv.f32(need(config.rms_norm_eps, "rms_norm_eps"))],
+      ["phi3.rope.dimension_count", gv.u32(Math.floor(Math.floor(rotPct * h.hidden) / h.nHead))],
+      ["phi3.rope.freq_base", gv.f32(need(theta, "rope_theta"))],
+      ["general.file_type", gv.u32(ft)],
+      ["phi3.attention.sliding_window", gv.u32(typeof config.sliding_window === "number" ? config.sliding_window : 0)],
+    ];
+  },
+};
+
 /** HF `architectures[0]` to the converter, as llama.cpp registers them. */
 export const ARCHITECTURES: Readonly<Record<string, Architecture>> = {
   LlamaForCausalLM: llama,
@@ -166,6 +206,7 @@ export const ARCHITECTURES: Readonly<Record<string, Architecture>> = {
   MistralForCausalLM: llama,
   Qwen2ForCausalLM: qwen2,
   Gemma2ForCausalLM: gemma2,
+  Phi3ForCausalLM: phi3,
 };
 
 export function architectureOf(config: JsonObject, configPath: string): { hfArch: string; arch: Architecture } {

@@ -52,11 +52,6 @@ export const CONVERT_CODES = defineCodes({
     example: "a tokenizer.json whose pre_tokenizer splits with a regex llama.cpp has no name for",
     fix: "Convert it with llama.cpp's convert_hf_to_gguf.py after adding the tokenizer there, and FROM the .gguf.",
   },
-  MS3210: {
-    title: "invalid LoRA adapter",
-    example: "ADAPTER ./lora   # adapter_config.json without r or target modules the base lacks",
-    fix: "Point ADAPTER at a PEFT folder (adapter_config.json + adapter_model.safetensors) trained for this FROM model.",
-  },
   MS3211: {
     title: "invalid JSON in a checkpoint file",
     example: "tokenizer_config.json cut short",

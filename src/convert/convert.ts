@@ -96,7 +96,7 @@ function ggufName(arch: Architecture, name: string): string | undefined {
 }
 
 /** The row-major shape a GGUF-named tensor must have. */
-function expectedShape(g: string, h: ArchHparams): number[] | undefined {
+function expectedShape(g: string, h: ArchHparams, arch: Architecture): number[] | undefined {
   const q = h.nHead * h.headDim;
   const kv = h.nHeadKv * h.headDim;
   const base = g.replace(/^blk\.\d+\./, "");
@@ -116,7 +116,8 @@ function expectedShape(g: string, h: ArchHparams): number[] | undefined {
     "attn_v.bias": [kv],
     "attn_output.weight": [h.hidden, q],
     "ffn_gate.weight": [h.ffn, h.hidden],
-    "ffn_up.weight": [h.ffn, h.hidden],
+    "ffn_up.weight": [arch.gguf === "phi3" ? 2 * h.ffn : h.ffn, h.hidden],
+    "attn_qkv.weight": [q + 2 * kv, h.hidden],
     "ffn_down.weight": [h.hidden, h.ffn],
   };
   return table[base];
@@ -130,6 +131,15 @@ function planTensors(ck: Checkpoint, arch: Architecture, h: ArchHparams, outType
     const values = llama3RopeFactors({ ...rope, ...(typeof theta === "number" ? { rope_theta: theta } : {}) }, h.headDim);
     planned.push({ name: "rope_freqs.weight", dims: [values.length], type: GgmlType.F32, values });
   }
+  if (arch.gguf === "phi3" && Array.isArray(rope.long_factor)) {
+    // conversion/phi.py Phi3MiniModel.generate_extra_tensors
+    const short = rope.short_factor;
+    if (!Array.isArray(short) || short.length !== rope.long_factor.length || rope.long_factor.length !== h.headDim / 2) {
+      throw new InputError(error("MS3201", `config.json: rope_scaling long_factor and short_factor must both have ${h.headDim / 2} numbers`, { file: configPath }));
+    }
+    planned.push({ name: "rope_factors_long.weight", dims: [rope.long_factor.length], type: GgmlType.F32, values: Float32Array.from(rope.long_factor as number[]) });
+    planned.push({ name: "rope_factors_short.weight", dims: [short.length], type: GgmlType.F32, values: Float32Array.from(short as number[]) });
+  }
   for (const [name, t] of ck.tensors) {
     if (/\.(attention\.masked_bias|attention\.bias|rotary_emb\.inv_freq)$/.test(name) || arch.skip(name)) continue;
     const g = ggufName(arch, name);
@@ -137,7 +147,7 @@ function planTensors(ck: Checkpoint, arch: Architecture, h: ArchHparams, outType
     if (g === undefined) {
       throw new InputError(error("MS3206", `${file}: tensor ${name} is not part of ${arch.gguf}`, { file: t.file.path, hint: "The weights are not of the architecture config.json names, or are a variant modelsmith does not convert." }));
     }
-    const want = expectedShape(g, h);
+    const want = expectedShape(g, h, arch);
     const shape = t.entry.shape;
     if (want && (want.length !== shape.length || want.some((d, i) => d !== shape[i]))) {
       throw new InputError(error("MS3205", `${file}: tensor ${name} has shape [${shape.join(", ")}], config.json implies [${want.join(", ")}]`, { file: t.file.path, hint: "The weights and config.json disagree: use the config.json saved with these weights." }));
@@ -208,13 +218,14 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     const { hfArch, arch } = architectureOf(ck.config, configPath);
     const h = hparams(ck.config, configPath);
     const planned = planTensors(ck, arch, h, outType, configPath);
-    const vocab = await checkpointVocab(opts.dir, ck.config);
+    const vocab = await checkpointVocab(opts.dir, ck.config, arch.vocab === "phi3" ? "phi3" : undefined);
     if (arch.vocab === "spm" && vocab.kind !== "spm") {
       throw new InputError(error("MS3207", `${basename(opts.dir)}: ${arch.gguf} needs tokenizer.model (SentencePiece)`, { file: opts.dir, hint: "Copy tokenizer.model from the model's repository beside config.json." }));
     }
     const params = planned.reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
     const metadata: Entry[] = [
       ["general.architecture", gv.str(arch.gguf)],
+      ...phi3AttnFactor(arch, ck.config),
       ["general.type", gv.str("model")],
       ["general.name", gv.str(opts.name ?? defaultName(ck.config))],
       ["general.size_label", gv.str(sizeLabel(params))],
@@ -242,6 +253,21 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
   } finally {
     await ck.close();
   }
+}
+
+/** Phi3MiniModel.generate_extra_tensors writes the long-context attention factor before anything else. */
+function phi3AttnFactor(arch: Architecture, config: JsonObject): Entry[] {
+  const rope = ropeParameters(config);
+  if (arch.gguf !== "phi3" || !Array.isArray(rope.long_factor)) return [];
+  const max = Number(config.max_position_embeddings ?? config.n_positions);
+  const orig = Number(rope.original_max_position_embeddings ?? config.original_max_position_embeddings);
+  const scale = max / orig;
+  const type = String(rope.rope_type ?? rope.type ?? "").toLowerCase();
+  let factor: number;
+  if (type === "su" || type === "longrope") factor = scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(orig)) : 1;
+  else if (type === "yarn") factor = scale > 1 ? 0.1 * Math.log(scale) + 1 : 1;
+  else throw new InputError(error("MS3201", `config.json: rope_scaling type "${type}" with long_factor is not one modelsmith converts (longrope, su, yarn)`));
+  return [["phi3.rope.scaling.attn_factor", gv.f32(factor)]];
 }
 
 function defaultName(config: JsonObject): string {

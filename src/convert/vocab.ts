@@ -40,7 +40,13 @@ async function exists(path: string): Promise<boolean> {
   return readFile(path).then(() => true, () => false);
 }
 
-export async function checkpointVocab(dir: string, config: JsonObject): Promise<VocabResult> {
+/**
+ * `phi3`: Phi3MiniModel.set_vocab (conversion/phi.py): a GPT2Tokenizer is BPE;
+ * else tokenizer.model, whose added tokens (tokenizer_config.json's
+ * added_tokens_decoder, then tokenizer.json's added_tokens) are USER_DEFINED, or
+ * CONTROL when `special`, kept as written.
+ */
+export async function checkpointVocab(dir: string, config: JsonObject, variant?: "phi3"): Promise<VocabResult> {
   const files: string[] = [];
   const entries: Entry[] = [];
   const tc = await readJsonFile(join(dir, "tokenizer_config.json"));
@@ -48,6 +54,10 @@ export async function checkpointVocab(dir: string, config: JsonObject): Promise<
   if (isObject(tc) && typeof tc.add_prefix_space === "boolean") entries.push(["tokenizer.ggml.add_space_prefix", gv.bool(tc.add_prefix_space)]);
   const configVocab = typeof config.vocab_size === "number" ? config.vocab_size : undefined;
 
+  const phi3Spm = variant === "phi3" && !(isObject(tc) && tc.tokenizer_class === "GPT2Tokenizer");
+  if (phi3Spm && !(await exists(join(dir, "tokenizer.model")))) {
+    throw new InputError(error("MS3207", `${dir}: Phi 3 needs tokenizer.model (or tokenizer_class GPT2Tokenizer in tokenizer_config.json)`, { file: dir, hint: "Copy tokenizer.model from the model's repository beside config.json." }));
+  }
   if (await exists(join(dir, "tokenizer.model"))) {
     files.push("tokenizer.model");
     const path = join(dir, "tokenizer.model");
@@ -73,7 +83,18 @@ export async function checkpointVocab(dir: string, config: JsonObject): Promise<
       }
     }
     const decoder = isObject(tc) && isObject(tc.added_tokens_decoder) ? tc.added_tokens_decoder : {};
-    for (const [idText, data] of Object.entries(decoder)) {
+    if (phi3Spm) {
+      const tj = await readJsonFile(join(dir, "tokenizer.json"));
+      const fromJson = isObject(tj) && Array.isArray(tj.added_tokens) ? (tj.added_tokens as JsonObject[]).map((a) => [String(a.id), a] as const) : [];
+      for (const [idText, data] of [...Object.entries(decoder), ...fromJson]) {
+        const id = Number(idText);
+        if (!isObject(data) || typeof data.content !== "string" || !(id < n)) continue;
+        tokens[id] = data.content;
+        scores[id] = -1000;
+        types[id] = data.special === true ? TokenType.CONTROL : TokenType.USER_DEFINED;
+      }
+    }
+    for (const [idText, data] of phi3Spm ? [] : Object.entries(decoder)) {
       const id = Number(idText);
       if (!isObject(data) || typeof data.content !== "string" || !(id < n)) continue;
       let token = data.content;

@@ -78,22 +78,26 @@ async function compare(dir: string, outType: ConvertOutType, pre: string | undef
   return { ours, ref };
 }
 
-const CASES: { arch: HfTestArch; tokenizer: "spm" | "bpe"; outTypes: ConvertOutType[]; what: string }[] = [
+const LONGROPE = { max_position_embeddings: 1024, rope_scaling: { type: "longrope", long_factor: [1, 1.37, 1.74, 2.11, 2.48, 2.85, 3.22, 3.59], short_factor: [1, 1.01, 1.02, 1.03, 1.04, 1.05, 1.06, 1.07] } };
+
+const CASES: { arch: HfTestArch; tokenizer: "spm" | "bpe"; outTypes: ConvertOutType[]; what: string; config?: Record<string, unknown> }[] = [
   { arch: "llama", tokenizer: "bpe", outTypes: ["F16", "F32", "BF16"], what: "Llama 3.1 style: byte-level BPE, llama3 rope scaling (rope_freqs), GQA, two shards, F16 weights" },
   { arch: "llama", tokenizer: "spm", outTypes: ["F16"], what: "Llama 2 style: SentencePiece trained by spm_train, BF16 weights" },
   { arch: "mistral", tokenizer: "spm", outTypes: ["F16"], what: "Mistral: SentencePiece" },
   { arch: "qwen2", tokenizer: "bpe", outTypes: ["F16"], what: "Qwen 2: q/k/v biases, Qwen's pre-tokenizer, F32 weights" },
   { arch: "gemma2", tokenizer: "spm", outTypes: ["F16"], what: "Gemma 2: norms stored minus one, softcapping, tied embeddings" },
+  { arch: "phi3", tokenizer: "spm", outTypes: ["F16"], what: "Phi 3: fused qkv and gate_up, sliding window" },
+  { arch: "phi3", tokenizer: "spm", outTypes: ["F16"], what: "Phi 3 128k: longrope factors and attention factor", config: LONGROPE },
 ];
 
 describe("our converter against llama.cpp's convert_hf_to_gguf.py", { skip: missing }, () => {
   for (const c of CASES) {
     test(`${c.arch} (${c.what}): same GGUF, same greedy text`, async () => {
-      const dir = path.join(root, `${c.arch}-${c.tokenizer}`);
-      const { pre } = await writeTestCheckpoint(dir, c.arch, c.tokenizer);
+      const dir = path.join(root, `${c.arch}-${c.tokenizer}${c.config ? "-extra" : ""}`);
+      const { pre } = await writeTestCheckpoint(dir, c.arch, c.tokenizer, c.config ? { config: c.config } : {});
       let first: { ours: string; ref: string } | undefined;
       for (const outType of c.outTypes) {
-        const r = await compare(dir, outType, pre, `${c.arch}-${c.tokenizer}-${outType}`);
+        const r = await compare(dir, outType, pre, `${path.basename(dir)}-${outType}`);
         first ??= r;
       }
       const ours = await greedy(first!.ours);

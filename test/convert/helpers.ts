@@ -117,9 +117,12 @@ export interface TestCheckpoint {
 export async function writeTestCheckpoint(dir: string, arch: HfTestArch, tokenizer: "spm" | "bpe", extra: Partial<HfCheckpointSpec> = {}): Promise<TestCheckpoint> {
   await mkdir(dir, { recursive: true });
   if (tokenizer === "spm") {
-    await writeHfCheckpoint(dir, { arch, seed: 2, ...DIMS, vocabSize: SPM_VOCAB, dtype: "BF16", ...extra, config: { bos_token_id: 1, eos_token_id: 2, ...extra.config } });
+    // Phi 3's added chat tokens after the SentencePiece pieces (llama.cpp's phi3 vocabulary looks up <|end|>).
+    const added = arch === "phi3" ? ["<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>", "<|system|>", "<|placeholder1|>"] : [];
+    await writeHfCheckpoint(dir, { arch, seed: 2, ...DIMS, vocabSize: SPM_VOCAB + added.length, dtype: "BF16", ...extra, config: { bos_token_id: 1, eos_token_id: 2, ...extra.config } });
     await trainSpm(dir);
-    await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ bos_token: "<s>", eos_token: "</s>", unk_token: "<unk>", add_bos_token: true, add_eos_token: false, chat_template: SPM_TEMPLATE }, null, 2));
+    const decoder = Object.fromEntries(added.map((content, i) => [String(SPM_VOCAB + i), { content, lstrip: false, normalized: false, rstrip: i > 0, single_word: false, special: i !== 5 }]));
+    await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ tokenizer_class: "LlamaTokenizer", bos_token: "<s>", eos_token: "</s>", unk_token: "<unk>", add_bos_token: true, add_eos_token: false, chat_template: SPM_TEMPLATE, ...(added.length ? { added_tokens_decoder: decoder } : {}) }, null, 2));
     return {};
   }
   if (arch === "qwen2") {
