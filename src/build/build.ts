@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError, ModelsmithError } from "../diagnostics/errors.js";
 import { didYouMean } from "../diagnostics/suggest.js";
@@ -20,6 +21,8 @@ import type { ActivityReporter } from "../progress/activity.js";
 import { readStepRecord } from "./step-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
 import { checkAdapters } from "./check-adapters.js";
+import { checkpointDirOf, materializeCheckpoint } from "../resolve/sources/materialize.js";
+import { isCheckpointPin } from "../resolve/checkpoint.js";
 
 export interface BuildOptions {
   /** Project directory (holding modelsmith.yaml). */
@@ -172,20 +175,52 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
  */
 async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
-  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : s.kind === "assemble" ? [s.modelLayer] : [])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
   for (const m of r.models) for (const a of [...m.adapters, ...m.projectors]) used.add(formatReference(a.ref));
   for (const key of used) {
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
   const planned = new Set(plan.variants.map((v) => v.model));
-  await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
-  const progress = o.progress?.(plan.steps);
+  const laidOut = await layOutCheckpoints(r, plan, warn);
   try {
-    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });
+    await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
+    const progress = o.progress?.(plan.steps);
+    try {
+      return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });
+    } finally {
+      await progress?.close();
+    }
   } finally {
-    await progress?.close();
+    for (const l of laidOut) await l.dispose();
   }
+}
+
+/**
+ * A Hugging Face repository checkpoint (`FROM hf://org/repo`) whose convert
+ * step must run: its files are fetched (resumable, verified; from the store
+ * alone under --offline) and laid out at the folder the step reads
+ * (checkpointDirOf), removed once the plan is done. A convert step already
+ * cached needs neither.
+ */
+async function layOutCheckpoints(r: Resolved, plan: Plan, warn: (d: Diagnostic) => void) {
+  const laid: { dispose(): Promise<void> }[] = [];
+  try {
+    for (const step of plan.steps) {
+      if (step.kind !== "convert") continue;
+      const pin = [...r.pins.values()].find((p) => p.files && p.checkpoint?.dir === step.dir);
+      if (!pin) continue;
+      const rec = await readStepRecord(r.ctx.store, step.key);
+      if (rec?.kind === "convert" && (await r.ctx.store.checkBlob(rec.digest, rec.size)).status === "ok") continue;
+      if (existsSync(step.dir)) continue; // laid out for another step of the same checkpoint
+      await fetchPin(pin, { ...r.ctx, at: {}, warn });
+      laid.push(await materializeCheckpoint(r.ctx.store, pin, step.dir));
+    }
+  } catch (err) {
+    for (const l of laid) await l.dispose();
+    throw err;
+  }
+  return laid;
 }
 
 /**
@@ -227,6 +262,10 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly
     const key = formatReference(ref);
     if (pins.has(key)) continue;
     pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
+  }
+  // A repository checkpoint is converted from a folder laid out in the store's tmp/ when its convert step runs (runPlan).
+  for (const pin of pins.values()) {
+    if (pin.files && !pin.checkpoint && isCheckpointPin(pin)) pin.checkpoint = { dir: checkpointDirOf(ctx.store, pin), files: pin.files.map((f) => ({ name: f.path, digest: f.digest, size: f.size })) };
   }
   const plan = planOrThrowWith(project, models, pins);
   if (o.standalone) nameStandalone(plan, o.standalone.name);
@@ -277,7 +316,7 @@ function updateSet(update: readonly string[] | true | undefined, project: Projec
   return (key) => keys.has(key);
 }
 
-const NETWORK_KINDS: ReadonlySet<PinnableReference["kind"]> = new Set(["ollama", "oci", "hf", "url"]);
+const NETWORK_KINDS: ReadonlySet<PinnableReference["kind"]> = new Set(["ollama", "oci", "hf", "hfrepo", "url"]);
 
 function planOrThrow(r: Resolved, only: string[]): Plan {
   return planOrThrowWith(r.project, r.models, r.pins, undefined, only);
@@ -288,6 +327,7 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     name: m.name,
     quantize: m.quantize,
     tags: m.tags,
+    ...(m.convert ? { convert: m.convert } : {}),
     base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
     own: {
       ...m.own,
@@ -302,10 +342,10 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
   return plan;
 }
 
-function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: LoadedModel["at"] }[] {
-  const out: { ref: PinnableReference; at: LoadedModel["at"] }[] = [];
+function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[] {
+  const out: { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[] = [];
   for (const m of models) {
-    if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at });
+    if (m.base.kind !== "project") out.push({ ref: m.base, at: m.at, base: true });
     for (const a of [...m.adapters, ...m.projectors]) out.push({ ref: a.ref, at: a.at });
   }
   return out;
@@ -317,13 +357,13 @@ function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: Load
  * refused under --offline unless models.lock pins them (`locked`); otherwise
  * they are resolved once, after this.
  */
-async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"] }[], ctx: Omit<SourceContext, "at">, locked: (ref: PinnableReference) => boolean): Promise<void> {
+async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[], ctx: Omit<SourceContext, "at">, locked: (ref: PinnableReference) => boolean): Promise<void> {
   const problems: Diagnostic[] = [];
   let environment = false;
-  for (const { ref, at } of refs) {
+  for (const { ref, at, base } of refs) {
     try {
       if (ref.kind === "file") {
-        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at });
+        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at }, { orCheckpoint: base === true });
       } else if (ref.kind !== "testmodel" && ctx.offline && !locked(ref)) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;

@@ -15,10 +15,11 @@ import { assembleManifest } from "./assemble.js";
 import { modelFileProblems } from "../gguf/model-check.js";
 import { limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
-import type { AssembleStep, BlobInput, Plan, QuantizeStep, Step } from "./plan.js";
+import type { AssembleStep, BlobInput, ConvertStep, Plan, QuantizeStep, Step } from "./plan.js";
+import { convertCheckpoint } from "../convert/convert.js";
 import { readStepRecord, writeStepRecord } from "./step-cache.js";
 
-export type StepOutput = { kind: "quantize"; blob: Layer } | { kind: "assemble"; manifest: Manifest; digest: Sha256Digest; model: Layer };
+export type StepOutput = { kind: "quantize" | "convert"; blob: Layer } | { kind: "assemble"; manifest: Manifest; digest: Sha256Digest; model: Layer };
 
 export interface ExecuteOptions {
   store: Store;
@@ -87,7 +88,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const modelLayerOf = (input: BlobInput): Layer => {
     if (input.kind === "pin") return { mediaType: LAYER_MEDIA_TYPES.model, digest: input.digest, size: input.size };
     const out = outputs.get(input.step)!;
-    return out.kind === "quantize" ? out.blob : out.model;
+    return out.kind === "assemble" ? out.model : out.blob;
   };
 
   const run = async (step: Step): Promise<void> => {
@@ -96,13 +97,37 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     progress?.event({ kind: "start", step });
     let did: boolean;
     try {
-      did = step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
+      did = step.kind === "convert" ? await runConvert(step) : step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
     } catch (err) {
       progress?.event({ kind: "failed", step, error: err });
       throw err;
     }
     if (did) ran.push(step.id);
     progress?.event({ kind: "done", step, cached: !did, ms: Date.now() - started });
+  };
+
+  const runConvert = async (step: ConvertStep): Promise<boolean> => {
+    const rec = await readStepRecord(store, step.key);
+    if (rec?.kind === "convert" && (await intact(rec.digest, rec.size))) {
+      outputs.set(step.id, { kind: "convert", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
+      return false;
+    }
+    await mkdir(store.layout.tmpDir, { recursive: true });
+    const tmp = path.join(store.layout.tmpDir, `convert-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
+    try {
+      await convertCheckpoint({
+        dir: step.dir,
+        outPath: tmp,
+        outType: step.outType,
+        ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
+      });
+      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
+      await writeStepRecord(store, step.key, { kind: "convert", digest, size });
+      outputs.set(step.id, { kind: "convert", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return true;
   };
 
   const runQuantize = async (step: QuantizeStep): Promise<boolean> => {

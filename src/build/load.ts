@@ -28,6 +28,8 @@ export interface LoadedModel {
   modelfile: string;
   quantize: { tag: string; type: string }[];
   tags: string[];
+  /** `convert:` of modelsmith.yaml (a checkpoint base's output type). */
+  convert?: "F32" | "F16" | "BF16";
   /** The base, with a local path rebased to the project root. */
   base: Reference;
   /** Where FROM is written. */
@@ -83,6 +85,7 @@ export async function loadModels(project: Project, display: (abs: string) => str
       modelfile: shown,
       quantize,
       tags: model.tags,
+      ...(model.convert ? { convert: model.convert } : {}),
       base: base.kind === "file" ? rebaseLocalPath(base, dir) : base,
       at,
       adapters,

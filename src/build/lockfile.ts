@@ -46,7 +46,7 @@ export async function readLockFile(root: string, display: (abs: string) => strin
  */
 export function makeLock(pins: Iterable<Pin>, variants: readonly PlannedVariant[], manifestOf: (v: PlannedVariant) => Sha256Digest | undefined): Lock {
   const lock = emptyLock();
-  for (const p of pins) lock.references[p.source] = { locator: p.locator, digest: p.digest, size: p.size, ...(p.layers?.length ? { layers: p.layers } : {}) };
+  for (const p of pins) lock.references[p.source] = { locator: p.locator, digest: p.digest, size: p.size, ...(p.layers?.length ? { layers: p.layers } : {}), ...(p.files?.length ? { files: p.files } : {}) };
   for (const v of variants) {
     const manifest = manifestOf(v);
     if (manifest === undefined) continue;

@@ -7,6 +7,7 @@ import type { Layer } from "../store/manifest.js";
 import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
 import type { OwnLayerDefs } from "./own-layers.js";
+import { CONVERTER_VERSION, type ConvertOutType } from "../convert/convert.js";
 
 /** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
 export const BUILD_FORMAT = 2;
@@ -23,6 +24,8 @@ export interface PlanModel {
   /** A project base may be pinned (`chat@sha256:…`): the manifest it builds must have that digest. */
   base: { kind: "pin"; pin: Pin } | { kind: "project"; model: string; tag?: string; digest?: Sha256Digest };
   own: OwnLayerDefs;
+  /** Output type of the convert step when the base is a Hugging Face checkpoint (`convert:` in modelsmith.yaml); default F16. */
+  convert?: ConvertOutType;
   /** Where FROM is written, for errors about the base. */
   at: { file?: string; range?: SourceRange };
 }
@@ -72,7 +75,19 @@ export interface AssembleStep {
   deps: string[];
 }
 
-export type Step = QuantizeStep | AssembleStep;
+/** Converts a Hugging Face checkpoint folder to a GGUF blob (src/convert/). */
+export interface ConvertStep {
+  kind: "convert";
+  id: string;
+  key: Sha256Digest;
+  model: string;
+  /** Absolute folder; not part of the key (the files' digests are). */
+  dir: string;
+  outType: ConvertOutType;
+  deps: string[];
+}
+
+export type Step = ConvertStep | QuantizeStep | AssembleStep;
 
 export interface PlannedVariant {
   model: string;
@@ -139,7 +154,16 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     let inputKey: string;
     let base: { step: AssembleStep; from: string; digest?: Sha256Digest } | undefined;
     let inherit: AssembleStep["inherit"];
-    if (m.base.kind === "pin") {
+    if (m.base.kind === "pin" && m.base.pin.checkpoint) {
+      // A checkpoint folder: a convert step whose key is the files' digests, the converter's version and the output type.
+      const pin = m.base.pin;
+      const outType = m.convert ?? "F16";
+      const key = digestOf({ v: BUILD_FORMAT, op: "convert", converter: CONVERTER_VERSION, outType, input: pin.digest });
+      const id = `${m.name}@convert-${outType.toLowerCase()}`;
+      steps.push({ kind: "convert", id, key, model: m.name, dir: pin.checkpoint!.dir, outType, deps: [] });
+      source = { kind: "model-of", step: id };
+      inputKey = key;
+    } else if (m.base.kind === "pin") {
       const pin = m.base.pin;
       source = { kind: "pin", digest: pin.digest, size: pin.size, source: pin.source };
       inputKey = pin.digest;

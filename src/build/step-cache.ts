@@ -11,7 +11,7 @@ import type { Store } from "../store/store.js";
  * only trusted when the blobs it names are still in the store (gc may have
  * removed them), which the executor checks.
  */
-export type StepRecord = { kind: "quantize"; digest: Sha256Digest; size: number } | { kind: "assemble"; manifest: string; digest: Sha256Digest };
+export type StepRecord = { kind: "quantize" | "convert"; digest: Sha256Digest; size: number } | { kind: "assemble"; manifest: string; digest: Sha256Digest };
 
 function recordFile(store: Store, key: Sha256Digest): string {
   return path.join(store.root, "cache", "build", `${key.slice("sha256:".length)}.json`);
@@ -20,7 +20,7 @@ function recordFile(store: Store, key: Sha256Digest): string {
 export async function readStepRecord(store: Store, key: Sha256Digest): Promise<StepRecord | undefined> {
   try {
     const rec = JSON.parse(await readFile(recordFile(store, key), "utf8")) as StepRecord;
-    if (rec.kind === "quantize" && typeof rec.digest === "string" && typeof rec.size === "number") return rec;
+    if ((rec.kind === "quantize" || rec.kind === "convert") && typeof rec.digest === "string" && typeof rec.size === "number") return rec;
     if (rec.kind === "assemble" && typeof rec.manifest === "string" && typeof rec.digest === "string") return rec;
     return undefined;
   } catch {

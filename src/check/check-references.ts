@@ -9,6 +9,7 @@ import { modelFileProblems } from "../gguf/model-check.js";
 import { jsonErrorWithoutContent } from "../diagnostics/json-error.js";
 import { ModelsmithError } from "../diagnostics/errors.js";
 import { readGgufFile, type GgufFile } from "../gguf/index.js";
+import { isCheckpointDir } from "../convert/checkpoint.js";
 import { adapterKindProblem } from "./adapter-fit.js";
 
 
@@ -17,7 +18,8 @@ const WHAT = { FROM: "model file", ADAPTER: "adapter file", FORMAT: "schema file
 
 /**
  * The IO half of Modelfile validation: every file a Modelfile names must exist;
- * FROM and ADAPTER files must be GGUF; a FORMAT schema must be a JSON Schema.
+ * FROM and ADAPTER files must be GGUF (FROM may also be a Hugging Face
+ * checkpoint folder); a FORMAT schema must be a JSON Schema.
  */
 export async function checkReferences(modelfilePath: string, display: string, refs: readonly FileReference[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -25,6 +27,8 @@ export async function checkReferences(modelfilePath: string, display: string, re
   for (const ref of refs) {
     const abs = path.resolve(dir, ref.path.replace(/^~(?=$|[\\/])/, homedir()));
     const at = { file: display, range: ref.range };
+    // A Hugging Face checkpoint folder: the build's convert step reads and checks it (src/convert/).
+    if (ref.instruction === "FROM" && (await isCheckpointDir(abs))) continue;
     let head: Buffer;
     try {
       await requireRegularFile(abs, ref.instruction === "FORMAT" ? MAX_SCHEMA_FILE : undefined);

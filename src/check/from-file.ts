@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { isCheckpointDir } from "../convert/checkpoint.js";
 import { isLocalPath } from "../resolve/file-ref.js";
 
 /**
@@ -9,12 +10,14 @@ import { isLocalPath } from "../resolve/file-ref.js";
  * `fileDigestMap` of the expanded path, `req.From` on ErrNotExist). So
  * `FROM sophia-q4_k_m.gguf` beside the Modelfile is that file: returns the
  * text as a local path (`./sophia-q4_k_m.gguf`) when a file of that name is
- * beside (or below) the Modelfile, else the text as it is. Texts that are
+ * beside (or below) the Modelfile, or a Hugging Face checkpoint folder of that
+ * name, else the text as it is. Texts that are
  * already paths, or carry a scheme or a pin, are returned unchanged.
  */
 export async function fromFileFirst(text: string, modelfile: string): Promise<string> {
   if (isLocalPath(text) || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text) || text.includes("@sha256:") || /\s/.test(text)) return text;
   const abs = path.resolve(path.dirname(modelfile), text);
   const isFile = await stat(abs).then((s) => s.isFile(), () => false);
-  return isFile ? `./${text}` : text;
+  // Ollama's create converts a safetensors folder named the same way (FROM my-model/ beside the Modelfile).
+  return isFile || (await isCheckpointDir(abs)) ? `./${text}` : text;
 }

@@ -25,6 +25,14 @@ export interface LockedReference {
    * Recorded so that `--frozen` and `--offline` know them without the manifest.
    */
   layers?: { mediaType: string; digest: Sha256Digest; size: number }[];
+  /**
+   * A Hugging Face repository's files (`hf://org/repo@rev`), sorted by path:
+   * each one's path in the repository, sha256 and size at the locked commit.
+   * `digest` is then the one GGUF file's (a GGUF repository) or the
+   * checkpoint index's (checkpointIndex: these files as canonical JSON).
+   * Absent for every other kind of reference.
+   */
+  files?: { path: string; digest: Sha256Digest; size: number }[];
 }
 
 /** One built variant (tag) of a model. */
@@ -42,7 +50,7 @@ export interface LockedVariant {
  *
  *     version: 1
  *     references:
- *       <canonical reference>: {digest, layers?, locator, size}
+ *       <canonical reference>: {digest, files?, layers?, locator, size}
  *     models:
  *       <model>:
  *         <tag>: {inputs, manifest}

@@ -5,6 +5,9 @@ import { TAG_PATTERN } from "../resolve/name-parts.js";
 import { formatReference, parseReference, type Reference } from "../resolve/reference.js";
 import { LOCK_VERSION, type Lock } from "./lock.js";
 import { lockSchema } from "./schema.js";
+import { checkpointIndex, isSafeRepoPath } from "../resolve/checkpoint.js";
+import type { LockedReference } from "./lock.js";
+import { createHash } from "node:crypto";
 
 /**
  * Reads models.lock text. Pure. Returns every problem, each at its YAML
@@ -44,6 +47,7 @@ export function parseLock(text: string, file: string): { lock?: Lock; diagnostic
     const at = (path: string[], keyRange = false) => ({ file, range: source.rangeAt(["references", ...path], { key: keyRange }) });
     const ref = checkKey(key, diagnostics, at([key], true));
     if (ref) checkLocator(ref, entry.locator, diagnostics, at([key, "locator"]));
+    if (ref) checkFiles(ref, entry, diagnostics, (p) => at([key, ...p]));
   }
   for (const [model, variants] of Object.entries(lock.models)) {
     for (const tag of Object.keys(variants)) {
@@ -92,10 +96,36 @@ function checkLocator(ref: Reference, locator: string, out: Diagnostic[], at: At
         ? `is not in canonical form (\`${formatReference(loc)}\`)`
         : (loc.kind === "ollama" || loc.kind === "oci") && loc.digest === undefined
           ? "is not pinned by a manifest digest (`@sha256:<hex>`)"
-          : loc.kind === "hf" && !/^[0-9a-f]{40}$/.test(loc.revision)
+          : (loc.kind === "hf" || loc.kind === "hfrepo") && !/^[0-9a-f]{40}$/.test(loc.revision)
             ? `names revision \`${loc.revision}\`, not a 40-hex commit`
             : undefined;
   if (problem) out.push(error("MS4152", `locator \`${locator}\` ${problem}`, { ...at, hint: "regenerate the lock with `modelsmith lock`" }));
+}
+
+/**
+ * `files:` belongs to a Hugging Face repository and nothing else; its paths
+ * are safe relative paths, once each, and the entry's digest and size are
+ * the one GGUF file's or the checkpoint index's (MS4400).
+ */
+function checkFiles(ref: Reference, entry: LockedReference, out: Diagnostic[], at: (path: string[]) => At): void {
+  const hint = "models.lock is written by modelsmith: regenerate it with `modelsmith lock --update`";
+  const files = entry.files;
+  if (ref.kind !== "hfrepo") {
+    if (files !== undefined) out.push(error("MS4400", "`files` is only for a whole Hugging Face repository (`hf://<org>/<repo>@<revision>`)", { ...at(["files"]), hint }));
+    return;
+  }
+  if (files === undefined) return void out.push(error("MS4400", "a Hugging Face repository needs `files`: every file's path, digest and size", { ...at([]), hint }));
+  const seen = new Set<string>();
+  for (const [i, f] of files.entries()) {
+    if (!isSafeRepoPath(f.path) || seen.has(f.path)) {
+      return void out.push(error("MS4400", seen.has(f.path) ? `file \`${f.path}\` is listed twice` : `\`${f.path}\` is not a relative path inside the repository`, { ...at(["files", String(i), "path"]), hint }));
+    }
+    seen.add(f.path);
+  }
+  const single = files.length === 1 && files[0]!.digest === entry.digest && files[0]!.size === entry.size;
+  const index = Buffer.from(checkpointIndex(files));
+  const indexed = entry.digest === `sha256:${createHash("sha256").update(index).digest("hex")}` && entry.size === index.length;
+  if (!single && !indexed) out.push(error("MS4400", "`digest` and `size` are neither the one GGUF file's nor those of the checkpoint index of `files`", { ...at(["digest"]), hint }));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

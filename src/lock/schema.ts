@@ -25,6 +25,16 @@ export const lockSchema = {
           locator: { type: "string", minLength: 1 },
           digest,
           size: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+          files: {
+            type: "array",
+            minItems: 1,
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["path", "digest", "size"],
+              properties: { path: { type: "string", minLength: 1 }, digest, size: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+            },
+          },
           layers: {
             type: "array",
             minItems: 1,

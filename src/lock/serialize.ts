@@ -17,6 +17,7 @@ export function serializeLock(lock: Lock): string {
     version: lock.version,
     references: sortedMap(lock.references, (r: LockedReference) => ({
       digest: r.digest,
+      ...(r.files?.length ? { files: [...r.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => ({ digest: f.digest, path: f.path, size: f.size })) } : {}),
       ...(r.layers?.length ? { layers: r.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size })) } : {}),
       locator: r.locator,
       size: r.size,

@@ -20,6 +20,8 @@ export interface ProjectModel {
   /** Where each `quantize` entry is written (in `defaults:` when the model inherits it). */
   quantizeRanges: SourceRange[];
   tags: string[];
+  /** `convert:`: output type when FROM is a Hugging Face checkpoint folder; absent means F16. */
+  convert?: "F32" | "F16" | "BF16";
   /** Absolute paths of the model's test files, each with where it is written. */
   tests: { file: string; range: SourceRange }[];
   /** `compare: {text}`: the text `test --compare` measures variants over (absolute path), with where it is written. */
@@ -42,6 +44,7 @@ interface RawModel {
   quantize?: string | string[];
   tags?: string[];
   tests?: string | string[];
+  convert?: "F32" | "F16" | "BF16";
   compare?: { text: string };
 }
 interface RawProject {
@@ -76,6 +79,7 @@ export function parseProject(text: string, file: string): { project?: Project; d
     range: source.rangeAt(["models", name], { key: true }),
     quantize: m.quantize === undefined ? defaults.quantize : list(m.quantize),
     tags: m.tags ?? [],
+    ...(m.convert ? { convert: m.convert } : {}),
     tests: list(m.tests).map((t, i) => ({
       file: path.resolve(root, t),
       range: source.rangeAt(Array.isArray(m.tests) ? ["models", name, "tests", i] : ["models", name, "tests"]),

@@ -22,6 +22,8 @@ export interface FileDownload {
   expectedDigest?: Sha256Digest;
   /** The URL always names the same bytes (a Hub file at a commit): a digest learnt once is reused without asking the server. */
   immutable?: boolean;
+  /** The file must be a GGUF model (default true): else MS5646 and nothing is kept. False for a checkpoint's JSON and tokenizer files. */
+  gguf?: boolean;
   /** Hears of the bytes written so far (a resumed download starts where it stopped), of the total when the server says it. */
   onProgress?: (done: number, total?: number) => void;
 }
@@ -50,7 +52,7 @@ const MAGIC = Buffer.from("GGUF");
  * `#sha256=` and a Hub file outside LFS.
  *
  * - The first bytes must be the GGUF magic, else InputError MS5646 and
- *   nothing is kept.
+ *   nothing is kept (unless `gguf: false`).
  * - Resumable: the bytes go to `tmp/fetch-<url hash>.part`; a later run asks
  *   for the rest (`Range`, with `If-Range` on the ETag or Last-Modified the
  *   first response carried; without either it starts afresh, as it cannot
@@ -141,6 +143,7 @@ export async function downloadAndHash(o: FileDownload): Promise<{ digest: Sha256
 }
 
 function checkMagic(head: Buffer, o: FileDownload): void {
+  if (o.gguf === false) return;
   if (head.subarray(0, MAGIC.length).equals(MAGIC)) return;
   throw new InputError(error("MS5646", `${o.what} is not a GGUF file (it does not start with "GGUF"): nothing was stored`, { ...o.at, hint: "point the reference at a .gguf file; convert other formats with llama.cpp's convert_hf_to_gguf.py first" }));
 }

@@ -95,6 +95,69 @@ export async function fileAtCommit(hub: Hub, repoId: string, commit: string, fil
   return { commit, url };
 }
 
+/** One file of a repository at a commit, as the Hub's tree API lists it. */
+export interface TreeFile {
+  path: string;
+  /** The LFS object's size for an LFS file, else the git blob's. */
+  size: number;
+  /** The LFS object's sha256 (`lfs.oid`); absent for a file kept in git itself. */
+  digest?: Sha256Digest;
+}
+
+/** Pages followed at most (the Hub pages its tree by 1,000 entries, or 50 with `expand`). */
+const MAX_TREE_PAGES = 1000;
+
+/**
+ * Every file of a repository at a commit, as huggingface_hub's
+ * list_repo_tree(recursive=True) and huggingface.js's listFiles read them:
+ * `GET /api/models/{repo}/tree/{commit}?recursive=true&expand=false`, a JSON
+ * array of `{type: "file" | "directory", oid, size, path, lfs?: {oid, size,
+ * pointerSize}}`, continued by the page the `Link: <…>; rel="next"` header
+ * names. Directories are left out. A next page on another origin (where the
+ * token must not go), an entry without a path or size, an LFS object without
+ * a sha256, or a path with `..` is EnvironmentError MS4404.
+ */
+export async function listRepoTree(hub: Hub, repoId: string, commit: string): Promise<TreeFile[]> {
+  const origin = new URL(hub.endpoint).origin;
+  const unusable = (why: string) => new EnvironmentError(error("MS4404", `the Hub at ${hub.endpoint} listed the files of ${repoId}@${commit.slice(0, 12)} unusably: ${why}`, { ...hub.at, hint: "check HF_ENDPOINT: it must be a Hugging Face Hub; run again later" }));
+  const out: TreeFile[] = [];
+  const seen = new Set<string>();
+  let url: string | undefined = `${hub.endpoint}/api/models/${repoId}/tree/${encodeURIComponent(commit)}?recursive=true&expand=false`;
+  for (let page = 0; url !== undefined; page++) {
+    if (page >= MAX_TREE_PAGES) throw unusable(`more than ${MAX_TREE_PAGES} pages`);
+    const res = await call(hub, url, "GET");
+    if (!res.ok) throw await hubError(hub, res, { repoId, revision: commit });
+    const body = (await res.json().catch(() => undefined)) as unknown;
+    if (!Array.isArray(body)) throw unusable("the answer is not a JSON array");
+    for (const item of body as Record<string, unknown>[]) {
+      if (typeof item !== "object" || item === null) throw unusable("an entry is not an object");
+      if (item.type === "directory") continue;
+      const p = item.path;
+      const lfs = item.lfs as { oid?: unknown; size?: unknown } | undefined | null;
+      const size = lfs ? lfs.size : item.size;
+      if (typeof p !== "string" || p === "" || p.startsWith("/") || p.split("/").some((s) => s === "" || s === "." || s === "..")) throw unusable(`the path ${JSON.stringify(p)}`);
+      if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw unusable(`no size for ${p}`);
+      if (lfs && (typeof lfs.oid !== "string" || !/^[0-9a-f]{64}$/.test(lfs.oid))) throw unusable(`the LFS file ${p} has no sha256`);
+      if (seen.has(p)) throw unusable(`${p} is listed twice`);
+      seen.add(p);
+      out.push({ path: p, size, ...(lfs ? { digest: `sha256:${lfs.oid as string}` as Sha256Digest } : {}) });
+    }
+    const next = nextLink(res.headers.get("link"), url);
+    if (next !== undefined && new URL(next).origin !== origin) throw unusable(`the next page is on another origin (${new URL(next).origin})`);
+    url = next;
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The `rel="next"` target of an RFC 8288 Link header, resolved against the page it came with. */
+function nextLink(header: string | null, base: string): string | undefined {
+  for (const part of (header ?? "").split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (m && /;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2]!)) return new URL(m[1]!, base).href;
+  }
+  return undefined;
+}
+
 async function call(hub: Hub, url: string, method: "GET" | "HEAD"): Promise<Response> {
   try {
     // Redirects are not followed here: the token must not travel to another host.

@@ -28,7 +28,7 @@ export const RESOLVE_CODES = defineCodes({
   MS4104: {
     title: "invalid Hugging Face reference",
     example: "FROM hf://TheBloke/model.gguf",
-    fix: "Write `hf://<org>/<repo>/<path of the file in the repo>[@revision]`.",
+    fix: "Write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file in the repo>[@revision]` for one file.",
   },
   MS4105: {
     title: "invalid URL",

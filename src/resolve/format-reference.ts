@@ -10,6 +10,7 @@ import { formatTestModelParams, LORA_PARAM_KEYS, ORACLE_PARAM_KEYS, RANDOM_PARAM
  *     file       ./models/x.gguf            /abs/x.gguf            ~/x.gguf
  *     ollama     ollama://registry.ollama.ai/library/llama3:8b
  *     hf         hf://org/repo/path/file.gguf@main
+ *     hfrepo     hf://org/repo@main
  *     url        https://example.com/x.gguf#sha256=<hex>
  *     oci        oci://ghcr.io/org/model:v1      oci://ghcr.io/org/model@sha256:<hex>
  *     project    project://chat              project://chat:q4_k_m
@@ -27,6 +28,8 @@ export function formatReference(r: Reference): string {
       return `ollama://${r.host}/${r.namespace}/${r.model}:${r.tag}${pin}`;
     case "hf":
       return `hf://${r.org}/${r.repo}/${r.file}@${r.revision}${pin}`;
+    case "hfrepo":
+      return `hf://${r.org}/${r.repo}@${r.revision}${pin}`;
     case "url":
       return r.digest === undefined ? r.url : `${r.url}#sha256=${r.digest.slice("sha256:".length)}`;
     case "oci":

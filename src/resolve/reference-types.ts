@@ -11,7 +11,8 @@ export type Sha256Digest = `sha256:${string}`;
 interface Pinnable {
   /**
    * Exactly these bytes (`@sha256:<hex>`): the GGUF blob for a file, URL, Hugging
-   * Face file or test model; the manifest for an Ollama or OCI registry
+   * Face file or test model; for a Hugging Face repository, its one GGUF file or
+   * its checkpoint index (the sorted list of its files' paths, digests and sizes); the manifest for an Ollama or OCI registry
    * reference and for a project model (what the OCI convention `repo@digest` means).
    */
   digest?: Sha256Digest;
@@ -41,6 +42,18 @@ export interface HfReference extends Pinnable {
   repo: string;
   /** Path of the file inside the repository, `/`-separated. */
   file: string;
+  revision: string;
+}
+
+/**
+ * A whole Hugging Face model repository at a revision (default `main`):
+ * a safetensors checkpoint (config.json, weights, tokenizer) converted to GGUF
+ * in the build, or a repository that holds exactly one `.gguf` file.
+ */
+export interface HfRepoReference extends Pinnable {
+  kind: "hfrepo";
+  org: string;
+  repo: string;
   revision: string;
 }
 
@@ -117,6 +130,7 @@ export type Reference =
   | FileReference
   | OllamaReference
   | HfReference
+  | HfRepoReference
   | UrlReference
   | OciReference
   | ProjectReference

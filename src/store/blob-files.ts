@@ -48,7 +48,8 @@ export async function listTempFiles(layout: StoreLayout): Promise<Array<{ path: 
   for (const name of names.sort()) {
     const p = path.join(layout.tmpDir, name);
     const st = await lstat(p).catch(() => undefined);
-    if (st?.isFile()) out.push({ path: p, name, size: st.size, mtimeMs: st.mtimeMs });
+    // A directory of ours is a laid-out checkpoint (`.dir`): symlinks only, removed whole.
+    if (st?.isFile() || (st?.isDirectory() && name.endsWith(".dir"))) out.push({ path: p, name, size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { unlink } from "node:fs/promises";
+import { rm, unlink } from "node:fs/promises";
 import { EnvironmentError, error } from "../diagnostics/index.js";
 import type { Digest } from "./digest.js";
 import { errnoCode, storeWriteError } from "./io-error.js";
@@ -89,7 +89,8 @@ export async function gc(layout: StoreLayout, options: GcOptions = {}): Promise<
 /** Unlinks `file`; false when it is already gone (someone else removed it). */
 async function removeFile(file: string): Promise<boolean> {
   try {
-    await unlink(file);
+    // A laid-out checkpoint (temp-names.ts) is a directory of symlinks.
+    await (file.endsWith(".dir") ? rm(file, { recursive: true }) : unlink(file));
     return true;
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return false;

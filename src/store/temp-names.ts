@@ -9,6 +9,7 @@
  *     <kind>-<pid>-<12 hex>.tmp|.gguf        temp files of writes (temp-file.ts, quantize, test models)
  *     .<kind>-<pid>-<12 hex>.gguf.<12 hex>.partial   llama.cpp's output while it quantizes
  *     download-<64 hex>.json.<pid>.tmp       a download's state being saved
+ *     checkpoint-<pid>-<12 hex>.dir/         a checkpoint laid out as symlinks to blobs (resolve/sources/materialize.ts)
  *     writer-<pid>.lease                     a live writer and the blobs it uses (writer-lease.ts)
  *
  * Resumable, owned by no process (a later run continues them; removed only
@@ -23,6 +24,7 @@ const OWNED: RegExp[] = [
   /^[a-z]+-(\d+)-[0-9a-f]{12}\.(?:tmp|gguf)$/,
   /^\.[a-z]+-(\d+)-[0-9a-f]{12}\.gguf\.[0-9a-f]{12}\.partial$/,
   /^download-[0-9a-f]{64}\.json\.(\d+)\.tmp$/,
+  /^checkpoint-(\d+)-[0-9a-f]{12}\.dir$/,
   /^writer-(\d+)\.lease$/,
 ];
 const RESUMABLE = [/^download-[0-9a-f]{64}\.(?:part|json)$/, /^fetch-[0-9a-f]{64}\.part(?:\.json)?$/];

@@ -1,5 +1,5 @@
-import { readdirSync, rmdirSync, unlinkSync } from "node:fs";
-import { appendFile, lstat, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { readdirSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
+import { appendFile, lstat, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { onInterruptCleanup } from "../fsutil/interrupt-cleanup.js";
 import type { Digest } from "./digest.js";
@@ -73,7 +73,8 @@ export async function removeDeadTemps(layout: StoreLayout): Promise<string[]> {
   const removed: string[] = [];
   for (const { path: p, pid } of await ownedTemps(layout)) {
     if (pid === process.pid || pidAlive(pid)) continue;
-    if (await unlink(p).then(() => true, () => false)) removed.push(p);
+    // A laid-out checkpoint (`.dir`) is a directory of symlinks: removed whole.
+    if (await (p.endsWith(".dir") ? rm(p, { recursive: true }) : unlink(p)).then(() => true, () => false)) removed.push(p);
   }
   for (const { file, pid } of await listLeases(layout)) {
     if (pid !== process.pid && !pidAlive(pid)) await unlink(file).catch(() => {});
@@ -158,7 +159,8 @@ function removeOwnFilesSync(): void {
 
 function tryUnlink(file: string): void {
   try {
-    unlinkSync(file);
+    if (file.endsWith(".dir")) rmSync(file, { recursive: true, force: true });
+    else unlinkSync(file);
   } catch {
     // gone already
   }

@@ -8,3 +8,4 @@ export * from "./oracleVocab.js";
 export * from "./oracleLlama.js";
 export * from "./oracleContinuation.js";
 export * from "./writeTestModel.js";
+export * from "./hfCheckpoint.js";

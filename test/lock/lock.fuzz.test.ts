@@ -14,13 +14,13 @@ const digest = hex64.map((h) => `sha256:${h}` as const);
 /** The immutable locator a resolver would record for `r`. */
 function locatorOf(r: Reference, manifest: `sha256:${string}`, commit: string): string {
   if (r.kind === "ollama" || r.kind === "oci") return formatReference({ ...r, digest: r.digest ?? manifest });
-  if (r.kind === "hf") return formatReference({ ...r, revision: commit });
+  if (r.kind === "hf" || r.kind === "hfrepo") return formatReference({ ...r, revision: commit });
   return formatReference(r);
 }
 
 const entry = fc
   .tuple(reference.filter((r) => r.kind !== "project"), digest, digest, fc.stringMatching(/^[0-9a-f]{40}$/), fc.nat({ max: Number.MAX_SAFE_INTEGER }))
-  .map(([r, blob, manifest, commit, size]): [string, LockedReference] => [formatReference(r), { locator: locatorOf(r, manifest, commit), digest: blob, size }]);
+  .map(([r, blob, manifest, commit, size]): [string, LockedReference] => [formatReference(r), { locator: locatorOf(r, manifest, commit), digest: blob, size, ...(r.kind === "hfrepo" ? { files: [{ path: "m.gguf", digest: blob, size }] } : {}) }]);
 const modelName = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,12}$/);
 const tagName = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,12}$/);
 /** fc.dictionary builds null-prototype objects; a parsed lock holds plain ones. */

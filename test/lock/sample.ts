@@ -37,7 +37,7 @@ export function reversed(lock: Lock): Lock {
   const rev = <V, W>(m: Record<string, V>, f: (v: V) => W) => Object.fromEntries(Object.entries(m).reverse().map(([k, v]) => [k, f(v)]));
   return {
     models: rev(lock.models, (vs) => rev(vs, (v) => ({ manifest: v.manifest, inputs: v.inputs }))),
-    references: rev(lock.references, (r) => ({ size: r.size, locator: r.locator, digest: r.digest })),
+    references: rev(lock.references, (r) => ({ size: r.size, locator: r.locator, digest: r.digest, ...(r.files ? { files: [...r.files].reverse().map((f) => ({ size: f.size, path: f.path, digest: f.digest })) } : {}) })),
     version: lock.version,
   };
 }

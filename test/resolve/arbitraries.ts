@@ -44,6 +44,10 @@ const hfRef = fc
   )
   .map(([org, repo, file, revision, d]) => pin({ kind: "hf" as const, org, repo, file: file.join("/"), revision }, d));
 
+const hfRepoRef = fc
+  .tuple(repoId.filter((r) => !/\.(gguf|safetensors|bin|json)$/i.test(r)), repoId.filter((r) => !/\.(gguf|safetensors|bin|json)$/i.test(r)), fc.oneof(fc.constant("main"), fc.stringMatching(/^[0-9a-f]{40}$/), fc.constant("refs/pr/12")), digest)
+  .map(([org, repo, revision, d]) => pin({ kind: "hfrepo" as const, org, repo, revision }, d));
+
 const urlRef = fc
   .tuple(
     fc.constantFrom("https://", "http://127.0.0.1:8080/", "http://localhost/"),
@@ -96,5 +100,5 @@ const oracleRef = fc
     pin({ kind: "testmodel" as const, generator: "oracle" as const, params: { text: words.join(" "), eos, layers, ff, ctx: ctxLen, type } }, d),
   );
 
-export const reference: fc.Arbitrary<Reference> = fc.oneof(fileRef, ollamaRef, hfRef, urlRef, ociRef, projectRef, randomRef, oracleRef);
+export const reference: fc.Arbitrary<Reference> = fc.oneof(fileRef, ollamaRef, hfRef, hfRepoRef, urlRef, ociRef, projectRef, randomRef, oracleRef);
 

@@ -10,7 +10,7 @@ const ORACLE_TEXT = "testmodel://oracle?text=The+quick+brown+fox+jumps+over+the+
 const RANDOM = { embd: 256, layers: 2, heads: 4, kv: 4, ff: 512, vocab: 512, ctx: 2048, seed: 0, type: "f32" } as const;
 
 const ctx: ReferenceContext = {
-  aliases: { "llama3:8b": "testmodel://oracle", base: "llama3:8b", pinned: `./w.gguf@sha256:${A}`, a: "b", b: "c", c: "a", bad: "hf://org/repo", typo: "chta" },
+  aliases: { "llama3:8b": "testmodel://oracle", base: "llama3:8b", pinned: `./w.gguf@sha256:${A}`, a: "b", b: "c", c: "a", bad: "hf://org/repo/", typo: "chta" },
   projectModels: ["chat", "coder"],
 };
 
@@ -41,6 +41,10 @@ const VALID: [string, Reference, string, string[]?][] = [
   ["hf://TheBloke/Llama-2-7B-GGUF/llama-2-7b.Q4_K_M.gguf", { kind: "hf", org: "TheBloke", repo: "Llama-2-7B-GGUF", file: "llama-2-7b.Q4_K_M.gguf", revision: "main" }, "hf://TheBloke/Llama-2-7B-GGUF/llama-2-7b.Q4_K_M.gguf@main"],
   ["hf://org/repo/sub/dir/m.gguf@v1.0", { kind: "hf", org: "org", repo: "repo", file: "sub/dir/m.gguf", revision: "v1.0" }, "hf://org/repo/sub/dir/m.gguf@v1.0"],
   ["hf://org/repo/m.gguf@refs/pr/1", { kind: "hf", org: "org", repo: "repo", file: "m.gguf", revision: "refs/pr/1" }, "hf://org/repo/m.gguf@refs/pr/1"],
+  // A whole repository: no file path.
+  ["hf://TinyLlama/TinyLlama-1.1B-Chat-v1.0", { kind: "hfrepo", org: "TinyLlama", repo: "TinyLlama-1.1B-Chat-v1.0", revision: "main" }, "hf://TinyLlama/TinyLlama-1.1B-Chat-v1.0@main"],
+  ["HF://org/repo@refs/pr/1", { kind: "hfrepo", org: "org", repo: "repo", revision: "refs/pr/1" }, "hf://org/repo@refs/pr/1"],
+  [`hf://org/repo@${"0".repeat(40)}@sha256:${C}`, { kind: "hfrepo", org: "org", repo: "repo", revision: "0".repeat(40), digest: `sha256:${C}` }, `hf://org/repo@${"0".repeat(40)}@sha256:${C}`],
   [`hf://org/repo/m.gguf@${"0".repeat(40)}@sha256:${C}`, { kind: "hf", org: "org", repo: "repo", file: "m.gguf", revision: "0".repeat(40), digest: `sha256:${C}` }, `hf://org/repo/m.gguf@${"0".repeat(40)}@sha256:${C}`],
   // plain downloads
   ["https://Example.com:443/a/x.gguf", { kind: "url", url: "https://example.com/a/x.gguf" }, "https://example.com/a/x.gguf"],
@@ -130,8 +134,10 @@ const INVALID: [string, string[]][] = [
   ["model.gguf", ["error MS4115 1-11 `model.gguf` looks like a file but is read as an Ollama model name | write `./model.gguf` for a file next to the Modelfile"]],
   ["models/x.GGUF", ["error MS4115 1-14 `models/x.GGUF` looks like a file but is read as an Ollama model name | write `./models/x.GGUF` for a file next to the Modelfile"]],
   // Hugging Face
-  ["hf://org/repo", ["error MS4104 6-14 `hf://org/repo` names no file in the repository | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
-  ["hf://org", ["error MS4104 6-9 `hf://org` names no repository | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
+  ["hf://org/model.gguf", ["error MS4104 6-20 `hf://org/model.gguf` names a file but no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file"]],
+  ["hf://org/repo/", ["error MS4104 6-15 `hf://org/repo/` names no file in the repository | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
+  ["hf://org/repo@", ["error MS4104 15-15 the revision is empty | a revision is a branch, tag or commit sha, e.g. `main` or `refs/pr/1`"]],
+  ["hf://org", ["error MS4104 6-9 `hf://org` names no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file"]],
   ["hf://-org/repo/m.gguf", ["error MS4104 6-10 invalid organization name `-org` | names are letters, digits, `.`, `_` and `-`, at most 96, not starting or ending with `.` or `-`"]],
   ["hf://org/re--po/m.gguf", ["error MS4104 10-16 invalid repository name `re--po` | names are letters, digits, `.`, `_` and `-`, at most 96, not starting or ending with `.` or `-`"]],
   ["hf://org/repo/a/../m.gguf", ["error MS4104 17-19 invalid file path `a/../m.gguf`: empty, `.` or `..` segment | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
@@ -186,7 +192,7 @@ const INVALID: [string, string[]][] = [
   ["ns.x:/ns/m", ["error MS4103 6-6 invalid port `` in registry host | a port is a number from 1 to 65535"]],
   ["chat:-q4", ["error MS4119 6-9 invalid variant tag `-q4` | a tag is letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`"]],
   ["a", ["error MS4112 1-2 alias cycle: `a` -> `b` -> `c` -> `a`"]],
-  ["bad", ["error MS4113 1-4 alias `bad` -> `hf://org/repo` is not a valid reference: `hf://org/repo` names no file in the repository | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
+  ["bad", ["error MS4113 1-4 alias `bad` -> `hf://org/repo/` is not a valid reference: `hf://org/repo/` names no file in the repository | write `hf://<org>/<repo>/<path of the file>[@revision]`"]],
   [`pinned@sha256:${B}`, [`error MS4114 1-79 two different pins: sha256:${A} and sha256:${B} | pin a reference once, with the digest of the bytes you mean`]],
 ];
 
@@ -243,7 +249,7 @@ describe("parseReference: short names", () => {
 
   it("an error deep in an alias chain is reported once, at the name written", () => {
     assert.deepEqual(summary("x", { aliases: { x: "y", y: "z", z: "hf://org" } }), [
-      "error MS4113 1-2 alias `x` -> `y` -> `z` -> `hf://org` is not a valid reference: `hf://org` names no repository | write `hf://<org>/<repo>/<path of the file>[@revision]`",
+      "error MS4113 1-2 alias `x` -> `y` -> `z` -> `hf://org` is not a valid reference: `hf://org` names no repository | write `hf://<org>/<repo>[@revision]` for a whole repository, or `hf://<org>/<repo>/<path of the file>[@revision]` for one file",
     ]);
   });
 });

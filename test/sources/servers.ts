@@ -28,6 +28,8 @@ export interface FileServer {
   breakOnceAfter?: number;
   /** Send these bytes instead of the file's (same length). */
   lie?: (path: string) => Buffer | undefined;
+  /** Answer a GET for which this is true with its headers and then nothing: the response hangs until the client goes. */
+  stall?: (path: string, range: string | undefined) => boolean;
   /** Serves under this server's own routes; used by the Hub for a same-origin CDN. */
   handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): void;
 }
@@ -70,6 +72,7 @@ export async function fileServer(t: TestContext, files: Record<string, Buffer> =
       if (status === 206) headers["Content-Range"] = `bytes ${start}-${end}/${body.length}`;
       res.writeHead(status, headers);
       if (req.method === "HEAD") return void res.end();
+      if (fs.stall?.(path, req.headers.range)) return void res.flushHeaders();
       let slice = body.subarray(start, end + 1);
       const limit = fs.breakOnceAfter;
       if (limit !== undefined && slice.length > limit) {
@@ -107,6 +110,10 @@ export interface FakeHub {
   commit(repoId: string, files: Record<string, Buffer>, branch?: string, opts?: { token?: string }): string;
   /** The LFS files (those at least `lfsFrom` bytes; default all) answer X-Linked-Etag; the rest are plain git files. */
   lfsFrom: number;
+  /** Names the tree API's next page on this origin instead of the Hub's own (a misbehaving Hub). */
+  nextOrigin?: string;
+  /** Entries per page of the tree API (the Hub's is 1,000); later pages are named by `Link: <…>; rel="next"`. */
+  treePage: number;
 }
 
 /**
@@ -121,6 +128,7 @@ export async function fakeHub(t: TestContext, opts: { cdn?: "same" | "other" } =
     cdn: undefined as unknown as FileServer,
     seen: [],
     lfsFrom: 0,
+    treePage: 1000,
     commit(repoId, files, branch = "main", o = {}) {
       const repo = repos.get(repoId) ?? { refs: new Map(), commits: new Map(), ...(o.token ? { token: o.token } : {}) };
       repos.set(repoId, repo);
@@ -137,17 +145,44 @@ export async function fakeHub(t: TestContext, opts: { cdn?: "same" | "other" } =
     if (opts.cdn === "same" && path.startsWith("/cdn/")) return hub.cdn.handle(req, res, path);
     hub.seen.push({ method: req.method!, path, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(path);
+    const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    const repoId = api?.[1] ?? resolve?.[1];
+    const repoId = api?.[1] ?? tree?.[1] ?? resolve?.[1];
     const repo = repoId ? repos.get(repoId) : undefined;
-    if (!api && !resolve) return fail(res, 404, "", "no such route");
+    if (!api && !tree && !resolve) return fail(res, 404, "", "no such route");
     // As the Hub: anonymous requests cannot tell a missing repository from a private one.
     if (!repo) return fail(res, req.headers.authorization ? 404 : 401, "RepoNotFound", "Repository not found");
     if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) return fail(res, 401, "GatedRepo", "Access to this repository is restricted");
-    const rev = decodeURIComponent((api ?? resolve)![2]!);
+    const rev = decodeURIComponent((api ?? tree ?? resolve)![2]!);
     const sha = repo.refs.get(rev) ?? (repo.commits.has(rev) ? rev : undefined);
     if (!sha) return fail(res, 404, "RevisionNotFound", `Invalid rev id: ${rev}`);
     if (api) return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ id: repoId, sha, siblings: [...repo.commits.get(sha)!.keys()].map((rfilename) => ({ rfilename })) }));
+    if (tree) {
+      // https://huggingface.co/docs/hub/api: GET /api/models/{repo_id}/tree/{revision}; entries as huggingface.js's ListFileEntry,
+      // directories included, paged with a cursor and a Link header as the Hub does.
+      const query = new URL(req.url!, "http://x").searchParams;
+      const files = [...repo.commits.get(sha)!.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+      const dirs = [...new Set(files.flatMap(([p]) => p.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))))];
+      const entries = [
+        ...dirs.map((d) => ({ type: "directory", oid: createHash("sha1").update(d).digest("hex"), size: 0, path: d })),
+        ...files.map(([p, b]) => ({
+          type: "file",
+          oid: createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex"),
+          size: b.length,
+          ...(b.length >= hub.lfsFrom ? { lfs: { oid: sha256(b), size: b.length, pointerSize: 134 } } : {}),
+          path: p,
+        })),
+      ].filter((e) => query.get("recursive") === "true" || !e.path.includes("/"));
+      const from = Number(query.get("cursor") ?? 0);
+      const page = entries.slice(from, from + hub.treePage);
+      const headers: http.OutgoingHttpHeaders = { "Content-Type": "application/json" };
+      if (from + hub.treePage < entries.length) {
+        const next = new URL(req.url!, hub.nextOrigin ?? hub.url);
+        next.searchParams.set("cursor", String(from + hub.treePage));
+        headers.Link = `<${next.href}>; rel="next"`;
+      }
+      return void res.writeHead(200, headers).end(JSON.stringify(page));
+    }
     const file = decodeURIComponent(resolve![3]!);
     const bytes = repo.commits.get(sha)!.get(file);
     if (!bytes) return fail(res, 404, "EntryNotFound", `${file} does not exist on "${rev}"`);

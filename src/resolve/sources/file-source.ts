@@ -8,6 +8,7 @@ import { StatCache } from "../../store/stat-cache.js";
 import { formatReference } from "../format-reference.js";
 import type { FileReference, Sha256Digest } from "../reference-types.js";
 import { blobInStore, type Pin, type Source, type SourceContext } from "./pin.js";
+import { isCheckpointDir, resolveCheckpoint } from "./checkpoint-source.js";
 
 /**
  * Local GGUF files. The reference's path must already be rebased to the
@@ -20,12 +21,14 @@ import { blobInStore, type Pin, type Source, type SourceContext } from "./pin.js
 export const fileSource: Source<FileReference> = {
   async resolve(ref, ctx) {
     const file = localPath(ref.path, ctx);
+    if (await isCheckpointDir(file)) return resolveCheckpoint(ref, ctx);
     await requireGguf(file, ref.path, ctx);
     const { digest, size } = await fileDigest(file, ctx);
     if (ref.digest !== undefined && ref.digest !== digest) throw pinMismatch(ref.path, ref.digest, digest, ctx);
     return { source: formatReference(ref), locator: ref.path, digest, size };
   },
   async fetch(pin, ctx) {
+    if (pin.checkpoint) return; // converted by the build's convert step
     if (await blobInStore(pin, ctx)) return;
     await ctx.store.ingestFile(localPath(pin.locator, ctx), { expectedDigest: pin.digest });
   },
@@ -60,7 +63,8 @@ export function localPath(p: string, ctx: Pick<SourceContext, "projectRoot" | "h
 }
 
 /** InputError MS4006 when `file` is missing, MS3001 when it does not start with the GGUF magic. */
-export async function requireGguf(file: string, shown: string, ctx: SourceContext): Promise<void> {
+export async function requireGguf(file: string, shown: string, ctx: SourceContext, opts: { orCheckpoint?: boolean } = {}): Promise<void> {
+  if (opts.orCheckpoint && (await isCheckpointDir(file))) return;
   let head: Buffer;
   try {
     await requireRegularFile(file);
@@ -75,7 +79,7 @@ export async function requireGguf(file: string, shown: string, ctx: SourceContex
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new InputError(error("MS4006", `model file not found: ${shown}`, { ...ctx.at, hint: `looked for ${file}; paths are relative to the Modelfile` }));
-    if (code === "EISDIR") throw new InputError(error("MS3001", `${shown} is a directory, not a GGUF file`, ctx.at));
+    if (code === "EISDIR") throw new InputError(error("MS3001", `${shown} is a directory, not a GGUF file${opts.orCheckpoint ? " nor a Hugging Face checkpoint (config.json and *.safetensors)" : ""}`, ctx.at));
     if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${shown}: ${cause.message}`, ctx.at));
     throw new EnvironmentError(error("MS5209", `cannot read ${shown}: ${(cause as Error).message}`, ctx.at));
   }

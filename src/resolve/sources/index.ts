@@ -9,6 +9,7 @@ import type { FileReference, Reference, TestModelReference } from "../reference-
 import { ociSource, ollamaSource } from "../../registry/registry-source.js";
 import { fileSource } from "./file-source.js";
 import { hfSource } from "./hf-source.js";
+import { hfRepoSource } from "./hf-repo-source.js";
 import { urlSource } from "./url-source.js";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../../diagnostics/errors.js";
@@ -37,6 +38,8 @@ export function resolvePin(ref: PinnableReference, ctx: SourceContext): Promise<
       return ctx.offline ? unavailableSource.resolve(ref, ctx) : ociSource.resolve(ref, ctx);
     case "hf":
       return ctx.offline ? unavailableSource.resolve(ref, ctx) : hfSource.resolve(ref, ctx);
+    case "hfrepo":
+      return ctx.offline ? unavailableSource.resolve(ref, ctx) : hfRepoSource.resolve(ref, ctx);
     case "url":
       return ctx.offline ? unavailableSource.resolve(ref, ctx) : urlSource.resolve(ref, ctx);
   }
@@ -49,6 +52,8 @@ export function resolvePin(ref: PinnableReference, ctx: SourceContext): Promise<
  */
 export async function fetchPin(pin: Pin, ctx: SourceContext): Promise<void> {
   const kind = parseReference(pin.locator).reference?.kind;
+  // Checks its files itself under --offline, and makes its checkpoint index from them.
+  if (kind === "hfrepo") return hfRepoSource.fetch(pin, ctx);
   if (ctx.offline && kind !== undefined && kind !== "file" && kind !== "testmodel" && kind !== "project") {
     for (const blob of [pin, ...(pin.layers ?? [])]) {
       if (await blobInStore(blob, ctx)) continue;

@@ -3,6 +3,7 @@ import { corruptBlobWarning } from "../../store/blob-check.js";
 import type { Store } from "../../store/store.js";
 import type { ActivityReporter } from "../../progress/activity.js";
 import type { Sha256Digest } from "../reference-types.js";
+import type { PinnedFile } from "../checkpoint.js";
 
 /**
  * What a base reference resolved to: the entry models.lock keeps for it.
@@ -24,6 +25,18 @@ export interface Pin {
    * the store too.
    */
   layers?: PinnedLayer[];
+  /**
+   * A whole Hugging Face repository's files (`hf://org/repo@rev`), sorted by
+   * path; `digest` is then the one GGUF file's, or the checkpoint index's
+   * (checkpoint.ts), a blob `fetch` also puts in the store. Absent otherwise.
+   */
+  files?: PinnedFile[];
+  /**
+   * A Hugging Face checkpoint folder (checkpoint-source.ts): then `digest` and
+   * `size` are those of its file list, not of a GGUF; the build converts it in
+   * a convert step. models.lock keeps the list's digest.
+   */
+  checkpoint?: { dir: string; files: { name: string; digest: Sha256Digest; size: number }[] };
 }
 
 /** One inherited layer of a pinned registry manifest. */

@@ -1,12 +1,12 @@
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../../diagnostics/errors.js";
 import { formatReference } from "../format-reference.js";
-import type { HfReference, OciReference, OllamaReference, UrlReference } from "../reference-types.js";
+import type { HfReference, HfRepoReference, OciReference, OllamaReference, UrlReference } from "../reference-types.js";
 import type { Source } from "./pin.js";
 
-type NetworkReference = OllamaReference | HfReference | UrlReference | OciReference;
+type NetworkReference = OllamaReference | HfReference | HfRepoReference | UrlReference | OciReference;
 
-const WHAT: Record<NetworkReference["kind"], string> = { ollama: "Ollama registry", hf: "Hugging Face", url: "download", oci: "OCI registry" };
+const WHAT: Record<NetworkReference["kind"], string> = { ollama: "Ollama registry", hf: "Hugging Face", hfrepo: "Hugging Face", url: "download", oci: "OCI registry" };
 
 /**
  * Sources that need the network (Ollama and OCI registries, Hugging Face,

@@ -1,0 +1,6 @@
+export * from "./codes.js";
+export * from "./safetensors.js";
+export * from "./checkpoint.js";
+export * from "./convert.js";
+export * from "./architectures.js";
+export { identifyPreTokenizer } from "./pre-tokenizer.js";

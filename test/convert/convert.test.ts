@@ -1,0 +1,222 @@
+/**
+ * The converter without llama.cpp's (see differential.slow.test.ts for that):
+ * what it writes for a generated checkpoint, that it is deterministic, its
+ * errors (exit 2, MS32xx naming the file and the tensor or key), and a project
+ * built FROM a checkpoint folder through the CLI.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { convertCheckpoint, encodeSafetensors, identifyPreTokenizer, isCheckpointDir, SafetensorsFile, sizeLabel } from "../../src/convert/index.js";
+import { permuteRows } from "../../src/convert/tensor-data.js";
+import { InputError } from "../../src/diagnostics/index.js";
+import { plainValue, readGgufFile } from "../../src/gguf/index.js";
+import { LLAMA3_SPLIT_REGEX } from "../../src/testmodels/index.js";
+import { hasStackTrace, runCli } from "../helpers/cli.js";
+import { LLAMA3_TEMPLATE, writeTestCheckpoint } from "./helpers.js";
+
+const root = mkdtempSync(path.join(tmpdir(), "modelsmith-convert-"));
+const base = path.join(root, "llama");
+after(() => rmSync(root, { recursive: true, force: true }));
+before(async () => {
+  await writeTestCheckpoint(base, "llama", "bpe");
+});
+
+/** A copy of the generated checkpoint, changed by `edit`. */
+async function variant(name: string, edit: (dir: string) => Promise<void> | void): Promise<string> {
+  const dir = path.join(root, name);
+  rmSync(dir, { recursive: true, force: true });
+  await writeTestCheckpoint(dir, "llama", "bpe");
+  await edit(dir);
+  return dir;
+}
+
+async function convertError(dir: string): Promise<{ code: string; message: string; hint?: string }> {
+  try {
+    await convertCheckpoint({ dir, outPath: path.join(root, "err.gguf") });
+  } catch (err) {
+    assert.ok(err instanceof InputError, `not an InputError: ${String(err)}`);
+    const d = err.diagnostics[0]!;
+    return { code: d.code, message: d.message, ...(d.hint ? { hint: d.hint } : {}) };
+  }
+  assert.fail("no error");
+}
+
+describe("convertCheckpoint", () => {
+  test("writes llama metadata, tokenizer, chat template and rope_freqs; the same bytes every time", async () => {
+    assert.equal(await isCheckpointDir(base), true);
+    assert.equal(await isCheckpointDir(path.join(base, "config.json")), false);
+    const out = path.join(root, "a.gguf");
+    const r = await convertCheckpoint({ dir: base, outPath: out });
+    assert.equal(r.arch, "llama");
+    assert.equal(r.hfArch, "LlamaForCausalLM");
+    assert.equal(r.tokenizer, "bpe");
+    assert.equal(r.chatTemplate, LLAMA3_TEMPLATE);
+    assert.deepEqual(r.inputs, ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json"]);
+    const g = await readGgufFile(out);
+    const meta = (k: string) => plainValue(g.metadata.get(k)!.value);
+    assert.equal(meta("general.architecture"), "llama");
+    assert.equal(meta("general.file_type"), 1);
+    assert.equal(meta("llama.block_count"), 2);
+    assert.equal(meta("llama.attention.head_count_kv"), 2);
+    assert.equal(meta("llama.rope.dimension_count"), 16);
+    assert.equal(meta("tokenizer.ggml.model"), "gpt2");
+    assert.equal(meta("tokenizer.ggml.pre"), "llama-bpe");
+    assert.equal(meta("tokenizer.chat_template"), LLAMA3_TEMPLATE);
+    const tokens = meta("tokenizer.ggml.tokens") as string[];
+    assert.equal(tokens[meta("tokenizer.ggml.eos_token_id") as number], "<|eot_id|>");
+    assert.equal(tokens[meta("tokenizer.ggml.bos_token_id") as number], "<|begin_of_text|>");
+    assert.equal(meta("tokenizer.ggml.add_bos_token"), true);
+    // Llama 3.1's rope scaling is a tensor, first, as llama.cpp writes it.
+    assert.deepEqual([g.tensors[0]!.name, g.tensors[0]!.dims, g.tensors[0]!.typeName], ["rope_freqs.weight", [8], "F32"]);
+    assert.equal(g.tensors.find((t) => t.name === "blk.0.attn_norm.weight")!.typeName, "F32");
+    assert.deepEqual(g.tensors.find((t) => t.name === "blk.0.attn_k.weight")!.dims, [64, 32]);
+    const again = await convertCheckpoint({ dir: base, outPath: path.join(root, "b.gguf") });
+    assert.equal(again.digest, r.digest);
+    assert.ok(readFileSync(out).equals(readFileSync(path.join(root, "b.gguf"))));
+    const bf16 = await convertCheckpoint({ dir: base, outPath: path.join(root, "c.gguf"), outType: "BF16" });
+    assert.notEqual(bf16.digest, r.digest);
+    assert.equal(plainValue((await readGgufFile(path.join(root, "c.gguf"))).metadata.get("general.file_type")!.value), 32);
+  });
+
+  test("an unsupported architecture names it and lists the supported ones", async () => {
+    const dir = await variant("falcon", async (d) => {
+      const c = JSON.parse(await readFile(path.join(d, "config.json"), "utf8"));
+      await writeFile(path.join(d, "config.json"), JSON.stringify({ ...c, architectures: ["FalconForCausalLM"] }));
+    });
+    const e = await convertError(dir);
+    assert.equal(e.code, "MS3202");
+    assert.match(e.message, /FalconForCausalLM is not supported; modelsmith converts LlamaForCausalLM, .*MistralForCausalLM, Qwen2ForCausalLM, Gemma2ForCausalLM/);
+  });
+
+  test("a truncated shard names the file and the tensor", async () => {
+    const dir = await variant("truncated", (d) => {
+      const f = path.join(d, "model-00002-of-00002.safetensors");
+      truncateSync(f, statSync(f).size - 100);
+    });
+    const e = await convertError(dir);
+    assert.equal(e.code, "MS3203");
+    assert.match(e.message, /^model-00002-of-00002\.safetensors: tensor lm_head\.weight ends at byte \d+, past the end of the file \(\d+ bytes\): the file is truncated$/);
+  });
+
+  test("a shape that disagrees with config.json names the file, the tensor and both shapes", async () => {
+    const dir = await variant("shape", async (d) => {
+      const c = JSON.parse(await readFile(path.join(d, "config.json"), "utf8"));
+      await writeFile(path.join(d, "config.json"), JSON.stringify({ ...c, intermediate_size: 96 }));
+    });
+    const e = await convertError(dir);
+    assert.equal(e.code, "MS3205");
+    assert.equal(e.message, "model-00001-of-00002.safetensors: tensor model.layers.0.mlp.down_proj.weight has shape [64, 128], config.json implies [64, 96]");
+  });
+
+  test("a tensor of an unsupported dtype, a missing tokenizer, a missing config key, an unknown pre-tokenizer", async () => {
+    const int = await variant("dtype", (d) => {
+      writeFileSync(path.join(d, "model.safetensors.index.json"), JSON.stringify({ weight_map: { "model.norm.weight": "model-00001-of-00001.safetensors" } }));
+      for (const f of ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]) rmSync(path.join(d, f));
+      writeFileSync(path.join(d, "model-00001-of-00001.safetensors"), encodeSafetensors([{ name: "model.norm.weight", dtype: "I32", shape: [64], data: new Uint8Array(256) }]));
+    });
+    const e1 = await convertError(int);
+    assert.deepEqual([e1.code, e1.message], ["MS3204", "model-00001-of-00001.safetensors: tensor model.norm.weight has dtype I32; modelsmith converts F32, F16, BF16 and F64 tensors"]);
+
+    const noTok = await variant("notok", (d) => rmSync(path.join(d, "tokenizer.json")));
+    const e2 = await convertError(noTok);
+    assert.equal(e2.code, "MS3207");
+    assert.match(e2.message, /no tokenizer\.model and no tokenizer\.json/);
+
+    const noKey = await variant("nokey", async (d) => {
+      const c = JSON.parse(await readFile(path.join(d, "config.json"), "utf8"));
+      delete c.num_hidden_layers;
+      await writeFile(path.join(d, "config.json"), JSON.stringify(c));
+    });
+    assert.deepEqual(await convertError(noKey).then((e) => [e.code, e.message]), ["MS3201", 'config.json: no number "num_hidden_layers"']);
+
+    const pre = await variant("pre", async (d) => {
+      const t = JSON.parse(await readFile(path.join(d, "tokenizer.json"), "utf8"));
+      t.pre_tokenizer.pretokenizers[0].pattern.Regex = "\\s+";
+      await writeFile(path.join(d, "tokenizer.json"), JSON.stringify(t));
+    });
+    const e4 = await convertError(pre);
+    assert.equal(e4.code, "MS3209");
+    assert.equal(e4.message, 'tokenizer.json: its Split regex "\\\\s+" is none llama.cpp implements');
+  });
+});
+
+describe("parts", () => {
+  test("pre-tokenizers are named from their definition", () => {
+    const split = (regex: string) => ({ type: "Sequence", pretokenizers: [{ type: "Split", pattern: { Regex: regex }, behavior: "Isolated", invert: false }, { type: "ByteLevel", add_prefix_space: false, use_regex: false }] });
+    assert.deepEqual(identifyPreTokenizer(split(LLAMA3_SPLIT_REGEX)), { name: "llama-bpe" });
+    assert.deepEqual(identifyPreTokenizer(split(LLAMA3_SPLIT_REGEX.replace("\\p{N}{1,3}", "\\p{N}"))), { name: "qwen2" });
+    assert.deepEqual(identifyPreTokenizer({ type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true }), { name: "gpt-2" });
+    assert.ok("error" in identifyPreTokenizer({ type: "Whitespace" }));
+    assert.ok("error" in identifyPreTokenizer({ ...split(LLAMA3_SPLIT_REGEX), pretokenizers: [{ type: "Split", pattern: { Regex: LLAMA3_SPLIT_REGEX }, behavior: "Removed" }, { type: "ByteLevel", use_regex: false }] }));
+  });
+
+  // conversion/llama.py LlamaModel.permute: reshape(n_head, 2, rows/n_head/2, cols).swapaxes(1, 2)
+  test("q/k rows go from rotate-half to interleaved order, per head", () => {
+    const rows = Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7]); // 2 heads of 4 rows, one byte per row
+    assert.deepEqual([...permuteRows(rows, 8, 1, 2)], [0, 2, 1, 3, 4, 6, 5, 7]);
+  });
+
+  test("size labels as gguf-py writes them", () => {
+    assert.equal(sizeLabel(119_000), "119K");
+    assert.equal(sizeLabel(1_100_048_384), "1.1B");
+    assert.equal(sizeLabel(7_241_732_096), "7.2B");
+    assert.equal(sizeLabel(8_030_261_248), "8.0B");
+  });
+
+  test("safetensors: header offsets are checked against the file", async () => {
+    const file = path.join(root, "x.safetensors");
+    writeFileSync(file, encodeSafetensors([{ name: "a", dtype: "F32", shape: [2], data: new Uint8Array(8) }, { name: "b", dtype: "F16", shape: [3], data: Uint8Array.from([1, 0, 2, 0, 3, 0]) }]));
+    const st = await SafetensorsFile.open(file);
+    try {
+      assert.deepEqual([...(await st.read(st.entries.get("b")!))], [1, 0, 2, 0, 3, 0]);
+    } finally {
+      await st.close();
+    }
+    writeFileSync(file, Buffer.concat([Buffer.from([200, 0, 0, 0, 0, 0, 0, 0]), Buffer.from("{}")]));
+    await assert.rejects(SafetensorsFile.open(file), (e: InputError) => e.diagnostics[0]!.code === "MS3203" && /header length 200 runs past the end/.test(e.diagnostics[0]!.message));
+  });
+});
+
+describe("modelsmith build FROM a checkpoint folder (CLI)", () => {
+  test("converts, quantizes nothing, assembles; a rebuild runs no step; -j 4 in a fresh store gives the same manifest", async () => {
+    const project = path.join(root, "project");
+    await writeTestCheckpoint(path.join(project, "ckpt"), "llama", "bpe");
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt\n");
+    writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  tiny:\n    modelfile: Modelfile\n    convert: F32\n");
+    const home = path.join(root, "home");
+    const first = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(first.exitCode, 0, first.stderr);
+    const built = JSON.parse(first.stdout) as { stepsRun: number; models: { manifest: string }[] };
+    assert.equal(built.stepsRun, 2);
+    const manifest = JSON.parse(readFileSync(path.join(home, "manifests", "registry.ollama.ai", "library", "tiny", "latest"), "utf8")) as { layers: { mediaType: string; digest: string }[] };
+    const model = manifest.layers.find((l) => l.mediaType === "application/vnd.ollama.image.model")!;
+    const g = await readGgufFile(path.join(home, "blobs", model.digest.replace(":", "-")));
+    assert.equal(plainValue(g.metadata.get("general.file_type")!.value), 0);
+    assert.equal(g.tensors.find((t) => t.name === "blk.0.attn_q.weight")!.typeName, "F32");
+
+    const again = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal((JSON.parse(again.stdout) as { stepsRun: number }).stepsRun, 0);
+
+    const other = await runCli(["build", "--json", "-j", "4"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "home2") } });
+    assert.equal(other.exitCode, 0, other.stderr);
+    assert.equal((JSON.parse(other.stdout) as { models: { manifest: string }[] }).models[0]!.manifest, built.models[0]!.manifest);
+  });
+
+  test("a bad checkpoint is exit 2 with its MS code, the file and the tensor, and no stack trace", async () => {
+    const project = path.join(root, "bad-project");
+    await writeTestCheckpoint(path.join(project, "ckpt"), "llama", "bpe");
+    const f = path.join(project, "ckpt", "model-00001-of-00002.safetensors");
+    truncateSync(f, statSync(f).size - 10);
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt\n");
+    writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  tiny:\n    modelfile: Modelfile\n");
+    const r = await runCli(["build"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "home3") } });
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(r.stderr, /MS3203/);
+    assert.match(r.stderr, /model-00001-of-00002\.safetensors: tensor model\.layers\.1\.input_layernorm\.weight ends at byte/);
+    assert.equal(hasStackTrace(r.stderr), false);
+  });
+});

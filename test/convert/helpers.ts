@@ -1,0 +1,143 @@
+/**
+ * Checkpoints for the converter's tests, and llama.cpp's own converter to
+ * compare with: convert_hf_to_gguf.py from the llama.cpp source node-llama-cpp
+ * ships (its git bundle, cloned once into the OS temp dir), run by Debian's
+ * /usr/bin/python3 with the stand-ins of test/fixtures/hf-standins.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { byteLevelBpeTokenizer, writeHfCheckpoint, type HfCheckpointSpec, type HfTestArch } from "../../src/testmodels/index.js";
+import { fromRoot } from "../helpers/paths.js";
+
+const run = promisify(execFile);
+
+export const PYTHON = "/usr/bin/python3";
+const BUNDLE = fromRoot("node_modules/node-llama-cpp/llama/gitRelease.bundle");
+
+/** Why the reference cannot run here, or undefined when it can. */
+export function referenceMissing(): string | undefined {
+  if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
+  try {
+    execFileSync(PYTHON, ["-c", "import numpy, torch, sentencepiece, tqdm"], { stdio: "pipe" });
+  } catch {
+    return `${PYTHON} lacks numpy, torch, sentencepiece or tqdm (Debian: python3-numpy python3-torch python3-sentencepiece python3-tqdm)`;
+  }
+  if (!existsSync(BUNDLE)) return `${BUNDLE} is missing`;
+  return undefined;
+}
+
+/** Why spm_train cannot run, or undefined. */
+export function spmTrainMissing(): string | undefined {
+  try {
+    execFileSync("spm_train", ["--help"], { stdio: "pipe" });
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? "spm_train is not installed (Debian: sentencepiece)" : undefined;
+  }
+}
+
+/** llama.cpp's source at the commit node-llama-cpp ships, cloned once under the OS temp dir. */
+export function llamaCppSource(): string {
+  const st = statSync(BUNDLE);
+  const dir = path.join(tmpdir(), `modelsmith-llama.cpp-${st.size}-${Math.floor(st.mtimeMs)}`);
+  if (existsSync(path.join(dir, "convert_hf_to_gguf.py"))) return dir;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  execFileSync("git", ["clone", "--quiet", BUNDLE, tmp], { stdio: "pipe" });
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process won the race
+  }
+  return dir;
+}
+
+/** Runs convert_hf_to_gguf.py on `dir`; `pre` fixes tokenizer.ggml.pre (the stand-in cannot encode, see the fixture's README). */
+export async function runReference(dir: string, outType: "f32" | "f16" | "bf16", out: string, pre?: string): Promise<void> {
+  await run(PYTHON, [fromRoot("test/fixtures/hf-standins/run_reference.py"), llamaCppSource(), dir, "--outtype", outType, "--outfile", out], {
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", ...(pre ? { HF_STANDIN_TOKENIZER_PRE: pre } : {}) },
+    maxBuffer: 64 << 20,
+  });
+}
+
+const WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "hello", "world", "model", "smith", "water", "is", "blue", "sky", "tokens", "llama", "and", "of"];
+
+/** Trains a SentencePiece BPE model with byte fallback (as Llama 2's) on a generated corpus: `<dir>/tokenizer.model`, 320 pieces. */
+export async function trainSpm(dir: string): Promise<void> {
+  let x = 7;
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const line: string[] = [];
+    for (let j = 0; j < 12; j++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      line.push(WORDS[x % WORDS.length]!);
+    }
+    lines.push(line.join(" ") + ".");
+  }
+  const work = path.join(dir, ".spm");
+  await mkdir(work, { recursive: true });
+  await writeFile(path.join(work, "corpus.txt"), lines.join("\n") + "\n");
+  await run("spm_train", [
+    `--input=${path.join(work, "corpus.txt")}`, `--model_prefix=${path.join(work, "spm")}`, "--vocab_size=320", "--model_type=bpe",
+    "--byte_fallback=true", "--character_coverage=1.0", "--unk_id=0", "--bos_id=1", "--eos_id=2", "--minloglevel=2", "--num_threads=1",
+  ]);
+  await copyFile(path.join(work, "spm.model"), path.join(dir, "tokenizer.model"));
+  rmSync(work, { recursive: true, force: true });
+}
+
+export const SPM_VOCAB = 320;
+export const SPM_TEMPLATE = "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ m['role'] }}\n{{ m['content'] }}<end_of_turn>\n{% endfor %}";
+export const CHATML_TEMPLATE = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+export const LLAMA3_TEMPLATE = "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+
+const QWEN2_PRE = {
+  type: "Sequence",
+  pretokenizers: [
+    { type: "Split", pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" }, behavior: "Isolated", invert: false },
+    { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  ],
+};
+
+const DIMS = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 128 };
+
+export interface TestCheckpoint {
+  /** What the reference's tokenizer.ggml.pre must be (for BPE). */
+  pre?: string;
+}
+
+/**
+ * Writes a checkpoint of `arch` with `tokenizer` into `dir`:
+ * - bpe: a byte-level BPE tokenizer.json (Llama 3's pre-tokenizer and special tokens for llama, Qwen 2's for qwen2);
+ * - spm: a tokenizer.model trained by spm_train (Llama 2 / Mistral / Gemma style).
+ */
+export async function writeTestCheckpoint(dir: string, arch: HfTestArch, tokenizer: "spm" | "bpe", extra: Partial<HfCheckpointSpec> = {}): Promise<TestCheckpoint> {
+  await mkdir(dir, { recursive: true });
+  if (tokenizer === "spm") {
+    // Phi 3's added chat tokens after the SentencePiece pieces (llama.cpp's phi3 vocabulary looks up <|end|>).
+    const added = arch === "phi3" ? ["<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>", "<|system|>", "<|placeholder1|>"] : [];
+    await writeHfCheckpoint(dir, { arch, seed: 2, ...DIMS, vocabSize: SPM_VOCAB + added.length, dtype: "BF16", ...extra, config: { bos_token_id: 1, eos_token_id: 2, ...extra.config } });
+    await trainSpm(dir);
+    const decoder = Object.fromEntries(added.map((content, i) => [String(SPM_VOCAB + i), { content, lstrip: false, normalized: false, rstrip: i > 0, single_word: false, special: i !== 5 }]));
+    await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ tokenizer_class: "LlamaTokenizer", bos_token: "<s>", eos_token: "</s>", unk_token: "<unk>", add_bos_token: true, add_eos_token: false, chat_template: SPM_TEMPLATE, ...(added.length ? { added_tokens_decoder: decoder } : {}) }, null, 2));
+    return {};
+  }
+  if (arch === "qwen2") {
+    const tok = byteLevelBpeTokenizer({ specials: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], preTokenizer: QWEN2_PRE });
+    await writeHfCheckpoint(dir, { arch, seed: 3, ...DIMS, vocabSize: tok.vocabSize + 3, dtype: "F32", ...extra, config: { eos_token_id: tok.vocabSize - 1, ...extra.config } });
+    await writeFile(path.join(dir, "tokenizer.json"), tok.json);
+    await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ eos_token: "<|im_end|>", pad_token: "<|endoftext|>", bos_token: null, chat_template: CHATML_TEMPLATE }, null, 2));
+    return { pre: "qwen2" };
+  }
+  const tok = byteLevelBpeTokenizer({ specials: ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"] });
+  await writeHfCheckpoint(dir, {
+    arch, seed: 1, ...DIMS, vocabSize: tok.vocabSize, shards: 2, ...extra,
+    config: { bos_token_id: tok.vocabSize - 5, eos_token_id: tok.vocabSize - 1, rope_theta: 500000.0, rope_scaling: { rope_type: "llama3", factor: 32.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 64 }, ...extra.config },
+  });
+  await writeFile(path.join(dir, "tokenizer.json"), tok.json);
+  await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>", chat_template: LLAMA3_TEMPLATE }, null, 2));
+  return { pre: "llama-bpe" };
+}
