@@ -9,6 +9,7 @@ import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
+import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
 import * as openai from "./openai-api.js";
 import { findRoute, setRouteParams } from "./routes.js";
@@ -64,6 +65,9 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /v1/completions": { api: "openai", handler: openai.completions },
   "GET /v1/models": { api: "openai", handler: openai.models },
   "GET /v1/models/:id*": { api: "openai", handler: openai.model },
+  "POST /api/embed": { api: "ollama", handler: embedApi.embed },
+  "POST /api/embeddings": { api: "ollama", handler: embedApi.embeddings },
+  "POST /v1/embeddings": { api: "openai", handler: embedApi.openAiEmbeddings },
   "POST /api/copy": { api: "ollama", handler: storeApi.copy },
   "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
   "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
