@@ -148,6 +148,8 @@ export async function answerParsers(
   model: string,
   think: ReturnType<typeof thinkOf>,
   tools: OllamaTool[] | undefined,
+  /** Anthropic's API: thinking asked of a model that cannot think is dropped, not a 400 (Ollama's relax_thinking). */
+  relaxThinking = false,
 ): Promise<{ splitter: AnswerSplitter; think: ReturnType<typeof thinkOf> }> {
   if (think?.think === false && !tools) return { splitter: new AnswerSplitter(), think };
   let d: Awaited<ReturnType<typeof servedDetails>>;
@@ -162,6 +164,7 @@ export async function answerParsers(
   if (tools && !caps.includes("tools")) throw new HttpError(400, `${model} does not support tools`);
   let effective = think;
   if (caps.includes("thinking")) effective ??= { think: true, level: "" };
+  else if (think?.think && relaxThinking) effective = undefined;
   else if (think?.think) throw new HttpError(400, `${JSON.stringify(model)} does not support thinking`);
   let thinking: ThinkingParser | undefined;
   if (effective?.think) {

@@ -9,6 +9,7 @@ import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
+import * as anthropic from "./anthropic-api.js";
 import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
 import * as openai from "./openai-api.js";
@@ -52,7 +53,7 @@ export interface RunningServer {
 }
 
 type Handler = (ctx: ollama.ApiContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
-type Api = "ollama" | "openai";
+type Api = "ollama" | "openai" | "anthropic";
 
 const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /api/generate": { api: "ollama", handler: ollama.generate },
@@ -68,6 +69,7 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /api/embed": { api: "ollama", handler: embedApi.embed },
   "POST /api/embeddings": { api: "ollama", handler: embedApi.embeddings },
   "POST /v1/embeddings": { api: "openai", handler: embedApi.openAiEmbeddings },
+  "POST /v1/messages": { api: "anthropic", handler: anthropic.messages },
   "POST /api/copy": { api: "ollama", handler: storeApi.copy },
   "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
   "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
@@ -175,6 +177,7 @@ function authorized(header: string | undefined, key: Buffer): boolean {
 }
 
 function apiOf(path: string): Api {
+  if (path === "/v1/messages") return "anthropic";
   return path.startsWith("/v1/") ? "openai" : "ollama";
 }
 
@@ -197,10 +200,16 @@ function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) 
   // A 413 leaves the rest of the body unread: the connection cannot carry another request.
   if (status === 413 && !res.headersSent) res.setHeader("Connection", "close");
   if (res.headersSent) {
-    if (!res.writableEnded) res.end(api === "openai" ? `data: ${JSON.stringify(openai.openAiError(status, message))}\n\n` : `${JSON.stringify({ error: message })}\n`);
+    if (!res.writableEnded) {
+      res.end(
+        api === "openai" ? `data: ${JSON.stringify(openai.openAiError(status, message))}\n\n`
+        : api === "anthropic" ? `event: error\ndata: ${JSON.stringify(anthropic.anthropicError(status, message))}\n\n`
+        : `${JSON.stringify({ error: message })}\n`,
+      );
+    }
     return;
   }
-  sendJson(res, status, api === "openai" ? openai.openAiError(status, message, err instanceof HttpError ? err : undefined) : { error: message });
+  sendJson(res, status, api === "openai" ? openai.openAiError(status, message, err instanceof HttpError ? err : undefined) : api === "anthropic" ? anthropic.anthropicError(status, message) : { error: message });
 }
 
 /** `text` with the store root written as $MODELSMITH_HOME and the home directory as ~ (an HTTP client learns nothing of the host's layout). */
