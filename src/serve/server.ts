@@ -13,6 +13,7 @@ import * as anthropic from "./anthropic-api.js";
 import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
 import * as openai from "./openai-api.js";
+import * as responsesApi from "./responses-api.js";
 import { findRoute, setRouteParams } from "./routes.js";
 import { InFlight, stopGracefully } from "./shutdown.js";
 import * as storeApi from "./store-api.js";
@@ -70,6 +71,7 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /api/embeddings": { api: "ollama", handler: embedApi.embeddings },
   "POST /v1/embeddings": { api: "openai", handler: embedApi.openAiEmbeddings },
   "POST /v1/messages": { api: "anthropic", handler: anthropic.messages },
+  "POST /v1/responses": { api: "openai", handler: responsesApi.responses },
   "POST /api/copy": { api: "ollama", handler: storeApi.copy },
   "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
   "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
