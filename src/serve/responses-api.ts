@@ -112,8 +112,8 @@ export async function responses(ctx: ApiContext, req: IncomingMessage, res: Serv
   if (messages.length === 0) throw new HttpError(400, "`input` is empty", { param: "input" });
   const options: Record<string, unknown> = {};
   const temperature = field(body, "temperature", isNumber, "a number");
-  // Ollama's default for the Responses API: temperature 1.0.
-  options.temperature = temperature ?? 1;
+  // The Modelfile's temperature holds unless the request sets one (Ollama imposes 1.0 here; see docs/decisions.md).
+  if (temperature !== undefined) options.temperature = temperature;
   const topP = field(body, "top_p", isNumber, "a number");
   if (topP !== undefined) options.top_p = topP;
   const maxOutput = field(body, "max_output_tokens", isNumber, "an integer");
@@ -156,7 +156,7 @@ export async function responses(ctx: ApiContext, req: IncomingMessage, res: Serv
     presence_penalty: 0,
     frequency_penalty: 0,
     top_logprobs: 0,
-    temperature: temperature ?? 1,
+    temperature: temperature ?? null,
     reasoning,
     usage,
     max_output_tokens: maxOutput ?? null,

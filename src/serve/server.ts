@@ -140,7 +140,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       }
     }
     if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return sendText(res, 200, "Ollama is running");
-    if (key && !authorized(req.headers.authorization, key)) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
+    // Anthropic's SDK sends its key as `x-api-key`.
+    if (key && !authorized(req.headers.authorization, key) && !(path === "/v1/messages" && sameKey(req.headers["x-api-key"], key))) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
     // gin's answer to a route it does not have: a plain-text 404 in either API (never a model_not_found).
     if (!route) return sendText(res, 404, "404 page not found");
     setRouteParams(req, route.params);
@@ -175,6 +176,12 @@ function authorized(header: string | undefined, key: Buffer): boolean {
   const m = /^bearer +(.*)$/i.exec(header ?? "");
   if (!m) return false;
   const given = Buffer.from(m[1]!);
+  return given.length === key.length && timingSafeEqual(given, key);
+}
+
+function sameKey(header: string | string[] | undefined, key: Buffer): boolean {
+  if (typeof header !== "string") return false;
+  const given = Buffer.from(header);
   return given.length === key.length && timingSafeEqual(given, key);
 }
 

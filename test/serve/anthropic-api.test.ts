@@ -108,3 +108,10 @@ test("errors in Anthropic's shape: unknown model NotFoundError; no max_tokens 40
   assert.deepEqual([body.type, body.error], ["error", { type: "invalid_request_error", message: "max_tokens is required and must be positive" }]);
   assert.match(body.request_id, /^req_[0-9a-f]{24}$/);
 });
+
+test("--api-key: Anthropic's SDK sends the key as x-api-key; a wrong one is AuthenticationError", async () => {
+  const keyed = await env.start({ apiKey: "s3cret" });
+  const ok = await new Anthropic({ baseURL: keyed.url, apiKey: "s3cret", maxRetries: 0 }).messages.create({ model: "oracle", max_tokens: 2, messages: [{ role: "user", content: "The quick" }] });
+  assert.deepEqual(ok.content, [{ type: "text", text: oracleText("The quick", 2) }]);
+  await assert.rejects(new Anthropic({ baseURL: keyed.url, apiKey: "wrong", maxRetries: 0 }).messages.create({ model: "oracle", max_tokens: 2, messages: [{ role: "user", content: "hi" }] }), Anthropic.AuthenticationError);
+});
