@@ -79,11 +79,13 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
 };
 
 /**
- * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat`,
- * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`, `/api/copy`,
- * `/api/delete`, `/api/blobs/:digest`) and OpenAI's (`/v1/chat/completions`,
- * `/v1/completions`, `/v1/models`, `/v1/models/{id}`) over the models of
- * the store, every generation through the runtime, so a model answers as in
+ * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat` with
+ * tools, `/api/embed`, `/api/embeddings`, `/api/tags`, `/api/show`,
+ * `/api/ps`, `/api/version`, `/api/copy`, `/api/delete`,
+ * `/api/blobs/:digest`), OpenAI's (`/v1/chat/completions` with tools,
+ * `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models`,
+ * `/v1/models/{id}`) and Anthropic's `/v1/messages`, over the models of the
+ * store, every generation through the runtime, so a model answers as in
  * `run` and `test`. Resolves once it listens; named models are loaded first
  * (an unknown one is the runtime's InputError MS5102). A port in use is
  * EnvironmentError MS8701.
