@@ -57,6 +57,11 @@ export const RUNTIME_CODES = defineCodes({
     example: "echo -n '' | modelsmith run code-assistant",
     fix: "Pass a prompt as an argument, pipe one on stdin, or run on a terminal for an interactive chat.",
   },
+  MS8710: {
+    title: "embedding input too long",
+    example: 'POST /api/embed {"model": "m", "input": "<more tokens than num_ctx>", "truncate": false}',
+    fix: "Shorten the input, raise num_ctx, or leave `truncate` on (the default) so the input is cut to the context.",
+  },
 });
 
 export type RuntimeCode = keyof typeof RUNTIME_CODES;

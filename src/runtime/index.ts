@@ -5,6 +5,7 @@
  * ADAPTERs as LoRA). `run`, `test`, `serve` and `watch` all go through it.
  */
 export type { ChatMessage, GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
+export { ModelEmbedder, type EmbedOptions, type EmbedResult } from "./embed.js";
 export { openModel, type OpenModelSettings } from "./open-model.js";
 export { describeModel, type ModelIdentity } from "./describe-model.js";
 export { renderPrompt, requestMessages, OLLAMA_DEFAULT_TEMPLATE, type GgufChatTemplate, type PromptLayers, type RenderedPrompt } from "./prompt.js";

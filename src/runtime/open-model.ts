@@ -4,6 +4,7 @@ import { EnvironmentError, InputError, ModelsmithError, error, warning, type Dia
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { hyperparameterProblems, readGgufFile } from "../gguf/index.js";
 import { Store } from "../store/index.js";
+import { ModelEmbedder, type EmbedOptions, type EmbedResult } from "./embed.js";
 import { generateOnSequence } from "./generate.js";
 import { GrammarCache } from "./grammar.js";
 import { backendName, defaultThreads, sharedLlama, type GpuChoice } from "./llama.js";
@@ -118,6 +119,7 @@ class LoadedModel implements RuntimeModel {
   private readonly grammars: GrammarCache;
   private readonly layers: PromptLayers;
   private loadNs: number;
+  private readonly embedder: ModelEmbedder;
 
   constructor(
     private readonly stored: StoredModel,
@@ -136,6 +138,11 @@ class LoadedModel implements RuntimeModel {
     this.grammars = new GrammarCache(llama);
     this.layers = { messages: stored.messages, ...pick(stored, "template", "system"), ...chatTemplateOf(model) };
     this.loadNs = loadNs;
+    this.embedder = new ModelEmbedder(model, load.contextSize, load.threads);
+  }
+
+  embed(inputs: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    return this.embedder.embed(inputs, options);
   }
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {
@@ -171,6 +178,7 @@ class LoadedModel implements RuntimeModel {
   }
 
   async close(): Promise<void> {
+    await this.embedder.close();
     await this.context.dispose();
     await this.model.dispose();
   }

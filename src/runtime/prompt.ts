@@ -1,6 +1,6 @@
 import { Template } from "@huggingface/jinja";
 import { error, InputError } from "../diagnostics/index.js";
-import { parseTemplate, renderOllamaPrompt, TemplateExecError, TemplateSyntaxError, type TemplateAST } from "../gotemplate/index.js";
+import { parseTemplate, renderOllamaPrompt, TemplateExecError, TemplateSyntaxError, type OllamaValues, type TemplateAST } from "../gotemplate/index.js";
 import type { ChatMessage, GenerateRequest } from "./types.js";
 
 /** The GGUF's own chat template (`tokenizer.chat_template`), used when a model has no TEMPLATE layer. */
@@ -37,7 +37,7 @@ export interface RenderedPrompt {
 /** Ollama's template for a model that has none. */
 export const OLLAMA_DEFAULT_TEMPLATE = "{{ .Prompt }}";
 
-const ROLES = new Set(["system", "user", "assistant"]);
+const ROLES = new Set(["system", "user", "assistant", "tool"]);
 
 /**
  * The prompt text of a request, exactly as Ollama builds it; pure.
@@ -53,13 +53,14 @@ const ROLES = new Set(["system", "user", "assistant"]);
  * adds one, as llama.cpp does); without either through `{{ .Prompt }}`.
  * Throws InputError MS8006 for a malformed request, MS8007 when a template fails.
  */
-export function renderPrompt(layers: PromptLayers, req: Pick<GenerateRequest, "prompt" | "messages" | "raw" | "think">): RenderedPrompt {
+export function renderPrompt(layers: PromptLayers, req: Pick<GenerateRequest, "prompt" | "messages" | "raw" | "think" | "tools">): RenderedPrompt {
   const messages = requestMessages(layers, req);
   if (req.raw) return { text: req.prompt ?? "", via: "raw", messages: [] };
   const think = req.think === undefined ? {} : { think: req.think !== false, thinkLevel: typeof req.think === "string" ? req.think : "", isThinkSet: true };
-  if (layers.template !== undefined) return { text: renderGo(parseGo(layers.template, "TEMPLATE"), messages, "TEMPLATE", think), via: "template", messages };
-  if (layers.chatTemplate !== undefined) return { text: renderJinja(layers.chatTemplate, messages, req.think === undefined ? {} : { enable_thinking: req.think !== false }), via: "chat-template", messages };
-  return { text: renderGo(parseGo(OLLAMA_DEFAULT_TEMPLATE, "default template"), messages, "default template", think), via: "default", messages };
+  const tools = req.tools && req.tools.length > 0 ? { tools: req.tools } : {};
+  if (layers.template !== undefined) return { text: renderGo(parseGo(layers.template, "TEMPLATE"), messages, "TEMPLATE", { ...think, ...tools }), via: "template", messages };
+  if (layers.chatTemplate !== undefined) return { text: renderJinja(layers.chatTemplate, messages, { ...(req.think === undefined ? {} : { enable_thinking: req.think !== false }), ...tools }), via: "chat-template", messages };
+  return { text: renderGo(parseGo(OLLAMA_DEFAULT_TEMPLATE, "default template"), messages, "default template", { ...think, ...tools }), via: "default", messages };
 }
 
 /** The message list the template sees (see {@link renderPrompt}). */
@@ -74,7 +75,7 @@ export function requestMessages(layers: PromptLayers, req: Pick<GenerateRequest,
   if (req.messages !== undefined) {
     if (req.messages.length === 0) throw bad("`messages` is empty");
     req.messages.forEach((m, i) => {
-      if (!ROLES.has(m.role)) throw bad(`messages[${i}].role is ${JSON.stringify(m.role)}; roles are system, user and assistant`);
+      if (!ROLES.has(m.role)) throw bad(`messages[${i}].role is ${JSON.stringify(m.role)}; roles are system, user, assistant and tool`);
       if (typeof m.content !== "string") throw bad(`messages[${i}].content is not a string`);
     });
     const head = req.messages[0]!.role === "system" ? [] : system;
@@ -93,9 +94,9 @@ function parseGo(text: string, what: string): TemplateAST {
   }
 }
 
-function renderGo(ast: TemplateAST, messages: ChatMessage[], what: string, think: { think?: boolean; thinkLevel?: string; isThinkSet?: boolean } = {}): string {
+function renderGo(ast: TemplateAST, messages: ChatMessage[], what: string, extra: Omit<OllamaValues, "messages"> = {}): string {
   try {
-    return renderOllamaPrompt(ast, { messages, ...think });
+    return renderOllamaPrompt(ast, { messages, ...extra });
   } catch (err) {
     if (err instanceof TemplateExecError) throw new InputError(error("MS8007", `${what}: ${err.message}`), { cause: err });
     throw err;

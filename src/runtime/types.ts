@@ -1,11 +1,19 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { OllamaTool, OllamaToolCall } from "../gotemplate/index.js";
+import type { EmbedOptions, EmbedResult } from "./embed.js";
 
 /** The runtime contract shared by `run`, `test` (eval), `serve` and `watch`. */
 export interface ChatMessage {
-  role: "system" | "user" | "assistant";
+  /** "tool": a tool's result (Ollama's `role: tool`), for a TEMPLATE's `.ToolName`/`.Content`. */
+  role: "system" | "user" | "assistant" | "tool";
   content: string;
   /** An assistant message's thinking trace (Ollama's `thinking`), for a TEMPLATE's `.Thinking`. */
   thinking?: string;
+  /** An assistant message's tool calls (Ollama's `tool_calls`), for a TEMPLATE's `.ToolCalls`. */
+  tool_calls?: OllamaToolCall[];
+  /** A tool message's tool (Ollama's `tool_name`) and the call it answers (`tool_call_id`). */
+  tool_name?: string;
+  tool_call_id?: string;
 }
 
 export interface GenerateRequest {
@@ -17,6 +25,8 @@ export interface GenerateRequest {
   raw?: boolean;
   /** Ollama option names (temperature, top_k, num_predict, seed, stop, ...) overriding the Modelfile's PARAMETERs. */
   options?: Record<string, unknown>;
+  /** Ollama's `tools`: the TEMPLATE sees them as `.Tools` (the GGUF's chat template as `tools`). */
+  tools?: OllamaTool[];
   /** Overrides the Modelfile's FORMAT: "json" or a JSON Schema object. */
   format?: "json" | object;
   /** Ollama's `think`: the template sees `.Think` (true for a level too), `.ThinkLevel` and `.IsThinkSet` (true once given). */
@@ -47,6 +57,8 @@ export interface RuntimeModel {
   readonly backend: string;
   /** Safe to call concurrently: each call takes a free sequence of one shared context (up to `parallel`). */
   generate(req: GenerateRequest): Promise<GenerateResult>;
+  /** Embeddings of `inputs` (see ModelEmbedder): one vector each, not normalized. */
+  embed?(inputs: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
   close(): Promise<void>;
 }
 

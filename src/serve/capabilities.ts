@@ -1,9 +1,9 @@
-import { inferThinkingTags, parseTemplate } from "../gotemplate/index.js";
+import { inferThinkingTags, parseTemplate, templateVars } from "../gotemplate/index.js";
 import type { ModelDetails } from "../inspect/index.js";
 import { HttpError, isBoolean, isString } from "./http.js";
 
 /** What `/api/show` lists and what `think` checks against: the subset of Ollama's capabilities modelsmith serves. */
-export type Capability = "completion" | "thinking";
+export type Capability = "completion" | "tools" | "thinking";
 
 /**
  * The capabilities of a stored model as Ollama derives them: completion
@@ -15,7 +15,25 @@ export type Capability = "completion" | "thinking";
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/images.go#L187-L261
  */
 export function modelCapabilities(d: Pick<ModelDetails, "template" | "chatTemplate">): Capability[] {
-  return canThink(d) ? ["completion", "thinking"] : ["completion"];
+  return ["completion", ...(takesTools(d) ? (["tools"] as const) : []), ...(canThink(d) ? (["thinking"] as const) : [])];
+}
+
+/**
+ * Tools as Ollama's Capabilities decides (in this order: completion, tools,
+ * thinking): `.Tools` among a TEMPLATE's variables, else "tools" or
+ * "tool_call" in the GGUF's chat template.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/images.go#L202-L204
+ */
+function takesTools(d: Pick<ModelDetails, "template" | "chatTemplate">): boolean {
+  if (d.template !== undefined) {
+    try {
+      return templateVars(parseTemplate(d.template)).includes("tools");
+    } catch {
+      return false;
+    }
+  }
+  const chat = d.chatTemplate;
+  return chat !== undefined && (chat.includes("tools") || chat.includes("tool_call"));
 }
 
 /** The thinking tags of a model's TEMPLATE (["", ""] without one, or when it cannot think). */

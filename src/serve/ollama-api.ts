@@ -9,6 +9,9 @@ import { keepAliveMs } from "./keep-alive.js";
 import type { ModelHost } from "./model-host.js";
 import { requestOptions } from "./request-options.js";
 import { ThinkingParser } from "./thinking-parser.js";
+import { AnswerSplitter, nothingSaid, type Said } from "./said.js";
+import { toolCallsOf, toolCallTag, ToolParser, toolsOf } from "./tools.js";
+import { parseTemplate, type OllamaTool, type TemplateAST } from "../gotemplate/index.js";
 
 /** What the Ollama handlers share. */
 export interface ApiContext {
@@ -21,7 +24,7 @@ export interface ApiContext {
   stopping?: AbortSignal;
 }
 
-const ROLES = new Set(["system", "user", "assistant"]);
+const ROLES = new Set(["system", "user", "assistant", "tool"]);
 
 /** Fields of Ollama's API that modelsmith does not implement: a 400 rather than a silently different answer. */
 function refuseUnsupported(body: Record<string, unknown>, names: readonly string[]): void {
@@ -133,25 +136,57 @@ async function servedDetails(ctx: ApiContext, model: string): Promise<Awaited<Re
 /**
  * Checks `think` as Ollama does before scheduling: true (or a level) for a
  * model whose template cannot think is a 400 `"m" does not support
- * thinking`; false is accepted for every model. For a model that can think,
- * the TEMPLATE's tags, to split the answer into `thinking` and content.
- * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L453-L464
+ * thinking`; false is accepted for every model; absent means true for a
+ * model that can think (Ollama's default). Tools for a model whose template
+ * takes none are a 400 `m does not support tools`. Gives the effective
+ * `think` and the parsers that split the answer: the TEMPLATE's thinking
+ * tags, the TEMPLATE's tool-call tag.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L2610-L2631
  */
-async function thinkingParser(ctx: ApiContext, model: string, think: ReturnType<typeof thinkOf>): Promise<ThinkingParser | undefined> {
-  if (!think?.think) return undefined;
-  const d = await servedDetails(ctx, model);
-  if (!modelCapabilities(d).includes("thinking")) throw new HttpError(400, `${JSON.stringify(model)} does not support thinking`);
-  const [open, close] = thinkingTags(d);
-  return open !== "" && close !== "" ? new ThinkingParser(open, close) : undefined;
+export async function answerParsers(
+  ctx: ApiContext,
+  model: string,
+  think: ReturnType<typeof thinkOf>,
+  tools: OllamaTool[] | undefined,
+  /** Anthropic's API: thinking asked of a model that cannot think is dropped, not a 400 (Ollama's relax_thinking). */
+  relaxThinking = false,
+): Promise<{ splitter: AnswerSplitter; think: ReturnType<typeof thinkOf> }> {
+  if (think?.think === false && !tools) return { splitter: new AnswerSplitter(), think };
+  let d: Awaited<ReturnType<typeof servedDetails>>;
+  try {
+    d = await servedDetails(ctx, model);
+  } catch (err) {
+    // An unknown model: the 404 comes from loading it, as before.
+    if (err instanceof HttpError && err.status === 404 && !think?.think && !tools) return { splitter: new AnswerSplitter(), think };
+    throw err;
+  }
+  const caps = modelCapabilities(d);
+  if (tools && !caps.includes("tools")) throw new HttpError(400, `${model} does not support tools`);
+  let effective = think;
+  if (caps.includes("thinking")) effective ??= { think: true, level: "" };
+  else if (think?.think && relaxThinking) effective = undefined;
+  else if (think?.think) throw new HttpError(400, `${JSON.stringify(model)} does not support thinking`);
+  let thinking: ThinkingParser | undefined;
+  if (effective?.think) {
+    const [open, close] = thinkingTags(d);
+    if (open !== "" && close !== "") thinking = new ThinkingParser(open, close);
+  }
+  const toolParser = tools ? new ToolParser(toolCallTag(parsedTemplate(d.template)), tools) : undefined;
+  return { splitter: new AnswerSplitter(thinking, toolParser), think: effective };
 }
 
-/** What the model said, split: `thinking` (omitted when empty, as Ollama does) and the content. */
-interface Said {
-  content: string;
-  thinking: string;
+function parsedTemplate(template: string | undefined): TemplateAST | undefined {
+  if (template === undefined) return undefined;
+  try {
+    return parseTemplate(template);
+  } catch {
+    return undefined;
+  }
 }
 
 const thinkingField = (s: Said) => (s.thinking !== "" ? { thinking: s.thinking } : {});
+const toolCallsField = (s: Said) => (s.toolCalls.length > 0 ? { tool_calls: s.toolCalls } : {});
+const thinkValue = (think: ReturnType<typeof thinkOf>) => (think ? { think: think.level === "" ? think.think : (think.level as GenerateRequest["think"]) } : {});
 
 const now = () => new Date().toISOString();
 
@@ -165,14 +200,13 @@ export async function generate(ctx: ApiContext, req: IncomingMessage, res: Serve
   const raw = field(body, "raw", isBoolean, "true or false") ?? false;
   const stream = field(body, "stream", isBoolean, "true or false") ?? true;
   const keepAlive = keepAliveMs(body.keep_alive);
-  const think = thinkOf(body);
   const context = contextOf(body);
   if (prompt === "" && keepAlive === 0) {
     await ctx.host.unload(model);
     return sendJson(res, 200, { model, created_at: now(), response: "", done: true, done_reason: "unload" });
   }
   if (raw && ((system !== undefined && system !== "") || context)) throw new HttpError(400, "raw mode does not support template, system, or context");
-  const parser = await thinkingParser(ctx, model, think);
+  const { splitter, think } = await answerParsers(ctx, model, thinkOf(body), undefined);
   if (prompt === "") {
     const name = await loadOnly(ctx, model, keepAlive);
     return sendJson(res, 200, { model: name, created_at: now(), response: "", done: true, done_reason: "load" });
@@ -182,10 +216,10 @@ export async function generate(ctx: ApiContext, req: IncomingMessage, res: Serve
     ...(system !== undefined && !raw ? { messages: [{ role: "system", content: system }, { role: "user", content: prompt }] } : { prompt, raw }),
     ...(options ? { options } : {}),
     ...formatOf(body),
-    ...(think ? { think: think.level === "" ? think.think : (think.level as GenerateRequest["think"]) } : {}),
+    ...(raw ? {} : thinkValue(think)),
     ...(context ? { context } : {}),
   };
-  await respond(ctx, res, model, keepAlive, request, stream, parser, (name, said) => ({ model: name, created_at: now(), response: said.content, ...thinkingField(said), done: false }), (name, s, said) => ({
+  await respond(ctx, res, model, keepAlive, request, stream, splitter, (name, said) => ({ model: name, created_at: now(), response: said.content, ...thinkingField(said), done: false }), (name, s, said) => ({
     model: name,
     created_at: now(),
     response: said.content,
@@ -197,29 +231,41 @@ export async function generate(ctx: ApiContext, req: IncomingMessage, res: Serve
   }));
 }
 
+/** An Ollama chat message for the runtime: roles system, user, assistant and tool; an assistant's `thinking` and `tool_calls`, a tool's `tool_name`. */
+function chatMessage(m: unknown, i: number): ChatMessage {
+  if (!isObject(m)) throw new HttpError(400, `messages[${i}] must be an object`);
+  refuseUnsupported(m, ["images"]);
+  if (!isString(m.role) || !ROLES.has(m.role)) throw new HttpError(400, `messages[${i}].role must be system, user, assistant or tool`);
+  if (m.content !== undefined && m.content !== null && !isString(m.content)) throw new HttpError(400, `messages[${i}].content must be a string`);
+  const thinking = field(m, "thinking", isString, "a string");
+  const toolCalls = toolCallsOf(m.tool_calls, `messages[${i}]`);
+  const toolName = field(m, "tool_name", isString, "a string");
+  const toolCallId = field(m, "tool_call_id", isString, "a string");
+  // A thinking model's earlier answer comes back with its trace (the ollama client sends the message as it got it).
+  return {
+    role: m.role as ChatMessage["role"],
+    content: isString(m.content) ? m.content : "",
+    ...(thinking ? { thinking } : {}),
+    ...(toolCalls && toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    ...(toolName ? { tool_name: toolName } : {}),
+    ...(toolCallId ? { tool_call_id: toolCallId } : {}),
+  };
+}
+
 /** POST /api/chat */
 export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req);
   const model = requireModel(body);
-  refuseUnsupported(body, ["tools"]);
+  const tools = toolsOf(body);
   const list = field(body, "messages", isArray, "an array") ?? [];
-  const messages: ChatMessage[] = list.map((m, i) => {
-    if (!isObject(m)) throw new HttpError(400, `messages[${i}] must be an object`);
-    refuseUnsupported(m, ["images", "tool_calls"]);
-    if (!isString(m.role) || !ROLES.has(m.role)) throw new HttpError(400, `messages[${i}].role must be system, user or assistant`);
-    if (!isString(m.content)) throw new HttpError(400, `messages[${i}].content must be a string`);
-    const thinking = field(m, "thinking", isString, "a string");
-    // A thinking model's earlier answer comes back with its trace (the ollama client sends the message as it got it).
-    return { role: m.role as ChatMessage["role"], content: m.content, ...(thinking ? { thinking } : {}) };
-  });
+  const messages: ChatMessage[] = list.map(chatMessage);
   const stream = field(body, "stream", isBoolean, "true or false") ?? true;
   const keepAlive = keepAliveMs(body.keep_alive);
-  const think = thinkOf(body);
   if (messages.length === 0 && keepAlive === 0) {
     await ctx.host.unload(model);
     return sendJson(res, 200, { model, created_at: now(), message: { role: "assistant", content: "" }, done: true, done_reason: "unload" });
   }
-  const parser = await thinkingParser(ctx, model, think);
+  const { splitter, think } = await answerParsers(ctx, model, thinkOf(body), tools);
   if (messages.length === 0) {
     const name = await loadOnly(ctx, model, keepAlive);
     return sendJson(res, 200, { model: name, created_at: now(), message: { role: "assistant", content: "" }, done: true, done_reason: "load" });
@@ -227,12 +273,13 @@ export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const options = requestOptions(body, ctx.log);
   const request: GenerateRequest = {
     messages,
+    ...(tools ? { tools } : {}),
     ...(options ? { options } : {}),
     ...formatOf(body),
-    ...(think ? { think: think.level === "" ? think.think : (think.level as GenerateRequest["think"]) } : {}),
+    ...thinkValue(think),
   };
-  const message = (said: Said) => ({ role: "assistant", content: said.content, ...thinkingField(said) });
-  await respond(ctx, res, model, keepAlive, request, stream, parser, (name, said) => ({ model: name, created_at: now(), message: message(said), done: false }), (name, s, said) => ({
+  const message = (said: Said) => ({ role: "assistant", content: said.content, ...thinkingField(said), ...toolCallsField(said) });
+  await respond(ctx, res, model, keepAlive, request, stream, splitter, (name, said) => ({ model: name, created_at: now(), message: message(said), done: false }), (name, s, said) => ({
     model: name,
     created_at: now(),
     message: message(said),
@@ -243,11 +290,11 @@ export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerRes
 }
 
 /**
- * Streams (NDJSON: a chunk per piece, then the final object with an empty
- * text) or answers once (the final object with the whole text). Headers go
- * out with the first piece, so a failure before it is still a plain error.
- * With a thinking parser, each piece is split into thinking and content; a
- * piece it holds back (a partial tag) sends no chunk.
+ * Streams (NDJSON: a chunk per piece, then the final object with the text
+ * the splitter still held) or answers once (the final object with the whole
+ * answer, its parts gathered as Ollama's non-streamed chat gathers them).
+ * Headers go out with the first chunk, so a failure before it is still a
+ * plain error. A piece the splitter holds back (a partial tag) sends no chunk.
  */
 async function respond(
   ctx: ApiContext,
@@ -256,25 +303,25 @@ async function respond(
   keepAlive: number | undefined,
   request: GenerateRequest,
   stream: boolean,
-  parser: ThinkingParser | undefined,
+  splitter: AnswerSplitter,
   chunk: (name: string, said: Said) => unknown,
   last: (name: string, s: Served, said: Said) => unknown,
 ): Promise<void> {
-  const split = (text: string): Said => (parser ? parser.add(text) : { content: text, thinking: "" });
   if (!stream) {
-    const served = await generateFor(ctx, res, model, keepAlive, request);
-    return sendJson(res, 200, last(model, served, split(served.result.text)));
+    const pieces: string[] = [];
+    const served = await generateFor(ctx, res, model, keepAlive, request, (piece) => pieces.push(piece));
+    return sendJson(res, 200, last(model, served, AnswerSplitter.whole(splitter, pieces)));
   }
   // Answers name the model as the request did, as Ollama's do.
   let out: Stream | undefined;
   const served = await generateFor(ctx, res, model, keepAlive, request, (piece) => {
-    const said = split(piece);
-    if (said.content === "" && said.thinking === "") return;
+    const said = splitter.add(piece);
+    if (!said) return;
     out ??= ndjsonStream(res);
     out.send(chunk(model, said));
   });
   out ??= ndjsonStream(res);
-  out.send(last(model, served, { content: "", thinking: "" }));
+  out.send(last(model, served, { ...nothingSaid(), content: splitter.end() }));
   out.end();
 }
 

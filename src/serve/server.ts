@@ -9,8 +9,11 @@ import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
+import * as anthropic from "./anthropic-api.js";
+import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
 import * as openai from "./openai-api.js";
+import * as responsesApi from "./responses-api.js";
 import { findRoute, setRouteParams } from "./routes.js";
 import { InFlight, stopGracefully } from "./shutdown.js";
 import * as storeApi from "./store-api.js";
@@ -51,7 +54,7 @@ export interface RunningServer {
 }
 
 type Handler = (ctx: ollama.ApiContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
-type Api = "ollama" | "openai";
+type Api = "ollama" | "openai" | "anthropic";
 
 const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /api/generate": { api: "ollama", handler: ollama.generate },
@@ -64,6 +67,11 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "POST /v1/completions": { api: "openai", handler: openai.completions },
   "GET /v1/models": { api: "openai", handler: openai.models },
   "GET /v1/models/:id*": { api: "openai", handler: openai.model },
+  "POST /api/embed": { api: "ollama", handler: embedApi.embed },
+  "POST /api/embeddings": { api: "ollama", handler: embedApi.embeddings },
+  "POST /v1/embeddings": { api: "openai", handler: embedApi.openAiEmbeddings },
+  "POST /v1/messages": { api: "anthropic", handler: anthropic.messages },
+  "POST /v1/responses": { api: "openai", handler: responsesApi.responses },
   "POST /api/copy": { api: "ollama", handler: storeApi.copy },
   "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
   "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
@@ -71,11 +79,13 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
 };
 
 /**
- * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat`,
- * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`, `/api/copy`,
- * `/api/delete`, `/api/blobs/:digest`) and OpenAI's (`/v1/chat/completions`,
- * `/v1/completions`, `/v1/models`, `/v1/models/{id}`) over the models of
- * the store, every generation through the runtime, so a model answers as in
+ * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat` with
+ * tools, `/api/embed`, `/api/embeddings`, `/api/tags`, `/api/show`,
+ * `/api/ps`, `/api/version`, `/api/copy`, `/api/delete`,
+ * `/api/blobs/:digest`), OpenAI's (`/v1/chat/completions` with tools,
+ * `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models`,
+ * `/v1/models/{id}`) and Anthropic's `/v1/messages`, over the models of the
+ * store, every generation through the runtime, so a model answers as in
  * `run` and `test`. Resolves once it listens; named models are loaded first
  * (an unknown one is the runtime's InputError MS5102). A port in use is
  * EnvironmentError MS8701.
@@ -132,7 +142,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       }
     }
     if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return sendText(res, 200, "Ollama is running");
-    if (key && !authorized(req.headers.authorization, key)) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
+    // Anthropic's SDK sends its key as `x-api-key`.
+    if (key && !authorized(req.headers.authorization, key) && !(path === "/v1/messages" && sameKey(req.headers["x-api-key"], key))) throw new HttpError(401, "missing or wrong API key: send `Authorization: Bearer <key>`");
     // gin's answer to a route it does not have: a plain-text 404 in either API (never a model_not_found).
     if (!route) return sendText(res, 404, "404 page not found");
     setRouteParams(req, route.params);
@@ -170,7 +181,14 @@ function authorized(header: string | undefined, key: Buffer): boolean {
   return given.length === key.length && timingSafeEqual(given, key);
 }
 
+function sameKey(header: string | string[] | undefined, key: Buffer): boolean {
+  if (typeof header !== "string") return false;
+  const given = Buffer.from(header);
+  return given.length === key.length && timingSafeEqual(given, key);
+}
+
 function apiOf(path: string): Api {
+  if (path === "/v1/messages") return "anthropic";
   return path.startsWith("/v1/") ? "openai" : "ollama";
 }
 
@@ -193,10 +211,16 @@ function fail(res: ServerResponse, api: Api, err: unknown, log?: (line: string) 
   // A 413 leaves the rest of the body unread: the connection cannot carry another request.
   if (status === 413 && !res.headersSent) res.setHeader("Connection", "close");
   if (res.headersSent) {
-    if (!res.writableEnded) res.end(api === "openai" ? `data: ${JSON.stringify(openai.openAiError(status, message))}\n\n` : `${JSON.stringify({ error: message })}\n`);
+    if (!res.writableEnded) {
+      res.end(
+        api === "openai" ? `data: ${JSON.stringify(openai.openAiError(status, message))}\n\n`
+        : api === "anthropic" ? `event: error\ndata: ${JSON.stringify(anthropic.anthropicError(status, message))}\n\n`
+        : `${JSON.stringify({ error: message })}\n`,
+      );
+    }
     return;
   }
-  sendJson(res, status, api === "openai" ? openai.openAiError(status, message, err instanceof HttpError ? err : undefined) : { error: message });
+  sendJson(res, status, api === "openai" ? openai.openAiError(status, message, err instanceof HttpError ? err : undefined) : api === "anthropic" ? anthropic.anthropicError(status, message) : { error: message });
 }
 
 /** `text` with the store root written as $MODELSMITH_HOME and the home directory as ~ (an HTTP client learns nothing of the host's layout). */

@@ -24,7 +24,7 @@ export interface OracleContinuation {
  * then follow the model's next-token function from the last prompt token.
  */
 export function oracleContinuation(spec: OracleLlamaSpec, prompt: string, nTokens: number): OracleContinuation {
-  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? ORACLE_DEFAULT_EOS);
+  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? ORACLE_DEFAULT_EOS, spec.punctuationWords ?? true);
   return followSuccessors(ov, ov.next, prompt, nTokens);
 }
 

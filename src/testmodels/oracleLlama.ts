@@ -10,6 +10,8 @@ export interface OracleLlamaSpec {
   text?: string;
   /** After the last word: EOS (generation stops) instead of starting over. Default {@link ORACLE_DEFAULT_EOS} (true). */
   endWithEos?: boolean;
+  /** Punctuation `.,!?;:` as words of its own (default true); false: words split at spaces only. */
+  punctuationWords?: boolean;
   /** general.name; default "oracle". */
   name?: string;
   /** Type of the 2-D weights; default F32. */
@@ -41,7 +43,7 @@ const HEAD_SIZE = 64;
  * predicts the text.
  */
 export function oracleLlama(spec: OracleLlamaSpec = {}): GgufWriteInput {
-  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? ORACLE_DEFAULT_EOS);
+  const ov = oracleVocab(spec.text ?? ORACLE_DEFAULT_TEXT, spec.endWithEos ?? ORACLE_DEFAULT_EOS, spec.punctuationWords ?? true);
   const shape = oracleShape(spec, ov);
   checkLlamaShape(shape);
   const weightType = (spec.tensorType ?? "F32") === "F16" ? GgmlType.F16 : GgmlType.F32;

@@ -37,9 +37,13 @@ export interface OracleVocab {
   next: number[];
 }
 
-export function oracleVocab(text: string, endWithEos: boolean): OracleVocab {
+/** Words split at spaces only (`punctuationWords: false`): a JSON object without spaces is one word. */
+const SPACED_WORD = /▁[^▁]*/gu;
+
+/** `punctuationWords` (default true): `.,!?;:` are words of their own; false splits at spaces only, so a word may repeat a punctuation mark (a tool call's JSON). */
+export function oracleVocab(text: string, endWithEos: boolean, punctuationWords = true): OracleVocab {
   const escaped = (SPM_SPACE + text).replaceAll(" ", SPM_SPACE);
-  const words: string[] = [...(escaped.match(WORD) ?? [])];
+  const words: string[] = [...(escaped.match(punctuationWords ? WORD : SPACED_WORD) ?? [])];
   const bad = (m: string) => new InputError(error("MS3013", `oracle text ${JSON.stringify(text)}: ${m}`));
   if (words.length < 2 || words.join("") !== escaped) throw bad("must be at least two words separated by single spaces");
   if (new Set(words).size !== words.length) throw bad("every word must be distinct (the oracle's next token depends on the last token only)");

@@ -31,12 +31,25 @@ test("message lists: prompt form and chat form, SYSTEM dropped only for a leadin
   assert.deepEqual(requestMessages({ system: "", messages: [] }, { prompt: "p" }), [{ role: "user", content: "p" }]);
 });
 
-test("malformed requests are MS8006", async () => {
+test("malformed requests are MS8006 (a role other than system, user, assistant and tool)", async () => {
   const layers: PromptLayers = { messages: [] };
-  for (const req of [{}, { prompt: "a", messages: [] }, { messages: [] }, { raw: true }, { messages: [{ role: "tool", content: "x" }] }]) {
+  for (const req of [{}, { prompt: "a", messages: [] }, { messages: [] }, { raw: true }, { messages: [{ role: "function", content: "x" }] }]) {
     const r = await rejects(() => renderPrompt(layers, req as never));
     assert.deepEqual([r.code, r.kind], ["MS8006", "input"], JSON.stringify(req));
   }
+});
+
+test("tool messages and tools reach the TEMPLATE as .Tools, .ToolCalls and .ToolName", () => {
+  const template =
+    '{{ if .Tools }}[{{ range .Tools }}{{ .Function.Name }}{{ end }}]{{ end }}{{ range .Messages }}{{ .Role }}:{{ .Content }}{{ range .ToolCalls }}<{{ .Function.Name }} {{ .Function.Arguments }}>{{ end }}{{ if .ToolName }}({{ .ToolName }}){{ end }};{{ end }}';
+  const tools = [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }];
+  const messages = [
+    { role: "user" as const, content: "q" },
+    { role: "assistant" as const, content: "", tool_calls: [{ function: { name: "f", arguments: { a: 1 } } }] },
+    { role: "tool" as const, content: "r", tool_name: "f" },
+  ];
+  assert.equal(renderPrompt({ template, messages: [] }, { messages, tools }).text, '[f]user:q;assistant:<f {"a":1}>;tool:r(f);');
+  assert.equal(renderPrompt({ template, messages: [] }, { messages }).text, 'user:q;assistant:<f {"a":1}>;tool:r(f);');
 });
 
 test("templates that fail are MS8007 with Go's message", async () => {

@@ -157,3 +157,42 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+/**
+ * "weather": a tool-calling oracle. Its words are split at spaces only, so a
+ * compact JSON call is one word. After "weather?" it recites a call of
+ * get_weather in the tag its TEMPLATE writes before `.ToolCalls`
+ * (`<tool_call>`), then, after a tool's result (which the TEMPLATE closes with
+ * `</tool_response>`), the final answer, then EOS.
+ */
+export const WEATHER_TEXT = 'weather? <tool_call> {"name":"get_weather","arguments":{"city":"Paris"}} </tool_call> </tool_response> It is sunny in Paris.';
+export const WEATHER_SPEC: OracleLlamaSpec = { text: WEATHER_TEXT, endWithEos: true, punctuationWords: false };
+/** A TEMPLATE in the shape of qwen's: `.Tools` first, a call as `<tool_call> {json} </tool_call>`, a tool's result in `<tool_response>`. */
+export const WEATHER_TEMPLATE =
+  '{{- if .Tools }}Tools: {{ .Tools }} {{ end }}' +
+  '{{- range .Messages }}' +
+  '{{- if eq .Role "assistant" }}{{ if .ToolCalls }}<tool_call>{{ range .ToolCalls }} {"name":"{{ .Function.Name }}","arguments":{{ .Function.Arguments }}}{{ end }} </tool_call>{{ else }}{{ .Content }}{{ end }}' +
+  '{{- else if eq .Role "tool" }} <tool_response> {{ .Content }} </tool_response>' +
+  "{{- else }}{{ .Content }}{{ end }}" +
+  "{{- end }}";
+export const WEATHER_MODEL: ModelLayersInput = { gguf: oracleLlama(WEATHER_SPEC), template: WEATHER_TEMPLATE, params: { temperature: 0, num_predict: 40, num_ctx: 512 } };
+/** The call "weather" makes, and its final answer after a tool result (the text after `</tool_response>`, as the pieces have it). */
+export const WEATHER_CALL = { name: "get_weather", arguments: { city: "Paris" } };
+export const WEATHER_ANSWER = WEATHER_TEXT.slice(WEATHER_TEXT.indexOf("</tool_response>") + "</tool_response>".length);
+/** The question whose last word starts the call. */
+export const WEATHER_QUESTION = "What is the weather?";
+/** get_weather's definition, as an Ollama or OpenAI request carries it. */
+export const WEATHER_TOOL = {
+  type: "function" as const,
+  function: {
+    name: "get_weather",
+    description: "The current weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string", enum: ["Paris", "Rome"] } }, required: ["city"] },
+  },
+};
+
+/** "thinker": recites a thinking trace, then its answer, then EOS; its TEMPLATE can think (`.Thinking` in the range over `.Messages`). */
+export const THINKER_SPEC: OracleLlamaSpec = { text: "go <think> hmm </think> yes", endWithEos: true };
+export const THINKER_TEMPLATE =
+  '{{- range .Messages }}{{ if eq .Role "assistant" }}{{ if .Thinking }}<think>{{ .Thinking }}</think>{{ end }}{{ .Content }}{{ else }}{{ .Content }}{{ end }}{{ end }}';
+export const THINKER_MODEL: ModelLayersInput = { gguf: oracleLlama(THINKER_SPEC), template: THINKER_TEMPLATE, params: { temperature: 0, num_predict: 20, num_ctx: 256 } };

@@ -2,19 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Ollama } from "ollama";
 import { keepAliveMs, MAX_TIMER_MS, type RunningServer } from "../../src/serve/index.js";
-import { oracleContinuation, oracleLlama, type OracleLlamaSpec } from "../../src/testmodels/index.js";
-import { collect, ollamaClient, ollamaFailure, oracleText, oracleTokens, post, request, serveEnv, TEST_MODELS, type ServeEnv } from "./helpers.js";
+import { oracleContinuation } from "../../src/testmodels/index.js";
+import { collect, THINKER_MODEL, THINKER_SPEC, ollamaClient, ollamaFailure, oracleText, oracleTokens, post, request, serveEnv, TEST_MODELS, type ServeEnv } from "./helpers.js";
 
 /**
  * Ollama's answers as Ollama gives them, for the fields its clients read:
  * `think`, `context`, unload, the metrics, keep_alive, unknown options, the
  * Bearer scheme. Each rule links the Ollama source it follows.
  */
-
-/** "thinker": recites a thinking trace, then its answer, then EOS; its TEMPLATE can think (`.Thinking` in the range over `.Messages`). */
-const THINKER_SPEC: OracleLlamaSpec = { text: "go <think> hmm </think> yes", endWithEos: true };
-const THINKER_TEMPLATE =
-  '{{- range .Messages }}{{ if eq .Role "assistant" }}{{ if .Thinking }}<think>{{ .Thinking }}</think>{{ end }}{{ .Content }}{{ else }}{{ .Content }}{{ end }}{{ end }}';
 
 let env: ServeEnv;
 let server: RunningServer;
@@ -23,7 +18,7 @@ let ollama: Ollama;
 before(async () => {
   env = await serveEnv({
     ...TEST_MODELS,
-    thinker: { gguf: oracleLlama(THINKER_SPEC), template: THINKER_TEMPLATE, params: { temperature: 0, num_predict: 20, num_ctx: 256 } },
+    thinker: THINKER_MODEL,
   });
   server = await env.start();
   ollama = ollamaClient(server);
