@@ -121,17 +121,23 @@ export interface SafetensorsTensorInput {
  * multiple of 8 bytes, as the Python library does.
  */
 export function encodeSafetensors(tensors: readonly SafetensorsTensorInput[], metadata?: Record<string, string>): Buffer {
+  const header = safetensorsHeader(tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, size: t.data.length })), metadata);
+  return Buffer.concat([header, ...tensors.map((t) => t.data)]);
+}
+
+/** The 8-byte length and the JSON header of a safetensors file whose tensors follow back to back in this order. */
+export function safetensorsHeader(tensors: readonly { name: string; dtype: string; shape: number[]; size: number }[], metadata?: Record<string, string>): Buffer {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.length] };
-    offset += t.data.length;
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.size] };
+    offset += t.size;
   }
   let json = JSON.stringify(header);
   while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += " ";
   const headerBytes = Buffer.from(json, "utf8");
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(headerBytes.length));
-  return Buffer.concat([len, headerBytes, ...tensors.map((t) => t.data)]);
+  return Buffer.concat([len, headerBytes]);
 }
