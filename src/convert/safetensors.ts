@@ -90,11 +90,16 @@ export class SafetensorsFile {
   }
 
   /** The raw little-endian bytes of one tensor. */
-  async read(entry: SafetensorsEntry): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(entry.size);
+  read(entry: SafetensorsEntry): Promise<Buffer> {
+    return this.readRange(entry, 0, entry.size);
+  }
+
+  /** `length` raw bytes of a tensor from `start` (relative to the tensor's data). */
+  async readRange(entry: SafetensorsEntry, start: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
     let done = 0;
-    while (done < entry.size) {
-      const { bytesRead } = await this.handle.read(buf, done, entry.size - done, entry.offset + done);
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(buf, done, length - done, entry.offset + start + done);
       if (bytesRead === 0) {
         throw new InputError(error("MS3203", `${basename(this.path)}: tensor ${entry.name} ends past the end of the file (it shrank while reading)`, { file: this.path }));
       }
