@@ -21,7 +21,8 @@
  *
  * Then the inference bench (bench/inference.ts: prompt tests on 4 sequences vs
  * one by one, `run --verbose` decode vs llama-bench; BENCH_INFERENCE=0 skips it)
- * adds its rows.
+ * adds its rows. BENCH_CONVERT=1 adds the checkpoint conversion rows
+ * (bench/convert.ts; opt-in: it writes about 4.4 GB).
  *
  * Prints one table on stdout, details on stderr. Everything lives in one temp
  * directory (so the store and the model share a file system), removed at the end.
@@ -45,6 +46,7 @@ import { benchTable, type BenchRow } from "./table.js";
 import { fromRoot } from "../tools/paths.js";
 import { benchShape } from "./shape.js";
 import { inferenceBench } from "./inference.js";
+import { convertBench } from "./convert.js";
 
 const run = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
       quantRow,
     ];
     if (process.env["BENCH_INFERENCE"] !== "0") rows.push(...(await inferenceBench(root)));
+    if (process.env["BENCH_CONVERT"] === "1") rows.push(...(await convertBench(root)));
     process.stdout.write(`${benchTable(rows)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
- * Converts a Hugging Face checkpoint folder to GGUF, streaming tensor by tensor:
- * memory stays about the largest tensor (its raw bytes and its converted bytes),
- * never the model. The output is a pure function of the input files and the
+ * Converts a Hugging Face checkpoint folder to GGUF, streaming: each tensor is
+ * read, converted and written in chunks of whole rows (q/k one head at a
+ * time), so memory stays at a few chunks, never a tensor, never the model. The output is a pure function of the input files and the
  * output type, byte for byte (no time, no host, no thread count in it).
  *
  * The GGUF matches what llama.cpp's convert_hf_to_gguf.py writes for the same
@@ -177,6 +177,9 @@ function planTensors(ck: Checkpoint, arch: Architecture, h: ArchHparams, outType
   return planned;
 }
 
+/** Bytes read and converted at a time: memory stays at a few of these, not at the largest tensor. */
+const CHUNK_BYTES = 8 << 20;
+
 async function* tensorBytes(p: PlannedTensor, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted();
   if (p.values) {
@@ -184,21 +187,34 @@ async function* tensorBytes(p: PlannedTensor, signal: AbortSignal | undefined): 
     return;
   }
   const { file, entry } = p.source!;
-  let raw: Uint8Array = await file.read(entry);
   const what = `${basename(file.path)}: tensor ${entry.name}`;
-  if (p.permuteHeads !== undefined) {
-    const rows = entry.shape[0]!;
-    if (rows % (p.permuteHeads * 2) !== 0) throw new InputError(error("MS3205", `${what}: ${rows} rows do not split into ${p.permuteHeads} heads of two halves`, { file: file.path }));
-    raw = permuteRows(raw, rows, raw.length / rows, p.permuteHeads);
-  }
   if (p.plusOne) {
-    const values = decodeToF32(raw, entry.dtype, what);
+    const values = decodeToF32(await file.read(entry), entry.dtype, what);
     // llama.cpp adds 1 in the tensor's own dtype: F16 stays F16, the rest are float32.
     for (let i = 0; i < values.length; i++) values[i] = entry.dtype === "F16" ? fromHalfBits(toHalfBits(values[i]! + 1)) : Math.fround(values[i]! + 1);
     yield encodeFloats(values, p.type);
     return;
   }
-  yield convertTensorData(raw, entry.dtype, p.type, what);
+  const rows = entry.shape.length === 0 ? 1 : entry.shape[0]!;
+  const rowBytes = rows === 0 ? 0 : entry.size / rows;
+  if (p.permuteHeads !== undefined) {
+    // A head's rows are contiguous and permuted among themselves: one head at a time.
+    if (rows % (p.permuteHeads * 2) !== 0) throw new InputError(error("MS3205", `${what}: ${rows} rows do not split into ${p.permuteHeads} heads of two halves`, { file: file.path }));
+    const headBytes = (rows / p.permuteHeads) * rowBytes;
+    for (let h = 0; h < p.permuteHeads; h++) {
+      signal?.throwIfAborted();
+      const raw = await file.readRange(entry, h * headBytes, headBytes);
+      yield convertTensorData(permuteRows(raw, rows / p.permuteHeads, rowBytes, 1), entry.dtype, p.type, what);
+    }
+    return;
+  }
+  // Whole rows at a time (any element boundary would do: the conversion is per element).
+  const step = rowBytes === 0 ? entry.size : Math.max(1, Math.floor(CHUNK_BYTES / rowBytes)) * rowBytes;
+  for (let at = 0; at < entry.size; at += step) {
+    signal?.throwIfAborted();
+    yield convertTensorData(await file.readRange(entry, at, Math.min(step, entry.size - at)), entry.dtype, p.type, what);
+  }
+  if (entry.size === 0) yield new Uint8Array(0);
 }
 
 /** gguf-py's size_label / model_weight_count_rounded_notation. */

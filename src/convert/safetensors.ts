@@ -90,11 +90,16 @@ export class SafetensorsFile {
   }
 
   /** The raw little-endian bytes of one tensor. */
-  async read(entry: SafetensorsEntry): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(entry.size);
+  read(entry: SafetensorsEntry): Promise<Buffer> {
+    return this.readRange(entry, 0, entry.size);
+  }
+
+  /** `length` raw bytes of a tensor from `start` (relative to the tensor's data). */
+  async readRange(entry: SafetensorsEntry, start: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
     let done = 0;
-    while (done < entry.size) {
-      const { bytesRead } = await this.handle.read(buf, done, entry.size - done, entry.offset + done);
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(buf, done, length - done, entry.offset + start + done);
       if (bytesRead === 0) {
         throw new InputError(error("MS3203", `${basename(this.path)}: tensor ${entry.name} ends past the end of the file (it shrank while reading)`, { file: this.path }));
       }
@@ -121,17 +126,23 @@ export interface SafetensorsTensorInput {
  * multiple of 8 bytes, as the Python library does.
  */
 export function encodeSafetensors(tensors: readonly SafetensorsTensorInput[], metadata?: Record<string, string>): Buffer {
+  const header = safetensorsHeader(tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, size: t.data.length })), metadata);
+  return Buffer.concat([header, ...tensors.map((t) => t.data)]);
+}
+
+/** The 8-byte length and the JSON header of a safetensors file whose tensors follow back to back in this order. */
+export function safetensorsHeader(tensors: readonly { name: string; dtype: string; shape: number[]; size: number }[], metadata?: Record<string, string>): Buffer {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.length] };
-    offset += t.data.length;
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.size] };
+    offset += t.size;
   }
   let json = JSON.stringify(header);
   while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += " ";
   const headerBytes = Buffer.from(json, "utf8");
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(headerBytes.length));
-  return Buffer.concat([len, headerBytes, ...tensors.map((t) => t.data)]);
+  return Buffer.concat([len, headerBytes]);
 }

@@ -5,9 +5,9 @@
  * (the caller adds a tokenizer.model trained with spm_train), tokenizer_config.json.
  * Deterministic: the bytes depend on nothing but the spec.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodeSafetensors, type SafetensorsTensorInput } from "../convert/safetensors.js";
+import { safetensorsHeader } from "../convert/safetensors.js";
 import { encodeFloats, GgmlType } from "../gguf/index.js";
 import { Xoshiro128 } from "./prng.js";
 
@@ -112,38 +112,48 @@ export async function writeHfCheckpoint(dir: string, spec: HfCheckpointSpec): Pr
   const config = hfConfig(spec);
   const dtype = spec.dtype ?? "F16";
   const type = { F32: GgmlType.F32, F16: GgmlType.F16, BF16: GgmlType.BF16 }[dtype];
-  const tensors: SafetensorsTensorInput[] = hfTensorShapes(spec, config).map(([name, shape], i) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const rng = new Xoshiro128(spec.seed, i);
-    const values = new Float32Array(n);
-    if (shape.length === 1 && name.includes("norm")) {
-      rng.fillUniform(values, 0.1);
-      if (spec.arch !== "gemma2") for (let j = 0; j < n; j++) values[j]! += 1;
-    } else {
-      const qk = /\.(q|k)_proj\.weight$/.test(name) ? (spec.qkScale ?? 1) : 1;
-      rng.fillUniform(values, shape.length === 1 ? 0.1 : name.includes("embed") ? 1 : qk / Math.sqrt(shape[1]!));
-    }
-    return { name, dtype, shape, data: encodeFloats(values, type) };
-  });
+  const elem = dtype === "F32" ? 4 : 2;
+  // Tensor data is made one tensor at a time as it is written: memory stays at the largest tensor.
+  const tensors = hfTensorShapes(spec, config).map(([name, shape], i) => ({
+    name,
+    shape,
+    size: shape.reduce((a, b) => a * b, 1) * elem,
+    make: (): Uint8Array => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const rng = new Xoshiro128(spec.seed, i);
+      const values = new Float32Array(n);
+      if (shape.length === 1 && name.includes("norm")) {
+        rng.fillUniform(values, 0.1);
+        if (spec.arch !== "gemma2") for (let j = 0; j < n; j++) values[j]! += 1;
+      } else {
+        const qk = /\.(q|k)_proj\.weight$/.test(name) ? (spec.qkScale ?? 1) : 1;
+        rng.fillUniform(values, shape.length === 1 ? 0.1 : name.includes("embed") ? 1 : qk / Math.sqrt(shape[1]!));
+      }
+      return encodeFloats(values, type);
+    },
+  }));
   await writeFile(join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
-  const shards = spec.shards ?? 1;
-  if (shards <= 1) {
-    await writeFile(join(dir, "model.safetensors"), encodeSafetensors(tensors, { format: "pt" }));
-    return;
-  }
+  const shards = Math.max(1, spec.shards ?? 1);
   const per = Math.ceil(tensors.length / shards);
   const weightMap: Record<string, string> = {};
   let total = 0;
   for (let s = 0; s < shards; s++) {
-    const file = `model-${String(s + 1).padStart(5, "0")}-of-${String(shards).padStart(5, "0")}.safetensors`;
+    const file = shards === 1 ? "model.safetensors" : `model-${String(s + 1).padStart(5, "0")}-of-${String(shards).padStart(5, "0")}.safetensors`;
     const part = tensors.slice(s * per, (s + 1) * per);
-    for (const t of part) {
-      weightMap[t.name] = file;
-      total += t.data.length;
+    const header = safetensorsHeader(part.map((t) => ({ name: t.name, dtype, shape: t.shape, size: t.size })), { format: "pt" });
+    const fh = await open(join(dir, file), "w");
+    try {
+      await fh.write(header);
+      for (const t of part) {
+        weightMap[t.name] = file;
+        total += t.size;
+        await fh.write(t.make());
+      }
+    } finally {
+      await fh.close();
     }
-    await writeFile(join(dir, file), encodeSafetensors(part, { format: "pt" }));
   }
-  await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + "\n");
+  if (shards > 1) await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + "\n");
 }
 
 /** GPT-2's byte-to-unicode table: printable bytes map to themselves, the others to U+0100 upwards. */
