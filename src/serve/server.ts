@@ -139,6 +139,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await route.value.handler(ctx, req, res);
   }
 
+  // No idle timeout on kept-alive connections, as Ollama's Go server (an http.Server without IdleTimeout or
+  // ReadTimeout). Node's default closes one after 5 s idle; a client that reuses it at that moment gets
+  // ECONNRESET (seen in the four-concurrent test under CPU load, when the event loop lags). Clients close
+  // their idle sockets first (undici after 4 s), and close() ends every connection.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port ?? 11434, o.host ?? "127.0.0.1", () => {
