@@ -27,6 +27,10 @@ export interface ServeOptions {
   models?: string[];
   /** Sequences per loaded model: requests generating at once (default 4). */
   parallel?: number;
+  /** Models loaded at once, least recently used unloaded first (default 3, Ollama's OLLAMA_MAX_LOADED_MODELS). */
+  maxLoaded?: number;
+  /** Requests that may wait for a model or a sequence before a 503 (default 512, Ollama's OLLAMA_MAX_QUEUE). */
+  maxQueue?: number;
   open?: OpenServedModel;
   /** One line per request (method, path, status, time). */
   log?: (line: string) => void;
@@ -84,7 +88,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const parallel = Math.max(1, o.parallel ?? 4);
   const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel>);
   const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
-  const host = new ModelHost(o.storeRoot, open, parallel, only);
+  const host = new ModelHost(o.storeRoot, open, parallel, only, {
+    ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),
+    ...(o.maxQueue !== undefined ? { maxQueue: Math.max(0, Math.floor(o.maxQueue)) } : {}),
+  });
   const stopping = new AbortController();
   const ctx: ollama.ApiContext = { store: new Store(o.storeRoot, { statCache: false }), host, version: o.version ?? "0.0.0", stopping: stopping.signal, ...(o.log ? { log: o.log } : {}) };
   for (const name of o.models ?? []) {
