@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import nodePath from "node:path";
@@ -93,6 +94,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     ...(o.maxQueue !== undefined ? { maxQueue: Math.max(0, Math.floor(o.maxQueue)) } : {}),
   });
   const stopping = new AbortController();
+  // Every request in flight listens for the shutdown (generateFor removes its listener when done): no limit of 10.
+  setMaxListeners(0, stopping.signal);
   const ctx: ollama.ApiContext = { store: new Store(o.storeRoot, { statCache: false }), host, version: o.version ?? "0.0.0", stopping: stopping.signal, ...(o.log ? { log: o.log } : {}) };
   for (const name of o.models ?? []) {
     try {
