@@ -57,6 +57,11 @@ export const RUNTIME_CODES = defineCodes({
     example: "echo -n '' | modelsmith run code-assistant",
     fix: "Pass a prompt as an argument, pipe one on stdin, or run on a terminal for an interactive chat.",
   },
+  MS8020: {
+    title: "FORMAT schema has constraints the grammar cannot honour",
+    example: '{"type":"object","properties":{"n":{"type":"integer","minimum":5,"maximum":7}}}   (number ranges)',
+    fix: "Remove the keywords the error names (number ranges, pattern, allOf, ...), or validate the output yourself; the grammar would otherwise drop them silently.",
+  },
 });
 
 export type RuntimeCode = keyof typeof RUNTIME_CODES;
