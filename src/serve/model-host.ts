@@ -148,9 +148,6 @@ export class ModelHost {
     } finally {
       this.waiting--;
     }
-    if (e.timer) clearTimeout(e.timer);
-    e.timer = undefined;
-    e.active++;
     let model: RuntimeModel;
     try {
       model = await e.model;
@@ -175,7 +172,7 @@ export class ModelHost {
     };
   }
 
-  /** The pool's entry for `name` with `numCtx`: the loaded one, or a new load once there is room. */
+  /** The pool's entry for `name` with `numCtx` (the loaded one, or a new load once there is room), its request counted. */
   private async entryFor(name: string, nameKey: string, numCtx: number | undefined): Promise<Entry> {
     for (;;) {
       const { digest, previous } = await this.digestOf(name, nameKey);
@@ -185,7 +182,7 @@ export class ModelHost {
       }
       const key = `${digest}|${numCtx ?? ""}`;
       const found = this.entries.get(key);
-      if (found) return found;
+      if (found) return this.take(found);
       // Another num_ctx of the same model: Ollama reloads it (its needsReload), the old load ends with its requests.
       for (const other of [...this.entries.values()]) if (other.digest === digest) this.retire(other);
       if (this.entries.size >= this.limits.maxLoaded) {
@@ -205,8 +202,16 @@ export class ModelHost {
         if (this.entries.get(key) === entry) this.entries.delete(key);
         this.wakeIdleWaiters();
       });
-      return entry;
+      return this.take(entry);
     }
+  }
+
+  /** Counts a request on `e` at once, in the same turn that found it, so no other request's eviction can take it. */
+  private take(e: Entry): Entry {
+    if (e.timer) clearTimeout(e.timer);
+    e.timer = undefined;
+    e.active++;
+    return e;
   }
 
   private wakeIdleWaiters(): void {
