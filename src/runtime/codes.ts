@@ -62,6 +62,11 @@ export const RUNTIME_CODES = defineCodes({
     example: 'POST /api/embed {"model": "m", "input": "<more tokens than num_ctx>", "truncate": false}',
     fix: "Shorten the input, raise num_ctx, or leave `truncate` on (the default) so the input is cut to the context.",
   },
+  MS8020: {
+    title: "FORMAT schema has constraints the grammar cannot honour",
+    example: '{"type":"object","properties":{"n":{"type":"integer","minimum":5,"maximum":7}}}   (number ranges)',
+    fix: "Remove the keywords the error names (number ranges, pattern, allOf, ...), or validate the output yourself; the grammar would otherwise drop them silently.",
+  },
 });
 
 export type RuntimeCode = keyof typeof RUNTIME_CODES;

@@ -1,5 +1,6 @@
 import type { Llama, LlamaGrammar } from "node-llama-cpp";
 import { error, InputError } from "../diagnostics/index.js";
+import { honouredSchema } from "./schema-check.js";
 import { JSON_OBJECT_GRAMMAR, withoutTrailingNewlines } from "./json-grammar.js";
 
 /**
@@ -30,9 +31,10 @@ export class GrammarCache {
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
       throw new InputError(error("MS8005", "FORMAT must be \"json\" or a JSON Schema object"));
     }
+    const honoured = honouredSchema(schema);
     let grammar: LlamaGrammar;
     try {
-      grammar = await this.llama.createGrammarForJsonSchema(schema as never);
+      grammar = await this.llama.createGrammarForJsonSchema(honoured as never);
     } catch (err) {
       throw new InputError(error("MS8005", `FORMAT schema cannot become a grammar: ${(err as Error).message}`), { cause: err });
     }

@@ -13,6 +13,7 @@ import { loadPlan, samplePlan, type LoadPlan, type NotHonoured } from "./plan.js
 import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt.js";
 import { Lockstep } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
+import { serializeFirstSampleAfterDecode } from "./sample-guard.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
 import type { GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
 
@@ -65,6 +66,7 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
     await model.dispose();
     throw cannotLoad(stored.adapterPaths.length > 0 ? "its ADAPTER layers or context" : "its context", err);
   }
+  serializeFirstSampleAfterDecode(context);
   if (llama.gpu === false && load.threads > 1 && threadPoolSize() > 1) lowerEventLoopPriority();
   return new LoadedModel(stored, llama, model, context, load, params, warnings, nowNs() - started);
 }

@@ -6,19 +6,21 @@ import { HttpError } from "./http.js";
 import { MAX_TIMER_MS } from "./keep-alive.js";
 
 /** Opens a stored model for serving: the runtime's `openModel` fits. */
-export type OpenServedModel = (storeRoot: string, name: string, options: { parallel: number }) => Promise<RuntimeModel>;
+export type OpenServedModel = (storeRoot: string, name: string, options: { parallel: number; contextSize?: number }) => Promise<RuntimeModel>;
 
 /** Ollama's default keep_alive: a model stays loaded five minutes after its last request. */
 export const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
 
 interface Entry {
-  /** Full name, `registry.ollama.ai/library/m:latest`. */
+  /** The pool key: the manifest digest and the load settings (num_ctx), never the name's spelling. */
   key: string;
+  /** The full name of the first request that loaded it (what `/api/ps` shows). */
+  name: string;
   /** The manifest digest the model was loaded from. */
   digest: string;
-  /** Its manifest file's size, mtime and inode then: unchanged, the digest is too. */
-  manifestStat: string | undefined;
-  /** Replaced by a newer build: closed once its last request is done. */
+  /** The request's num_ctx it was loaded with (undefined: the Modelfile's, else the default). */
+  numCtx: number | undefined;
+  /** Replaced by a newer build, another num_ctx, or evicted: closed once its last request is done. */
   retired?: boolean;
   model: Promise<RuntimeModel>;
   active: number;
@@ -40,28 +42,55 @@ export interface LoadedInfo {
   expiresAt: Date;
 }
 
+/** How many models, and how many waiting requests, a server holds (Ollama's OLLAMA_MAX_LOADED_MODELS and OLLAMA_MAX_QUEUE). */
+export interface PoolLimits {
+  /** Models loaded at once; the least recently used idle one is unloaded for a new one (default 3). */
+  maxLoaded: number;
+  /** Requests waiting (for a load, or for a sequence of a busy model) before a 503 (default 512). */
+  maxQueue: number;
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = { maxLoaded: 3, maxQueue: 512 };
+
+/** Ollama's ErrMaxQueue, word for word (server/sched.go), answered with 503. */
+export const MAX_QUEUE_MESSAGE = "server busy, please try again.  maximum pending requests exceeded";
+
 /**
- * The models a server has loaded, by full name: loaded on first use (one load
- * per model however many requests wait for it), shared by concurrent requests
- * (each generation takes a sequence of the model's context), and unloaded
- * `keep_alive` after their last request (Ollama's rule: default 5 minutes, 0
- * at once, a negative value never). With `only`, other names are 404. Each
- * request reads the model's manifest: a model rebuilt since it was loaded is
- * loaded again for new requests, the old one closed when its last request ends.
+ * The models a server has loaded, keyed by manifest digest and num_ctx (not by
+ * the spelling of the name: `oRacle`, `oracle:latest` and a copy with the same
+ * digest share one load): loaded on first use (one load however many requests
+ * wait for it), shared by concurrent requests (each generation takes a sequence
+ * of the model's context), and unloaded `keep_alive` after their last request
+ * (Ollama's rule: default 5 minutes, 0 at once, a negative value never). At most
+ * `maxLoaded` at once: a new one unloads the least recently used idle one, or
+ * waits for one to become idle, as Ollama's scheduler. A request with another
+ * num_ctx than the loaded one reloads the model (Ollama's needsReload). With
+ * `only`, other names are 404. Each request reads the model's manifest: a model
+ * rebuilt since it was loaded is loaded again for new requests, the old one
+ * closed when its last request ends.
  */
 export class ModelHost {
   private readonly entries = new Map<string, Entry>();
+  /** Per full name: its manifest file's stat and digest when last read (unchanged stat, unchanged digest). */
+  private readonly names = new Map<string, { stat: string | undefined; digest: string }>();
   private closed = false;
+  /** Requests inside acquire, not yet lent a model. */
+  private waiting = 0;
+  /** Wakes acquires that wait for a model to become idle. */
+  private idleWaiters: Array<() => void> = [];
 
   private readonly store: Store;
+  private readonly limits: PoolLimits;
 
   constructor(
     private readonly storeRoot: string,
     private readonly open: OpenServedModel,
     private readonly parallel: number,
     private readonly only?: ReadonlySet<string>,
+    limits: Partial<PoolLimits> = {},
   ) {
     this.store = new Store(storeRoot, { statCache: false });
+    this.limits = { ...DEFAULT_POOL_LIMITS, ...limits };
   }
 
   /** The full name of `name` as the store writes it; 400 when it is not a model name. */
@@ -79,46 +108,52 @@ export class ModelHost {
     return !this.only || this.only.has(ModelHost.key(name));
   }
 
-  /** Loads `name` (or finds it loaded) and lends it; 404 for a model the store does not have or this server does not serve. */
-  async acquire(name: string, keepAlive?: number): Promise<Lease> {
-    const key = ModelHost.key(name);
-    if (this.closed) throw new HttpError(503, "the server is shutting down");
-    if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
-    let entry = this.entries.get(key);
+  /** Requests waiting: for a load or a free model, or beyond the `parallel` sequences of their model. */
+  private pending(): number {
+    let n = this.waiting;
+    for (const e of this.entries.values()) n += Math.max(0, e.active - this.parallel);
+    return n;
+  }
+
+  /** The manifest digest `name` stands for now; 404 when the store lacks it. */
+  private async digestOf(name: string, key: string): Promise<{ digest: string; previous: string | undefined }> {
     // The manifest file's stat, taken synchronously: the CLI's one libuv thread may be busy with a decode.
     const seen = manifestStat(this.store, key);
+    const known = this.names.get(key);
+    if (known && seen !== undefined && seen === known.stat) return { digest: known.digest, previous: known.digest };
     let digest: string;
-    if (entry && seen !== undefined && seen === entry.manifestStat) digest = entry.digest;
-    else {
-      try {
-        digest = (await this.store.readManifest(name)).digest;
-      } catch (err) {
-        throw notFoundOr(err, name);
-      }
+    try {
+      digest = (await this.store.readManifest(name)).digest;
+    } catch (err) {
+      throw notFoundOr(err, name);
     }
-    if (entry && entry.digest === digest) entry.manifestStat = seen;
-    if (entry && entry.digest !== digest) {
-      // Rebuilt since it was loaded (`modelsmith build`, `watch`): new requests get the new build.
-      this.retire(entry);
-      entry = undefined;
+    this.names.set(key, { stat: seen, digest });
+    return { digest, previous: known?.digest };
+  }
+
+  /**
+   * Loads `name` (or finds it loaded) and lends it; 404 for a model the store
+   * does not have or this server does not serve; 503 (Ollama's ErrMaxQueue) when
+   * `maxQueue` requests already wait. `numCtx`: the request's num_ctx option.
+   */
+  async acquire(name: string, keepAlive?: number, numCtx?: number): Promise<Lease> {
+    const nameKey = ModelHost.key(name);
+    if (this.closed) throw new HttpError(503, "the server is shutting down");
+    if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
+    if (this.pending() >= this.limits.maxQueue) throw new HttpError(503, MAX_QUEUE_MESSAGE);
+    this.waiting++;
+    let e: Entry;
+    try {
+      e = await this.entryFor(name, nameKey, numCtx);
+    } finally {
+      this.waiting--;
     }
-    if (!entry) {
-      const model = this.open(this.storeRoot, name, { parallel: this.parallel });
-      entry = { key, digest, manifestStat: seen, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
-      this.entries.set(key, entry);
-      model.catch(() => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      });
-    }
-    const e = entry;
-    if (e.timer) clearTimeout(e.timer);
-    e.timer = undefined;
-    e.active++;
     let model: RuntimeModel;
     try {
       model = await e.model;
     } catch (err) {
       e.active--;
+      this.wakeIdleWaiters();
       throw notFoundOr(err, name);
     }
     let released = false;
@@ -132,8 +167,57 @@ export class ModelHost {
         const ms = requested ?? keepAlive;
         if (ms !== undefined) e.keepAliveMs = ms < 0 || ms > MAX_TIMER_MS ? -1 : ms;
         this.schedule(e);
+        this.wakeIdleWaiters();
       },
     };
+  }
+
+  /** The pool's entry for `name` with `numCtx` (the loaded one, or a new load once there is room), its request counted. */
+  private async entryFor(name: string, nameKey: string, numCtx: number | undefined): Promise<Entry> {
+    for (;;) {
+      const { digest, previous } = await this.digestOf(name, nameKey);
+      if (previous !== undefined && previous !== digest) {
+        // Rebuilt since it was loaded (`modelsmith build`, `watch`): new requests get the new build.
+        for (const old of [...this.entries.values()]) if (old.digest === previous) this.retire(old);
+      }
+      const key = `${digest}|${numCtx ?? ""}`;
+      const found = this.entries.get(key);
+      if (found) return this.take(found);
+      // Another num_ctx of the same model: Ollama reloads it (its needsReload), the old load ends with its requests.
+      for (const other of [...this.entries.values()]) if (other.digest === digest) this.retire(other);
+      if (this.entries.size >= this.limits.maxLoaded) {
+        const idle = [...this.entries.values()].filter((x) => x.active === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+        if (idle) this.retire(idle);
+        else {
+          // Every loaded model is busy: wait until one is idle, then look again (the model may be loaded by then).
+          await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+          if (this.closed) throw new HttpError(503, "the server is shutting down");
+          continue;
+        }
+      }
+      const model = this.open(this.storeRoot, name, { parallel: this.parallel, ...(numCtx !== undefined ? { contextSize: numCtx } : {}) });
+      const entry: Entry = { key, name: nameKey, digest, numCtx, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
+      this.entries.set(key, entry);
+      model.catch(() => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        this.wakeIdleWaiters();
+      });
+      return this.take(entry);
+    }
+  }
+
+  /** Counts a request on `e` at once, in the same turn that found it, so no other request's eviction can take it. */
+  private take(e: Entry): Entry {
+    if (e.timer) clearTimeout(e.timer);
+    e.timer = undefined;
+    e.active++;
+    return e;
+  }
+
+  private wakeIdleWaiters(): void {
+    const go = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of go) resolve();
   }
 
   /**
@@ -142,19 +226,16 @@ export class ModelHost {
    * not loaded stays so. 404 for a model this server does not serve.
    */
   async unload(name: string): Promise<void> {
-    const key = ModelHost.key(name);
+    const nameKey = ModelHost.key(name);
     if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found`);
-    try {
-      await this.store.readManifest(name);
-    } catch (err) {
-      throw notFoundOr(err, name);
+    const { digest } = await this.digestOf(name, nameKey);
+    for (const e of this.entries.values()) {
+      if (e.digest !== digest) continue;
+      e.keepAliveMs = 0;
+      if (e.timer) clearTimeout(e.timer);
+      e.timer = undefined;
+      this.schedule(e);
     }
-    const e = this.entries.get(key);
-    if (!e) return;
-    e.keepAliveMs = 0;
-    if (e.timer) clearTimeout(e.timer);
-    e.timer = undefined;
-    this.schedule(e);
   }
 
   /** The loaded models (not those still loading), for `/api/ps`. */
@@ -164,7 +245,7 @@ export class ModelHost {
       const model = await e.model.catch(() => undefined);
       if (!model) continue;
       const expires = e.keepAliveMs < 0 ? new Date(8.64e15) : new Date((e.active > 0 ? Date.now() : e.lastUsed) + e.keepAliveMs);
-      out.push({ name: displayShortest(parseModelName(e.key)), model, expiresAt: expires });
+      out.push({ name: displayShortest(parseModelName(e.name)), model, expiresAt: expires });
     }
     return out;
   }
@@ -172,6 +253,7 @@ export class ModelHost {
   /** Unloads every model; requests still running finish first. */
   async close(): Promise<void> {
     this.closed = true;
+    this.wakeIdleWaiters();
     const all = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(
@@ -185,7 +267,7 @@ export class ModelHost {
   }
 
   private retire(e: Entry): void {
-    this.entries.delete(e.key);
+    if (this.entries.get(e.key) === e) this.entries.delete(e.key);
     e.retired = true;
     if (e.timer) clearTimeout(e.timer);
     this.schedule(e);
@@ -201,6 +283,7 @@ export class ModelHost {
       if (e.active > 0 || this.entries.get(e.key) !== e) return;
       this.entries.delete(e.key);
       void e.model.then((m) => m.close()).catch(() => undefined);
+      this.wakeIdleWaiters();
     };
     if (e.keepAliveMs === 0) unload();
     else {

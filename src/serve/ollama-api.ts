@@ -85,7 +85,8 @@ export async function generateFor(
   onPiece?: (text: string) => void,
 ): Promise<Served> {
   const started = nowNs();
-  const lease = await ctx.host.acquire(model, keepAlive);
+  const numCtx = request.options?.num_ctx;
+  const lease = await ctx.host.acquire(model, keepAlive, typeof numCtx === "number" && Number.isInteger(numCtx) && numCtx > 0 ? numCtx : undefined);
   const loadNs = nowNs() - started;
   const abort = new AbortController();
   const onClose = () => {

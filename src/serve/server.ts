@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import nodePath from "node:path";
@@ -30,6 +31,10 @@ export interface ServeOptions {
   models?: string[];
   /** Sequences per loaded model: requests generating at once (default 4). */
   parallel?: number;
+  /** Models loaded at once, least recently used unloaded first (default 3, Ollama's OLLAMA_MAX_LOADED_MODELS). */
+  maxLoaded?: number;
+  /** Requests that may wait for a model or a sequence before a 503 (default 512, Ollama's OLLAMA_MAX_QUEUE). */
+  maxQueue?: number;
   open?: OpenServedModel;
   /** One line per request (method, path, status, time). */
   log?: (line: string) => void;
@@ -94,8 +99,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const parallel = Math.max(1, o.parallel ?? 4);
   const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel>);
   const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
-  const host = new ModelHost(o.storeRoot, open, parallel, only);
+  const host = new ModelHost(o.storeRoot, open, parallel, only, {
+    ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),
+    ...(o.maxQueue !== undefined ? { maxQueue: Math.max(0, Math.floor(o.maxQueue)) } : {}),
+  });
   const stopping = new AbortController();
+  // Every request in flight listens for the shutdown (generateFor removes its listener when done): no limit of 10.
+  setMaxListeners(0, stopping.signal);
   const ctx: ollama.ApiContext = { store: new Store(o.storeRoot, { statCache: false }), host, version: o.version ?? "0.0.0", stopping: stopping.signal, ...(o.log ? { log: o.log } : {}) };
   for (const name of o.models ?? []) {
     try {
@@ -150,6 +160,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await route.value.handler(ctx, req, res);
   }
 
+  // No idle timeout on kept-alive connections, as Ollama's Go server (an http.Server without IdleTimeout or
+  // ReadTimeout). Node's default closes one after 5 s idle; a client that reuses it at that moment gets
+  // ECONNRESET (seen in the four-concurrent test under CPU load, when the event loop lags). Clients close
+  // their idle sockets first (undici after 4 s), and close() ends every connection.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port ?? 11434, o.host ?? "127.0.0.1", () => {

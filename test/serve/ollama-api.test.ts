@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import type { Ollama } from "ollama";
 import { ModelsmithError } from "../../src/diagnostics/index.js";
@@ -202,14 +205,42 @@ test("every answer names the model as the request did (Ollama's `Model: req.Mode
   assert.deepEqual(await names("oracle"), Array(9).fill("oracle"));
 });
 
-// Known bug, under investigation: in one of three full-suite runs (never alone, nor under CPU load) two of the four
-// batched sequences swapped one input token (" the lazy The quick brown" / " dog. dog. The"). Not run in CI until found.
-test("four concurrent requests each get their own text", { skip: Boolean(process.env.CI) && "skipped in CI: a rare token swap between batched sequences (see the comment above)" }, async () => {
+// Once a token swap between batched sequences (" the lazy The quick brown"): llama.cpp reorders a batch's output rows
+// lazily in llama_get_logits_ith, which is not thread-safe, and node-llama-cpp samples the sequences of a batch on
+// several worker threads at once; see src/runtime/sample-guard.ts and docs/decisions.md. Several rounds, so that the
+// sequences come back from the pool in another order and the batch's sequence ids are out of order.
+test("four concurrent requests each get their own text", async () => {
   const prompts = ["The quick brown", "jumps over", "The lazy", "dog."];
-  const results = await Promise.all(prompts.map((prompt) => ollama.generate({ model: "oracle", prompt, options: { num_predict: 5 } })));
-  assert.deepEqual(results.map((r) => r.response), prompts.map((p) => oracleText(p, 5)));
+  for (let round = 0; round < 3; round++) {
+    const results = await Promise.all(prompts.map((prompt) => ollama.generate({ model: "oracle", prompt, options: { num_predict: 5 } })));
+    assert.deepEqual(results.map((r) => r.response), prompts.map((p) => oracleText(p, 5)));
+  }
   const streams = await Promise.all(prompts.map(async (content) => collect(await ollama.chat({ model: "oracle", messages: [{ role: "user", content }], stream: true, options: { num_predict: 6 } }))));
   assert.deepEqual(streams.map((parts) => parts.map((p) => p.message.content).join("")), prompts.map((p) => oracleText(p, 6)));
+});
+
+// Ollama's server is a Go http.Server without IdleTimeout or ReadTimeout: an idle kept-alive connection stays open
+// (https://github.com/ollama/ollama/blob/main/server/routes.go, `srvr := &http.Server{Handler: h}`). Node's default
+// closed it after 5 s, and a client reusing it at that moment got ECONNRESET.
+test("a kept-alive connection idle for 6 s is still open and answers the next request on it", async () => {
+  const socket = connect(server.port, "127.0.0.1");
+  socket.setEncoding("utf8");
+  let received = "";
+  let closed = false;
+  socket.on("data", (d: string) => (received += d));
+  socket.on("close", () => (closed = true));
+  const ask = async () => {
+    received = "";
+    socket.write("GET /api/version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    for (let i = 0; i < 200 && !/\r\n\r\n\{"version":"[^"]+"\}$/.test(received); i++) await sleep(25);
+    return received;
+  };
+  await once(socket, "connect");
+  assert.match(await ask(), /^HTTP\/1\.1 200 /);
+  await sleep(6_000);
+  assert.equal(closed, false, "the server closed the idle connection");
+  assert.match(await ask(), /^HTTP\/1\.1 200 /);
+  socket.destroy();
 });
 
 test("format json (generate) and a JSON Schema (chat) constrain a random model's output: it parses", async () => {

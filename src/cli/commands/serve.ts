@@ -12,6 +12,8 @@ export interface ServeArgs {
   port?: number;
   apiKey?: string;
   parallel?: number;
+  maxLoaded?: number;
+  maxQueue?: number;
   origins?: string;
   shutdownGrace?: number;
   json?: boolean;
@@ -38,6 +40,8 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option("port", { type: "number", default: 11434, describe: "Port to listen on (0: a free one)" })
         .option("api-key", { type: "string", describe: "Require `Authorization: Bearer <key>` (default: $MODELSMITH_API_KEY, else none)" })
         .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" })
+        .option("max-loaded", { type: "number", default: 3, describe: "Models loaded at once; the least recently used idle one is unloaded for another" })
+        .option("max-queue", { type: "number", default: 512, describe: "Requests that may wait for a model before the server answers 503" })
         .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" })
         .option("shutdown-grace", { type: "number", default: 5, describe: "Seconds requests in flight may run after SIGINT/SIGTERM before they are cancelled" }),
     handler: async (args) => {
@@ -68,6 +72,8 @@ export async function startCliServer(ctx: CliContext, storeRoot: string, args: O
     ...(apiKey ? { apiKey } : {}),
     models: args.models ?? [],
     parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
+    maxLoaded: Math.max(1, Math.floor(args.maxLoaded ?? 3)),
+    maxQueue: Math.max(0, Math.floor(args.maxQueue ?? 512)),
     log: (line) => ctx.err(line),
     version,
     origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
