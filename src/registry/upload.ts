@@ -192,3 +192,20 @@ function fileRange(file: string, start: number, end: number, sent: (n: number) =
   const stream = end > start ? createReadStream(file, { start, end: end - 1 }).pipe(count) : Readable.from([]);
   return Readable.toWeb(stream) as unknown as FetchBody;
 }
+
+/** Puts a small blob held in memory (a cache entry's config): HEAD, then POST and one PUT `?digest=`, retried as pushBlob's are. */
+export async function pushBytes(client: RegistryClient, bytes: Buffer, digest: Sha256Digest): Promise<UploadStatus> {
+  const what = `upload of blob ${digest} to ${client.host}/${client.repository}`;
+  const head = await client.request(client.url(`blobs/${digest}`), { method: "HEAD", what: `blob ${digest}`, ok: [200, 404] });
+  await head.body?.cancel();
+  if (head.status === 200) return "exists";
+  await withRetries(client.limits, async () => {
+    const start = await client.request(client.url("blobs/uploads/"), { method: "POST", what, headers: { "Content-Length": "0" }, ok: [202] });
+    await start.body?.cancel();
+    const url = new URL(sessionUrl(client, start, what));
+    url.searchParams.set("digest", digest);
+    const res = await client.request(url.toString(), { method: "PUT", what, headers: { "Content-Type": "application/octet-stream", "Content-Length": String(bytes.length) }, body: () => bytes, ok: [201, 204] });
+    await res.body?.cancel();
+  });
+  return "uploaded";
+}
