@@ -180,9 +180,15 @@ export class RegistryStepCache implements RemoteStepCache {
       // Only quantize steps are worth a claim: assembling is cheap.
       if (step.kind !== "quantize" || !to || this.off.has(`claim ${to.text}`)) return {};
       const claimed = await this.guard(to, "write", async (): Promise<"mine" | "wait" | "retry"> => {
-        const held = await this.readClaim(to, step.key);
-        if (held && held.runner !== this.runner && held.until > Date.now()) return "wait";
-        await this.writeClaim(to, step.key, Date.now() + this.leaseMs);
+        const foreign = async () => {
+          const held = await this.readClaim(to, step.key);
+          return held !== undefined && held.runner !== this.runner && held.until > Date.now();
+        };
+        if (await foreign()) return "wait";
+        const put = await this.prepareClaim(to, step.key, Date.now() + this.leaseMs);
+        // Looked at again just before the PUT: a runner that claimed meanwhile is not overwritten.
+        if (await foreign()) return "wait";
+        await put();
         // Two runners may claim at once: each reads back after a pause, and the last write wins.
         await sleep(this.settleMs);
         return (await this.readClaim(to, step.key))?.runner === this.runner ? "mine" : "retry";
@@ -296,6 +302,11 @@ export class RegistryStepCache implements RemoteStepCache {
   }
 
   private async writeClaim(repo: CacheRepo, key: Sha256Digest, until: number): Promise<void> {
+    await (await this.prepareClaim(repo, key, until))();
+  }
+
+  /** Uploads a claim's config blob; the function returned PUTs its manifest (one request: the race window is that short). */
+  private async prepareClaim(repo: CacheRepo, key: Sha256Digest, until: number): Promise<() => Promise<void>> {
     const client = this.client(repo);
     const tag = `${entryTag(key)}-claim`;
     const claim: ClaimConfig = { modelsmith: "build-cache-claim", key, runner: this.runner, until };
@@ -303,8 +314,10 @@ export class RegistryStepCache implements RemoteStepCache {
     const digest = sha256(configBytes);
     await pushBytes(client, configBytes, digest);
     const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST_MEDIA_TYPE, config: { mediaType: CLAIM_CONFIG_MEDIA_TYPE, digest, size: configBytes.length }, layers: [] }));
-    const res = await client.request(client.url(`manifests/${tag}`), { method: "PUT", what: `cache claim ${tag}`, headers: { "Content-Type": OCI_MANIFEST_MEDIA_TYPE }, body: () => bytes, ok: [200, 201] });
-    await res.body?.cancel();
+    return async () => {
+      const res = await client.request(client.url(`manifests/${tag}`), { method: "PUT", what: `cache claim ${tag}`, headers: { "Content-Type": OCI_MANIFEST_MEDIA_TYPE }, body: () => bytes, ok: [200, 201] });
+      await res.body?.cancel();
+    };
   }
 
   /** Keeps a won claim fresh (every third of the lease) until released; releasing writes an expired claim. */
