@@ -106,6 +106,8 @@ export interface ProxyOptions {
   stall?: (req: http.IncomingMessage) => boolean;
   /** Demand Bearer tokens from the realm `/token` (Basic credentials `user:password` for a token, when given). */
   bearer?: { credentials?: string };
+  /** Pass the client's Host on, so that the registry's Location headers (upload sessions) point back at the proxy. */
+  keepHost?: boolean;
 }
 
 export interface Proxy {
@@ -149,7 +151,7 @@ export async function startProxy(t: TestContext, upstream: number, options: Prox
       return;
     }
     if (proxy.options.stall?.(req)) return;
-    const headers = { ...req.headers, host: `127.0.0.1:${upstream}` };
+    const headers = { ...req.headers, host: proxy.options.keepHost ? (req.headers.host ?? proxy.host) : `127.0.0.1:${upstream}` };
     delete headers.authorization;
     const up = http.request({ host: "127.0.0.1", port: upstream, method: req.method, path: url, headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
