@@ -23,6 +23,8 @@
  * one by one, `run --verbose` decode vs llama-bench; BENCH_INFERENCE=0 skips it)
  * adds its rows.
  *
+ * BENCH_REMOTE_CACHE=1 adds the remote build cache's rows (bench/remote-cache.ts).
+ *
  * Prints one table on stdout, details on stderr. Everything lives in one temp
  * directory (so the store and the model share a file system), removed at the end.
  * The model file is at least 2 s old before the cold build, as a user's file
@@ -45,6 +47,7 @@ import { benchTable, type BenchRow } from "./table.js";
 import { fromRoot } from "../tools/paths.js";
 import { benchShape } from "./shape.js";
 import { inferenceBench } from "./inference.js";
+import { remoteCacheBench } from "./remote-cache.js";
 
 const run = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -189,6 +192,8 @@ async function main(): Promise<void> {
       quantRow,
     ];
     if (process.env["BENCH_INFERENCE"] !== "0") rows.push(...(await inferenceBench(root)));
+    // Opt-in (minutes at 1 GiB): a cached runner against a cold one and against a pull (bench/remote-cache.ts).
+    if (process.env["BENCH_REMOTE_CACHE"] === "1") rows.push(...(await remoteCacheBench(path.join(root, "remote-cache"), mib)));
     process.stdout.write(`${benchTable(rows)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });

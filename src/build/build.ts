@@ -185,18 +185,30 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
  */
 async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress" | "env">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
-  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  const bases = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : [s.modelLayer])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  const used = new Set<string>();
   for (const m of r.models) for (const a of [...m.adapters, ...m.projectors]) used.add(formatReference(a.ref));
+  // With a remote cache, a base is fetched only when a step that reads it is computed: a runner whose steps are all cached never downloads it.
+  const remoteCache = Boolean(r.cache.from || r.cache.to);
+  if (!remoteCache) for (const key of bases) used.add(key);
   for (const key of used) {
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
+  const fetched = new Map<string, Promise<void>>();
+  const ensurePin = (source: string): Promise<void> => {
+    const pin = r.pins.get(source);
+    if (!remoteCache || !pin) return Promise.resolve();
+    let p = fetched.get(source);
+    if (!p) fetched.set(source, (p = fetchPin(pin, { ...r.ctx, at: {}, warn })));
+    return p;
+  };
   const planned = new Set(plan.variants.map((v) => v.model));
   await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
   const progress = o.progress?.(plan.steps);
   try {
     const remote = r.cache.from || r.cache.to ? new RegistryStepCache({ ...r.cache, store: r.ctx.store, home: r.ctx.home, ...(o.env ? { env: o.env } : {}), warn }) : undefined;
-    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}), ...(remote ? { remote } : {}) });
+    return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ensurePin, ...(progress ? { progress } : {}), ...(remote ? { remote } : {}) });
   } finally {
     await progress?.close();
   }

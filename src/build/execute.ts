@@ -34,6 +34,8 @@ export interface ExecuteOptions {
   onWarning?: (d: Diagnostic) => void;
   /** The remote build cache (remote-cache.ts): asked when the local step cache misses, told of every step's record. */
   remote?: RemoteStepCache;
+  /** Brings a pinned base (by its source) into the store before a step that reads it is computed; default: it is there already. */
+  ensurePin?: (source: string) => Promise<void>;
 }
 
 export interface ExecuteResult {
@@ -94,7 +96,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     let p = loadable.get(key);
     if (!p) {
       const at = plan.steps.find((s): s is AssembleStep => s.kind === "assemble" && s.model === model)?.at ?? {};
-      p = modelFileProblems(store.blobPath(input.digest), `the base model of ${model}`, at).then((problems) => {
+      p = (opts.ensurePin?.(input.source) ?? Promise.resolve()).then(() => modelFileProblems(store.blobPath(input.digest), `the base model of ${model}`, at)).then((problems) => {
         if (problems.length) throw new InputError(problems);
       });
       loadable.set(key, p);
