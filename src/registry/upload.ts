@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { error } from "../diagnostics/diagnostic.js";
 import { EnvironmentError } from "../diagnostics/errors.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
@@ -127,6 +128,8 @@ export async function pushBlob(client: RegistryClient, digest: Sha256Digest, siz
         // No progress: the error stands unless it is worth another try (timeouts, dropped connections, 5xx), at most `retries` times.
         if (had <= at && (!isTransient(err) || ++stuck > limits.retries)) throw err;
         if (had > at) stuck = 0;
+        // Backoff as withRetries waits (http.ts): the first wait, doubled for each try without progress.
+        else await sleep(Math.min(30_000, limits.backoffMs * 2 ** (stuck - 1)));
         offset = had;
       }
       o.onProgress?.(offset, size);
