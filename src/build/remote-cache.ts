@@ -271,17 +271,27 @@ export class RegistryStepCache implements RemoteStepCache {
       const needed = entryBlobs(record);
       const listed = new Map(m.manifest.layers.map((l) => [l.digest, l.size]));
       for (const b of needed) if (listed.get(b.digest) !== b.size) return bad(`it does not list blob ${b.digest}`);
-      for (const b of needed) {
-        if ((await this.o.store.checkBlob(b.digest, b.size)).status !== "ok") {
-          try {
-            await downloadBlob({ url: client.url(`blobs/${b.digest}`), headers: client.authHeaders(), digest: b.digest, size: b.size, store: this.o.store, limits: client.limits, what: `cache blob ${b.digest} of ${repo.text}` });
-          } catch (err) {
-            if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5602")) return bad(`blob ${b.digest}: ${err.diagnostics[0]!.message}`);
-            throw err;
+      // Three at once, as pull does; the first that does not verify (or fails) stops the rest from starting.
+      const todo = [...needed];
+      let broken: string | undefined;
+      const worker = async () => {
+        for (let b = todo.shift(); b !== undefined && broken === undefined; b = todo.shift()) {
+          if ((await this.o.store.checkBlob(b.digest, b.size)).status !== "ok") {
+            try {
+              await downloadBlob({ url: client.url(`blobs/${b.digest}`), headers: client.authHeaders(), digest: b.digest, size: b.size, store: this.o.store, limits: client.limits, what: `cache blob ${b.digest} of ${repo.text}` });
+            } catch (err) {
+              if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5602")) {
+                broken ??= `blob ${b.digest}: ${err.diagnostics[0]!.message}`;
+                return;
+              }
+              throw err;
+            }
           }
+          await rememberBlob(this.o.store, repo.host, repo.repository, b.digest);
         }
-        await rememberBlob(this.o.store, repo.host, repo.repository, b.digest);
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(3, needed.length) }, worker));
+      if (broken !== undefined) return bad(broken);
       return record;
     });
   }
