@@ -24,6 +24,8 @@
  * adds its rows. BENCH_CONVERT=1 adds the checkpoint conversion rows
  * (bench/convert.ts; opt-in: it writes about 4.4 GB).
  *
+ * BENCH_REMOTE_CACHE=1 adds the remote build cache's rows (bench/remote-cache.ts).
+ *
  * Prints one table on stdout, details on stderr. Everything lives in one temp
  * directory (so the store and the model share a file system), removed at the end.
  * The model file is at least 2 s old before the cold build, as a user's file
@@ -47,6 +49,7 @@ import { fromRoot } from "../tools/paths.js";
 import { benchShape } from "./shape.js";
 import { inferenceBench } from "./inference.js";
 import { convertBench } from "./convert.js";
+import { remoteCacheBench } from "./remote-cache.js";
 
 const run = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -192,6 +195,8 @@ async function main(): Promise<void> {
     ];
     if (process.env["BENCH_INFERENCE"] !== "0") rows.push(...(await inferenceBench(root)));
     if (process.env["BENCH_CONVERT"] === "1") rows.push(...(await convertBench(root)));
+    // Opt-in (minutes at 1 GiB): a cached runner against a cold one and against a pull (bench/remote-cache.ts).
+    if (process.env["BENCH_REMOTE_CACHE"] === "1") rows.push(...(await remoteCacheBench(path.join(root, "remote-cache"), mib)));
     process.stdout.write(`${benchTable(rows)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { planBuild, type AssembleStep, type Plan, type PlanModel, type PlannedVa
 import type { ProgressFactory } from "./progress.js";
 import type { ActivityReporter } from "../progress/activity.js";
 import { readStepRecord } from "./step-cache.js";
+import { chooseCache, RegistryStepCache, type CacheRepo, type CacheSetting, type StepSource } from "./remote-cache.js";
 import { noticeChangedFiles } from "./changed-sources.js";
 import { checkAdapters } from "./check-adapters.js";
 import { checkpointDirOf, materializeCheckpoint } from "../resolve/sources/materialize.js";
@@ -52,6 +53,14 @@ export interface BuildOptions {
   standalone?: { project: Project; name: ModelName };
   /** Hears of downloads and generated test models as they go; default none. */
   activity?: ActivityReporter;
+  /**
+   * The remote build cache from the command line or the environment
+   * (`--cache-from`, MODELSMITH_CACHE_FROM; …to); each one unset here falls
+   * back to `cache:` in modelsmith.yaml. An empty text turns it off.
+   */
+  cache?: { from?: CacheSetting; to?: CacheSetting };
+  /** The environment registry credentials are read from (MODELSMITH_REGISTRY_AUTH, DOCKER_CONFIG); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface BuiltVariant {
@@ -72,6 +81,8 @@ export interface BuildReport {
   variants: BuiltVariant[];
   /** Steps that did work (the rest came from the step cache). */
   ran: string[];
+  /** Every step run, in plan order: where its result came from (computed here, the local step cache, the remote cache). */
+  steps: { step: string; kind: "convert" | "quantize" | "assemble"; key: Sha256Digest; source: StepSource }[];
   /** Warnings about the project's files (the build went on). */
   warnings: Diagnostic[];
 }
@@ -85,6 +96,8 @@ interface Resolved {
   plan: Plan;
   onDisk: LockOnDisk;
   ctx: Omit<SourceContext, "at">;
+  /** The remote build cache's repositories (none: no remote cache). */
+  cache: { from?: CacheRepo; to?: CacheRepo };
 }
 
 /**
@@ -97,7 +110,7 @@ export async function buildProject(o: BuildOptions): Promise<BuildReport> {
   const only = o.models?.length ? o.models : undefined;
   const plan = only ? planOrThrow(r, only) : r.plan;
   await sayChangedFiles(r);
-  const { outputs, ran } = await runPlan(r, plan, o);
+  const { outputs, ran, sources } = await runPlan(r, plan, o);
   const built = new Map<string, Sha256Digest>();
   for (const v of plan.variants) {
     const out = outputs.get(v.step);
@@ -107,7 +120,7 @@ export async function buildProject(o: BuildOptions): Promise<BuildReport> {
   let lockWritten = false;
   if (o.frozen) failOnDrift(diffLock(requireLock(r.onDisk), lock), r.onDisk);
   else if (!o.standalone) lockWritten = await writeLockIfChanged(r.onDisk, lock);
-  return { project: r.project, ...(o.standalone ? {} : { lockFile: r.onDisk.shown }), lockWritten, variants: report(plan, built), ran, warnings: r.warnings };
+  return { project: r.project, ...(o.standalone ? {} : { lockFile: r.onDisk.shown }), lockWritten, variants: report(plan, built), ran, steps: plan.steps.map((s) => ({ step: s.id, kind: s.kind, key: s.key, source: sources.get(s.id) ?? "computed" })), warnings: r.warnings };
 }
 
 export interface LockOptions extends Omit<BuildOptions, "models" | "frozen"> {
@@ -173,21 +186,34 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
  * checked first (Store.checkBlob); a corrupt one is removed and made again,
  * with a warning (MS5111) in `r.warnings`.
  */
-async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress">) {
+async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress" | "env">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
-  const used = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : s.kind === "assemble" ? [s.modelLayer] : [])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  const bases = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : s.kind === "assemble" ? [s.modelLayer] : [])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
+  const used = new Set<string>();
   for (const m of r.models) for (const a of [...m.adapters, ...m.projectors]) used.add(formatReference(a.ref));
+  // With a remote cache, a base is fetched only when a step that reads it is computed: a runner whose steps are all cached never downloads it.
+  const remoteCache = Boolean(r.cache.from || r.cache.to);
+  if (!remoteCache) for (const key of bases) used.add(key);
   for (const key of used) {
     const pin = r.pins.get(key);
     if (pin) await fetchPin(pin, { ...r.ctx, at: {}, warn });
   }
+  const fetched = new Map<string, Promise<void>>();
+  const ensurePin = (source: string): Promise<void> => {
+    const pin = r.pins.get(source);
+    if (!remoteCache || !pin) return Promise.resolve();
+    let p = fetched.get(source);
+    if (!p) fetched.set(source, (p = fetchPin(pin, { ...r.ctx, at: {}, warn })));
+    return p;
+  };
   const planned = new Set(plan.variants.map((v) => v.model));
   const laidOut = await layOutCheckpoints(r, plan, warn);
   try {
     await checkAdapters(r.models.filter((m) => planned.has(m.name)), r.pins, r.ctx.store);
     const progress = o.progress?.(plan.steps);
     try {
-      return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ...(progress ? { progress } : {}) });
+      const remote = r.cache.from || r.cache.to ? new RegistryStepCache({ ...r.cache, store: r.ctx.store, home: r.ctx.home, ...(o.env ? { env: o.env } : {}), warn }) : undefined;
+      return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ensurePin, ...(progress ? { progress } : {}), ...(remote ? { remote } : {}) });
     } finally {
       await progress?.close();
     }
@@ -239,6 +265,7 @@ async function layOutCheckpoints(r: Resolved, plan: Plan, warn: (d: Diagnostic) 
 async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly string[] | true): Promise<Resolved> {
   const project = o.standalone?.project ?? (await readProject(o));
   checkModelNames(project, o.models ?? []);
+  const cache = o.standalone ? {} : chooseCache(o.cache, projectCache(project, o.display));
   const { models, warnings } = await loadModels(project, o.display, o.sources, o.standalone ? { projectModels: [] } : {});
   // The graph's shape (cycles, variants) does not depend on pins: check it before touching the store.
   const placeholder: Pin = { source: "", locator: "", digest: `sha256:${"0".repeat(64)}`, size: 0 };
@@ -269,7 +296,16 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly
   }
   const plan = planOrThrowWith(project, models, pins);
   if (o.standalone) nameStandalone(plan, o.standalone.name);
-  return { project, models, warnings, pins, plan, onDisk, ctx };
+  return { project, models, warnings, pins, plan, onDisk, ctx, cache };
+}
+
+/** `cache:` of modelsmith.yaml as cache settings, with their positions. */
+function projectCache(project: Project, display: (abs: string) => string): { from?: CacheSetting; to?: CacheSetting } {
+  const one = (which: "from" | "to") => {
+    const c = project.cache?.[which];
+    return c ? { [which]: { text: c.text, origin: `cache.${which}`, file: display(project.file), range: c.range } } : {};
+  };
+  return { ...one("from"), ...one("to") };
 }
 
 async function readProject(o: Pick<BuildOptions, "dir" | "sources">): Promise<Project> {

@@ -17,7 +17,8 @@ import { limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
 import type { AssembleStep, BlobInput, ConvertStep, Plan, QuantizeStep, Step } from "./plan.js";
 import { convertCheckpoint } from "../convert/convert.js";
-import { readStepRecord, writeStepRecord } from "./step-cache.js";
+import { readStepRecord, writeStepRecord, type StepRecord } from "./step-cache.js";
+import type { Claim, RemoteStepCache, StepSource } from "./remote-cache.js";
 
 export type StepOutput = { kind: "quantize" | "convert"; blob: Layer } | { kind: "assemble"; manifest: Manifest; digest: Sha256Digest; model: Layer };
 
@@ -32,12 +33,18 @@ export interface ExecuteOptions {
   threads?: number;
   /** Receives warnings (a corrupt blob found and made again, MS5111); default: dropped. */
   onWarning?: (d: Diagnostic) => void;
+  /** The remote build cache (remote-cache.ts): asked when the local step cache misses, told of every step's record. */
+  remote?: RemoteStepCache;
+  /** Brings a pinned base (by its source) into the store before a step that reads it is computed; default: it is there already. */
+  ensurePin?: (source: string) => Promise<void>;
 }
 
 export interface ExecuteResult {
   outputs: Map<string, StepOutput>;
   /** Steps that did work (not answered from the step cache). */
   ran: string[];
+  /** Where each step's result came from, by step id. */
+  sources: Map<string, StepSource>;
 }
 
 /**
@@ -66,6 +73,19 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     return true;
   };
   const ran: string[] = [];
+  const sources = new Map<string, StepSource>();
+  const remote = opts.remote;
+  /** The local record of a step, else the remote cache's (then recorded locally), else a claim to compute it. */
+  const lookup = async (step: Step, local: StepRecord | undefined, usable: (r: StepRecord) => Promise<boolean>): Promise<{ record?: StepRecord; source?: StepSource; claim?: Claim }> => {
+    if (local && (await usable(local))) return { record: local, source: "local" };
+    if (!remote) return {};
+    const r = await remote.fetch(step);
+    if (r.record && (await usable(r.record))) {
+      await writeStepRecord(store, step.key, r.record);
+      return { record: r.record, source: "remote" };
+    }
+    return r.claim ? { claim: r.claim } : {};
+  };
   const running = new Map<string, Promise<void>>();
   let failed = false;
 
@@ -77,7 +97,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     let p = loadable.get(key);
     if (!p) {
       const at = plan.steps.find((s): s is AssembleStep => s.kind === "assemble" && s.model === model)?.at ?? {};
-      p = modelFileProblems(store.blobPath(input.digest), `the base model of ${model}`, at).then((problems) => {
+      p = (opts.ensurePin?.(input.source) ?? Promise.resolve()).then(() => modelFileProblems(store.blobPath(input.digest), `the base model of ${model}`, at)).then((problems) => {
         if (problems.length) throw new InputError(problems);
       });
       loadable.set(key, p);
@@ -95,22 +115,25 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     if (failed) return;
     const started = Date.now();
     progress?.event({ kind: "start", step });
-    let did: boolean;
+    let source: StepSource;
     try {
-      did = step.kind === "convert" ? await runConvert(step) : step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
+      source = step.kind === "convert" ? await runConvert(step) : step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
     } catch (err) {
       progress?.event({ kind: "failed", step, error: err });
       throw err;
     }
-    if (did) ran.push(step.id);
-    progress?.event({ kind: "done", step, cached: !did, ms: Date.now() - started });
+    if (source === "computed") ran.push(step.id);
+    sources.set(step.id, source);
+    progress?.event({ kind: "done", step, cached: source !== "computed", source, ms: Date.now() - started });
   };
 
-  const runConvert = async (step: ConvertStep): Promise<boolean> => {
-    const rec = await readStepRecord(store, step.key);
-    if (rec?.kind === "convert" && (await intact(rec.digest, rec.size))) {
+  const runConvert = async (step: ConvertStep): Promise<StepSource> => {
+    const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === "convert" && (await intact(r.digest, r.size)));
+    const rec = found.record;
+    if (rec?.kind === "convert") {
       outputs.set(step.id, { kind: "convert", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
-      return false;
+      if (found.source === "local") await remote?.save(step, rec);
+      return found.source!;
     }
     await mkdir(store.layout.tmpDir, { recursive: true });
     const tmp = path.join(store.layout.tmpDir, `convert-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
@@ -122,20 +145,35 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
         ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
       });
       const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
-      await writeStepRecord(store, step.key, { kind: "convert", digest, size });
+      const record: StepRecord = { kind: "convert", digest, size };
+      await writeStepRecord(store, step.key, record);
       outputs.set(step.id, { kind: "convert", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
+      await remote?.save(step, record);
     } finally {
+      await found.claim?.release();
       await rm(tmp, { force: true });
     }
-    return true;
+    return "computed";
   };
 
-  const runQuantize = async (step: QuantizeStep): Promise<boolean> => {
-    const rec = await readStepRecord(store, step.key);
-    if (rec?.kind === "quantize" && (await intact(rec.digest, rec.size))) {
+  const runQuantize = async (step: QuantizeStep): Promise<StepSource> => {
+    const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === "quantize" && (await intact(r.digest, r.size)));
+    const rec = found.record;
+    if (rec?.kind === "quantize") {
       outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
-      return false;
+      if (found.source === "local") await remote?.save(step, rec);
+      return found.source!;
     }
+    try {
+      await computeQuantize(step, found.claim);
+    } catch (err) {
+      await found.claim?.release();
+      throw err;
+    }
+    return "computed";
+  };
+
+  const computeQuantize = async (step: QuantizeStep, claim: Claim | undefined): Promise<void> => {
     await requireLoadable(step.input, step.model);
     const input = modelLayerOf(step.input);
     await mkdir(store.layout.tmpDir, { recursive: true });
@@ -151,25 +189,25 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
       await writeStepRecord(store, step.key, { kind: "quantize", digest, size });
       outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
+      await remote?.save(step, { kind: "quantize", digest, size }, claim);
     } finally {
       await rm(tmp, { force: true });
     }
-    return true;
   };
 
-  const runAssemble = async (step: AssembleStep): Promise<boolean> => {
+  const runAssemble = async (step: AssembleStep): Promise<StepSource> => {
     const model = modelLayerOf(step.modelLayer);
-    const rec = await readStepRecord(store, step.key);
+    const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === "assemble" && (await allBlobs(parseManifest(r.manifest))));
+    const rec = found.record;
     if (rec?.kind === "assemble") {
       const manifest = parseManifest(rec.manifest);
-      if (await allBlobs(manifest)) {
-        for (const name of step.names) {
-          const have = await store.readManifest(name).catch(() => undefined);
-          if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
-        }
-        outputs.set(step.id, { kind: "assemble", manifest, digest: rec.digest, model });
-        return false;
+      for (const name of step.names) {
+        const have = await store.readManifest(name).catch(() => undefined);
+        if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
       }
+      outputs.set(step.id, { kind: "assemble", manifest, digest: rec.digest, model });
+      if (found.source === "local") await remote?.save(step, rec);
+      return found.source!;
     }
     await requireLoadable(step.modelLayer, step.model);
     const baseOut = step.base ? outputs.get(step.base.step) : undefined;
@@ -188,7 +226,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     });
     await writeStepRecord(store, step.key, { kind: "assemble", manifest: bytes, digest });
     outputs.set(step.id, { kind: "assemble", manifest, digest, model });
-    return true;
+    await remote?.save(step, { kind: "assemble", manifest: bytes, digest });
+    return "computed";
   };
 
   for (const step of plan.steps) {
@@ -207,5 +246,5 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const settled = await Promise.allSettled(running.values());
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
-  return { outputs, ran };
+  return { outputs, ran, sources };
 }

@@ -6,7 +6,8 @@ export type StepEvent =
   | { kind: "start"; step: Step }
   /** A quantize step's llama.cpp progress: `done` of `total` tensors. */
   | { kind: "progress"; step: Step; done: number; total: number }
-  | { kind: "done"; step: Step; cached: boolean; ms: number }
+  /** `source`: computed here, or found in the local or the remote build cache (remote-cache.ts). */
+  | { kind: "done"; step: Step; cached: boolean; source?: "computed" | "local" | "remote"; ms: number }
   | { kind: "failed"; step: Step; error: unknown };
 
 /** Receives a run's step events; `close` once the run is over (ok or not). */
@@ -41,7 +42,7 @@ export function lineProgress(write: (line: string) => void, everyMs = 5000): Pro
     return {
       event(e) {
         if (e.kind === "start") started.set(e.step.id, Date.now());
-        if (e.kind === "done") write(`${describeStep(e.step)}: ${e.cached ? "cached" : `done in ${(e.ms / 1000).toFixed(1)}s`}`);
+        if (e.kind === "done") write(`${describeStep(e.step)}: ${e.source === "remote" ? `from the remote cache in ${(e.ms / 1000).toFixed(1)}s` : e.cached ? "cached" : `done in ${(e.ms / 1000).toFixed(1)}s`}`);
         else if (e.kind === "failed") write(`${describeStep(e.step)}: failed`);
         else if (e.kind === "progress" && e.done < e.total) {
           const last = shown.get(e.step.id);

@@ -6,7 +6,7 @@ import { describeStep, type ProgressFactory } from "./progress.js";
 type StepState =
   | { kind: "pending" }
   | { kind: "running"; done?: number; total?: number }
-  | { kind: "done"; cached: boolean; ms: number }
+  | { kind: "done"; cached: boolean; remote?: boolean; ms: number }
   | { kind: "failed" };
 
 /**
@@ -37,7 +37,7 @@ export function ttyProgress(region: LiveRegion, color: boolean): ProgressFactory
           return `${c.cyan(spinner(frame ?? 0))} ${title}${tensors}`;
         }
         case "done":
-          return s.cached ? `${c.yellow("↓")} ${title} ${c.dim("(cached)")}` : `${c.green("✔")} ${title} ${c.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}`;
+          return s.cached ? `${c.yellow("↓")} ${title} ${c.dim(s.remote ? "(remote cache)" : "(cached)")}` : `${c.green("✔")} ${title} ${c.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}`;
         case "failed":
           return `${c.red("✖")} ${title}: failed`;
       }
@@ -47,7 +47,7 @@ export function ttyProgress(region: LiveRegion, color: boolean): ProgressFactory
       event(e) {
         if (e.kind === "start") state.set(e.step.id, { kind: "running" });
         else if (e.kind === "progress") state.set(e.step.id, { kind: "running", done: e.done, total: e.total });
-        else if (e.kind === "done") state.set(e.step.id, { kind: "done", cached: e.cached, ms: e.ms });
+        else if (e.kind === "done") state.set(e.step.id, { kind: "done", cached: e.cached, ...(e.source === "remote" ? { remote: true } : {}), ms: e.ms });
         else state.set(e.step.id, { kind: "failed" });
         if (e.kind !== "progress") block.changed();
       },

@@ -14,6 +14,19 @@ export interface BuildArgs {
   test?: boolean;
   jobs?: number;
   json?: boolean;
+  cacheFrom?: string;
+  cacheTo?: string;
+}
+
+/** `--cache-from`/`--cache-to`, else MODELSMITH_CACHE_FROM/MODELSMITH_CACHE_TO (remote-cache.ts); unset ones fall back to modelsmith.yaml. */
+function cacheSettings(ctx: CliContext, args: BuildArgs): NonNullable<BuildAndTestOptions["cache"]> {
+  const one = (which: "from" | "to", flag: string | undefined, envName: string) => {
+    const env = ctx.env[envName];
+    if (flag !== undefined) return { [which]: { text: flag, origin: `--cache-${which}` } };
+    if (env !== undefined) return { [which]: { text: env, origin: envName } };
+    return {};
+  };
+  return { ...one("from", args.cacheFrom, "MODELSMITH_CACHE_FROM"), ...one("to", args.cacheTo, "MODELSMITH_CACHE_TO") };
 }
 
 /** What a build writes for the user, on stderr (stdout is for --json). */
@@ -36,6 +49,8 @@ export function buildOptions(ctx: CliContext, args: BuildArgs, display: Pick<Bui
     sources: ctx.sources,
     progress: display.progress,
     ...(display.activity ? { activity: display.activity } : {}),
+    cache: cacheSettings(ctx, args),
+    env: ctx.env,
     test: args.test !== false,
     json: Boolean(args.json),
     brief,

@@ -36,6 +36,8 @@ export interface Project {
   models: ProjectModel[];
   aliases: Record<string, string>;
   defaults: { quantize: string[]; namespace: string };
+  /** `cache: {from, to}`: the remote build cache (remote-cache.ts), each with where it is written. */
+  cache?: { from?: { text: string; range: SourceRange }; to?: { text: string; range: SourceRange } };
   source: YamlSource;
 }
 
@@ -51,6 +53,7 @@ interface RawProject {
   models: Record<string, RawModel>;
   aliases?: Record<string, string>;
   defaults?: { quantize?: string | string[]; namespace?: string };
+  cache?: { from?: string; to?: string };
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -86,5 +89,7 @@ export function parseProject(text: string, file: string): { project?: Project; d
     })),
     ...(m.compare ? { compare: { text: path.resolve(root, m.compare.text), range: source.rangeAt(["models", name, "compare", "text"]) } } : {}),
   }));
-  return { project: { root, file: path.resolve(file), models, aliases: raw.aliases ?? {}, defaults, source }, diagnostics };
+  const cacheAt = (which: "from" | "to") => (raw.cache?.[which] !== undefined ? { [which]: { text: raw.cache[which]!, range: source.rangeAt(["cache", which]) } } : {});
+  const cache = raw.cache ? { ...cacheAt("from"), ...cacheAt("to") } : undefined;
+  return { project: { root, file: path.resolve(file), models, aliases: raw.aliases ?? {}, defaults, ...(cache ? { cache } : {}), source }, diagnostics };
 }

@@ -17,6 +17,9 @@
  *     defaults:
  *       quantize: Q4_K_M | [...]   # for models that set none
  *       namespace: library         # store namespace of built models
+ *     cache:                       # remote build cache (an OCI registry repository)
+ *       from: oci://host/repo      # step results are fetched from here
+ *       to: oci://host/repo        # and stored here
  */
 export const MODEL_NAME_PATTERN = "^[a-z0-9][a-z0-9._-]{0,79}$";
 
@@ -71,6 +74,15 @@ export const projectSchema = {
       properties: {
         quantize: { description: "Quantization for models that set none.", ...stringOrList },
         namespace: { description: "Store namespace of built models (default: library).", type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,79}$" },
+      },
+    },
+    cache: {
+      description: "Remote build cache: step results (quantized and assembled models) shared through an OCI registry repository. `--cache-from`/`--cache-to` and MODELSMITH_CACHE_FROM/MODELSMITH_CACHE_TO override it.",
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        from: { description: "oci://host/repository to fetch step results from.", type: "string", minLength: 1 },
+        to: { description: "oci://host/repository to store step results in (also read).", type: "string", minLength: 1 },
       },
     },
   },

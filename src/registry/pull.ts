@@ -4,6 +4,7 @@ import type { ModelName } from "../store/name.js";
 import type { Store } from "../store/store.js";
 import { RegistryClient, type ClientOptions } from "./client.js";
 import { downloadBlob } from "./download.js";
+import { rememberBlob } from "./blob-locations.js";
 import { fetchManifest } from "./manifest-fetch.js";
 import { writeForeign } from "./formats/store-foreign.js";
 import { remoteOf, storeNameOf, type RegistryReference } from "./remote.js";
@@ -78,6 +79,7 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
           },
         });
       }
+      await rememberBlob(o.store, remote.host, remote.repository, d);
       blobs.push({ digest: d, mediaType: l.mediaType, size: l.size, downloaded: !have });
     }
   };

@@ -53,7 +53,11 @@ test("two builds of one project in two places give the same lock and manifests",
   // Nothing changed: nothing runs, nothing is written.
   const again = await ms(["build", "-C", a.dir, "--json"], a.home);
   assert.equal(again.exitCode, 0, again.stderr);
-  assert.deepEqual({ ...json<BuiltJson>(again), store: undefined }, { ...a.out, store: undefined, lockWritten: false, stepsRun: 0 });
+  const steps = (r: BuiltJson) => (r as BuiltJson & { steps: { step: string; source: string }[] }).steps;
+  assert.deepEqual({ ...json<BuiltJson>(again), store: undefined, steps: undefined }, { ...a.out, store: undefined, steps: undefined, lockWritten: false, stepsRun: 0 });
+  // Each step says where its result came from: computed the first time, the local step cache now.
+  assert.ok(steps(a.out).every((s) => s.source === "computed"));
+  assert.deepEqual(steps(json<BuiltJson>(again)).map((s) => [s.step, s.source]), steps(a.out).map((s) => [s.step, "local"]));
 
   // helper inherits chat:q8_0's model and license, replaces its system prompt, merges parameters.
   const helper = manifestOf(a.home, "helper", "latest");

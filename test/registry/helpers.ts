@@ -48,6 +48,8 @@ export interface Registry {
   storage: string;
   /** The file of blob `digest` in the registry's storage. */
   blobFile(digest: string): string;
+  /** Stops the registry (SIGTERM, waits for it to exit); its storage stays until the test ends. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -70,11 +72,15 @@ export async function startRegistry(t: TestContext, o: { htpasswd?: string } = {
   const child: ChildProcess = spawn(REGISTRY_BIN, ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  t.after(async () => {
-    if (child.exitCode === null) {
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      await exited;
     }
+  };
+  t.after(async () => {
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   });
   for (let i = 0; ; i++) {
@@ -87,6 +93,7 @@ export async function startRegistry(t: TestContext, o: { htpasswd?: string } = {
     port,
     host: `127.0.0.1:${port}`,
     storage,
+    stop,
     blobFile: (digest) => {
       const hex = digest.replace(/^sha256:/, "");
       return path.join(storage, "docker/registry/v2/blobs/sha256", hex.slice(0, 2), hex, "data");
@@ -99,6 +106,8 @@ export interface ProxyOptions {
   stall?: (req: http.IncomingMessage) => boolean;
   /** Demand Bearer tokens from the realm `/token` (Basic credentials `user:password` for a token, when given). */
   bearer?: { credentials?: string };
+  /** Pass the client's Host on, so that the registry's Location headers (upload sessions) point back at the proxy. */
+  keepHost?: boolean;
 }
 
 export interface Proxy {
@@ -142,7 +151,7 @@ export async function startProxy(t: TestContext, upstream: number, options: Prox
       return;
     }
     if (proxy.options.stall?.(req)) return;
-    const headers = { ...req.headers, host: `127.0.0.1:${upstream}` };
+    const headers = { ...req.headers, host: proxy.options.keepHost ? (req.headers.host ?? proxy.host) : `127.0.0.1:${upstream}` };
     delete headers.authorization;
     const up = http.request({ host: "127.0.0.1", port: upstream, method: req.method, path: url, headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);

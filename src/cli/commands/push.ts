@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import type { CommandModule } from "yargs";
+import type { Activity } from "../../progress/activity.js";
 import { humanBytes, openStore } from "../../inspect/index.js";
 import { displayShortest } from "../../store/name.js";
 import type { CliContext } from "../context.js";
@@ -46,12 +47,27 @@ export function pushCommand(ctx: CliContext): CommandModule<object, PushArgs> {
       // The document is made before anything is uploaded, so that a bad --test-report stops the push.
       const { provenanceFor, pushProvenance } = await import("../../registry/formats/provenance.js");
       const found = args.provenance === false ? undefined : await provenanceFor(args.dir ?? ".", stored.digest as Sha256Digest, args.testReport);
-      ctx.err(`pushing ${displayShortest(stored.name)} to ${describeRemote(remote)}${format === "ollama" ? "" : ` as ${format}`}`);
+      const { activityDisplay } = await import("../../progress/display.js");
+      const display = activityDisplay(ctx.stderr, ctx.env, (line) => ctx.err(line));
+      display.log(`pushing ${displayShortest(stored.name)} to ${describeRemote(remote)}${format === "ollama" ? "" : ` as ${format}`}`);
+      // A bar (or a line every 10 %) per blob being sent; a line per blob once it is there.
+      const running = new Map<string, Activity>();
       const r = await pushManifest(bytes, remote, {
         store,
         env: ctx.env,
         home: homedir(),
-        onEvent: (e) => ctx.err(`${e.status === "exists" ? "exists  " : "uploaded"} ${e.digest.slice(7, 19)} (${humanBytes(e.size)})`),
+        onProgress: (digest, sent, total) => {
+          let a = running.get(digest);
+          if (!a) running.set(digest, (a = display.activity.begin(`pushing ${digest.slice(7, 19)}`, "bytes")));
+          a.update(sent, total);
+        },
+        onEvent: (e) => {
+          running.get(e.digest)?.end();
+          running.delete(e.digest);
+          display.log(`${e.status.padEnd(8)} ${e.digest.slice(7, 19)} (${humanBytes(e.size)})`);
+        },
+      }).finally(() => {
+        for (const a of running.values()) a.end(true);
       });
       let provenance: { digest: string; listedBy: string } | null = null;
       if (found?.doc) {
