@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { caseCacheKey, type CachedRun, type EvalCache } from "./cache.js";
 import { evaluateAssertion, type AssertionResult } from "./evaluate.js";
 import { gradeCase, gradeRun } from "./grade.js";
+import { runTransform } from "./javascript.js";
 import type { EvalModel, EvalRequest } from "./model.js";
 import type { TestCase } from "./test-file.js";
 import { error } from "../diagnostics/diagnostic.js";
@@ -10,6 +11,10 @@ import { formatTimeout } from "./timeout.js";
 export interface RunResult extends CachedRun {
   pass: boolean;
   score: number;
+  /** Per metric (an assertion's `metric`), the run's weighted score. */
+  namedScores?: Record<string, number>;
+  /** The output the assertions saw, when the case's `transform` changed it. */
+  transformed?: string;
   assertions: AssertionResult[];
 }
 
@@ -31,6 +36,8 @@ export interface CaseResult {
   durationMs: number;
   /** Why the case could not run (status `error`). */
   error?: string;
+  /** Per metric, the mean over runs of the run's named score. */
+  namedScores?: Record<string, number>;
 }
 
 export interface RunCasesOptions {
@@ -139,11 +146,35 @@ async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: n
 export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number): CaseResult {
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
   const graded: RunResult[] = runs.map((r) => {
-    const assertions = c.assert.map((a) => evaluateAssertion(a, { text: r.text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars }));
-    return { ...r, ...gradeRun(assertions, c.threshold), assertions };
+    let text = r.text;
+    if (c.transform) {
+      // The case's transform (promptfoo's options.transform) runs once on the output; every assertion sees its result.
+      const t = runTransform(c.transform.code, r.text, { prompt, vars: c.vars }, c.transform.fn);
+      if (!t.ok) {
+        const failed: AssertionResult = { name: "transform", pass: false, score: 0, weight: 1, expected: "transform the output", detail: t.message };
+        return { ...r, pass: false, score: 0, assertions: [failed] };
+      }
+      text = t.text;
+    }
+    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars }));
+    const { setResults, ...g } = gradeRun(results, c.threshold, c.assertSets);
+    return { ...r, ...g, ...(text !== r.text ? { transformed: text } : {}), assertions: [...results, ...setResults] };
   });
   const g = gradeCase(graded, c.passRate);
-  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs };
+  const named = meanNamedScores(graded);
+  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs, ...(named ? { namedScores: named } : {}) };
+}
+
+/** Per metric, the mean of the runs' named scores (undefined when no assertion names a metric). */
+function meanNamedScores(runs: readonly RunResult[]): Record<string, number> | undefined {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const r of runs) for (const [k, v] of Object.entries(r.namedScores ?? {})) {
+    const m = sums.get(k) ?? { sum: 0, n: 0 };
+    m.sum += v;
+    m.n += 1;
+    sums.set(k, m);
+  }
+  return sums.size ? Object.fromEntries([...sums].map(([k, m]) => [k, m.sum / m.n])) : undefined;
 }
 
 /** A tiny concurrency limiter: at most `n` tasks run at once, started in call order; a finishing task hands its slot to the next. */

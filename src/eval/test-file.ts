@@ -1,5 +1,7 @@
 import type { SourceRange } from "../diagnostics/diagnostic.js";
 import type { AssertionType } from "./assertion-types.js";
+import type { ScriptFunction } from "./javascript.js";
+import type { AssertSetInfo } from "./scoring.js";
 
 /**
  * A validated test file. Its YAML shape (schemas/testfile.schema.json):
@@ -63,7 +65,18 @@ export interface TestCase {
   threshold?: number;
   /** Time limit of each generation, in ms (`timeout:`, else defaults', else 60 s); past it the case is an error. */
   timeoutMs: number;
+  /** The case's assertions; those of an assert-set carry its index in `assertSets`. */
   assert: Assertion[];
+  /** The case's assert-sets (promptfoo's `type: assert-set`), in file order. */
+  assertSets?: AssertSetInfo[];
+  /** `options.transform`: applied to each output before the assertions see it. */
+  transform?: Transform;
+}
+
+/** A transform: inline javascript, or a function from a `file://` script. */
+export interface Transform {
+  code: string;
+  fn?: ScriptFunction;
 }
 
 /** An assertion's value, normalized by type (see assertion-types.ts). */
@@ -76,7 +89,8 @@ export type AssertionValue =
   | { kind: "schema"; schema: object }
   /** `path` as written (relative to the test file); `schema` is set once the file is read (load-test-file.ts). */
   | { kind: "schema-file"; path: string; range: SourceRange; schema?: object }
-  | { kind: "code"; code: string };
+  /** Inline javascript, or `file://check.js[:fn]` with its function loaded (`fn`). */
+  | { kind: "code"; code: string; fn?: ScriptFunction };
 
 export interface Assertion {
   type: AssertionType;
@@ -90,5 +104,11 @@ export interface Assertion {
   threshold?: number;
   /** regex flags. */
   flags?: string;
+  /** promptfoo's `metric`: the name its score is reported under. */
+  metric?: string;
+  /** The assertion's own `transform` of the output. */
+  transform?: Transform;
+  /** Index of the assert-set it belongs to (TestCase.assertSets). */
+  set?: number;
   range: SourceRange;
 }
