@@ -365,7 +365,8 @@ class Validation {
 
     const ownAssert = Array.isArray(raw.assert) ? raw.assert : [];
     const defaultAssert = Array.isArray(d.defaults.assert) ? d.defaults.assert : [];
-    if (ownAssert.length === 0 && defaultAssert.length === 0) this.push(error("MS6014", `test case ${rc.number} has no assertions`, { ...this.at(w, here), hint: "add an `assert:` list, so that the case can fail" }));
+    const none = (a: unknown) => a === undefined || (Array.isArray(a) && a.length === 0);
+    if (none(raw.assert) && none(d.defaults.assert)) this.push(error("MS6014", `test case ${rc.number} has no assertions`, { ...this.at(w, here), hint: "add an `assert:` list, so that the case can fail" }));
 
     const inputs: { prompt?: string; messages?: Raw[]; where: Where; at: YamlPath }[] =
       raw.prompt !== undefined || raw.messages !== undefined
