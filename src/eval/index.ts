@@ -17,3 +17,6 @@ export { jsonReport } from "./reporters/json.js";
 export { junitReport } from "./reporters/junit.js";
 export { summarize, summaryLine, type Summary } from "./reporters/summary.js";
 export { escapeXml } from "./reporters/xml.js";
+export * from "./templating.js";
+export * from "./scoring.js";
+export { assertionFromString, parseCsvCases, type CsvCase } from "./csv-cases.js";
