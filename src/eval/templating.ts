@@ -170,12 +170,23 @@ export function renderPrompt(template: string, vars: Vars): Rendered {
  * else is one value.
  */
 export function varCombinations(vars: Vars): Vars[] {
+  if (combinationCount(vars) > MAX_COMBINATIONS) throw new RangeError(`expands into ${combinationCount(vars)} cases, more than ${MAX_COMBINATIONS}`);
   let combos: Vars[] = [{}];
   for (const [key, value] of Object.entries(vars)) {
     const values = Array.isArray(value) && typeof value[0] === "string" ? value : [value];
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
   return combos;
+}
+
+/** The most cases one case's list vars may expand into. */
+export const MAX_COMBINATIONS = 10_000;
+
+/** How many cases `vars` expand into (the product of the expanding lists' lengths). */
+export function combinationCount(vars: Vars): number {
+  let n = 1;
+  for (const v of Object.values(vars)) if (Array.isArray(v) && typeof v[0] === "string") n *= v.length;
+  return n;
 }
 
 /** A var as a string, for `context.vars` and reports: strings as they are, other values as JSON. */

@@ -11,7 +11,7 @@ import { schemaProblem } from "./json-schema.js";
 import { checkOptions } from "./options.js";
 import { casesFileSchema, defaultsFileSchema, testFileSchema } from "./schema.js";
 import type { AssertSetInfo } from "./scoring.js";
-import { prepareVars, renderPrompt, renderTemplate, TemplateError, varCombinations, varText, type Vars, type VarValue } from "./templating.js";
+import { combinationCount, MAX_COMBINATIONS, prepareVars, renderPrompt, renderTemplate, TemplateError, varCombinations, varText, type Vars, type VarValue } from "./templating.js";
 import { DEFAULT_CASE_TIMEOUT_MS, parseTimeout } from "./timeout.js";
 import type { Assertion, ChatMessage, TestCase, TestSuite, Transform } from "./test-file.js";
 
@@ -372,6 +372,10 @@ class Validation {
       raw.prompt !== undefined || raw.messages !== undefined
         ? [{ ...(typeof raw.prompt === "string" ? { prompt: raw.prompt } : {}), ...(Array.isArray(raw.messages) ? { messages: raw.messages.filter(isRecord) } : {}), where: w, at: here }]
         : d.prompts.map((p) => ({ prompt: p.text, where: p.where, at: p.at }));
+    if (combinationCount(vars) > MAX_COMBINATIONS) {
+      this.push(error("MS6004", `the list vars of test case ${rc.number} expand into ${combinationCount(vars)} cases, more than ${MAX_COMBINATIONS}`, { ...this.at(w, [...here, "vars"]), hint: "each var holding a list multiplies the cases; split the case, or shorten the lists" }));
+      return [];
+    }
     const combos = varCombinations(vars);
     const expanded = Object.keys(vars).filter((k) => Array.isArray(vars[k]) && typeof (vars[k] as VarValue[])[0] === "string");
     const cases: TestCase[] = [];

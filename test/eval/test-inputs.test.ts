@@ -182,4 +182,10 @@ describe("diagnostics: every problem of a file and of the files it names, in one
     const r = validateTestFile("tests:\n  - prompt: '{{ a | default(\"x\") }} {% if b %}{{ b }}{% endif %} {{ nmae }}'\n    vars: {name: n}\n    assert: [{type: contains, value: x}]\n", "t.yaml");
     assert.deepEqual(r.diagnostics.map((d) => [d.code, d.message, d.hint]), [["MS6011", "undefined variable `nmae`", "did you mean `name`?"]]);
   });
+
+  it("list vars that expand into more than 10,000 cases are refused at `vars`", () => {
+    const list = `[${Array.from({ length: 30 }, (_, i) => `v${i}`).join(", ")}]`;
+    const r = validateTestFile(`tests:\n  - prompt: '{{a}}{{b}}{{c}}'\n    vars: {a: ${list}, b: ${list}, c: ${list}}\n    assert: [{type: contains, value: x}]\n`, "t.yaml");
+    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.message, d.range?.start.line]), [["MS6004", "the list vars of test case 1 expand into 27000 cases, more than 10000", 3]]);
+  });
 });
