@@ -8,17 +8,18 @@ import type { AssertSetInfo } from "./scoring.js";
  *
  *     model: code-assistant          # optional: the project model it tests
  *     description: ...               # optional
- *     defaults:                      # optional, merged into every case
+ *     prompts: ["Say hi in {{lang}}"]  # optional (promptfoo's): for cases without a prompt
+ *     defaults:                      # optional, merged into every case (or promptfoo's defaultTest:, also file://)
  *       options: {temperature: 0}    #   case options win key by key
  *       vars: {lang: python}         #   case vars win key by key
  *       assert: [...]                #   appended to each case's own
  *       threshold / repeat / passRate / timeout
- *     tests:                         # required, at least one case
+ *     tests:                         # required: cases, file://more.yaml entries, or file://cases.csv
  *       - description: greets        # optional; the case's name in reports
  *         prompt: "Say hi in {{lang}}"   # or messages: [{role, content}]
  *         raw: false                 # send the prompt without the TEMPLATE
  *         options: {num_predict: 20} # Ollama option names
- *         vars: {lang: French}       # substituted for {{lang}}
+ *         vars: {lang: French}       # nunjucks vars; a list of texts expands into one case per item; or file://vars.yaml
  *         repeat: 3                  # run 3 times ...
  *         passRate: 0.66             # ... pass when >= 66% of runs pass (default 1)
  *         threshold: 0.5             # a run passes when its weighted score >= 0.5
@@ -27,6 +28,11 @@ import type { AssertSetInfo } from "./scoring.js";
  *           - type: icontains        # or not-icontains
  *             value: bonjour
  *             weight: 2              # default 1; 0 reports but never fails the run
+ *             metric: tone           # its score is also reported under this name
+ *             transform: output.trim()   # the output this assertion sees
+ *           - type: assert-set       # scored as one assertion over its own list
+ *             threshold: 0.5
+ *             assert: [...]
  */
 export interface TestSuite {
   /** The file's name as diagnostics show it. */
