@@ -413,7 +413,8 @@ class Validation {
       return r.text;
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      this.push(error("MS6101", `invalid template: ${e.message}${e.line !== undefined ? ` (line ${e.line}, column ${e.column} of the text)` : ""}`, { ...this.at(w, at), hint: "prompts and assertion values are nunjucks templates, as in promptfoo: {{ var }}, {{ var | lower }}, {% if %}...{% endif %}" }));
+      const pinned = templateErrorRange(w, at, template, e);
+      this.push(error("MS6101", `invalid template: ${e.message}${e.line !== undefined && !pinned ? ` (line ${e.line}, column ${e.column} of the text)` : ""}`, { file: w.file, range: pinned ?? w.rangeAt(at), hint: "prompts and assertion values are nunjucks templates, as in promptfoo: {{ var }}, {{ var | lower }}, {% if %}...{% endif %}" }));
       return undefined;
     }
   }
@@ -565,6 +566,27 @@ function placeholderRange(w: Where, at: YamlPath, template: string, name: string
   const src = w.yaml.text.slice(whole.start.offset, whole.end.offset);
   const i = src.indexOf(m[0]);
   return i < 0 ? whole : w.yaml.lines.range(whole.start.offset + i, whole.start.offset + i + m[0].length);
+}
+
+/**
+ * Where in the source a template error is: nunjucks' line and column mapped
+ * into the scalar (found by its line's text, as escapes can shift offsets), or
+ * for an unclosed tag its opening `{{` / `{%`. undefined when it cannot be told.
+ */
+function templateErrorRange(w: Where, at: YamlPath, template: string, e: TemplateError): SourceRange | undefined {
+  if (!w.yaml) return undefined;
+  const whole = w.rangeAt(at);
+  const src = w.yaml.text.slice(whole.start.offset, whole.end.offset);
+  const pin = (i: number, len: number) => w.yaml!.lines.range(whole.start.offset + i, whole.start.offset + i + len);
+  if (e.line !== undefined && e.column !== undefined) {
+    const lineText = template.split("\n")[e.line - 1] ?? "";
+    const i = lineText.trim() === "" ? -1 : src.indexOf(lineText);
+    return i < 0 ? undefined : pin(i + e.column - 1, 1);
+  }
+  const opener = /expected variable end/.test(e.message) ? "{{" : /expected block end/.test(e.message) ? "{%" : undefined;
+  if (!opener) return undefined;
+  const i = src.lastIndexOf(opener);
+  return i < 0 ? undefined : pin(i, 2);
 }
 
 function parseYamlLoose(text: string): unknown {

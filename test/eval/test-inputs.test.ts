@@ -169,7 +169,7 @@ describe("diagnostics: every problem of a file and of the files it names, in one
         "bad.yaml:7:36 MS6006 starts-with takes a text, not a number",
         "bad.yaml:8:32 MS6009 schema file missing.schema.json not found",
         "bad.yaml:9:35 MS6106 check.js exports no function `nope`",
-        "bad.yaml:10:33 MS6101 invalid template: expected variable end",
+        "bad.yaml:10:34 MS6101 invalid template: expected variable end",
         "bad.yaml:12:11 MS6102 nowhere.yaml not found",
         "bad-cases.csv:2:7 MS6005 unknown assertion type `python`",
       ],
@@ -187,5 +187,10 @@ describe("diagnostics: every problem of a file and of the files it names, in one
     const list = `[${Array.from({ length: 30 }, (_, i) => `v${i}`).join(", ")}]`;
     const r = validateTestFile(`tests:\n  - prompt: '{{a}}{{b}}{{c}}'\n    vars: {a: ${list}, b: ${list}, c: ${list}}\n    assert: [{type: contains, value: x}]\n`, "t.yaml");
     assert.deepEqual(r.diagnostics.map((d) => [d.code, d.message, d.range?.start.line]), [["MS6004", "the list vars of test case 1 expand into 27000 cases, more than 10000", 3]]);
+  });
+
+  it("a template error is shown where nunjucks finds it, in the YAML source", () => {
+    const r = validateTestFile("tests:\n  - prompt: |\n      line one\n      x {% if %}\n    assert: [{type: contains, value: x}]\n", "t.yaml");
+    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.message, d.range?.start.line, d.range?.start.column]), [["MS6101", "invalid template: unexpected token: %}", 4, 15]]);
   });
 });
