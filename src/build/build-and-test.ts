@@ -1,7 +1,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CaseResult } from "../eval/runner.js";
 import { plural } from "../inspect/human.js";
-import { describeModelLazily, openModelLazily } from "../runtime/lazy.js";
+import { describeModelLazily, openEmbedderLazily, openModelLazily } from "../runtime/lazy.js";
 import { displayShortest, tryParseModelName } from "../store/name.js";
 import { buildProject, type BuildOptions, type BuildReport } from "./build.js";
 
@@ -67,6 +67,7 @@ async function testBuilt(o: BuildAndTestOptions, r: BuildReport): Promise<CaseRe
     models,
     storeRoot: o.storeRoot,
     open: openModelLazily,
+    openEmbedder: openEmbedderLazily,
     describe: describeModelLazily,
     display: o.display,
     sources: o.sources,

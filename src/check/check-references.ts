@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
-import { Ajv } from "ajv";
+import { newAjv } from "../project/precompiled-schemas.js";
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import type { FileReference } from "../modelfile/instructions.js";
 import { isRefusedFile, MAX_SCHEMA_FILE, readRegularText, refusedFileCode, requireRegularFile } from "../fsutil/read-regular.js";
@@ -95,7 +95,7 @@ export function schemaProblems(text: string, shownPath: string, at: { file: stri
     return [error("MS4008", `${shownPath} is not valid JSON: ${jsonErrorWithoutContent(cause as Error)}`, { ...at, hint: "FORMAT takes `json` or the path of a JSON Schema file" })];
   }
   try {
-    new Ajv({ strict: false, allErrors: true }).compile(schema as object);
+    newAjv().compile(schema as object);
   } catch (cause) {
     return [error("MS4009", `${shownPath} is not a valid JSON Schema: ${(cause as Error).message}`, at)];
   }

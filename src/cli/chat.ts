@@ -52,9 +52,10 @@ export async function chat(o: ChatOptions): Promise<RuntimeModel> {
     rl.setPrompt(multiline === "none" ? ">>> " : "... ");
     rl.prompt();
   };
+  const lines = lineQueue(rl);
   try {
     prompt();
-    for await (const line of rl) {
+    for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
       if (multiline !== "none") {
         // Inside """: lines gather until one ends with """.
         const closed = line.endsWith('"""');
@@ -122,6 +123,41 @@ export async function chat(o: ChatOptions): Promise<RuntimeModel> {
     rl.close();
   }
   return s.model;
+}
+
+/**
+ * The lines of `rl`, one at a time, undefined at its end. Every 'line' event is
+ * queued from the moment this is called, so lines typed ahead while an answer
+ * is generated (or arriving together, as from a pseudo-terminal) are kept in
+ * order; readline's async iterator is not used, as a line was once lost there
+ * between two iterations on a real terminal.
+ */
+function lineQueue(rl: ReturnType<typeof createInterface>): { next(): Promise<string | undefined> } {
+  const queued: string[] = [];
+  let closed = false;
+  let waiting: ((line: string | undefined) => void) | undefined;
+  rl.on("line", (line: string) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w(line);
+    } else queued.push(line);
+  });
+  rl.on("close", () => {
+    closed = true;
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w(undefined);
+    }
+  });
+  return {
+    next: () => {
+      if (queued.length > 0) return Promise.resolve(queued.shift());
+      if (closed) return Promise.resolve(undefined);
+      return new Promise((resolve) => (waiting = resolve));
+    },
+  };
 }
 
 /** `/set system`: the session's system message, replacing a system message last in the history (Ollama's rule). */

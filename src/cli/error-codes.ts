@@ -2,6 +2,7 @@ import type { CodeTable } from "../diagnostics/registry.js";
 import { BUILD_CODES } from "../build/codes.js";
 import { CLI_CODES } from "./codes.js";
 import { EVAL_CODES } from "../eval/codes.js";
+import { GRADING_CODES } from "../eval/assertions/codes.js";
 import { GGUF_CODES } from "../gguf/codes.js";
 import { GOTEMPLATE_CODES } from "../gotemplate/codes.js";
 import { MODELFILE_CODES } from "../modelfile/codes.js";
@@ -17,7 +18,7 @@ import { SERVE_CODES } from "../serve/codes.js";
 import { REGISTRY_CODES } from "../registry/codes.js";
 import { HF_CODES } from "../registry/hf-codes.js";
 
-const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES, RUNTIME_CODES, SERVE_CODES, REGISTRY_CODES, HF_CODES];
+const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GRADING_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES, RUNTIME_CODES, SERVE_CODES, REGISTRY_CODES, HF_CODES];
 
 /** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
 export const ALL_CODES: CodeTable = {};

@@ -3,15 +3,12 @@
  * nothing to work on. Hints only, on stderr (never in `--json` output), and
  * only where a command is about to fail or shows an empty result anyway.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { ModelsmithError } from "../diagnostics/errors.js";
-import { loadProject } from "../project/load.js";
-import { PROJECT_FILE } from "../project/project.js";
+import { findProjectDir, loadProject } from "../project/load.js";
 
-/** The model names of the project in `dir` (modelsmith.yaml there), or none when there is no valid one. */
+/** The model names of the project of `dir` (modelsmith.yaml there or in the nearest parent folder, as every command finds it), or none when there is no valid one. */
 async function projectModels(dir: string): Promise<string[] | undefined> {
-  if (!existsSync(path.join(dir, PROJECT_FILE))) return undefined;
+  if ((await findProjectDir(dir)) === undefined) return undefined;
   try {
     return (await loadProject(dir)).project?.models.map((m) => m.name);
   } catch {

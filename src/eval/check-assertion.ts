@@ -1,13 +1,16 @@
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { YamlPath, YamlSource } from "../project/yaml-source.js";
-import { ALL_ASSERTION_NAMES, FINISH_REASONS, parseAssertionName, type AssertionType } from "./assertion-types.js";
+import { ALL_ASSERTION_NAMES, ASSERTION_TYPES, FINISH_REASONS, parseAssertionName, type AssertionType } from "./assertion-types.js";
 import { schemaProblem } from "./json-schema.js";
 import { javascriptCompileProblem } from "./javascript.js";
 import { parseCommaSeparatedValues, parseJsonSchemaString, THRESHOLD_TYPES } from "./value-forms.js";
+import { MODEL_TYPES, normalizeExtraValue } from "./assertions/extra.js";
 import type { Assertion, AssertionValue } from "./test-file.js";
 
 type Raw = Record<string, unknown>;
+/** The types of ours whose `threshold` means something, for the message (THRESHOLD_TYPES also names promptfoo types modelsmith lacks, and starts-with, which takes one from CSV shorthand and ignores it). */
+const THRESHOLD_NAMES = ASSERTION_TYPES.filter((t) => THRESHOLD_TYPES.has(t) && t !== "starts-with");
 const isRecord = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): v is string | number | boolean => ["string", "number", "boolean"].includes(typeof v);
 
@@ -31,8 +34,9 @@ export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at:
   const diagnostics: Diagnostic[] = [];
   const bad = (message: string, p: YamlPath, hint?: string) => diagnostics.push(error("MS6006", message, { ...where(p), hint }));
 
-  if (raw.threshold !== undefined && !THRESHOLD_TYPES.has(type)) bad(`\`threshold\` applies to latency and javascript assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
+  if (raw.threshold !== undefined && !THRESHOLD_TYPES.has(type)) bad(`\`threshold\` applies to ${THRESHOLD_NAMES.join(", ")} assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
   if (raw.flags !== undefined && type !== "regex") bad(`\`flags\` applies to regex assertions, not ${raw.type}`, ["flags"]);
+  if (raw.provider !== undefined && !MODEL_TYPES.has(type)) diagnostics.push(error("MS6203", `\`provider\` applies to assertions graded by a model (${[...MODEL_TYPES].join(", ")}), not ${raw.type}`, where(["provider"], true)));
   if (type === "latency" && typeof raw.threshold !== "number") bad("a latency assertion needs `threshold`: the most milliseconds a generation may take", [], "e.g. {type: latency, threshold: 2000}");
 
   const value = normalizeValue(type, raw, source.rangeAt([...at, "value"]), (message, hint, p = ["value"], code = "MS6006") => diagnostics.push(error(code, message, { ...where(p), hint })));
@@ -46,6 +50,7 @@ export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at:
     range: source.rangeAt(at),
     ...(typeof raw.threshold === "number" ? { threshold: raw.threshold } : {}),
     ...(typeof raw.flags === "string" ? { flags: raw.flags } : {}),
+    ...(typeof raw.provider === "string" ? { provider: raw.provider } : {}),
   };
   return { assertion, diagnostics };
 }
@@ -98,7 +103,8 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       }
       return { kind: "text", text: v };
     }
-    case "is-json": {
+    case "is-json":
+    case "contains-json": {
       // promptfoo (src/assertions/json.ts): no value, null or "" is no schema; file:// names a schema file; another string is a schema written in YAML.
       if (v === undefined || v === null || v === "") return { kind: "none" };
       if (v === true) return { kind: "schema", schema: {} };
@@ -113,9 +119,9 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
         }
         // A bare path (modelsmith's older form; promptfoo needs file://): a one-word string that names a file.
         if (parsed.kind === "path") return { kind: "schema-file", path: v.trim(), range: valueRange };
-        return report(`is-json takes a JSON Schema (a map, or one written as YAML text) or file://path: ${parsed.message}`, "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
+        return report(`${type} takes a JSON Schema (a map, or one written as YAML text) or file://path: ${parsed.message}`, "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
       }
-      if (!isRecord(v)) return report("is-json takes a JSON Schema (a map) or the path of a schema file", "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
+      if (!isRecord(v)) return report(`${type} takes a JSON Schema (a map) or the path of a schema file`, "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
       {
         const problem = schemaProblem(v);
         if (problem) return report(`not a valid JSON Schema: ${problem}`, undefined, ["value"], "MS6008"), undefined;
@@ -140,6 +146,8 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       if (problem) return report(`javascript does not compile: ${problem}`, v.trimEnd().includes("\n") ? "a value of several lines is a function body: it must `return` its result" : "write an expression over `output`, e.g. output.length < 200", ["value"], "MS6013"), undefined;
       return { kind: "code", code: v };
     }
+    default:
+      return normalizeExtraValue(type, v, (message, hint) => report(message, hint, v === undefined ? [] : ["value"]));
   }
 }
 

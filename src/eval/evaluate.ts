@@ -2,6 +2,7 @@ import { canonicalJSON } from "../lock/canonical-json.js";
 import { compileSchema } from "./json-schema.js";
 import { runJavascript, runTransform } from "./javascript.js";
 import type { Assertion } from "./test-file.js";
+import { extraPositive, type Judged } from "./assertions/extra.js";
 
 /** What an assertion looks at: one generation and what produced it. */
 export interface Output {
@@ -10,6 +11,8 @@ export interface Output {
   latencyMs: number;
   prompt: string;
   vars: Record<string, string>;
+  /** What models said for this output's model-graded assertions (graders.ts). */
+  judged?: ReadonlyMap<Assertion, Judged>;
 }
 
 export interface AssertionResult {
@@ -152,6 +155,13 @@ function positive(a: Assertion, out: Output): Positive {
           // An assertion that cannot run fails either way, negated or not (promptfoo's catch: pass false, score 0).
           return { pass: false, error: true, expected, detail: `javascript ${r.message}` };
       }
+    }
+    default: {
+      // The metrics and model-graded types score in [0, 1] and, as promptfoo's handlers (inverse ? 1 - score : score), a `not-` one scores 1 - that.
+      const r = extraPositive(a, text, out.judged?.get(a));
+      if (r.score === undefined) return r;
+      const s = Math.min(1, Math.max(0, r.score));
+      return { ...r, score: a.negate ? 1 - s : s };
     }
   }
 }

@@ -20,3 +20,4 @@ export { escapeXml } from "./reporters/xml.js";
 export * from "./templating.js";
 export * from "./scoring.js";
 export { assertionFromString, parseCsvCases, type CsvCase } from "./csv-cases.js";
+export { compareHtml, htmlReport } from "./reporters/html.js";

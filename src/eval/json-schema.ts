@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
+import { newAjv } from "../project/precompiled-schemas.js";
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -9,7 +10,7 @@ const compiled = new WeakMap<object, ValidateFunction>();
 export function compileSchema(schema: object): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    v = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    v = newAjv().compile(schema);
     compiled.set(schema, v);
   }
   return v;

@@ -15,7 +15,7 @@ const SCRIPT = /\.(js|cjs|mjs)$/i;
 /**
  * The IO half of test-file validation: reads every file the test file names
  * with file:// (cases, vars, prompts, defaultTest, assertion values, schema
- * files, javascript scripts, transforms), and the bare schema paths of is-json
+ * files, javascript scripts, transforms), and the bare schema paths of is-json (and contains-json)
  * assertions, each relative to the test file, following references inside
  * those files too. Scripts are imported (as Node imports them: CommonJS or ES
  * module). A file read once serves every reference to it; one that cannot be
@@ -56,7 +56,7 @@ export async function readReferencedFiles(value: unknown, absFile: string, displ
 
 const slash = (p: string) => p.split(path.sep).join("/");
 
-/** Every file path a value names: strings `file://path[:fn]`, and bare schema paths of is-json assertions. */
+/** Every file path a value names: strings `file://path[:fn]`, and bare schema paths of is-json and contains-json assertions. */
 function references(value: unknown): string[] {
   const out: string[] = [];
   const walk = (v: unknown) => {
@@ -65,7 +65,7 @@ function references(value: unknown): string[] {
     } else if (Array.isArray(v)) v.forEach(walk);
     else if (typeof v === "object" && v !== null) {
       const o = v as Record<string, unknown>;
-      if ((o.type === "is-json" || o.type === "not-is-json") && typeof o.value === "string" && !o.value.startsWith("file://") && /^\S+\.(json|ya?ml)$/i.test(o.value.trim())) out.push(o.value.trim());
+      if (typeof o.type === "string" && ["is-json", "contains-json"].includes(o.type.replace(/^not-/, "")) && typeof o.value === "string" && !o.value.startsWith("file://") && /^\S+\.(json|ya?ml)$/i.test(o.value.trim())) out.push(o.value.trim());
       Object.values(o).forEach(walk);
     }
   };

@@ -8,6 +8,8 @@ import { loadTestFile } from "./load-test-file.js";
 import type { EvalModel } from "./model.js";
 import { casesFromCache, runCases, type CaseResult } from "./runner.js";
 import type { TestCase } from "./test-file.js";
+import { needsModels } from "./graders.js";
+import { projectGradingModels, type OpenEmbedder } from "./grading-models.js";
 
 /** Opens a built model by its store name; the runtime's `openModel` fits. */
 export type OpenModel = (storeRoot: string, name: string, options: { parallel: number }) => Promise<EvalModel & { close(): Promise<void> }>;
@@ -17,6 +19,10 @@ export interface ProjectTestOptions {
   models: readonly string[];
   storeRoot: string;
   open: OpenModel;
+  /** Loads a grader (a project model named by `grader:`/`provider:`); default `open`. */
+  openGrader?: OpenModel;
+  /** Loads a model for embeddings (`similar`, answer-relevance). */
+  openEmbedder?: OpenEmbedder;
   /** The cache key's parts of a model without loading it (the runtime's `describeModel`): when every case is cached, the model is not loaded. */
   describe?: (storeRoot: string, name: string) => Promise<Pick<EvalModel, "name" | "manifestDigest" | "backend">>;
   /** Keeps cases whose name or id matches. */
@@ -78,26 +84,48 @@ export async function runProjectTests(project: Project, opts: ProjectTestOptions
     const name = storeName(project, t);
     opts.onModel?.(name, cases.length);
     const parallel = opts.parallel ?? 4;
-    const known = opts.describe && !opts.noCache ? await casesFromCache(await opts.describe(opts.storeRoot, name), cases, cache) : undefined;
-    if (known) {
-      for (const r of known) opts.onCase?.(r);
-      results.push(...known);
-      continue;
-    }
-    let model: Awaited<ReturnType<OpenModel>>;
+    const grading = cases.some(needsModels) ? gradingFor(project, opts, name) : undefined;
     try {
-      model = await opts.open(opts.storeRoot, name, { parallel });
-    } catch (e) {
-      if (e instanceof ModelsmithError) throw e;
-      throw new EnvironmentError(error("MS6017", `cannot load ${name} to test it: ${(e as Error).message ?? String(e)}`, { hint: "rebuild it with `modelsmith build`, and check it with `modelsmith verify`" }), { cause: e });
-    }
-    try {
-      results.push(...(await runCases(model, cases, { cache, refresh: opts.noCache ?? false, parallel, ...(opts.onCase ? { onCase: opts.onCase } : {}) })));
+      const known = opts.describe && !opts.noCache ? await casesFromCache(await opts.describe(opts.storeRoot, name), cases, cache, grading) : undefined;
+      if (known) {
+        for (const r of known) opts.onCase?.(r);
+        results.push(...known);
+        continue;
+      }
+      let model: Awaited<ReturnType<OpenModel>>;
+      try {
+        model = await opts.open(opts.storeRoot, name, { parallel });
+      } catch (e) {
+        if (e instanceof ModelsmithError) throw e;
+        throw new EnvironmentError(error("MS6017", `cannot load ${name} to test it: ${(e as Error).message ?? String(e)}`, { hint: "rebuild it with `modelsmith build`, and check it with `modelsmith verify`" }), { cause: e });
+      }
+      try {
+        results.push(...(await runCases(model, cases, { cache, refresh: opts.noCache ?? false, parallel, ...(opts.onCase ? { onCase: opts.onCase } : {}), ...(grading ? { grading } : {}) })));
+      } finally {
+        await model.close();
+      }
     } finally {
-      await model.close();
+      await grading?.close();
     }
   }
   return results;
+}
+
+/** The project's models as graders and embedders for the cases of `underTest` (a store name). */
+function gradingFor(project: Project, opts: ProjectTestOptions, underTest: string) {
+  const openEmbedder = opts.openEmbedder;
+  return projectGradingModels({
+    storeRoot: opts.storeRoot,
+    underTest,
+    storeName: (name) => {
+      const model = project.models.find((m) => m.name === name);
+      if (!model) throw new Error(`\`${name}\` is not a model of the project`); // validation reports it first (MS6202)
+      const tags = checkQuantize(model, project.file).variants.map((v) => v.tag);
+      return storeName(project, { model, tag: tags[0] ?? "latest" });
+    },
+    openGrader: opts.openGrader ?? opts.open,
+    openEmbedder: openEmbedder ?? (() => Promise.reject(new Error("no embedding model loader was given"))),
+  });
 }
 
 /**

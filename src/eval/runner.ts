@@ -7,6 +7,7 @@ import type { EvalModel, EvalRequest } from "./model.js";
 import type { TestCase } from "./test-file.js";
 import { error } from "../diagnostics/diagnostic.js";
 import { formatTimeout } from "./timeout.js";
+import { judgeCase, needsModels, type GradingModels, type Judgments } from "./graders.js";
 
 export interface RunResult extends CachedRun {
   pass: boolean;
@@ -50,6 +51,8 @@ export interface RunCasesOptions {
   signal?: AbortSignal;
   /** Called as each case finishes, in finishing order. */
   onCase?: (result: CaseResult) => void;
+  /** The models that grade model-graded and `similar` assertions (graders.ts); needed when a case has one. */
+  grading?: GradingModels;
 }
 
 /** The request a case sends. */
@@ -84,14 +87,18 @@ export async function runCases(model: EvalModel, cases: readonly TestCase[], opt
       let result: CaseResult;
       if (hit && hit.length === c.repeat) {
         runs = hit;
-        result = grade(model.name, c, runs, true, 0);
+        try {
+          result = grade(model.name, c, runs, true, 0, await judge(c, runs, opts.grading));
+        } catch (e) {
+          result = { case: c, model: model.name, status: "error", score: 0, passRate: 0, runs: [], cached: true, durationMs: 0, error: (e as Error).message ?? String(e) };
+        }
       } else {
         const started = performance.now();
         try {
           runs = await Promise.all(Array.from({ length: c.repeat }, () => limit(() => generateOnce(model, request, c.timeoutMs, opts.signal))));
           durationMs = performance.now() - started;
           await opts.cache?.put(key, runs);
-          result = grade(model.name, c, runs, false, durationMs);
+          result = grade(model.name, c, runs, false, durationMs, await judge(c, runs, opts.grading));
         } catch (e) {
           result = { case: c, model: model.name, status: "error", score: 0, passRate: 0, runs: [], cached: false, durationMs: performance.now() - started, error: (e as Error).message ?? String(e) };
         }
@@ -107,14 +114,31 @@ export async function runCases(model: EvalModel, cases: readonly TestCase[], opt
  * them has no cached generations: lets a caller skip loading a model whose
  * every answer is known.
  */
-export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDigest" | "backend">, cases: readonly TestCase[], cache: EvalCache): Promise<CaseResult[] | undefined> {
-  const results: CaseResult[] = [];
+export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDigest" | "backend">, cases: readonly TestCase[], cache: EvalCache, grading?: GradingModels): Promise<CaseResult[] | undefined> {
+  const hits: CachedRun[][] = [];
   for (const c of cases) {
     const hit = await cache.get(caseCacheKey({ manifestDigest: model.manifestDigest, backend: model.backend, request: requestOf(c), repeat: c.repeat }));
     if (!hit || hit.length !== c.repeat) return undefined;
-    results.push(grade(model.name, c, hit, true, 0));
+    hits.push(hit);
+  }
+  const results: CaseResult[] = [];
+  for (const [i, c] of cases.entries()) {
+    try {
+      results.push(grade(model.name, c, hits[i]!, true, 0, await judge(c, hits[i]!, grading)));
+    } catch (e) {
+      results.push({ case: c, model: model.name, status: "error", score: 0, passRate: 0, runs: [], cached: true, durationMs: 0, error: (e as Error).message ?? String(e) });
+    }
   }
   return results;
+}
+
+/** What the grading models say about a case's runs; undefined when it has no model assertion. Throws when one is needed and none is given. */
+async function judge(c: TestCase, runs: readonly CachedRun[], grading: GradingModels | undefined): Promise<Judgments[] | undefined> {
+  if (!needsModels(c)) return undefined;
+  if (!grading) throw new Error("model-graded assertions need grading models, and none were given");
+  // Graders judge the output the assertions see: after the case's transform (a run whose transform fails is not judged).
+  const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
+  return judgeCase(c, runs.map((r) => { const t = caseOutput(c, r.text, prompt); return t.ok ? { text: t.text } : undefined; }), grading);
 }
 
 /**
@@ -143,26 +167,32 @@ async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: n
 }
 
 /** Grades cached or fresh generations of a case (pure). */
-export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number): CaseResult {
+export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number, judged?: readonly Judgments[]): CaseResult {
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
-  const graded: RunResult[] = runs.map((r) => {
-    let text = r.text;
-    if (c.transform) {
-      // The case's transform (promptfoo's options.transform) runs once on the output; every assertion sees its result.
-      const t = runTransform(c.transform.code, r.text, { prompt, vars: c.vars }, c.transform.fn);
-      if (!t.ok) {
-        const failed: AssertionResult = { name: "transform", pass: false, score: 0, weight: 1, expected: "transform the output", detail: t.message };
-        return { ...r, pass: false, score: 0, assertions: [failed] };
-      }
-      text = t.text;
+  const graded: RunResult[] = runs.map((r, i) => {
+    const t = caseOutput(c, r.text, prompt);
+    if (!t.ok) {
+      const failed: AssertionResult = { name: "transform", pass: false, score: 0, weight: 1, expected: "transform the output", detail: t.message };
+      return { ...r, pass: false, score: 0, assertions: [failed] };
     }
-    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars }));
+    const text = t.text;
+    const j = judged?.[i];
+    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(j ? { judged: j } : {}) }));
     const { setResults, ...g } = gradeRun(results, c.threshold, c.assertSets);
     return { ...r, ...g, ...(text !== r.text ? { transformed: text } : {}), assertions: [...results, ...setResults] };
   });
   const g = gradeCase(graded, c.passRate);
   const named = meanNamedScores(graded);
   return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs, ...(named ? { namedScores: named } : {}) };
+}
+
+/**
+ * The output a case's assertions see: the case's transform (promptfoo's
+ * options.transform) runs once on the generation; every assertion, and every
+ * grading model, sees its result.
+ */
+function caseOutput(c: TestCase, text: string, prompt: string): { ok: true; text: string } | { ok: false; message: string } {
+  return c.transform ? runTransform(c.transform.code, text, { prompt, vars: c.vars }, c.transform.fn) : { ok: true, text };
 }
 
 /** Per metric, the mean of the runs' named scores (undefined when no assertion names a metric). */

@@ -29,11 +29,12 @@ const assertion = {
     type: { description: "An assertion type, optionally negated with `not-` (e.g. not-contains).", type: "string" },
     value: { description: "What the assertion compares with; its form depends on the type." },
     weight: { description: "Weight in the case's score (default 1; 0: reported, never fails).", type: "number", minimum: 0 },
-    threshold: { description: "latency: milliseconds; javascript: the minimum score.", type: "number", minimum: 0 },
+    threshold: { description: "latency: milliseconds; javascript, rouge-n, bleu, similar, llm-rubric, answer-relevance: the minimum score; levenshtein: the most edits.", type: "number", minimum: 0 },
     flags: { description: "regex: JavaScript flags, e.g. i.", type: "string" },
     metric: { description: "The name this assertion's score is reported under (summed per metric in reports).", type: "string" },
     transform: { description: "JavaScript applied to the output before this assertion sees it (`output` and `context` in scope), or file://script.js.", type: "string" },
     assert: { description: "assert-set: the assertions of the set.", type: "array" },
+    provider: { description: "Model-graded assertions: the project model that grades (default: the file's `grader`); similar: the project model whose embeddings compare (default: the model under test).", type: "string", minLength: 1 },
   },
 } as const;
 
@@ -95,6 +96,7 @@ export const testFileSchema = {
   properties: {
     model: { description: "The project model these tests are for (default: the model that lists the file).", type: "string", minLength: 1 },
     description: { type: "string" },
+    grader: { description: "The project model that grades llm-rubric, model-graded-closedqa, factuality and answer-relevance (promptfoo's `provider` grading option; also defaultTest.options.provider).", type: "string", minLength: 1 },
     defaults: defaultsSchema,
     defaultTest: { ...defaultsSchema, description: "promptfoo's name for `defaults` (a map, or file://default.yaml).", type: ["object", "string"] },
     prompts,

@@ -39,6 +39,8 @@ export interface TestSuite {
   file: string;
   model?: string;
   description?: string;
+  /** `grader:`: the project model that grades model-graded assertions. */
+  grader?: string;
   cases: TestCase[];
 }
 
@@ -116,5 +118,7 @@ export interface Assertion {
   transform?: Transform;
   /** Index of the assert-set it belongs to (TestCase.assertSets). */
   set?: number;
+  /** The project model that grades it (`provider:`, else the case's grader: `options.provider` of the case or defaultTest, or the file's `grader:`) or gives `similar` its embeddings (else the model under test). */
+  provider?: string;
   range: SourceRange;
 }

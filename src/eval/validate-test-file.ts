@@ -5,6 +5,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { validateWithSchema } from "../project/validate.js";
 import { YamlSource, type YamlPath } from "../project/yaml-source.js";
 import { checkAssertion } from "./check-assertion.js";
+import { assignGraders, checkGrader, type GraderRef } from "./assertions/assign-graders.js";
 import { CsvError, parseCsvCases, type CsvCase } from "./csv-cases.js";
 import { transformCompileProblem, type ScriptFunction } from "./javascript.js";
 import { schemaProblem } from "./json-schema.js";
@@ -88,7 +89,7 @@ export function validateTestFile(text: string, file: string, opts: ValidateTestF
   const diagnostics = v.sorted();
   if (hasErrors(diagnostics)) return { diagnostics, source };
   const top = isRecord(value) ? value : {};
-  const suite: TestSuite = { file, cases, ...(typeof top.model === "string" ? { model: top.model } : {}), ...(typeof top.description === "string" ? { description: top.description } : {}) };
+  const suite: TestSuite = { file, cases, ...(typeof top.model === "string" ? { model: top.model } : {}), ...(typeof top.description === "string" ? { description: top.description } : {}), ...(v.grader ? { grader: v.grader.name } : {}) };
   return { suite, diagnostics, source };
 }
 
@@ -97,6 +98,8 @@ class Validation {
   private readonly seen = new Set<string>();
   private readonly main: Where;
   private readonly fileOrder: string[];
+  /** The file's grader: defaultTest's `options.provider`, else `grader:`. */
+  grader?: GraderRef;
 
   constructor(
     readonly source: YamlSource,
@@ -156,6 +159,10 @@ class Validation {
     this.checkTimeout(defaultsWhere, defaultsAt, defaults);
     const defaultVars = this.varsOf(defaultsWhere, [...defaultsAt, "vars"], defaults.vars);
     const defaultTransform = this.transformOf(defaultsWhere, [...defaultsAt, "options", "transform"], isRecord(defaults.options) ? defaults.options.transform : undefined);
+    // The grader: promptfoo's defaultTest.options.provider, else modelsmith's `grader:`.
+    const fileGrader = this.graderOf(this.main, ["grader"], top.grader, "grader");
+    const defaultGrader = this.graderOf(defaultsWhere, [...defaultsAt, "options", "provider"], isRecord(defaults.options) ? defaults.options.provider : undefined, `${defaultsAt.length ? defaultsAt[0] : "defaultTest"}.options.provider`);
+    this.grader = defaultGrader ?? fileGrader;
 
     // prompts: (promptfoo's), for cases without a prompt of their own.
     const prompts: { text: string; where: Where; at: YamlPath }[] = [];
@@ -170,7 +177,7 @@ class Validation {
     }
 
     const cases: TestCase[] = [];
-    for (const rc of this.rawCases(top.tests)) cases.push(...this.expand(rc, { defaults, defaultsWhere, defaultsAt, defaultVars, defaultTransform, prompts }));
+    for (const rc of this.rawCases(top.tests)) cases.push(...this.expand(rc, { defaults, defaultsWhere, defaultsAt, defaultVars, defaultTransform, prompts, ...(this.grader ? { grader: this.grader } : {}) }));
     return cases;
   }
 
@@ -333,8 +340,21 @@ class Validation {
 
   private optionDiagnostics(w: Where, at: YamlPath, options: Raw): Diagnostic[] {
     if (!w.yaml) return [];
-    const { transform: _t, ...ollama } = options;
+    const { transform: _t, provider: _p, ...ollama } = options;
     return checkOptions(w.yaml, at, ollama);
+  }
+
+  /** A grader named at `at` (`grader:` or an `options.provider`): a project model, checked (MS6202); undefined when absent. */
+  private graderOf(w: Where, at: YamlPath, value: unknown, label: string): GraderRef | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || value.trim() === "") {
+      if (label === "grader") return undefined; // the schema's error
+      this.push(error("MS6202", `\`${label}\` names the grader: a model of the project`, { ...this.at(w, at), hint: "e.g. provider: judge; promptfoo's provider ids and maps are not models of the project" }));
+      return undefined;
+    }
+    const ref: GraderRef = { name: value, file: w.file, range: w.rangeAt(at), label };
+    this.push(...checkGrader(ref, this.opts.projectModels));
+    return ref;
   }
 
   /** `timeout:` (of a case or of defaults), when present, is a positive time (timeout.ts). */
@@ -347,7 +367,7 @@ class Validation {
   /** One case as written, expanded: var combinations × prompts, each rendered and checked. */
   private expand(
     rc: RawCase,
-    d: { defaults: Raw; defaultsWhere: Where; defaultsAt: YamlPath; defaultVars: Vars; defaultTransform?: Transform; prompts: { text: string; where: Where; at: YamlPath }[] },
+    d: { defaults: Raw; defaultsWhere: Where; defaultsAt: YamlPath; defaultVars: Vars; defaultTransform?: Transform; prompts: { text: string; where: Where; at: YamlPath }[]; grader?: GraderRef },
   ): TestCase[] {
     const { where: w, at: here, raw } = rc;
     const before = this.diagnostics.length;
@@ -355,6 +375,7 @@ class Validation {
     this.checkTimeout(w, here, raw);
     const transform = isRecord(raw.options) && raw.options.transform !== undefined ? this.transformOf(w, [...here, "options", "transform"], raw.options.transform) : d.defaultTransform;
     const vars: Vars = { ...d.defaultVars, ...this.varsOf(w, [...here, "vars"], raw.vars) };
+    const grader = (isRecord(raw.options) ? this.graderOf(w, [...here, "options", "provider"], raw.options.provider, "options.provider") : undefined) ?? d.grader;
 
     // Exactly one of prompt and messages, or the file's prompts.
     if (raw.prompt !== undefined && raw.messages !== undefined) this.push(error("MS6004", "a test case takes `prompt` or `messages`, not both", { ...this.at(w, [...here, "messages"], true), hint: "`prompt` is one user turn; `messages` a whole chat" }));
@@ -389,10 +410,10 @@ class Validation {
         const prompt = input.prompt !== undefined ? this.render(prefix + input.prompt + suffix, cv, input.where, input.where === w ? [...here, "prompt"] : input.at, true) : undefined;
         const messages = input.messages?.map((m, i) => ({ role: m.role as ChatMessage["role"], content: typeof m.content === "string" ? (this.render(m.content, cv, w, [...here, "messages", i, "content"], true) ?? "") : "" }));
         const sets: AssertSetInfo[] = [];
-        const assertions = [
-          ...this.assertions(w, [...here, "assert"], ownAssert, cv, sets),
-          ...this.assertions(d.defaultsWhere, [...d.defaultsAt, "assert"], defaultAssert, cv, sets),
-        ];
+        const own = this.assertions(w, [...here, "assert"], ownAssert, cv, sets);
+        const fromDefaults = this.assertions(d.defaultsWhere, [...d.defaultsAt, "assert"], defaultAssert, cv, sets);
+        this.push(...assignGraders(grader, w.file, own, this.opts.projectModels), ...assignGraders(grader, d.defaultsWhere.file, fromDefaults, this.opts.projectModels));
+        const assertions = [...own, ...fromDefaults];
         if (this.diagnostics.length > before) return;
         const label = many ? ` [${[...(inputs.length > 1 ? [`prompt ${pi + 1}`] : []), ...expanded.map((n) => `${n}=${varText(combo[n]!)}`)].join(", ")}]` : "";
         cases.push(this.buildCase(rc, d.defaults, cv, prompt, messages, assertions, sets, transform, many ? `#${rc.number}.${k + 1}` : `#${rc.number}`, label));
@@ -466,7 +487,7 @@ class Validation {
     const type = typeof raw.type === "string" ? raw.type.replace(/^not-/, "") : "";
     if (typeof v === "string") {
       if (v.startsWith("file://")) {
-        if (type === "javascript" || type === "is-json") return raw;
+        if (type === "javascript" || type === "is-json" || type === "contains-json") return raw;
         // promptfoo's processFileReference: .json and .yaml parsed, .txt its text trimmed.
         const f = this.file(v, w, [...here, "value"]);
         if (f?.text === undefined) return undefined;
@@ -516,8 +537,8 @@ class Validation {
     const raw = rc.raw;
     const num = (k: string) => (typeof raw[k] === "number" ? (raw[k] as number) : typeof defaults[k] === "number" ? (defaults[k] as number) : undefined);
     const threshold = num("threshold");
-    const { transform: _t1, ...ownOptions } = isRecord(raw.options) ? raw.options : {};
-    const { transform: _t2, ...defaultOptions } = isRecord(defaults.options) ? defaults.options : {};
+    const { transform: _t1, provider: _p1, ...ownOptions } = isRecord(raw.options) ? raw.options : {};
+    const { transform: _t2, provider: _p2, ...defaultOptions } = isRecord(defaults.options) ? defaults.options : {};
     const description = typeof raw.description === "string" && raw.description.trim() !== "" ? raw.description : undefined;
     return {
       index: rc.number - 1,

@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
  * gives one (src/csv.ts: `type(0.9): value`); elsewhere `threshold` is an error
  * (promptfoo ignores it there).
  */
-export const THRESHOLD_TYPES: ReadonlySet<string> = new Set(["latency", "javascript", "starts-with", "levenshtein", "rouge-n", "similar", "perplexity", "perplexity-score", "answer-relevance", "classifier", "cost"]);
+export const THRESHOLD_TYPES: ReadonlySet<string> = new Set(["latency", "javascript", "starts-with", "levenshtein", "rouge-n", "bleu", "similar", "llm-rubric", "perplexity", "perplexity-score", "answer-relevance", "classifier", "cost"]);
 
 /**
  * promptfoo's parseCommaSeparatedValues (src/util/parseCommaSeparatedValues.ts):

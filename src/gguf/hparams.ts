@@ -15,8 +15,39 @@ const MAX_LAYERS = 512;
 const MAX_EXPERTS = 1024;
 /** llama.cpp's LLAMA_ROPE_SCALING_TYPES (src/llama-model.cpp); any other name is GGML_ASSERT(... != UNSPECIFIED). */
 const ROPE_SCALING_TYPES = ["none", "linear", "yarn", "longrope"];
-/** Architectures whose tensors follow llama's names and shapes (src/models/llama.cpp load_arch_tensors). */
-const LLAMA_LAYOUT = new Set(["llama"]);
+/**
+ * Architectures whose tensors follow llama's names and shapes, as their
+ * `load_arch_tensors` in llama.cpp's src/models/<arch>.cpp create them (q, k
+ * and v through `create_tensor_qkv`, so also a fused attn_qkv), with what
+ * differs: the input width of attn_output (n_embd in qwen2, internlm2 and
+ * starcoder2; head size × heads elsewhere), phi3's ffn_up of 2 × n_ff and no
+ * gate, qwen3's q/k norms of the head size. `rotIsHead`: the graph asserts
+ * `n_embd_head == n_rot` and equal key and value head sizes (GGML_ASSERT: an
+ * abort at the first evaluation), as llama, qwen2, qwen3, granite, smollm3,
+ * internlm2, starcoder2 and mistral3 do; gemma's do not.
+ */
+interface Layout {
+  attnOutIn: "embd" | "heads";
+  ffnUpTimes?: 2;
+  noGate?: true;
+  qkNorm?: true;
+  rotIsHead: boolean;
+}
+const STANDARD: Layout = { attnOutIn: "heads", rotIsHead: true };
+const LAYOUTS: Record<string, Layout> = {
+  llama: STANDARD,
+  mistral3: STANDARD,
+  granite: STANDARD,
+  smollm3: STANDARD,
+  qwen2: { attnOutIn: "embd", rotIsHead: true },
+  internlm2: { attnOutIn: "embd", rotIsHead: true },
+  starcoder2: { attnOutIn: "embd", noGate: true, rotIsHead: true },
+  qwen3: { attnOutIn: "heads", qkNorm: true, rotIsHead: true },
+  phi3: { attnOutIn: "embd", ffnUpTimes: 2, noGate: true, rotIsHead: false },
+  gemma: { attnOutIn: "heads", rotIsHead: false },
+  gemma2: { attnOutIn: "heads", rotIsHead: false },
+  gemma3: { attnOutIn: "heads", rotIsHead: false },
+};
 const U32_MAX = 0xffffffff;
 
 /**
@@ -30,7 +61,7 @@ const U32_MAX = 0xffffffff;
  * divides it, per-layer arrays have block_count items, epsilons and RoPE
  * factors are finite (epsilons ≥ 0: ggml's `GGML_ASSERT(eps >= 0.0f)`), a
  * RoPE scaling type llama.cpp knows, an even rope.dimension_count. For
- * llama-layout architectures also the dimensions that must divide and the
+ * the architectures in LAYOUTS (llama's tensor names) also the dimensions that must divide and the
  * shape of every standard tensor present. Adapters and projectors
  * (`general.type` other than model) are not checked here.
  */
@@ -129,8 +160,9 @@ export function hyperparameterProblems(gguf: GgufFile): HparamProblem[] {
     bad(k("rope.scaling.type"), `is ${shown(scaling)}; llama.cpp knows ${ROPE_SCALING_TYPES.join(", ")}`);
   }
 
-  if (out.length === 0 && LLAMA_LAYOUT.has(arch) && nEmbd !== undefined && nLayer !== undefined && heads) {
-    out.push(...llamaLayoutProblems(gguf, arch, { nEmbd, nLayer, heads, kvHeads: kvHeads ?? heads, keyLength, valueLength, nRot, nExpert }));
+  const layout = LAYOUTS[arch];
+  if (out.length === 0 && layout && nEmbd !== undefined && nLayer !== undefined && heads) {
+    out.push(...layoutProblems(gguf, arch, layout, { nEmbd, nLayer, heads, kvHeads: kvHeads ?? heads, keyLength, valueLength, nRot, nExpert }));
   }
   return out;
 }
@@ -146,17 +178,17 @@ interface LlamaDims {
   nExpert: number;
 }
 
-/** Dimensions that must divide, and the shapes llama.cpp's llama loader creates for each standard tensor. */
-function llamaLayoutProblems(gguf: GgufFile, arch: string, d: LlamaDims): HparamProblem[] {
+/** Dimensions that must divide, and the shapes llama.cpp's loader for `arch` creates for each standard tensor. */
+function layoutProblems(gguf: GgufFile, arch: string, layout: Layout, d: LlamaDims): HparamProblem[] {
   const out: HparamProblem[] = [];
   const bad = (key: string, message: string) => out.push({ code: "MS3090", key, message: `${key} ${message}` });
   const nHead = d.heads[0]!;
-  if (nHead === 0) return [{ code: "MS3090", key: `${arch}.attention.head_count`, message: `${arch}.attention.head_count is 0; a llama needs at least one head` }];
+  if (nHead === 0) return [{ code: "MS3090", key: `${arch}.attention.head_count`, message: `${arch}.attention.head_count is 0; a ${arch} needs at least one head` }];
   if (d.keyLength === undefined && d.nEmbd % nHead !== 0) bad(`${arch}.embedding_length`, `${d.nEmbd} is not a multiple of attention.head_count ${nHead}`);
   const headK = d.keyLength ?? Math.floor(d.nEmbd / nHead);
   const headV = d.valueLength ?? Math.floor(d.nEmbd / nHead);
-  if (d.nRot !== undefined && d.nRot !== headK) bad(`${arch}.rope.dimension_count`, `is ${d.nRot}; llama.cpp needs the head size ${headK}`);
-  if (headK !== headV) bad(`${arch}.attention.value_length`, `is ${headV}; a llama needs it equal to the key length ${headK}`);
+  if (layout.rotIsHead && d.nRot !== undefined && d.nRot !== headK) bad(`${arch}.rope.dimension_count`, `is ${d.nRot}; llama.cpp needs the head size ${headK}`);
+  if (layout.rotIsHead && headK !== headV) bad(`${arch}.attention.value_length`, `is ${headV}; a ${arch} needs it equal to the key length ${headK}`);
   if (out.length) return out;
 
   const ff = gguf.metadata.get(`${arch}.feed_forward_length`);
@@ -174,14 +206,24 @@ function llamaLayoutProblems(gguf: GgufFile, arch: string, d: LlamaDims): Hparam
     const nFf = ffs?.[Math.min(i, ffs.length - 1)];
     const b = `blk.${i}`;
     expected.set(`${b}.attn_norm.weight`, [d.nEmbd]);
-    expected.set(`${b}.attn_q.weight`, [d.nEmbd, headK * h]);
+    // create_tensor_qkv: q's width is n_embd where attn_output's input is.
+    const q = layout.attnOutIn === "embd" ? d.nEmbd : headK * h;
+    expected.set(`${b}.attn_q.weight`, [d.nEmbd, q]);
     expected.set(`${b}.attn_k.weight`, [d.nEmbd, headK * kv]);
     expected.set(`${b}.attn_v.weight`, [d.nEmbd, headV * kv]);
-    expected.set(`${b}.attn_output.weight`, [headK * h, d.nEmbd]);
+    expected.set(`${b}.attn_qkv.weight`, [d.nEmbd, q + headK * kv + headV * kv]);
+    expected.set(`${b}.attn_q.bias`, [q]);
+    expected.set(`${b}.attn_k.bias`, [headK * kv]);
+    expected.set(`${b}.attn_v.bias`, [headV * kv]);
+    expected.set(`${b}.attn_output.weight`, [q, d.nEmbd]);
+    if (layout.qkNorm) {
+      expected.set(`${b}.attn_q_norm.weight`, [headK]);
+      expected.set(`${b}.attn_k_norm.weight`, [headK]);
+    }
     expected.set(`${b}.ffn_norm.weight`, [d.nEmbd]);
     if (d.nExpert === 0) {
-      expected.set(`${b}.ffn_gate.weight`, [d.nEmbd, nFf]);
-      expected.set(`${b}.ffn_up.weight`, [d.nEmbd, nFf]);
+      if (!layout.noGate) expected.set(`${b}.ffn_gate.weight`, [d.nEmbd, nFf]);
+      expected.set(`${b}.ffn_up.weight`, [d.nEmbd, nFf === undefined ? undefined : nFf * (layout.ffnUpTimes ?? 1)]);
       expected.set(`${b}.ffn_down.weight`, [nFf, d.nEmbd]);
     }
   }

@@ -1,15 +1,16 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { schemaValidator } from "./precompiled-schemas.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { YamlSource } from "./yaml-source.js";
 
-// One compiled validator per schema object: compiling takes ~40 ms, and check validates a file per test file and model.
+// One validator per schema object (compiled ahead of time where the build did, see precompiled-schemas.ts).
 const validators = new WeakMap<object, ValidateFunction>();
 
 function compiled(schema: object): ValidateFunction {
   let v = validators.get(schema);
   if (!v) {
-    v = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    v = schemaValidator(schema);
     validators.set(schema, v);
   }
   return v;

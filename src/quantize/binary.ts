@@ -65,9 +65,19 @@ export async function runLlamaQuantize(
   // beside the file and name it by its base name, as the library path records it.
   const imatrix = job.imatrix === undefined ? {} : { imatrix: path.basename(job.imatrix) };
   const binary = job.binary.includes(path.sep) ? path.resolve(job.binary) : job.binary;
+  const resolved = binary.includes(path.sep) ? binary : findOnPath(binary);
+  const unrunnable = resolved === undefined ? "ENOENT" : cannotExecute(resolved);
+  if (unrunnable !== undefined) throw new EnvironmentError(error("MS5507", `cannot run ${job.binary}: spawn ${binary} ${unrunnable}`));
+  // On Linux it runs under `setpriv --pdeathsig KILL` (util-linux), which sets
+  // PR_SET_PDEATHSIG and then execs it: the signal survives the exec, so the
+  // kernel kills llama-quantize as soon as this process dies, even by SIGKILL
+  // (the library quantizer sets the same flag on itself, parent-death.ts).
+  const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
+  const args = llamaQuantizeArgs({ ...job, ...imatrix });
+  const [command, argv] = setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", resolved!, ...args]] : [resolved!, args];
   // Imported here: the fallback is rare, and execa costs every build's start-up 60 ms.
   const { execa } = await import("execa");
-  const sub = execa(binary, llamaQuantizeArgs({ ...job, ...imatrix }), {
+  const sub = execa(command, argv, {
     ...(job.imatrix === undefined ? {} : { cwd: path.dirname(job.imatrix) }),
     all: true,
     reject: false,
@@ -75,8 +85,8 @@ export async function runLlamaQuantize(
     ...(hooks.signal ? { cancelSignal: hooks.signal } : {}),
     forceKillAfterDelay: 1000,
   });
-  // An interrupt kills it (execa's own cleanup runs on exit, too late for a hard exit). A SIGKILL of
-  // this process leaves it running to its end: llama-quantize is not ours to change.
+  // An interrupt kills it (execa's own cleanup runs on exit, too late for a hard exit); a
+  // SIGKILL of this process kills it through the parent-death signal above.
   const untrack = trackChild(sub);
   sub.all?.on("data", (chunk: Buffer) => {
     log.push(LOG_LEVEL.info, chunk.toString("utf8"));
@@ -95,4 +105,14 @@ export async function runLlamaQuantize(
     details,
     ...(result.signal ? { signal: result.signal } : {}),
   };
+}
+
+/** Why `file` cannot be executed ("ENOENT", "EACCES"), or undefined when it can. */
+function cannotExecute(file: string): string | undefined {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile() ? undefined : "EACCES";
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? "ENOENT";
+  }
 }

@@ -5,3 +5,6 @@ export const openModelLazily: OpenModel = async (root, name, options) => (await 
 
 /** A model's cache identity without loading its weights: a fully cached run never loads the model. */
 export const describeModelLazily = async (root: string, name: string) => (await import("./describe-model.js")).describeModel(root, name);
+
+/** A built model loaded for embeddings (`similar`, answer-relevance). */
+export const openEmbedderLazily = async (root: string, name: string) => (await import("./embedder.js")).openEmbedder(root, name);

@@ -25,3 +25,15 @@ export function sharedLlama(gpu: GpuChoice): Promise<Llama> {
 export function backendName(llama: Llama): string {
   return `llama.cpp/${llama.gpu === false ? "cpu" : llama.gpu}`;
 }
+
+/**
+ * The CPU threads a model computes with when neither the request nor
+ * PARAMETER num_thread says: MODELSMITH_NUM_THREAD when set to a positive
+ * integer (as llama.cpp's tools take LLAMA_ARG_THREADS), else the machine's
+ * math cores, at most 4.
+ */
+export function defaultThreads(llama: Pick<Llama, "cpuMathCores">, env: NodeJS.ProcessEnv = process.env): number {
+  const set = Number(env["MODELSMITH_NUM_THREAD"]);
+  if (Number.isInteger(set) && set > 0) return set;
+  return Math.max(1, Math.min(4, llama.cpuMathCores));
+}

@@ -6,7 +6,7 @@ import { hyperparameterProblems, readGgufFile } from "../gguf/index.js";
 import { Store } from "../store/index.js";
 import { generateOnSequence } from "./generate.js";
 import { GrammarCache } from "./grammar.js";
-import { backendName, sharedLlama, type GpuChoice } from "./llama.js";
+import { backendName, defaultThreads, sharedLlama, type GpuChoice } from "./llama.js";
 import { typeOption, typeOptions, type OptionMap } from "./options.js";
 import { loadPlan, samplePlan, type LoadPlan, type NotHonoured } from "./plan.js";
 import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt.js";
@@ -38,7 +38,7 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
   const params = { ...modelParams(stored, warnings), ...options.overrides };
   const llama = await sharedLlama(options.gpu ?? "auto");
   const planFor = (trainContextSize: number) =>
-    loadPlan({ params, trainContextSize, gpu: llama.gpu !== false, cpuCores: llama.cpuMathCores, ...pick(options, "contextSize", "threads") });
+    loadPlan({ params, trainContextSize, gpu: llama.gpu !== false, cpuCores: llama.cpuMathCores, defaultThreads: defaultThreads(llama), ...pick(options, "contextSize", "threads") });
   const cannotLoad = (what: string, err: unknown) => new EnvironmentError(error("MS8004", `model ${stored.name}: llama.cpp cannot load ${what}: ${(err as Error).message}`), { cause: err });
   // gpuLayers and useMmap do not depend on the training context; the context size does.
   const beforeLoad = planFor(0);

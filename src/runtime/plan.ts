@@ -29,6 +29,8 @@ export interface LoadInputs {
   trainContextSize: number;
   /** Whether the backend has a GPU. */
   gpu: boolean;
+  /** The thread count when neither the options nor num_thread say (runtime's defaultThreads); else from cpuCores. */
+  defaultThreads?: number;
   /** CPU math cores, for the default thread count. */
   cpuCores: number;
 }
@@ -48,7 +50,7 @@ export function loadPlan(input: LoadInputs): LoadPlan {
   const defaultCtx = input.trainContextSize > 0 ? Math.min(OLLAMA_DEFAULT_NUM_CTX, input.trainContextSize) : OLLAMA_DEFAULT_NUM_CTX;
   const contextSize = input.contextSize ?? (input.params.num_ctx as number | undefined) ?? defaultCtx;
   const threadsParam = num("num_thread");
-  const threads = input.threads ?? (threadsParam > 0 ? threadsParam : Math.max(1, Math.min(4, input.cpuCores)));
+  const threads = input.threads ?? (threadsParam > 0 ? threadsParam : (input.defaultThreads ?? Math.max(1, Math.min(4, input.cpuCores))));
   if (!input.gpu && num("num_gpu") > 0) notHonoured.push({ name: "num_gpu", why: "this backend has no GPU; every layer runs on the CPU" });
   if (num("main_gpu") !== 0) notHonoured.push({ name: "main_gpu", why: input.gpu ? "node-llama-cpp picks the main GPU itself" : "this backend has no GPU" });
   return {

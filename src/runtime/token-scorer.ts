@@ -1,6 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { EnvironmentError, error } from "../diagnostics/index.js";
-import { sharedLlama, type GpuChoice } from "./llama.js";
+import { defaultThreads, sharedLlama, type GpuChoice } from "./llama.js";
 
 /** How a GGUF is loaded for scoring. */
 export interface TokenScorerOptions {
@@ -52,7 +52,7 @@ export async function openTokenScorer(modelPath: string, options: TokenScorerOpt
   const contextSize = Math.max(2, options.contextSize ?? Math.min(DEFAULT_CONTEXT, train));
   let context: LlamaContext;
   try {
-    context = await model.createContext({ contextSize, sequences: 1, batchSize: contextSize, threads: options.threads ?? Math.max(1, Math.min(4, llama.cpuMathCores)) });
+    context = await model.createContext({ contextSize, sequences: 1, batchSize: contextSize, threads: options.threads ?? defaultThreads(llama) });
   } catch (err) {
     await model.dispose();
     throw cannotLoad("a context", err);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +29,13 @@ test("dead ends say what to run next: ls on an empty store, run/show of a projec
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(r.stderr, /error\[MS5102\]: model extractor:latest not found in the store\nhint: `extractor` is a model of this project that is not built yet: run `modelsmith build extractor`\n/);
   }
+  // From a subfolder, as every command finds the project in the nearest parent folder.
+  const sub = path.join(dir, "src", "deep");
+  mkdirSync(sub, { recursive: true });
+  const below = await runCli(["run", "extractor", "hi"], { cwd: sub, env, input: "" });
+  assert.match(below.stderr, /hint: `extractor` is a model of this project that is not built yet/);
+  const lsBelow = await runCli(["ls"], { cwd: sub, env, input: "" });
+  assert.match(lsBelow.stderr, /run `modelsmith build` to build this project's model \(extractor\)/);
   const typo = await ms("show", "extractr");
   assert.doesNotMatch(typo.stderr, /not built yet/, "a name the project does not have keeps its did-you-mean");
 

@@ -110,3 +110,44 @@ test("llama.cpp's own imatrix loader and ours give the same tensors and metadata
     assert.equal(sha256(fs.readFileSync(lib)), sha256(fs.readFileSync(bin)), name);
   }
 });
+
+test("a SIGKILL of the CLI takes the fallback llama-quantize with it (a sleeping stand-in for the program)", async (t) => {
+  if (process.platform !== "linux" || findOnPath("setpriv") === undefined) return t.skip("needs Linux and util-linux's setpriv");
+  const dir = tempDir(t);
+  const input = await writeRandomLlama(dir);
+  // The stand-in writes its pid, then sleeps as a long quantize would.
+  const standIn = path.join(dir, "llama-quantize");
+  const pidFile = path.join(dir, "quantize.pid");
+  fs.writeFileSync(standIn, `#!/bin/sh\necho $$ > ${JSON.stringify(pidFile)}\nexec sleep 60\n`, { mode: 0o755 });
+  const quantizeJs = new URL("../../src/quantize/index.js", import.meta.url).href;
+  const script = `import { quantize } from ${JSON.stringify(quantizeJs)};
+await quantize({ input: ${JSON.stringify(input)}, output: ${JSON.stringify(path.join(dir, "out.gguf"))}, type: "Q8_0", quantizer: { binary: ${JSON.stringify(standIn)} } });`;
+  const { spawn } = await import("node:child_process");
+  const parent = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
+  t.after(() => parent.kill("SIGKILL"));
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  let pid = 0;
+  for (let i = 0; i < 200 && pid === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (fs.existsSync(pidFile)) pid = Number(fs.readFileSync(pidFile, "utf8").trim()) || 0;
+  }
+  assert.ok(pid > 0, "the stand-in never started");
+  t.after(() => {
+    if (alive(pid)) process.kill(pid, "SIGKILL");
+  });
+  assert.ok(alive(pid));
+  parent.kill("SIGKILL");
+  let gone = false;
+  for (let i = 0; i < 40 && !gone; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    gone = !alive(pid);
+  }
+  assert.ok(gone, "llama-quantize outlived its parent by 2 s");
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { defaultThreads } from "../../src/runtime/llama.js";
 import { boundedNumPredict, loadPlan, OPEN_ENDED_CONTEXT_MULTIPLIER, parseOptionText, samplePlan, typeOption, typeOptions } from "../../src/runtime/index.js";
 import { integersWithoutExponent } from "../../src/runtime/grammar.js";
 import { formatGoDuration, ollamaTimingSummary } from "../../src/runtime/index.js";
@@ -40,6 +41,8 @@ test("load plan: caller over PARAMETER over Ollama's defaults; num_ctx capped at
   assert.equal(loadPlan({ ...base, params: { num_ctx: 300 }, contextSize: 128 }).contextSize, 128);
   assert.equal(loadPlan({ ...base, params: { num_thread: 3 } }).threads, 3);
   assert.equal(loadPlan({ ...base, params: { num_thread: 3 }, threads: 1 }).threads, 1);
+  assert.equal(loadPlan({ ...base, defaultThreads: 6 }).threads, 6);
+  assert.equal(loadPlan({ ...base, defaultThreads: 6, params: { num_thread: 3 } }).threads, 3);
   assert.equal(loadPlan({ ...base, params: { use_mmap: false } }).useMmap, false);
   assert.deepEqual(loadPlan({ ...base, params: { num_gpu: 20, main_gpu: 1 } }).notHonoured.map((n) => n.name), ["num_gpu", "main_gpu"]);
   assert.deepEqual(loadPlan({ ...base, gpu: true, params: { num_gpu: 20 } }).gpuLayers, 20);
@@ -105,4 +108,12 @@ test("--verbose figures are Ollama's lines", () => {
     "",
   ].join("\n"));
   assert.equal(ollamaTimingSummary({ promptTokens: 0, completionTokens: 0, timings: { totalNs: 5, loadNs: 0, promptEvalNs: 0, evalNs: 0 } }), "total duration:       5ns\n");
+});
+
+test("default threads: MODELSMITH_NUM_THREAD when a positive integer, else the math cores up to 4", () => {
+  assert.equal(defaultThreads({ cpuMathCores: 16 }, {}), 4);
+  assert.equal(defaultThreads({ cpuMathCores: 2 }, {}), 2);
+  assert.equal(defaultThreads({ cpuMathCores: 16 }, { MODELSMITH_NUM_THREAD: "1" }), 1);
+  assert.equal(defaultThreads({ cpuMathCores: 2 }, { MODELSMITH_NUM_THREAD: "8" }), 8);
+  for (const bad of ["0", "-2", "1.5", "many", ""]) assert.equal(defaultThreads({ cpuMathCores: 2 }, { MODELSMITH_NUM_THREAD: bad }), 2, bad);
 });

@@ -6,6 +6,7 @@ import { readLockFile } from "../../build/lockfile.js";
 import type { Project, ProjectModel } from "../../project/project.js";
 import { Store } from "../../store/store.js";
 import { runProjectTests } from "../run-project-tests.js";
+import type { OpenEmbedder } from "../grading-models.js";
 import { readCompareText, type CompareText } from "./compare-text.js";
 import { decodeSpeed, type TimedModel } from "./decode-speed.js";
 import type { Divergence } from "./divergence.js";
@@ -21,6 +22,8 @@ export interface CompareOptions {
   storeRoot: string;
   open: OpenTimedModel;
   openScorer: OpenScorer;
+  /** Loads a model for embeddings, for the prompt tests' `similar` and answer-relevance. */
+  openEmbedder?: OpenEmbedder;
   /** Sequences per model for its prompt tests (default 4). */
   parallel?: number;
   /** Generate the prompt tests again instead of reading cached outputs. */
@@ -167,6 +170,9 @@ async function testAndTime(project: Project, t: Target, v: VariantWeights, opts:
       storeRoot: opts.storeRoot,
       // The model is already loaded: the tests borrow it, it is closed below.
       open: async () => ({ name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, generate: (r) => model.generate(r), close: async () => {} }),
+      // Graders and embedders are other loads (a grader may be the model itself, loaded apart).
+      openGrader: opts.open,
+      ...(opts.openEmbedder ? { openEmbedder: opts.openEmbedder } : {}),
       noCache: opts.noCache ?? false,
       parallel,
       display: opts.display,

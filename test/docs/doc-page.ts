@@ -1,5 +1,5 @@
 /**
- * Doc tests: every ```sh block of the newcomer docs runs, in page order, as a
+ * Doc tests (one test/docs/<page>.test.ts per page): every ```sh block of the newcomer docs runs, in page order, as a
  * reader would type it, against a fresh store (see doc-blocks.ts for the info
  * strings). Per page: a fresh temp directory (a block's `cd` carries over to
  * the next), a fresh MODELSMITH_HOME, `modelsmith` on PATH as this checkout's
@@ -20,7 +20,6 @@ import { execa } from "execa";
 import { fromRoot } from "../helpers/paths.js";
 import { docBlocks } from "./doc-blocks.js";
 
-const PAGES = ["getting-started.md", "modelfile.md", "project-file.md", "testing.md"];
 const BLOCK_TIMEOUT_MS = 180_000;
 
 async function freePort(): Promise<number> {
@@ -48,7 +47,8 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-for (const page of PAGES) {
+/** The doc test of one page (one test file per page, so that pages run in parallel). */
+export function docPageTest(page: string): void {
   test(`docs/${page}: every sh block runs as written`, async (t) => {
     const markdown = readFileSync(fromRoot("docs", page), "utf8");
     const blocks = docBlocks(markdown);

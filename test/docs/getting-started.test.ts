@@ -1,0 +1,3 @@
+import { docPageTest } from "./doc-page.js";
+
+docPageTest("getting-started.md");
