@@ -62,7 +62,8 @@ async function checkTestFile(abs: string, shown: string, projectDisplay: string,
   if (!existsSync(abs)) {
     return [error("MS4006", `test file not found: ${path.relative(path.dirname(projectDisplay), abs) || abs}`, { file: projectDisplay, range, hint: "paths are relative to modelsmith.yaml" })];
   }
-  const { diagnostics, text } = await loadTestFile(abs, shown, { projectModels });
+  const { diagnostics, text, sources: named } = await loadTestFile(abs, shown, { projectModels });
   if (text !== undefined) sources.set(shown, text);
+  for (const [name, t] of named ?? []) sources.set(name, t);
   return diagnostics;
 }

@@ -7,16 +7,31 @@ import { EXTRA_ASSERTION_TYPES } from "./assertions/extra.js";
  * | type | value | passes when the output ... |
  * |---|---|---|
  * | equals | text (or a JSON value: compared parsed) | is exactly the value |
- * | contains / icontains | text | contains it (icontains: ignoring case) |
- * | contains-any / icontains-any | list of texts | contains at least one |
- * | contains-all / icontains-all | list of texts | contains every one |
+ * | contains / icontains | text (or a number) | contains it (icontains: ignoring case) |
+ * | contains-any / icontains-any | list of texts, or one text of comma-separated items | contains at least one |
+ * | contains-all / icontains-all | list of texts, or one text of comma-separated items | contains every one |
  * | starts-with | text | starts with it |
  * | regex | pattern (JavaScript), optional `flags` | matches it |
- * | is-json | optional JSON Schema: a map, or `file://path` / a path relative to the test file | parses as JSON (and the schema accepts it) |
+ * | is-json | optional JSON Schema: a map, one written as YAML text, or `file://path` | parses as JSON (and the schema accepts it) |
+ * | contains-json | as is-json | contains a JSON object (that the schema accepts) |
  * | word-count | a number (exact), or {min, max} | has that many whitespace-separated words |
  * | finish-reason | stop / length | ended for that reason (`length`: it hit num_predict) |
  * | latency | (none; `threshold` in ms) | was generated within `threshold` milliseconds |
- * | javascript | an expression over `output` (or a body that `return`s) | gives true, or a number >= `threshold` (default: > 0) used as the score |
+ * | javascript | an expression over `output` and `context`, a body that `return`s, or file://script.js | gives true, a number >= `threshold` (default: > 0) used as the score, or a grading object {pass, score, reason} |
+ * | levenshtein | text | is within `threshold` edits (default 5) |
+ * | rouge-n | reference text | has a ROUGE-1 F-score >= `threshold` (default 0.75) |
+ * | bleu | reference text or list | has a BLEU-4 >= `threshold` (default 0.5) |
+ * | similar | text or list | has embeddings with cosine similarity >= `threshold` (default 0.75) |
+ * | llm-rubric | rubric | is passed by the grader (a project model) |
+ * | model-graded-closedqa | criterion | meets it, says the grader |
+ * | factuality | the expert answer | agrees with it, says the grader |
+ * | answer-relevance | (none) | answers the prompt, by similarity to questions the grader writes (`threshold`, default 0.7) |
+ *
+ * Details of the last eight, and their value forms: assertions/extra.ts. Which
+ * types take `threshold`: THRESHOLD_TYPES in value-forms.ts. Besides these,
+ * `type: assert-set` groups assertions (its own `assert:`, `threshold`,
+ * `weight`, `metric`; scoring.ts); every assertion may carry `weight`,
+ * `metric` and `transform`.
  */
 export const ASSERTION_TYPES = [
   "equals",

@@ -1,13 +1,16 @@
-import vm from "node:vm";
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { YamlPath, YamlSource } from "../project/yaml-source.js";
-import { ALL_ASSERTION_NAMES, FINISH_REASONS, parseAssertionName, type AssertionType } from "./assertion-types.js";
+import { ALL_ASSERTION_NAMES, ASSERTION_TYPES, FINISH_REASONS, parseAssertionName, type AssertionType } from "./assertion-types.js";
 import { schemaProblem } from "./json-schema.js";
-import { MODEL_TYPES, THRESHOLD_TYPES, normalizeExtraValue } from "./assertions/extra.js";
+import { javascriptCompileProblem } from "./javascript.js";
+import { parseCommaSeparatedValues, parseJsonSchemaString, THRESHOLD_TYPES } from "./value-forms.js";
+import { MODEL_TYPES, normalizeExtraValue } from "./assertions/extra.js";
 import type { Assertion, AssertionValue } from "./test-file.js";
 
 type Raw = Record<string, unknown>;
+/** The types of ours whose `threshold` means something, for the message (THRESHOLD_TYPES also names promptfoo types modelsmith lacks, and starts-with, which takes one from CSV shorthand and ignores it). */
+const THRESHOLD_NAMES = ASSERTION_TYPES.filter((t) => THRESHOLD_TYPES.has(t) && t !== "starts-with");
 const isRecord = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): v is string | number | boolean => ["string", "number", "boolean"].includes(typeof v);
 
@@ -19,7 +22,7 @@ const isScalar = (v: unknown): v is string | number | boolean => ["string", "num
  * takes none. Structural problems (not a map, `weight` not a number) are the
  * schema's to report; this returns no assertion for them and no diagnostic.
  */
-export function checkAssertion(source: YamlSource, at: YamlPath, raw: unknown): { assertion?: Assertion; diagnostics: Diagnostic[] } {
+export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at: YamlPath, raw: unknown): { assertion?: Assertion; diagnostics: Diagnostic[] } {
   if (!isRecord(raw) || typeof raw.type !== "string") return { diagnostics: [] };
   const where = (p: YamlPath, key = false) => ({ file: source.file, range: source.rangeAt([...at, ...p], { key }) });
   const parsed = parseAssertionName(raw.type);
@@ -31,7 +34,7 @@ export function checkAssertion(source: YamlSource, at: YamlPath, raw: unknown): 
   const diagnostics: Diagnostic[] = [];
   const bad = (message: string, p: YamlPath, hint?: string) => diagnostics.push(error("MS6006", message, { ...where(p), hint }));
 
-  if (raw.threshold !== undefined && type !== "latency" && type !== "javascript" && !THRESHOLD_TYPES.has(type)) bad(`\`threshold\` applies to latency, javascript, ${[...THRESHOLD_TYPES].join(", ")} assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
+  if (raw.threshold !== undefined && !THRESHOLD_TYPES.has(type)) bad(`\`threshold\` applies to ${THRESHOLD_NAMES.join(", ")} assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
   if (raw.flags !== undefined && type !== "regex") bad(`\`flags\` applies to regex assertions, not ${raw.type}`, ["flags"]);
   if (raw.provider !== undefined && !MODEL_TYPES.has(type)) diagnostics.push(error("MS6203", `\`provider\` applies to assertions graded by a model (${[...MODEL_TYPES].join(", ")}), not ${raw.type}`, where(["provider"], true)));
   if (type === "latency" && typeof raw.threshold !== "number") bad("a latency assertion needs `threshold`: the most milliseconds a generation may take", [], "e.g. {type: latency, threshold: 2000}");
@@ -65,16 +68,29 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       return { kind: "json", json: v };
     case "contains":
     case "icontains":
-    case "starts-with":
+      // promptfoo's isContainsValue (src/assertions/contains.ts): a non-empty string or a number.
       if (v === undefined) return missing("the text to look for"), undefined;
-      if (!isScalar(v)) return report(`${raw.type} takes one text`, type === "starts-with" ? undefined : `for several, use ${raw.type}-any or ${raw.type}-all`), undefined;
+      if (v === "") return report(`${raw.type} takes a non-empty text: every output contains ""`, "promptfoo refuses it too; to check for an empty output use equals: \"\""), undefined;
+      if (typeof v !== "string" && typeof v !== "number") return report(`${raw.type} takes one text (or a number)`, `for several, use ${raw.type}-any or ${raw.type}-all`), undefined;
       return { kind: "text", text: String(v) };
+    case "starts-with":
+      // promptfoo's handleStartsWith (src/assertions/startsWith.ts): a non-empty string, nothing else.
+      if (v === undefined) return missing("the text to look for"), undefined;
+      if (typeof v !== "string") return report(`starts-with takes a text, not ${v === null ? "null" : Array.isArray(v) ? "a list" : `a ${typeof v}`}`, isScalar(v) ? `quote it: value: "${String(v)}"` : undefined), undefined;
+      if (v === "") return report("starts-with takes a non-empty text: every output starts with \"\""), undefined;
+      return { kind: "text", text: v };
     case "contains-any":
     case "icontains-any":
     case "contains-all":
     case "icontains-all":
-      if (v === undefined) return missing("a list of texts"), undefined;
-      if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) return report(`${raw.type} takes a non-empty list of texts`, "e.g. value: [hello, hi]"), undefined;
+      // promptfoo (src/assertions/contains.ts): a list, or a string split at commas (double quotes keep a comma inside an item).
+      if (v === undefined || v === "" || v === null) return missing("a list of texts, or one text of comma-separated items"), undefined;
+      if (typeof v === "string") {
+        const items = parseCommaSeparatedValues(v);
+        if (typeof items === "string") return report(`${raw.type}: ${items}`, 'e.g. value: "hello, hi" or value: [hello, hi]'), undefined;
+        return { kind: "list", items };
+      }
+      if (!Array.isArray(v) || !v.every(isScalar)) return report(`${raw.type} takes a list of texts, or one text of comma-separated items`, "e.g. value: [hello, hi]"), undefined;
       return { kind: "list", items: v.map(String) };
     case "regex": {
       if (typeof v !== "string") return v === undefined ? missing("a regular expression") : report("regex takes a pattern (a string)"), undefined;
@@ -88,19 +104,35 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       return { kind: "text", text: v };
     }
     case "is-json":
-    case "contains-json":
-      if (v === undefined) return { kind: "none" };
-      if (typeof v === "string" && v.trim() !== "") return { kind: "schema-file", path: v.replace(/^file:\/\//, ""), range: valueRange };
-      if (!isRecord(v)) return report("is-json takes a JSON Schema (a map) or the path of a schema file", "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
+    case "contains-json": {
+      // promptfoo (src/assertions/json.ts): no value, null or "" is no schema; file:// names a schema file; another string is a schema written in YAML.
+      if (v === undefined || v === null || v === "") return { kind: "none" };
+      if (v === true) return { kind: "schema", schema: {} };
+      if (v === false) return { kind: "schema", schema: { not: {} } };
+      if (typeof v === "string" && v.startsWith("file://")) return { kind: "schema-file", path: v.slice("file://".length), range: valueRange };
+      if (typeof v === "string") {
+        const parsed = parseJsonSchemaString(v);
+        if (parsed.kind === "schema") {
+          const problem = schemaProblem(parsed.schema);
+          if (problem) return report(`not a valid JSON Schema: ${problem}`, undefined, ["value"], "MS6008"), undefined;
+          return { kind: "schema", schema: parsed.schema };
+        }
+        // A bare path (modelsmith's older form; promptfoo needs file://): a one-word string that names a file.
+        if (parsed.kind === "path") return { kind: "schema-file", path: v.trim(), range: valueRange };
+        return report(`${type} takes a JSON Schema (a map, or one written as YAML text) or file://path: ${parsed.message}`, "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
+      }
+      if (!isRecord(v)) return report(`${type} takes a JSON Schema (a map) or the path of a schema file`, "e.g. value: {type: object, required: [name]} or value: file://person.schema.json"), undefined;
       {
         const problem = schemaProblem(v);
         if (problem) return report(`not a valid JSON Schema: ${problem}`, undefined, ["value"], "MS6008"), undefined;
       }
       return { kind: "schema", schema: v };
+    }
     case "word-count":
       return wordCount(raw, report);
     case "finish-reason": {
-      if (typeof v === "string" && (FINISH_REASONS as readonly string[]).includes(v)) return { kind: "text", text: v };
+      // promptfoo compares finish reasons in lower case (src/assertions/finishReason.ts).
+      if (typeof v === "string" && (FINISH_REASONS as readonly string[]).includes(v.toLowerCase())) return { kind: "text", text: v.toLowerCase() };
       if (v === undefined) return missing("stop or length"), undefined;
       return report(`finish-reason takes stop or length, not \`${String(v)}\``, didYouMean(String(v), FINISH_REASONS)), undefined;
     }
@@ -109,8 +141,9 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       return { kind: "none" };
     case "javascript": {
       if (typeof v !== "string" || v.trim() === "") return v === undefined ? missing("an expression over `output`") : report("javascript takes an expression (a string)"), undefined;
-      const problem = javascriptProblem(v);
-      if (problem) return report(`javascript does not compile: ${problem}`, "write an expression over `output`, e.g. output.length < 200, or a body with `return`", ["value"], "MS6013"), undefined;
+      if (v.startsWith("file://")) return { kind: "code", code: v };
+      const problem = javascriptCompileProblem(v);
+      if (problem) return report(`javascript does not compile: ${problem}`, v.trimEnd().includes("\n") ? "a value of several lines is a function body: it must `return` its result" : "write an expression over `output`, e.g. output.length < 200", ["value"], "MS6013"), undefined;
       return { kind: "code", code: v };
     }
     default:
@@ -122,6 +155,11 @@ function wordCount(raw: Raw, report: Report): AssertionValue | undefined {
   const v = raw.value;
   const count = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 0;
   if (count(v)) return { kind: "range", min: v as number, max: v as number };
+  // promptfoo (src/assertions/wordCount.ts): a string that Number() reads is the exact count.
+  if (typeof v === "string" && !Number.isNaN(Number(v))) {
+    if (count(Number(v))) return { kind: "range", min: Number(v), max: Number(v) };
+    return report(`word-count takes a whole number >= 0, not ${JSON.stringify(v)}`), undefined;
+  }
   const hint = "e.g. value: 5 (exactly), or value: {min: 3, max: 10}";
   if (!isRecord(v)) return report("word-count takes a count, or {min, max}", hint, v === undefined ? [] : ["value"]), undefined;
   const extra = Object.keys(v).filter((k) => k !== "min" && k !== "max");
@@ -138,29 +176,5 @@ function isValidFlags(flags: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * A javascript assertion is an expression, or else a function body (for code
- * with statements and `return`). undefined when one of the two compiles.
- */
-export function javascriptProblem(code: string): string | undefined {
-  try {
-    new vm.Script(javascriptSource(code));
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-/** The script a javascript assertion runs: `(expr)`, or the code wrapped as a function body when it is not an expression. */
-export function javascriptSource(code: string): string {
-  const expression = `(${code}\n)`;
-  try {
-    new vm.Script(expression);
-    return expression;
-  } catch {
-    return `(function () {\n${code}\n})()`;
   }
 }

@@ -25,7 +25,7 @@ export const EVAL_CODES = defineCodes({
   MS6005: {
     title: "unknown assertion type",
     example: "assert:\n  - type: contain\n    value: hi",
-    fix: "Use one of the assertion types (equals, contains, icontains, contains-any, contains-all, starts-with, regex, is-json, word-count, finish-reason, latency, javascript), optionally prefixed with `not-`.",
+    fix: "Use one of the assertion types (equals, contains, icontains, contains-any, icontains-any, contains-all, icontains-all, starts-with, regex, is-json, contains-json, word-count, finish-reason, latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, model-graded-closedqa, factuality, answer-relevance), optionally prefixed with `not-`, or `assert-set` to group assertions.",
   },
   MS6006: {
     title: "invalid assertion value",
@@ -91,6 +91,41 @@ export const EVAL_CODES = defineCodes({
     title: "model cannot be compared: not built",
     example: "modelsmith test --compare code-assistant   # before `modelsmith build`, or after `prune` removed its base",
     fix: "Build the model (`modelsmith build`): --compare needs every variant and the unquantized base it was made from in the store, and the base pinned in models.lock.",
+  },
+  MS6101: {
+    title: "invalid template in a test file",
+    example: "tests:\n  - prompt: \"Say hi in {{ lang \"   # the tag is not closed",
+    fix: "Prompts, messages and string assertion values are nunjucks templates, as in promptfoo: close each {{ }} and {% %} tag, and use filters nunjucks knows (lower, upper, join, default, dump, ...).",
+  },
+  MS6102: {
+    title: "file named with file:// missing or unreadable",
+    example: "tests: file://cases.csv   # no cases.csv next to the test file",
+    fix: "Point file:// at an existing file; the path is relative to the test file. Cases files are .csv, .yaml or .json; vars files .yaml or .json; var values any text file; assertion values .txt, .json or .yaml.",
+  },
+  MS6103: {
+    title: "invalid CSV test file",
+    example: "question,__expected\n\"unclosed,contains: x",
+    fix: "Fix the CSV at the line shown: a header row of var names and promptfoo's special columns (__expected, __expected1.., __description, __metric, __threshold, __prefix, __suffix), then one row per case.",
+  },
+  MS6104: {
+    title: "invalid assert-set",
+    example: "assert:\n  - type: assert-set\n    value: x   # an assert-set takes `assert:`",
+    fix: "Give the assert-set an `assert:` list of assertions (no assert-set inside it), and optionally threshold, weight and metric.",
+  },
+  MS6105: {
+    title: "invalid transform",
+    example: "options:\n  transform: \"output.trim(\"",
+    fix: "Write the transform as promptfoo does: one line is an expression over `output` (and `context`), several lines a function body that returns; or file://script.js.",
+  },
+  MS6106: {
+    title: "javascript file cannot be used",
+    example: "assert:\n  - type: javascript\n    value: file://check.js:grade   # check.js exports no `grade`",
+    fix: "The script must load with Node (.js, .cjs or .mjs, not TypeScript) and export a function: module.exports = (output, context) => ..., or a named one given as file://check.js:name.",
+  },
+  MS6107: {
+    title: "defaults and defaultTest both given",
+    example: "defaults: {vars: {a: 1}}\ndefaultTest: {vars: {b: 2}}",
+    fix: "Keep one of them: defaultTest is promptfoo's name for defaults.",
   },
   MS6075: {
     title: "test case ran past its time limit",

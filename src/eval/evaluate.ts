@@ -1,6 +1,6 @@
 import { canonicalJSON } from "../lock/canonical-json.js";
 import { compileSchema } from "./json-schema.js";
-import { runJavascript } from "./javascript.js";
+import { runJavascript, runTransform } from "./javascript.js";
 import type { Assertion } from "./test-file.js";
 import { extraPositive, type Judged } from "./assertions/extra.js";
 
@@ -26,33 +26,57 @@ export interface AssertionResult {
   expected: string;
   /** What it did, where that says more than the output itself (missing items, the word count, a schema error). */
   detail?: string;
+  /** promptfoo's `metric`: the name the score counts under. */
+  metric?: string;
+  /** The assert-set this assertion belongs to (its index in the case's assertSets). */
+  set?: number;
+  /** On an assert-set's own result: its index. */
+  setIndex?: number;
 }
 
 const q = (s: string) => JSON.stringify(s);
 
 /**
- * Grades one output against one assertion. Pure except for javascript, which
- * runs in a vm context with a timeout. Text comparisons are exact (no trimming)
- * except is-json and equals with a JSON value, which parse the trimmed output;
- * word-count counts runs of non-whitespace.
+ * Grades one output against one assertion, as promptfoo's runAssertion does.
+ * Pure except for javascript, which runs in a vm context with a timeout. Text
+ * comparisons are exact (no trimming) except is-json and equals with a JSON
+ * value, which parse the trimmed output; word-count counts runs of
+ * non-whitespace.
+ *
+ * Scores: an assertion that passes or fails scores 1 or 0 after `not-` (the
+ * negated pass); one that gives a score of its own (javascript's number or
+ * grading object) keeps that score as it is, negated or not, unclamped. A
+ * weight-0 assertion always passes (promptfoo: "metric-only"). An assertion's
+ * own `transform` runs on the output first.
  */
 export function evaluateAssertion(a: Assertion, out: Output): AssertionResult {
-  const r = positive(a, out);
-  const score = Math.min(1, Math.max(0, r.score ?? (r.pass ? 1 : 0)));
-  const pass = a.negate ? !r.pass : r.pass;
+  const extra = { ...(a.metric !== undefined ? { metric: a.metric } : {}), ...(a.set !== undefined ? { set: a.set } : {}) };
+  let text = out.text;
+  if (a.transform) {
+    const t = runTransform(a.transform.code, text, { prompt: out.prompt, vars: out.vars }, a.transform.fn);
+    if (!t.ok) return { name: a.name, pass: a.weight === 0, score: 0, weight: a.weight, expected: "(transform)", detail: t.message, ...extra };
+    text = t.text;
+  }
+  const r = positive(a, text === out.text ? out : { ...out, text });
+  const pass = r.error ? false : a.negate ? !r.pass : r.pass;
+  const score = r.error ? 0 : r.score !== undefined ? r.score : pass ? 1 : 0;
   return {
     name: a.name,
-    pass,
-    score: a.negate ? 1 - score : score,
+    pass: a.weight === 0 ? true : pass,
+    score,
     weight: a.weight,
     expected: a.negate ? `not ${r.expected}` : r.expected,
     ...(r.detail !== undefined ? { detail: r.detail } : {}),
+    ...extra,
   };
 }
 
 interface Positive {
   pass: boolean;
+  /** A score of the assertion's own (kept as it is, negated or not); absent: 1 or 0 by the final pass. */
   score?: number;
+  /** The assertion could not run: it fails, negated or not, scoring 0. */
+  error?: boolean;
   expected: string;
   detail?: string;
 }
@@ -118,21 +142,27 @@ function positive(a: Assertion, out: Output): Positive {
     case "javascript": {
       const code = v.kind === "code" ? v.code : "false";
       const expected = `satisfy ${code.trim().split("\n").length > 1 ? "the javascript" : code.trim()}`;
-      const r = runJavascript(code, text, { prompt: out.prompt, vars: out.vars });
+      const r = runJavascript(code, text, { prompt: out.prompt, vars: out.vars }, undefined, v.kind === "code" ? v.fn : undefined);
       switch (r.kind) {
         case "bool":
           return { pass: r.pass, expected };
         case "score":
+          // promptfoo (scriptResultNormalization.ts): pass = threshold ? score >= threshold : score > 0; the score stays as returned.
           return { pass: a.threshold !== undefined ? r.score >= a.threshold : r.score > 0, score: r.score, expected: a.threshold !== undefined ? `${expected} with a score >= ${a.threshold}` : expected, detail: `score ${r.score}` };
         case "graded":
-          return { pass: r.pass, ...(r.score !== undefined ? { score: r.score } : {}), expected, ...(r.reason !== undefined ? { detail: r.reason } : {}) };
+          return { pass: r.pass, score: r.score, expected, ...(r.reason !== "" ? { detail: r.reason } : {}) };
         case "error":
-          // An assertion that cannot run fails either way, negated or not.
-          return { pass: a.negate, score: a.negate ? 1 : 0, expected, detail: `javascript ${r.message}` };
+          // An assertion that cannot run fails either way, negated or not (promptfoo's catch: pass false, score 0).
+          return { pass: false, error: true, expected, detail: `javascript ${r.message}` };
       }
     }
-    default:
-      return extraPositive(a, text, out.judged?.get(a));
+    default: {
+      // The metrics and model-graded types score in [0, 1] and, as promptfoo's handlers (inverse ? 1 - score : score), a `not-` one scores 1 - that.
+      const r = extraPositive(a, text, out.judged?.get(a));
+      if (r.score === undefined) return r;
+      const s = Math.min(1, Math.max(0, r.score));
+      return { ...r, score: a.negate ? 1 - s : s };
+    }
   }
 }
 

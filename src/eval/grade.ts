@@ -1,29 +1,27 @@
 import type { AssertionResult } from "./evaluate.js";
+import { scoreRun, type AssertSetInfo } from "./scoring.js";
 
-/** Slack for comparing sums of floats with a threshold (0.1 + 0.2 >= 0.3). */
+/** Slack for comparing a fraction of runs with `passRate` (modelsmith's own; promptfoo has no passRate). */
 const EPSILON = 1e-9;
 
 export interface RunGrade {
   pass: boolean;
-  /** Weighted mean of the assertions' scores, 0..1. */
+  /** Weighted mean of the assertions' scores (0..1 unless a javascript assertion returns a score outside it). */
   score: number;
+  /** promptfoo's named scores: per `metric`, the weighted mean of the scores of the assertions that name it. */
+  namedScores?: Record<string, number>;
 }
 
 /**
- * Grades one run of a case from its assertion results.
- *
- * score: the weighted mean Σ weight·score / Σ weight; when every weight is 0,
- * the plain mean (1 when there are no results).
- * pass: with a `threshold`, score >= threshold, whatever single assertions say
- * (promptfoo's rule); without one, every assertion of weight > 0 passes
- * (weight 0 is reported, never fails).
+ * Grades one run of a case from its assertion results, exactly as promptfoo
+ * (scoring.ts): score = Σ weight·score / Σ weight (0 when the weights sum to
+ * 0; 1 with no results); pass: with a `threshold`, score >= threshold (no
+ * epsilon), else no assertion of weight > 0 failed. Assert-sets (`sets`) are
+ * graded first and count as one assertion each.
  */
-export function gradeRun(results: readonly AssertionResult[], threshold?: number): RunGrade {
-  const total = results.reduce((s, r) => s + r.weight, 0);
-  const score =
-    results.length === 0 ? 1 : total > 0 ? results.reduce((s, r) => s + r.weight * r.score, 0) / total : results.reduce((s, r) => s + r.score, 0) / results.length;
-  const pass = threshold !== undefined ? score + EPSILON >= threshold : results.every((r) => r.weight === 0 || r.pass);
-  return { pass, score };
+export function gradeRun(results: readonly AssertionResult[], threshold?: number, sets: readonly AssertSetInfo[] = []): RunGrade & { setResults: AssertionResult[] } {
+  const g = scoreRun(results, sets, threshold);
+  return { pass: g.pass, score: g.score, ...(Object.keys(g.namedScores).length ? { namedScores: g.namedScores } : {}), setResults: g.setResults };
 }
 
 export interface CaseGrade {

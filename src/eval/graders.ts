@@ -3,6 +3,7 @@ import type { Judged } from "./assertions/extra.js";
 import { GRADED_TYPES, MODEL_TYPES } from "./assertions/extra.js";
 import { ANSWER_RELEVANCY_GENERATE, DEFAULT_GRADING_PROMPT, OPENAI_CLOSED_QA_PROMPT, PROMPTFOO_FACTUALITY_PROMPT, renderGradingPrompt } from "./assertions/grading-prompts.js";
 import { closedQaVerdict, cosineSimilarity, factualityVerdict, relevanceVerdict, rubricVerdict, similarityVerdict } from "./assertions/verdicts.js";
+import { runTransform } from "./javascript.js";
 import type { EvalChatMessage } from "./model.js";
 import type { Assertion, TestCase } from "./test-file.js";
 
@@ -32,11 +33,23 @@ const promptOf = (c: TestCase) => c.prompt ?? c.messages?.map((m) => m.content).
  * grader is one sequence). An assertion whose model fails throws: the case is
  * then an error, as a generation that fails.
  */
-export async function judgeCase(c: TestCase, runs: readonly Pick<CachedRun, "text">[], models: GradingModels): Promise<Judgments[]> {
+export async function judgeCase(c: TestCase, runs: readonly (Pick<CachedRun, "text"> | undefined)[], models: GradingModels): Promise<Judgments[]> {
   const out: Judgments[] = [];
   for (const run of runs) {
     const judged = new Map<Assertion, Judged>();
-    for (const a of c.assert) if (MODEL_TYPES.has(a.type)) judged.set(a, await judgeOne(a, run.text, c, models));
+    // An undefined run (its case transform failed) is not judged; an assertion whose own transform fails neither (evaluate.ts reports it).
+    if (run) {
+      for (const a of c.assert) {
+        if (!MODEL_TYPES.has(a.type)) continue;
+        let output = run.text;
+        if (a.transform) {
+          const t = runTransform(a.transform.code, output, { prompt: promptOf(c), vars: c.vars }, a.transform.fn);
+          if (!t.ok) continue;
+          output = t.text;
+        }
+        judged.set(a, await judgeOne(a, output, c, models));
+      }
+    }
     out.push(judged);
   }
   return out;

@@ -17,4 +17,7 @@ export { jsonReport } from "./reporters/json.js";
 export { junitReport } from "./reporters/junit.js";
 export { summarize, summaryLine, type Summary } from "./reporters/summary.js";
 export { escapeXml } from "./reporters/xml.js";
+export * from "./templating.js";
+export * from "./scoring.js";
+export { assertionFromString, parseCsvCases, type CsvCase } from "./csv-cases.js";
 export { compareHtml, htmlReport } from "./reporters/html.js";

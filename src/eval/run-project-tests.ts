@@ -66,6 +66,7 @@ export async function runProjectTests(project: Project, opts: ProjectTestOptions
       if (first) loaded.set(test.file, loadTestFile(test.file, display, { projectModels: project.models.map((m) => m.name) }));
       const r = await loaded.get(test.file)!;
       if (r.text !== undefined) opts.sources.set(display, r.text);
+      for (const [name, text] of r.sources ?? []) opts.sources.set(name, text);
       if (first) diagnostics.push(...r.diagnostics.map((d) => (d.code === "MS4006" && !d.range ? { ...d, file: projectFile, range: test.range, hint: "paths are relative to modelsmith.yaml" } : d)));
       if (r.suite?.model !== undefined && r.suite.model !== t.model.name) {
         diagnostics.push(error("MS6015", `${display} tests \`${r.suite.model}\` but is listed under \`${t.model.name}\``, { file: projectFile, range: test.range, hint: `list it under \`${r.suite.model}\`, or drop its \`model:\` key` }));

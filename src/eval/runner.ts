@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { caseCacheKey, type CachedRun, type EvalCache } from "./cache.js";
 import { evaluateAssertion, type AssertionResult } from "./evaluate.js";
 import { gradeCase, gradeRun } from "./grade.js";
+import { runTransform } from "./javascript.js";
 import type { EvalModel, EvalRequest } from "./model.js";
 import type { TestCase } from "./test-file.js";
 import { error } from "../diagnostics/diagnostic.js";
@@ -11,6 +12,10 @@ import { judgeCase, needsModels, type GradingModels, type Judgments } from "./gr
 export interface RunResult extends CachedRun {
   pass: boolean;
   score: number;
+  /** Per metric (an assertion's `metric`), the run's weighted score. */
+  namedScores?: Record<string, number>;
+  /** The output the assertions saw, when the case's `transform` changed it. */
+  transformed?: string;
   assertions: AssertionResult[];
 }
 
@@ -32,6 +37,8 @@ export interface CaseResult {
   durationMs: number;
   /** Why the case could not run (status `error`). */
   error?: string;
+  /** Per metric, the mean over runs of the run's named score. */
+  namedScores?: Record<string, number>;
 }
 
 export interface RunCasesOptions {
@@ -129,7 +136,9 @@ export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDi
 async function judge(c: TestCase, runs: readonly CachedRun[], grading: GradingModels | undefined): Promise<Judgments[] | undefined> {
   if (!needsModels(c)) return undefined;
   if (!grading) throw new Error("model-graded assertions need grading models, and none were given");
-  return judgeCase(c, runs, grading);
+  // Graders judge the output the assertions see: after the case's transform (a run whose transform fails is not judged).
+  const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
+  return judgeCase(c, runs.map((r) => { const t = caseOutput(c, r.text, prompt); return t.ok ? { text: t.text } : undefined; }), grading);
 }
 
 /**
@@ -161,12 +170,41 @@ async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: n
 export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number, judged?: readonly Judgments[]): CaseResult {
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
   const graded: RunResult[] = runs.map((r, i) => {
+    const t = caseOutput(c, r.text, prompt);
+    if (!t.ok) {
+      const failed: AssertionResult = { name: "transform", pass: false, score: 0, weight: 1, expected: "transform the output", detail: t.message };
+      return { ...r, pass: false, score: 0, assertions: [failed] };
+    }
+    const text = t.text;
     const j = judged?.[i];
-    const assertions = c.assert.map((a) => evaluateAssertion(a, { text: r.text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(j ? { judged: j } : {}) }));
-    return { ...r, ...gradeRun(assertions, c.threshold), assertions };
+    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(j ? { judged: j } : {}) }));
+    const { setResults, ...g } = gradeRun(results, c.threshold, c.assertSets);
+    return { ...r, ...g, ...(text !== r.text ? { transformed: text } : {}), assertions: [...results, ...setResults] };
   });
   const g = gradeCase(graded, c.passRate);
-  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs };
+  const named = meanNamedScores(graded);
+  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs, ...(named ? { namedScores: named } : {}) };
+}
+
+/**
+ * The output a case's assertions see: the case's transform (promptfoo's
+ * options.transform) runs once on the generation; every assertion, and every
+ * grading model, sees its result.
+ */
+function caseOutput(c: TestCase, text: string, prompt: string): { ok: true; text: string } | { ok: false; message: string } {
+  return c.transform ? runTransform(c.transform.code, text, { prompt, vars: c.vars }, c.transform.fn) : { ok: true, text };
+}
+
+/** Per metric, the mean of the runs' named scores (undefined when no assertion names a metric). */
+function meanNamedScores(runs: readonly RunResult[]): Record<string, number> | undefined {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const r of runs) for (const [k, v] of Object.entries(r.namedScores ?? {})) {
+    const m = sums.get(k) ?? { sum: 0, n: 0 };
+    m.sum += v;
+    m.n += 1;
+    sums.set(k, m);
+  }
+  return sums.size ? Object.fromEntries([...sums].map(([k, m]) => [k, m.sum / m.n])) : undefined;
 }
 
 /** A tiny concurrency limiter: at most `n` tasks run at once, started in call order; a finishing task hands its slot to the next. */

@@ -17,9 +17,8 @@ const options = {
 } as const;
 
 const vars = {
-  description: "Values substituted for {{name}} in the prompt or messages.",
-  type: "object",
-  additionalProperties: scalar,
+  description: "Values for the nunjucks templates ({{name}}) of the prompt, messages and assertion values; a list of texts expands into one case per item. Or file://vars.yaml.",
+  type: ["object", "string"],
 } as const;
 
 const assertion = {
@@ -30,13 +29,17 @@ const assertion = {
     type: { description: "An assertion type, optionally negated with `not-` (e.g. not-contains).", type: "string" },
     value: { description: "What the assertion compares with; its form depends on the type." },
     weight: { description: "Weight in the case's score (default 1; 0: reported, never fails).", type: "number", minimum: 0 },
-    threshold: { description: "latency: milliseconds; javascript: the minimum score.", type: "number", minimum: 0 },
+    threshold: { description: "latency: milliseconds; javascript, rouge-n, bleu, similar, llm-rubric, answer-relevance: the minimum score; levenshtein: the most edits.", type: "number", minimum: 0 },
     flags: { description: "regex: JavaScript flags, e.g. i.", type: "string" },
+    metric: { description: "The name this assertion's score is reported under (summed per metric in reports).", type: "string" },
+    transform: { description: "JavaScript applied to the output before this assertion sees it (`output` and `context` in scope), or file://script.js.", type: "string" },
+    assert: { description: "assert-set: the assertions of the set.", type: "array" },
     provider: { description: "Model-graded assertions: the project model that grades (default: the file's `grader`); similar: the project model whose embeddings compare (default: the model under test).", type: "string", minLength: 1 },
   },
 } as const;
 
 const assertList = { type: "array", items: assertion } as const;
+const prompts = { description: "Prompts (promptfoo's `prompts:`): a case without its own prompt or messages runs once with each. Each a text or file://prompt.txt.", type: "array", minItems: 1, items: { type: "string" } } as const;
 const threshold = { description: "A run passes when its weighted score (0..1) is at least this.", type: "number", minimum: 0, maximum: 1 } as const;
 const repeat = { description: "Run the case this many times (default 1).", type: "integer", minimum: 1, maximum: 1000 } as const;
 const timeout = {
@@ -67,8 +70,21 @@ const testCase = {
     threshold,
     timeout,
     assert: assertList,
+    metadata: { description: "Free-form data (promptfoo's), kept but unused.", type: "object" },
   },
 } as const;
+
+const defaultsSchema = {
+  description: "Merged into every case: options and vars key by key, assert appended.",
+  type: "object",
+  additionalProperties: false,
+  properties: { options, vars, assert: assertList, threshold, repeat, passRate, timeout },
+} as const;
+
+/** A file of cases (`tests: file://cases.yaml`): a list of cases. */
+export const casesFileSchema = { type: "array", items: testCase } as const;
+/** A `defaultTest: file://default.yaml` file. */
+export const defaultsFileSchema = defaultsSchema;
 
 export const testFileSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -80,14 +96,16 @@ export const testFileSchema = {
   properties: {
     model: { description: "The project model these tests are for (default: the model that lists the file).", type: "string", minLength: 1 },
     description: { type: "string" },
-    grader: { description: "The project model that grades llm-rubric, model-graded-closedqa, factuality and answer-relevance (promptfoo's `provider` grading option).", type: "string", minLength: 1 },
-    defaults: {
-      description: "Merged into every case: options and vars key by key, assert appended.",
-      type: "object",
-      additionalProperties: false,
-      properties: { options, vars, assert: assertList, threshold, repeat, passRate, timeout },
+    grader: { description: "The project model that grades llm-rubric, model-graded-closedqa, factuality and answer-relevance (promptfoo's `provider` grading option; also defaultTest.options.provider).", type: "string", minLength: 1 },
+    defaults: defaultsSchema,
+    defaultTest: { ...defaultsSchema, description: "promptfoo's name for `defaults` (a map, or file://default.yaml).", type: ["object", "string"] },
+    prompts,
+    tests: {
+      description: "The test cases: a list (each a case, or file://more.yaml), or file://cases.csv / file://cases.yaml.",
+      type: ["array", "string"],
+      minItems: 1,
+      items: { ...testCase, type: ["object", "string"] },
     },
-    tests: { description: "The test cases.", type: "array", minItems: 1, items: testCase },
   },
 } as const;
 
@@ -95,13 +113,15 @@ export const testFileSchema = {
 export function testFileEditorSchema(): object {
   const schema = JSON.parse(JSON.stringify(testFileSchema)) as { definitions?: unknown; properties: Record<string, unknown> };
   const withEnum = (a: { properties: { type: object } }) => {
-    a.properties.type = { ...a.properties.type, enum: ALL_ASSERTION_NAMES };
+    a.properties.type = { ...a.properties.type, enum: [...ALL_ASSERTION_NAMES, "assert-set"] };
   };
   const props = schema.properties as {
     tests: { items: { properties: { assert: { items: { properties: { type: object } } } } } };
     defaults: { properties: { assert: { items: { properties: { type: object } } } } };
+    defaultTest: { properties: { assert: { items: { properties: { type: object } } } } };
   };
   withEnum(props.tests.items.properties.assert.items);
   withEnum(props.defaults.properties.assert.items);
+  withEnum(props.defaultTest.properties.assert.items);
   return schema;
 }

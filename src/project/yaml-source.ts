@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isScalar, isSeq, Lexer, parseDocument, type Document, type Node } from "yaml";
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { LineIndex } from "../diagnostics/position.js";
 
@@ -22,12 +22,14 @@ export class YamlSource {
     this.lines = new LineIndex(text);
     this.doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
     for (const e of [...this.doc.errors, ...this.doc.warnings]) {
-      const [start, end] = e.pos;
+      // yaml reports an unclosed quote where the file ends; the opening quote is where it is to be fixed.
+      const opening = e.code === "MISSING_CHAR" && /closing ["']?quote/.test(e.message) ? unclosedQuoteAt(text, e.pos[0]) : undefined;
+      const [start, end] = opening !== undefined ? [opening, opening + 1] : e.pos;
       this.diagnostics.push(
         error("MS4001", `invalid YAML: ${/call stack/i.test(e.message) ? "nested too deeply" : e.message.split("\n")[0]}`, {
           file,
           range: this.lines.range(start, end),
-          hint: e.code === "DUPLICATE_KEY" ? "each key may appear once in a map" : undefined,
+          hint: e.code === "DUPLICATE_KEY" ? "each key may appear once in a map" : opening !== undefined ? "this quote is never closed: the string runs on to the end of the file" : undefined,
         }),
       );
     }
@@ -82,4 +84,20 @@ export class YamlSource {
 
 function isNodeWithRange(n: unknown): n is Node {
   return typeof n === "object" && n !== null && Array.isArray((n as Node).range);
+}
+
+/** The offset of the opening quote of the quoted scalar that runs to `errorAt` without its closing quote (yaml's lexer tokens). */
+function unclosedQuoteAt(text: string, errorAt: number): number | undefined {
+  let offset = 0;
+  let found: number | undefined;
+  for (const token of new Lexer().lex(text)) {
+    const q = token[0];
+    if ((q === '"' || q === "'") && offset <= errorAt) {
+      const body = token.trimEnd();
+      const closed = body.length > 1 && body.endsWith(q) && (q === "'" || !/(^|[^\\])(\\\\)*\\"$/.test(body));
+      if (!closed) found = offset;
+    }
+    offset += token.length;
+  }
+  return found;
 }

@@ -18,11 +18,11 @@ export interface ProjectWatcher {
   close(): Promise<void>;
 }
 
-/** Files whose change can change a build or a test: the project's, Modelfiles, weights, schemas, test and compare texts. */
+/** Files whose change can change a build or a test: the project's, Modelfiles, weights, schemas, test and compare texts, CSV cases and javascript assertion scripts. */
 export function relevant(file: string): boolean {
   const base = path.basename(file);
   if (base === "models.lock") return false;
-  return /modelfile/i.test(base) || /\.(ya?ml|json|gguf|bin|safetensors|txt|md)$/i.test(base);
+  return /modelfile/i.test(base) || /\.(ya?ml|json|gguf|bin|safetensors|txt|md|csv|js|cjs|mjs)$/i.test(base);
 }
 
 /**

@@ -49,11 +49,11 @@ const ROWS: Row[] = [
   ["{type: javascript, value: 'output.split(\" \").length / 4', threshold: 0.75}", out("a b"), false, 0.5, 'satisfy output.split(" ").length / 4 with a score >= 0.75', "score 0.5"],
   ["{type: javascript, value: '0'}", out("a"), false, 0, "satisfy 0", "score 0"],
   ["{type: javascript, value: '({pass: true, score: 0.25, reason: \"meh\"})'}", out("a"), true, 0.25, 'satisfy ({pass: true, score: 0.25, reason: "meh"})', "meh"],
-  ["{type: javascript, value: 'const n = output.length; return n === 3;'}", out("fox"), true, 1, "satisfy const n = output.length; return n === 3;"],
+  ["{type: javascript, value: 'const n = output.length; n === 3'}", out("fox"), true, 1, "satisfy const n = output.length; n === 3"],
   ["{type: javascript, value: 'output.nope.x'}", out("fox"), false, 0, "satisfy output.nope.x", "javascript threw Cannot read properties of undefined (reading 'x')"],
   ["{type: not-javascript, value: 'output.nope.x'}", out("fox"), false, 0, "not satisfy output.nope.x", "javascript threw Cannot read properties of undefined (reading 'x')"],
-  ["{type: javascript, value: '\"yes\"'}", out("fox"), false, 0, 'satisfy "yes"', "javascript returned string, not a boolean, a number or {pass, score, reason}"],
-  ["{type: not-javascript, value: 'output.length / 4'}", out("a"), false, 0.75, "not satisfy output.length / 4", "score 0.25"],
+  ["{type: javascript, value: '\"yes\"'}", out("fox"), false, 0, 'satisfy "yes"', "javascript returned string: it must return a boolean, a finite number, or {pass, score, reason}"],
+  ["{type: not-javascript, value: 'output.length / 4'}", out("a"), false, 0.25, "not satisfy output.length / 4", "score 0.25"],
 ];
 
 describe("evaluateAssertion", () => {
@@ -72,7 +72,7 @@ describe("evaluateAssertion", () => {
 
   it("stops a javascript assertion that runs too long", () => {
     const t0 = Date.now();
-    const r = evaluateAssertion(assertionOf("{type: javascript, value: 'while (true) {}'}"), out("x"));
+    const r = evaluateAssertion(assertionOf('{type: javascript, value: "while (true) {}\\nreturn true"}'), out("x"));
     assert.deepEqual([r.pass, r.detail], [false, "javascript timed out after 1000 ms"]);
     assert.ok(Date.now() - t0 < 5000);
   });

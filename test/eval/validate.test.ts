@@ -60,9 +60,9 @@ describe("a valid test file", () => {
       { role: "user", content: "Who jumps?" },
     ]);
     assert.equal(c!.prompt, undefined);
-    // Vars substitute into prompts, not into assertion values.
+    // Vars render into assertion values too, as promptfoo's runAssertion renders them.
     assert.deepEqual(a!.assert.map((x) => [x.name, x.value, x.weight, x.flags]), [
-      ["contains", { kind: "text", text: "{{animal}}" }, 1, undefined],
+      ["contains", { kind: "text", text: "fox" }, 1, undefined],
       ["regex", { kind: "text", text: "^\\s*fox" }, 1, "i"],
       ["not-contains", { kind: "text", text: "cat" }, 0, undefined],
     ]);

@@ -49,7 +49,7 @@ function startWatch(args: string[]) {
 
 
 test("only files that can change a build or a test start one", () => {
-  for (const f of ["Modelfile", "Modelfile.code-assistant", "modelsmith.yaml", "tests.yml", "schema.json", "model.gguf", "lora.bin", "compare.txt"]) assert.equal(relevant(f), true, f);
+  for (const f of ["Modelfile", "Modelfile.code-assistant", "modelsmith.yaml", "tests.yml", "schema.json", "model.gguf", "lora.bin", "compare.txt", "cases.csv", "check.js", "grade.mjs"]) assert.equal(relevant(f), true, f);
   for (const f of ["models.lock", "index.ts", "README", "notes.rtf"]) assert.equal(relevant(f), false, f);
 });
 

@@ -37,8 +37,7 @@ export type ExtraAssertionType = (typeof EXTRA_ASSERTION_TYPES)[number];
 export const GRADED_TYPES: ReadonlySet<string> = new Set(["llm-rubric", "model-graded-closedqa", "factuality", "answer-relevance"]);
 /** Types that need a model at all: the graded ones and `similar` (embeddings). */
 export const MODEL_TYPES: ReadonlySet<string> = new Set([...GRADED_TYPES, "similar"]);
-/** Types that take `threshold` (besides latency and javascript). */
-export const THRESHOLD_TYPES: ReadonlySet<string> = new Set(["levenshtein", "rouge-n", "bleu", "similar", "llm-rubric", "answer-relevance"]);
+// Which of these take `threshold`: THRESHOLD_TYPES in ../value-forms.ts.
 
 export const isExtraType = (t: string): t is ExtraAssertionType => (EXTRA_ASSERTION_TYPES as readonly string[]).includes(t);
 

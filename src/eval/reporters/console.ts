@@ -1,5 +1,5 @@
 import type { CaseResult } from "../runner.js";
-import { byModel, summarize, summaryLine } from "./summary.js";
+import { byModel, metricsLine, summarize, summaryLine } from "./summary.js";
 
 /** Outputs longer than this are cut in failure reports (the JSON report has them whole). */
 const MAX_OUTPUT = 2000;
@@ -34,7 +34,10 @@ export function consoleReport(results: readonly CaseResult[]): string {
     const at = `${r.case.file}:${r.case.range.start.line}:${r.case.range.start.column}`;
     out.push(`${STATUS[r.status]} ${r.model} ${r.case.id} ${r.case.name} (${at})`, ...failureLines(r).map((l) => `  ${l}`), "");
   }
-  out.push(summaryLine(summarize(results)));
+  const summary = summarize(results);
+  const metrics = metricsLine(summary);
+  if (metrics) out.push(metrics);
+  out.push(summaryLine(summary));
   return `${out.join("\n")}\n`;
 }
 
@@ -54,6 +57,7 @@ export function failureLines(r: CaseResult): string[] {
       lines.push(`  ✗ ${a.name}${weight}: expected output to ${a.expected}${a.detail !== undefined ? `; ${a.detail}` : ""}`);
     }
     lines.push(`  output: ${shown(run.text)}`);
+    if (run.transformed !== undefined) lines.push(`  transformed: ${shown(run.transformed)}`);
   }
   if (failing.length > MAX_RUNS) lines.push(`(${failing.length - MAX_RUNS} more failing runs: see --reporter json)`);
   return lines;

@@ -1,14 +1,16 @@
 import type { ModelComparison, VariantRow } from "../compare/compare-models.js";
 import type { CaseResult } from "../runner.js";
-import { summarize, summaryLine } from "./summary.js";
+import { metricsLine, summarize, summaryLine } from "./summary.js";
 import { escapeXml } from "./xml.js";
 
 /**
  * `--reporter html`: one self-contained page (inline CSS and SVG, no script,
  * no external resource), readable offline and attachable to a CI run.
  * Cases are listed failures first (errors, then failures, then passes; within
- * each, in run order), each with its prompt, each run's output, and every
- * assertion with what it expected and why it passed or failed.
+ * each, in run order), each with its prompt, each run's output (and what the
+ * case's transform made of it), and every assertion with what it expected and
+ * why it passed or failed (assert-sets' results after their assertions,
+ * metrics named); the summary ends with the metrics' totals.
  */
 export function htmlReport(results: readonly CaseResult[], title = "modelsmith test report"): string {
   const rank = { error: 0, fail: 1, pass: 2 } as const;
@@ -17,6 +19,7 @@ export function htmlReport(results: readonly CaseResult[], title = "modelsmith t
   const body = [
     `<h1>${h(title)}</h1>`,
     `<p class="summary ${s.failed + s.errors > 0 ? "bad" : "good"}">${h(summaryLine(s))}</p>`,
+    ...(s.metrics ? [`<p class="metrics">${h(metricsLine(s)!)}</p>`] : []),
     ...ordered.map(caseSection),
   ];
   return page(title, body.join("\n"));
@@ -48,10 +51,14 @@ function caseSection(r: CaseResult): string {
   const c = r.case;
   const input = c.prompt !== undefined ? `<pre class="prompt">${h(c.prompt)}</pre>` : `<div class="chat">${(c.messages ?? []).map((m) => `<div class="msg"><b>${h(m.role)}</b><pre>${h(m.content)}</pre></div>`).join("")}</div>`;
   const runs = r.runs.map((run, i) => {
+    // An assertion of an assert-set names its set; a set's own result is "assert-set N"; a metric follows the name.
+    const label = (a: (typeof run.assertions)[number]) =>
+      `${a.setIndex !== undefined ? `assert-set ${a.setIndex + 1}` : a.set !== undefined ? `set ${a.set + 1}: ${a.name}` : a.name}${a.metric !== undefined ? ` [${a.metric}]` : ""}`;
     const rows = run.assertions.map(
-      (a) => `<tr class="${a.pass ? "pass" : "fail"}"><td>${a.pass ? "✓" : "✗"}</td><td>${h(a.name)}</td><td>${h(a.expected)}</td><td class="num">${a.score.toFixed(2)}</td><td><pre>${h(a.detail ?? "")}</pre></td></tr>`,
+      (a) => `<tr class="${a.pass ? "pass" : "fail"}${a.setIndex !== undefined ? " set" : ""}"><td>${a.pass ? "✓" : "✗"}</td><td>${h(label(a))}</td><td>${h(a.expected)}</td><td class="num">${a.score.toFixed(2)}</td><td><pre>${h(a.detail ?? "")}</pre></td></tr>`,
     );
-    return `<div class="run"><h4>run ${i + 1}: ${run.pass ? "pass" : "fail"}, score ${run.score.toFixed(2)}, finished with ${h(run.finishReason)}</h4><pre class="output">${h(run.text)}</pre><table><thead><tr><th></th><th>assertion</th><th>expected to</th><th>score</th><th>why</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+    const output = `<pre class="output">${h(run.text)}</pre>${run.transformed !== undefined ? `<div class="transformed"><b>after transform</b><pre class="output">${h(run.transformed)}</pre></div>` : ""}`;
+    return `<div class="run"><h4>run ${i + 1}: ${run.pass ? "pass" : "fail"}, score ${run.score.toFixed(2)}, finished with ${h(run.finishReason)}</h4>${output}<table><thead><tr><th></th><th>assertion</th><th>expected to</th><th>score</th><th>why</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
   });
   const error = r.error !== undefined ? `<pre class="error">${h(r.error)}</pre>` : "";
   return `<section class="case ${r.status}"><h3><span class="badge ${r.status}">${r.status.toUpperCase()}</span> ${h(c.name)} <small>${h(r.model)} · ${h(c.id)} · ${h(`${c.file}:${c.range.start.line}`)}${r.cached ? " · cached" : ""}</small></h3>${input}${error}${runs.join("")}</section>`;
@@ -100,7 +107,8 @@ function compareChart(variants: readonly VariantRow[]): string {
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#222;background:#fafafa}
 h1{font-size:1.5rem}h3{font-size:1.05rem;margin:.2rem 0}small{color:#666;font-weight:normal}
-.summary{font-weight:bold}.summary.bad{color:#b03a2e}.summary.good{color:#1e8449}
+.summary{font-weight:bold}.summary.bad{color:#b03a2e}.summary.good{color:#1e8449}.metrics{color:#444}
+tr.set td{font-weight:bold}
 section.case{background:#fff;border:1px solid #ddd;border-left:6px solid #1e8449;border-radius:4px;padding:.6rem 1rem;margin:.8rem 0}
 section.case.fail{border-left-color:#b03a2e}section.case.error{border-left-color:#7d3c98}
 .badge{display:inline-block;padding:0 .4rem;border-radius:3px;color:#fff;font-size:.8rem}

@@ -5,10 +5,10 @@ import { summarize } from "./summary.js";
  * The JSON report (`--reporter json`, `--json`): one document with a summary
  * and every case, each with its runs, outputs and assertion results.
  *
- *     {ok, summary: {cases, passed, failed, errors, cached},
- *      cases: [{id, file, name, model, status, score, passRate, cached, durationMs, error?,
- *               runs: [{text, finishReason, latencyMs, promptTokens, completionTokens, pass, score,
- *                       assertions: [{name, pass, score, weight, expected, detail?}]}]}]}
+ *     {ok, summary: {cases, passed, failed, errors, cached, metrics?: {NAME: {sum, count}}},
+ *      cases: [{id, file, name, model, status, score, passRate, cached, durationMs, error?, namedScores?, vars,
+ *               runs: [{text, finishReason, latencyMs, promptTokens, completionTokens, pass, score, namedScores?, transformed?,
+ *                       assertions: [{name, pass, score, weight, expected, detail?, metric?, set?}]}]}]}
  */
 export function jsonReport(results: readonly CaseResult[]): string {
   const summary = summarize(results);
@@ -24,6 +24,8 @@ export function jsonReport(results: readonly CaseResult[]): string {
     cached: r.cached,
     durationMs: Math.round(r.durationMs),
     ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(r.namedScores ? { namedScores: r.namedScores } : {}),
+    vars: r.case.vars,
     runs: r.runs,
   }));
   return `${JSON.stringify({ ok: summary.failed === 0 && summary.errors === 0, summary, cases }, null, 2)}\n`;

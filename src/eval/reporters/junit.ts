@@ -22,6 +22,12 @@ export function junitReport(results: readonly CaseResult[]): string {
     const s = summarize(group);
     const time = group.reduce((t, r) => t + r.durationMs, 0);
     lines.push(`  <testsuite name="${escapeXml(model, true)}" tests="${s.cases}" failures="${s.failed}" errors="${s.errors}" skipped="0" time="${seconds(time)}">`);
+    // promptfoo's named scores, summed per metric over the suite's cases.
+    if (s.metrics) {
+      lines.push("    <properties>");
+      for (const [k, m] of Object.entries(s.metrics)) lines.push(`      <property name="${escapeXml(`metric:${k}`, true)}" value="${escapeXml(`${m.sum}/${m.count}`, true)}"/>`);
+      lines.push("    </properties>");
+    }
     for (const r of group) {
       const open = `    <testcase classname="${escapeXml(r.case.file, true)}" name="${escapeXml(`#${r.case.index + 1} ${r.case.name}`, true)}" time="${seconds(r.durationMs)}"`;
       if (r.status === "pass") {

@@ -1,4 +1,5 @@
 import type { CaseResult } from "../runner.js";
+import { metricTotals } from "../scoring.js";
 
 export interface Summary {
   cases: number;
@@ -6,6 +7,8 @@ export interface Summary {
   failed: number;
   errors: number;
   cached: number;
+  /** promptfoo's named scores summed per metric over the cases that have it (only when an assertion names a metric). */
+  metrics?: Record<string, { sum: number; count: number }>;
 }
 
 export function summarize(results: readonly CaseResult[]): Summary {
@@ -16,8 +19,24 @@ export function summarize(results: readonly CaseResult[]): Summary {
     failed: count((r) => r.status === "fail"),
     errors: count((r) => r.status === "error"),
     cached: count((r) => r.cached),
+    ...metricsOf(results),
   };
 }
+
+function metricsOf(results: readonly CaseResult[]): { metrics?: Record<string, { sum: number; count: number }> } {
+  const m = metricTotals(results.filter((r) => r.namedScores).map((r) => r.namedScores!));
+  return Object.keys(m).length ? { metrics: m } : {};
+}
+
+/** "metrics: accuracy 2.50/3, tone 1.00/2": each metric's summed score over the number of cases that have it. */
+export function metricsLine(s: Summary): string | undefined {
+  if (!s.metrics) return undefined;
+  return `metrics: ${Object.entries(s.metrics)
+    .map(([k, m]) => `${k} ${round(m.sum)}/${m.count}`)
+    .join(", ")}`;
+}
+
+const round = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
 
 /** Results grouped by model, in first-seen order. */
 export function byModel(results: readonly CaseResult[]): [string, CaseResult[]][] {
