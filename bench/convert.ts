@@ -18,7 +18,7 @@ import { readGgufFile } from "../src/gguf/index.js";
 import { writeHfCheckpoint } from "../src/testmodels/hfCheckpoint.js";
 import { fromRoot } from "../tools/paths.js";
 import type { BenchRow } from "./table.js";
-import { llamaCppSource, trainSpm } from "../test/convert/helpers.js";
+import { llamaCppSource, trainSpm } from "../tools/convert-reference.js";
 
 const run = promisify(execFile);
 const TIME = "/usr/bin/time";

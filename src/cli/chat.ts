@@ -121,6 +121,10 @@ export async function chat(o: ChatOptions): Promise<RuntimeModel> {
     }
   } finally {
     rl.close();
+    // readline pauses its input on close only when it does not think it paused it already; a
+    // terminal left reading (flowing, with the keypress decoder's 'data' listener) keeps the
+    // process from exiting after /bye. Pause it here whatever readline's state.
+    o.input.pause();
   }
   return s.model;
 }
@@ -129,8 +133,7 @@ export async function chat(o: ChatOptions): Promise<RuntimeModel> {
  * The lines of `rl`, one at a time, undefined at its end. Every 'line' event is
  * queued from the moment this is called, so lines typed ahead while an answer
  * is generated (or arriving together, as from a pseudo-terminal) are kept in
- * order; readline's async iterator is not used, as a line was once lost there
- * between two iterations on a real terminal.
+ * order, without readline's async iterator.
  */
 function lineQueue(rl: ReturnType<typeof createInterface>): { next(): Promise<string | undefined> } {
   const queued: string[] = [];

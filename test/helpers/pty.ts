@@ -20,11 +20,13 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * for a user at a terminal; returns everything the terminal received (stdout
  * and stderr together, with `\r\n` line ends) and the exit code. `input` is
  * typed into the terminal. CI is unset so that the terminal renderers run.
+ * After `timeoutMs` (default 50 s) everything is killed, so a hang fails the
+ * test instead of holding the whole suite.
  */
-export async function runOnPty(args: string[], opts: { cwd?: string; env?: Record<string, string>; cols?: number; input?: string } = {}): Promise<{ exitCode: number; output: string }> {
+export async function runOnPty(args: string[], opts: { cwd?: string; env?: Record<string, string>; cols?: number; input?: string; timeoutMs?: number } = {}): Promise<{ exitCode: number; output: string }> {
   const cmd = `stty cols ${opts.cols ?? 100} rows 50; exec ${[process.execPath, fromRoot("bin/modelsmith.js"), ...args].map(quote).join(" ")}`;
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
   delete env.CI;
-  const r = await execa("script", ["-qfec", cmd, "/dev/null"], { cwd: opts.cwd ?? fromRoot(), env, extendEnv: false, input: opts.input ?? "", reject: false, stripFinalNewline: false });
+  const r = await execa("script", ["-qfec", cmd, "/dev/null"], { cwd: opts.cwd ?? fromRoot(), env, extendEnv: false, input: opts.input ?? "", reject: false, stripFinalNewline: false, timeout: opts.timeoutMs ?? 50_000, killSignal: "SIGKILL" });
   return { exitCode: r.exitCode ?? -1, output: String(r.stdout) };
 }
