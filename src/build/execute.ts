@@ -127,73 +127,61 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     progress?.event({ kind: "done", step, cached: source !== "computed", source, ms: Date.now() - started });
   };
 
-  const runConvert = async (step: ConvertStep): Promise<StepSource> => {
-    const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === "convert" && (await intact(r.digest, r.size)));
+  /**
+   * A step whose output is one model blob (convert, quantize): its record,
+   * local or from the remote cache, when the blob is intact; else `produce`
+   * writes it to a temp file under the store's tmp/, which is stored, recorded
+   * and offered to the remote cache (with the claim the lookup took, released
+   * on failure).
+   */
+  const runBlobStep = async (step: ConvertStep | QuantizeStep, produce: (tmp: string) => Promise<void>): Promise<StepSource> => {
+    const kind = step.kind;
+    const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === kind && (await intact(r.digest, r.size)));
     const rec = found.record;
-    if (rec?.kind === "convert") {
-      outputs.set(step.id, { kind: "convert", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
+    if (rec?.kind === kind) {
+      outputs.set(step.id, { kind, blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
       if (found.source === "local") await remote?.save(step, rec);
       return found.source!;
     }
     await mkdir(store.layout.tmpDir, { recursive: true });
-    const tmp = path.join(store.layout.tmpDir, `convert-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
+    const tmp = path.join(store.layout.tmpDir, `${kind}-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
     try {
-      await convertCheckpoint({
-        dir: step.dir,
-        outPath: tmp,
-        outType: step.outType,
-        ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
-      });
+      await produce(tmp);
       const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
-      const record: StepRecord = { kind: "convert", digest, size };
+      const record: StepRecord = { kind, digest, size };
       await writeStepRecord(store, step.key, record);
-      outputs.set(step.id, { kind: "convert", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
-      await remote?.save(step, record);
-    } finally {
+      outputs.set(step.id, { kind, blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
+      await remote?.save(step, record, found.claim);
+    } catch (err) {
       await found.claim?.release();
+      throw err;
+    } finally {
       await rm(tmp, { force: true });
     }
     return "computed";
   };
 
-  const runQuantize = async (step: QuantizeStep): Promise<StepSource> => {
-    const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === "quantize" && (await intact(r.digest, r.size)));
-    const rec = found.record;
-    if (rec?.kind === "quantize") {
-      outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
-      if (found.source === "local") await remote?.save(step, rec);
-      return found.source!;
-    }
-    try {
-      await computeQuantize(step, found.claim);
-    } catch (err) {
-      await found.claim?.release();
-      throw err;
-    }
-    return "computed";
-  };
+  const runConvert = (step: ConvertStep): Promise<StepSource> =>
+    runBlobStep(step, (tmp) =>
+      convertCheckpoint({
+        dir: step.dir,
+        outPath: tmp,
+        outType: step.outType,
+        ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
+      }).then(() => undefined),
+    );
 
-  const computeQuantize = async (step: QuantizeStep, claim: Claim | undefined): Promise<void> => {
-    await requireLoadable(step.input, step.model);
-    const input = modelLayerOf(step.input);
-    await mkdir(store.layout.tmpDir, { recursive: true });
-    const tmp = path.join(store.layout.tmpDir, `quantize-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
-    try {
+  const runQuantize = (step: QuantizeStep): Promise<StepSource> =>
+    runBlobStep(step, async (tmp) => {
+      await requireLoadable(step.input, step.model);
       await quantize({
-        input: store.blobPath(input.digest),
+        input: store.blobPath(modelLayerOf(step.input).digest),
         output: tmp,
         type: step.type,
         threads: opts.threads ?? 0,
         ...(progress ? { onProgress: (p: { tensorsDone: number; tensorsTotal: number }) => progress.event({ kind: "progress", step, done: p.tensorsDone, total: p.tensorsTotal }) } : {}),
       });
-      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
-      await writeStepRecord(store, step.key, { kind: "quantize", digest, size });
-      outputs.set(step.id, { kind: "quantize", blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
-      await remote?.save(step, { kind: "quantize", digest, size }, claim);
-    } finally {
-      await rm(tmp, { force: true });
-    }
-  };
+    });
 
   const runAssemble = async (step: AssembleStep): Promise<StepSource> => {
     const model = modelLayerOf(step.modelLayer);
