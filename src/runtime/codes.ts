@@ -64,8 +64,13 @@ export const RUNTIME_CODES = defineCodes({
   },
   MS8020: {
     title: "FORMAT schema has constraints the grammar cannot honour",
-    example: '{"type":"object","properties":{"n":{"type":"integer","minimum":5,"maximum":7}}}   (number ranges)',
-    fix: "Remove the keywords the error names (number ranges, pattern, allOf, ...), or validate the output yourself; the grammar would otherwise drop them silently.",
+    example: '{"type":"object","properties":{"n":{"type":"number","multipleOf":2}}}   (multipleOf)',
+    fix: "Remove the keywords the error names (multipleOf, minProperties, ranges on a `number`, an unknown format, ...), or validate the output yourself; the grammar would otherwise drop them silently.",
+  },
+  MS8300: {
+    title: "FORMAT schema cannot become a grammar",
+    example: '{"type":"string","pattern":"^(?=a)b$"}   (a lookahead; also a remote $ref, a pattern without ^...$, minimum > maximum)',
+    fix: "Use local $refs (#/$defs/...), anchor patterns with ^ and $ and leave out lookarounds and (?...) groups; the error names the JSON path.",
   },
 });
 

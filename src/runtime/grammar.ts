@@ -1,15 +1,18 @@
 import type { Llama, LlamaGrammar } from "node-llama-cpp";
 import { error, InputError } from "../diagnostics/index.js";
 import { honouredSchema } from "./schema-check.js";
-import { JSON_OBJECT_GRAMMAR, withoutTrailingNewlines } from "./json-grammar.js";
+import { JSON_OBJECT_GRAMMAR } from "./json-grammar.js";
+import { jsonSchemaToGrammar, SchemaGrammarError } from "./json-schema-grammar/index.js";
 
 /**
  * FORMAT as a grammar, so the output always parses: `json` is
  * {@link JSON_OBJECT_GRAMMAR} (an object at the top, as Ollama's `format:
- * "json"`, whitespace bounded as llama.cpp's), a JSON Schema becomes
- * node-llama-cpp's grammar for it (a subset of JSON Schema; anything else is
- * InputError MS8005). Either ends where the JSON value ends, so the model stops
- * there. Grammars are kept per model and schema text.
+ * "json"`, whitespace bounded as llama.cpp's), a JSON Schema becomes the
+ * grammar llama.cpp's json_schema_to_grammar writes for it (our port,
+ * {@link schemaGrammar}; what it cannot honour is InputError MS8020/MS8300).
+ * Either ends where the JSON value ends, so the model stops there. Grammars
+ * are kept per model and schema text; the one seam where a grammar is made is
+ * `llama.createGrammar({grammar})`.
  */
 export class GrammarCache {
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
@@ -27,27 +30,31 @@ export class GrammarCache {
     return grammar;
   }
 
-  private async forSchema(schema: object): Promise<LlamaGrammar> {
-    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
-      throw new InputError(error("MS8005", "FORMAT must be \"json\" or a JSON Schema object"));
-    }
-    const honoured = honouredSchema(schema);
-    let grammar: LlamaGrammar;
-    try {
-      grammar = await this.llama.createGrammarForJsonSchema(honoured as never);
-    } catch (err) {
-      throw new InputError(error("MS8005", `FORMAT schema cannot become a grammar: ${(err as Error).message}`), { cause: err });
-    }
-    return this.llama.createGrammar({ grammar: withoutTrailingNewlines(integersWithoutExponent(grammar.grammar)) });
+  private forSchema(schema: object): Promise<LlamaGrammar> {
+    return this.llama.createGrammar({ grammar: schemaGrammar(schema) });
   }
 }
 
 /**
- * node-llama-cpp's rule for `"type": "integer"` allows an exponent ("1e999"),
- * which JSON.parse turns into a float or Infinity that no validator accepts as
- * an integer; llama.cpp's json-schema-to-grammar (Ollama's converter) writes
- * integers without one. This drops the exponent from that rule.
+ * The GBNF text of a FORMAT JSON Schema (pure: no model). InputError MS8005
+ * for a schema that is not an object, MS8020 for keywords the grammar would
+ * drop, MS8300 for what llama.cpp's converter refuses (remote `$ref`, a
+ * pattern it cannot translate, an invalid value), each with the JSON path.
  */
-export function integersWithoutExponent(grammar: string): string {
-  return grammar.replace(/^(integer-number-rule ::= .*?) \(\[eE\] \[-\+\]\? .*\)\?$/m, "$1");
+export function schemaGrammar(schema: unknown): string {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+    throw new InputError(error("MS8005", "FORMAT must be \"json\" or a JSON Schema object"));
+  }
+  const honoured = honouredSchema(schema);
+  try {
+    return jsonSchemaToGrammar(honoured);
+  } catch (err) {
+    if (!(err instanceof SchemaGrammarError)) throw err;
+    throw new InputError(
+      error("MS8300", `FORMAT schema cannot become a grammar at ${err.path}: ${err.message}`, {
+        hint: "llama.cpp's converter resolves only local $refs and translates patterns anchored with ^...$ without lookarounds",
+      }),
+      { cause: err },
+    );
+  }
 }

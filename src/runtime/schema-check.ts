@@ -1,21 +1,24 @@
 import { error, InputError } from "../diagnostics/index.js";
 
 /**
- * The JSON Schema keywords node-llama-cpp's converter turns into grammar
- * (its GbnfJsonSchema types, node-llama-cpp 3.21.1 dist/utils/gbnfJson/types.d.ts),
- * plus annotations that constrain nothing. `anyOf` is rewritten to `oneOf`:
- * a grammar can only offer alternatives, which is what llama.cpp's
- * json-schema-to-grammar makes of both.
+ * The JSON Schema keywords our port of llama.cpp's json_schema_to_grammar.py
+ * (./json-schema-grammar/) turns into grammar, plus annotations that constrain
+ * nothing. Keywords the reference reads but drops (minProperties,
+ * maxProperties, multipleOf, uniqueItems, number ranges on `number`) are
+ * refused here instead. `anyOf` and `oneOf` both become alternatives, as in
+ * llama.cpp (a grammar cannot say "exactly one").
  */
 const HONOURED = new Set([
   "type", "properties", "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems",
-  "minProperties", "maxProperties", "minLength", "maxLength", "format", "enum", "const", "oneOf", "anyOf", "$ref", "$defs",
+  "minLength", "maxLength", "format", "enum", "const", "oneOf", "anyOf", "allOf", "$ref", "$defs", "definitions",
+  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern",
   // annotations
   "$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
 ]);
 
-/** String formats node-llama-cpp's converter knows. */
-const FORMATS = new Set(["date-time", "time", "date"]);
+/** String formats llama.cpp's converter knows (STRING_FORMAT_RULES and the uuid rule). */
+const FORMATS = new Set(["date-time", "time", "date", "uuid", "uuid1", "uuid2", "uuid3", "uuid4", "uuid5"]);
+const RANGES = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
 /** Keywords under which subschemas sit, as maps or lists. */
 const MAP_OF_SCHEMAS = ["properties", "$defs", "definitions"];
@@ -25,7 +28,10 @@ const LIST_OF_SCHEMAS = ["oneOf", "anyOf", "allOf", "prefixItems"];
  * Refuses a FORMAT schema whose constraints the grammar would silently drop
  * (InputError MS8020 naming each keyword and where it is), instead of letting
  * the model produce JSON that the schema rejects: `minimum: 5, maximum: 7`
- * gave `{"n": -0}`. Returns the schema with `anyOf` as `oneOf`.
+ * gave `{"n": -0}` under node-llama-cpp's converter. Also refused: keywords
+ * the converter honours alone but drops in company (its visit() takes the
+ * first matching branch: `pattern` or `format` wins over `minLength`, `items`
+ * over `prefixItems`). Returns a copy of the schema.
  */
 export function honouredSchema(schema: object): object {
   const problems: string[] = [];
@@ -42,12 +48,24 @@ export function honouredSchema(schema: object): object {
       if (MAP_OF_SCHEMAS.includes(k) && typeof v === "object" && v !== null && !Array.isArray(v)) {
         out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, walk(sub, `${at}/${k}/${name}`)]));
       } else if (LIST_OF_SCHEMAS.includes(k) && Array.isArray(v)) {
-        out[k === "anyOf" ? "oneOf" : k] = v.map((sub, i) => walk(sub, `${at}/${k}/${i}`));
+        out[k] = v.map((sub, i) => walk(sub, `${at}/${k}/${i}`));
       } else if ((k === "items" || k === "additionalProperties") && typeof v === "object" && v !== null) {
         out[k] = walk(v, `${at}/${k}`);
       } else out[k] = v;
     }
-    if ("anyOf" in s && "oneOf" in s) problems.push(`both \`anyOf\` and \`oneOf\` at ${at || "/"}`);
+    const here = at || "/";
+    if ("anyOf" in s && "oneOf" in s) problems.push(`both \`anyOf\` and \`oneOf\` at ${here}`);
+    const type = (s as Record<string, unknown>).type;
+    const types = Array.isArray(type) ? type : [type];
+    for (const k of RANGES) {
+      if (k in s && (types.includes("number") || !types.every((t) => t === undefined || t === "integer"))) {
+        problems.push(`\`${k}\` at ${here} (ranges are honoured on integers only, as llama.cpp)`);
+      }
+    }
+    for (const k of ["minLength", "maxLength"]) {
+      if (k in s && ("pattern" in s || "format" in s)) problems.push(`\`${k}\` with \`${"pattern" in s ? "pattern" : "format"}\` at ${here} (the grammar would keep only the latter)`);
+    }
+    if ("items" in s && "prefixItems" in s) problems.push(`\`prefixItems\` with \`items\` at ${here} (the grammar would keep only \`items\`)`);
     return out;
   };
   const result = walk(schema, "") as object;

@@ -9,7 +9,8 @@
  *
  * Pure: no model, no I/O. What the reference refuses (a remote or non-local
  * `$ref`, a pattern without ^...$, a lookahead, unbalanced brackets) throws
- * {@link SchemaGrammarError} with the JSON path of the offending schema.
+ * {@link SchemaGrammarError} with the JSON path of the offending schema
+ * (where the reference would assert, loop or ignore it).
  */
 
 export class SchemaGrammarError extends Error {
