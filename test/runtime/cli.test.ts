@@ -8,6 +8,7 @@ import { hasStackTrace, runCli } from "../helpers/cli.js";
 import { storeModel, tempStore } from "./store-model.js";
 
 const TEMPLATE = "{{ .System }} {{ .Prompt }}";
+const RANGE_SCHEMA = { type: "object", properties: { n: { type: "integer", minimum: 5, maximum: 7 }, c: { type: "string", pattern: "^[a-c]{2}$" } }, required: ["n", "c"], additionalProperties: false };
 let env: Awaited<ReturnType<typeof tempStore>>;
 const run = (args: string[], input = "") => runCli(["run", ...args], { env: { MODELSMITH_HOME: env.root }, input });
 
@@ -17,6 +18,8 @@ before(async () => {
   // No num_predict: a model that stops by itself, and random weights under FORMAT json, which never need to.
   await storeModel(env.store, "oracle-free", { gguf: oracleLlama({}), template: TEMPLATE, params: { temperature: 0, num_ctx: 256, num_thread: 1 } });
   await storeModel(env.store, "random-json", { gguf: randomLlama(TINY_RANDOM), format: "json", params: { num_ctx: 64, num_thread: 1, seed: 5 } });
+  await storeModel(env.store, "random-range", { gguf: randomLlama(TINY_RANDOM), format: RANGE_SCHEMA, params: { num_ctx: 256, num_thread: 1, seed: 2 } });
+  await storeModel(env.store, "random-refused", { gguf: randomLlama(TINY_RANDOM), format: { type: "object", properties: { w: { type: "string", pattern: "^(?<name>x)$" } } }, params: { num_ctx: 64, num_thread: 1 } });
   await storeModel(env.store, "oracle-odd", { gguf: oracleLlama({}), template: TEMPLATE, params: { temperature: 0, num_predict: 2, num_ctx: 256, num_thread: 1, typical_p: 0.5, mirostat: 1 } });
 });
 after(() => env?.cleanup());
@@ -53,6 +56,18 @@ test("FORMAT json on random weights without num_predict ends: at the object's en
     // Below the cap it stopped by itself, so the grammar was complete: one JSON object, nothing after it.
     if (count < 640) assert.equal(typeof JSON.parse(text), "object", text);
   }
+});
+
+test("a FORMAT schema with an integer range and a pattern (llama.cpp's converter) gives valid JSON without num_predict; one it cannot translate is exit 2 naming the path", async () => {
+  const r = await run(["random-range", "a number"]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const value = JSON.parse(r.stdout) as { n: number; c: string };
+  assert.deepEqual(Object.keys(value), ["n", "c"]);
+  assert.ok(value.n >= 5 && value.n <= 7 && /^[a-c]{2}$/.test(value.c), r.stdout);
+  const refused = await run(["random-refused", "x"]);
+  assert.equal(refused.exitCode, 2, refused.stderr);
+  assert.match(refused.stderr, /MS8300.*at \/properties\/w: `pattern` "\^\(\?<name>x\)\$": unsupported syntax "\(\?"/);
+  assert.ok(!hasStackTrace(refused.stderr), refused.stderr);
 });
 
 test("-p overrides a PARAMETER, typed by the table", async () => {
