@@ -11,6 +11,7 @@ import { ModelsmithError } from "../diagnostics/errors.js";
 import { readGgufFile, type GgufFile } from "../gguf/index.js";
 import { isCheckpointDir } from "../convert/checkpoint.js";
 import { adapterKindProblem } from "./adapter-fit.js";
+import { schemaGrammar } from "../runtime/grammar.js";
 
 
 const GGUF_MAGIC = Buffer.from("GGUF");
@@ -102,6 +103,13 @@ export function schemaProblems(text: string, shownPath: string, at: { file: stri
     newAjv().compile(schema as object);
   } catch (cause) {
     return [error("MS4009", `${shownPath} is not a valid JSON Schema: ${(cause as Error).message}`, at)];
+  }
+  // What the grammar cannot honour (MS8020) or llama.cpp's converter refuses (MS8300) is found at build, at the FORMAT line.
+  try {
+    schemaGrammar(schema);
+  } catch (cause) {
+    if (cause instanceof ModelsmithError) return cause.diagnostics.map((d) => ({ ...d, ...at, message: `${shownPath}: ${d.message}` }));
+    throw cause;
   }
   return [];
 }

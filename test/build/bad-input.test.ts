@@ -32,6 +32,13 @@ const CASES: Case[] = [
     hint: "hint: FORMAT takes `json` or the path of a JSON Schema file",
   },
   {
+    name: "a FORMAT schema llama.cpp's converter cannot translate (a lookahead in a pattern)",
+    files: { "modelsmith.yaml": "models:\n  m:\n    modelfile: Modelfile\n", Modelfile: "FROM testmodel://oracle\nFORMAT ./schema.json\n", "schema.json": '{"type":"object","properties":{"id":{"type":"string","pattern":"^(?=a)[a-z]+$"}}}' },
+    exit: 2,
+    line: '<dir>/Modelfile:2:8: error[MS8300]: ./schema.json: FORMAT schema cannot become a grammar at /properties/id: `pattern` "^(?=a)[a-z]+$": unsupported syntax "(?" at index 1 (lookaround, named or non-capturing groups)',
+    hint: "hint: llama.cpp's converter resolves only local $refs and translates patterns anchored with ^...$ without lookarounds",
+  },
+  {
     name: "a missing Modelfile",
     files: { "modelsmith.yaml": "models:\n  m:\n    modelfile: nope/Modelfile\n" },
     exit: 2,
