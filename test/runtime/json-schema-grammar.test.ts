@@ -112,3 +112,11 @@ test("what llama.cpp's converter refuses is refused with the JSON path", () => {
     });
   }
 });
+
+test("whitespace stays bounded (issue 9) and the root ends with the value: no rule allows a run of blank lines", () => {
+  const g = jsonSchemaToGrammar({ type: "object", properties: { a: { type: "array", items: { type: "integer" } } }, additionalProperties: { type: "string" } });
+  // llama.cpp's SPACE_RULE: nothing, a space, or one or two newlines and at most 20 spaces or tabs.
+  assert.match(g, /^space ::= \| " " \| "\\n"\{1,2\} \[ \\t\]\{0,20\}$/m);
+  assert.doesNotMatch(g, /space\*|space\+|\[ \\t\\n\]\*|\(\[ \\t\\n\] ws\)/);
+  assert.match(g, /^root ::= "\{" space .* space "\}"$/m);
+});
