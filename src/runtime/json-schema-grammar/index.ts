@@ -234,7 +234,8 @@ const ESCAPED_IN_REGEXPS_BUT_NOT_IN_LITERALS = new Set("^$.[]()|{}*+?");
 export function pyJsonDumps(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-  if (typeof value === "number") return Number.isInteger(value) || !Number.isFinite(value) ? String(value) : String(value);
+  // Known difference: a float written 1.0 in the schema is 1 here (JSON.parse drops it), "1.0" in Python; both are valid JSON for it.
+  if (typeof value === "number") return String(value);
   if (typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return "[" + value.map(pyJsonDumps).join(", ") + "]";
   if (typeof value === "object") return "{" + Object.entries(value as object).map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`).join(", ") + "}";
