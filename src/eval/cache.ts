@@ -14,6 +14,8 @@ export interface CachedRun {
   promptTokens: number;
   completionTokens: number;
   latencyMs: number;
+  /** Each generated token's natural-log probability, kept when a perplexity assertion asked for them (JSON writes -Infinity as null). */
+  logprobs?: (number | null)[];
 }
 
 export interface CacheKeyInput {
@@ -70,5 +72,17 @@ export class EvalCache {
 
 function isCachedRun(r: unknown): r is CachedRun {
   const x = r as CachedRun;
-  return typeof x === "object" && x !== null && typeof x.text === "string" && ["stop", "length", "abort"].includes(x.finishReason) && typeof x.latencyMs === "number" && typeof x.promptTokens === "number" && typeof x.completionTokens === "number";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof x.text === "string" &&
+    ["stop", "length", "abort"].includes(x.finishReason) &&
+    typeof x.latencyMs === "number" &&
+    typeof x.promptTokens === "number" &&
+    typeof x.completionTokens === "number" &&
+    (x.logprobs === undefined || (Array.isArray(x.logprobs) && x.logprobs.every((p) => p === null || typeof p === "number")))
+  );
 }
+
+/** A run's log-probabilities as numbers (null, JSON's -Infinity, back to -Infinity). */
+export const logprobsOf = (r: CachedRun): number[] | undefined => r.logprobs?.map((p) => (p === null ? Number.NEGATIVE_INFINITY : p));

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { caseCacheKey, type CachedRun, type EvalCache } from "./cache.js";
+import { caseCacheKey, logprobsOf, type CachedRun, type EvalCache } from "./cache.js";
+import { LOGPROB_TYPES } from "./assertions/perplexity.js";
 import { evaluateAssertion, type AssertionResult } from "./evaluate.js";
 import { gradeCase, gradeRun } from "./grade.js";
 import { runTransform } from "./javascript.js";
@@ -62,8 +63,20 @@ export function requestOf(c: TestCase): EvalRequest {
     ...(c.messages !== undefined ? { messages: c.messages } : {}),
     ...(c.raw ? { raw: true } : {}),
     options: c.options,
+    ...(needsLogprobs(c) ? { logprobs: true } : {}),
   };
 }
+
+/** Whether a case grades token log-probabilities (perplexity, perplexity-score). */
+const needsLogprobs = (c: TestCase): boolean => c.assert.some((a) => LOGPROB_TYPES.has(a.type));
+
+/**
+ * Cached runs a case can be graded from: as many as it repeats, and, when it
+ * grades perplexity, with their log-probabilities (an entry written before the
+ * case asked for them is generated again: the key does not hold the ask, as
+ * the answer is the same).
+ */
+const usable = (c: TestCase, hit: readonly CachedRun[] | undefined): hit is CachedRun[] => hit !== undefined && hit.length === c.repeat && (!needsLogprobs(c) || hit.every((r) => r.logprobs !== undefined));
 
 /**
  * Runs cases on one loaded model: every run of every case goes to
@@ -85,7 +98,7 @@ export async function runCases(model: EvalModel, cases: readonly TestCase[], opt
       let runs: CachedRun[];
       let durationMs = 0;
       let result: CaseResult;
-      if (hit && hit.length === c.repeat) {
+      if (usable(c, hit)) {
         runs = hit;
         try {
           result = grade(model.name, c, runs, true, 0, await judge(c, runs, opts.grading));
@@ -118,7 +131,7 @@ export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDi
   const hits: CachedRun[][] = [];
   for (const c of cases) {
     const hit = await cache.get(caseCacheKey({ manifestDigest: model.manifestDigest, backend: model.backend, request: requestOf(c), repeat: c.repeat }));
-    if (!hit || hit.length !== c.repeat) return undefined;
+    if (!usable(c, hit)) return undefined;
     hits.push(hit);
   }
   const results: CaseResult[] = [];
@@ -163,7 +176,7 @@ async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: n
     throw new Error(`${d.code}: ${d.message}`);
   }
   const latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
-  return { text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, latencyMs };
+  return { text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, latencyMs, ...(g.logprobs ? { logprobs: g.logprobs } : {}) };
 }
 
 /** Grades cached or fresh generations of a case (pure). */
@@ -177,7 +190,8 @@ export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[]
     }
     const text = t.text;
     const j = judged?.[i];
-    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(j ? { judged: j } : {}) }));
+    const logprobs = logprobsOf(r);
+    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(logprobs ? { logprobs } : {}), ...(j ? { judged: j } : {}) }));
     const { setResults, ...g } = gradeRun(results, c.threshold, c.assertSets);
     return { ...r, ...g, ...(text !== r.text ? { transformed: text } : {}), assertions: [...results, ...setResults] };
   });

@@ -34,7 +34,7 @@ describe("the new assertions in promptfoo's test-file forms", () => {
   it("threshold is accepted on the types of THRESHOLD_TYPES, and refused elsewhere with them named", () => {
     assert.deepEqual(codes("tests:\n  - prompt: p\n    assert:\n      - {type: bleu, value: x, threshold: 0.4}\n      - {type: llm-rubric, value: x, threshold: 0.5, provider: judge}\n      - {type: starts-with, value: x, threshold: 0.75}\n"), []);
     assert.deepEqual(codes("tests:\n  - prompt: p\n    assert:\n      - {type: factuality, value: x, threshold: 0.5, provider: judge}\n"), [
-      ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance assertions, not factuality"],
+      ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance, perplexity, perplexity-score assertions, not factuality"],
     ]);
   });
 
