@@ -8,7 +8,7 @@ import type { EvalModel, EvalRequest } from "./model.js";
 import type { TestCase } from "./test-file.js";
 import { error } from "../diagnostics/diagnostic.js";
 import { formatTimeout } from "./timeout.js";
-import { judgeCase, needsModels, type GradingModels, type Judgments } from "./graders.js";
+import { judgeCase, needsModels, type GraderTally, type GradingModels, type Judgments } from "./graders.js";
 
 export interface RunResult extends CachedRun {
   pass: boolean;
@@ -40,6 +40,8 @@ export interface CaseResult {
   error?: string;
   /** Per metric, the mean over runs of the run's named score. */
   namedScores?: Record<string, number>;
+  /** The grader answers of its model-graded assertions: read from the cache, or given by a grader now. */
+  graderAnswers?: GraderTally;
 }
 
 export interface RunCasesOptions {
@@ -145,13 +147,15 @@ export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDi
   return results;
 }
 
-/** What the grading models say about a case's runs; undefined when it has no model assertion. Throws when one is needed and none is given. */
-async function judge(c: TestCase, runs: readonly CachedRun[], grading: GradingModels | undefined): Promise<Judgments[] | undefined> {
+/** What the grading models say about a case's runs, and how many grader answers the cache gave; undefined when it has no model assertion. Throws when one is needed and none is given. */
+async function judge(c: TestCase, runs: readonly CachedRun[], grading: GradingModels | undefined): Promise<{ judged: Judgments[]; tally: GraderTally } | undefined> {
   if (!needsModels(c)) return undefined;
   if (!grading) throw new Error("model-graded assertions need grading models, and none were given");
   // Graders judge the output the assertions see: after the case's transform (a run whose transform fails is not judged).
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
-  return judgeCase(c, runs.map((r) => { const t = caseOutput(c, r.text, prompt); return t.ok ? { text: t.text } : undefined; }), grading);
+  const tally: GraderTally = { cached: 0, asked: 0 };
+  const judged = await judgeCase(c, runs.map((r) => { const t = caseOutput(c, r.text, prompt); return t.ok ? { text: t.text } : undefined; }), grading, tally);
+  return { judged, tally };
 }
 
 /**
@@ -180,7 +184,9 @@ async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: n
 }
 
 /** Grades cached or fresh generations of a case (pure). */
-export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number, judged?: readonly Judgments[]): CaseResult {
+export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number, judgment?: { judged: readonly Judgments[]; tally?: GraderTally }): CaseResult {
+  const judged = judgment?.judged;
+  const tally = judgment?.tally;
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
   const graded: RunResult[] = runs.map((r, i) => {
     const t = caseOutput(c, r.text, prompt);
@@ -197,7 +203,18 @@ export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[]
   });
   const g = gradeCase(graded, c.passRate);
   const named = meanNamedScores(graded);
-  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs, ...(named ? { namedScores: named } : {}) };
+  return {
+    case: c,
+    model: modelName,
+    status: g.pass ? "pass" : "fail",
+    score: g.score,
+    passRate: g.passRate,
+    runs: graded,
+    cached,
+    durationMs,
+    ...(named ? { namedScores: named } : {}),
+    ...(tally && tally.cached + tally.asked > 0 ? { graderAnswers: { ...tally } } : {}),
+  };
 }
 
 /**

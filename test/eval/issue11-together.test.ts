@@ -92,7 +92,7 @@ describe("graders judge what the assertions see", () => {
     const grading: GradingModels = {
       chat: async (_m, messages) => {
         seen.push(messages.map((m) => m.content).join("\n"));
-        return '{"pass": true, "score": 1, "reason": "ok"}';
+        return { text: '{"pass": true, "score": 1, "reason": "ok"}', cached: false };
       },
       embed: async () => [1, 0],
     };
@@ -118,7 +118,7 @@ tests:
 
   it("a run whose transform fails is not judged", async () => {
     let calls = 0;
-    const grading: GradingModels = { chat: async () => (calls++, '{"pass": true}'), embed: async () => [1] };
+    const grading: GradingModels = { chat: async () => (calls++, { text: '{"pass": true}', cached: false }), embed: async () => [1] };
     const r = validate("grader: judge\ntests:\n  - prompt: p\n    options: {transform: 'output.nope()'}\n    assert: [{type: llm-rubric, value: x}]\n");
     const [result] = await runCases(model, r.suite!.cases, { grading });
     assert.equal(calls, 0);
