@@ -108,6 +108,7 @@ describe("validation of the new assertions", () => {
       - {type: similar, value: x, provider: judg}
       - {type: perplexity, value: 2}
       - {type: not-perplexity-score, threshold: 0.4}
+      - {type: perplexity-score, value: "", threshold: 0.4}
 `),
       [
         ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance, perplexity, perplexity-score assertions, not contains-json"],

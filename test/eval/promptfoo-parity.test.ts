@@ -255,6 +255,10 @@ describe("promptfoo parity: CSV shorthand (__expected cells)", () => {
     ["grade: is polite", { type: "llm-rubric", value: " is polite" }],
     ["just some text", { type: "equals", value: "just some text" }],
     ["contans: x", { type: "equals", value: "contans: x" }],
+    // perplexity is one of csv.ts's threshold types: `threshold || 0.75` (a perplexity is at least 1, so a bare cell never passes).
+    ["perplexity(1.5)", { type: "perplexity", threshold: 1.5 }],
+    ["perplexity", { type: "perplexity", threshold: 0.75 }],
+    ["not-perplexity-score(0.4):", { type: "not-perplexity-score", value: "", threshold: 0.4 }],
   ];
   for (const [cell, want] of ROWS) it(JSON.stringify(cell), () => assert.deepEqual(assertionFromString(cell), want));
 

@@ -79,8 +79,8 @@ export function normalizeExtraValue(type: Exclude<ExtraAssertionType, "contains-
       return { kind: "none" };
     case "perplexity":
     case "perplexity-score":
-      // promptfoo's handlers read only `threshold` and the log-probabilities; a value would be silently ignored there.
-      if (v !== undefined) return report(`${type} takes \`threshold\`, not \`value\``, `e.g. {type: ${type}, threshold: ${type === "perplexity" ? 1.5 : 0.4}}`), undefined;
+      // promptfoo's handlers read only `threshold` and the log-probabilities; a value would be silently ignored there (an empty one, as a CSV cell `perplexity(1.5):` gives, is none).
+      if (v !== undefined && v !== null && v !== "") return report(`${type} takes \`threshold\`, not \`value\``, `e.g. {type: ${type}, threshold: ${type === "perplexity" ? 1.5 : 0.4}}`), undefined;
       return { kind: "none" };
   }
 }
