@@ -18,6 +18,10 @@
  *
  * The shape shrinks with BENCH_INFER_EMBD, BENCH_INFER_FF, BENCH_INFER_LAYERS,
  * BENCH_INFER_VOCAB (embd and ff multiples of 256).
+ *
+ * Then the examples row (bench/examples.ts, BENCH_EXAMPLES=0 skips it): the
+ * templates' test files through `modelsmith test`, against another
+ * checkout's CLI when BENCH_EXAMPLES_BASE names one.
  */
 import { execa } from "execa";
 import { execFile } from "node:child_process";
@@ -30,6 +34,7 @@ import { buildProject } from "../src/build/build.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
 import { fromRoot } from "../tools/paths.js";
 import { buildLlamaBench } from "./llama-bench-build.js";
+import { examplesBench } from "./examples.js";
 import { benchTable, type BenchRow } from "./table.js";
 
 const run = promisify(execFile);
@@ -159,6 +164,7 @@ export async function inferenceBench(root: string): Promise<BenchRow[]> {
     const theirs = await llamaBenchRate(exe, modelBlob(home, "bench", "q4_k_m"), decode, threads, 3);
     rows.push({ measure: `run --verbose decode, ${threads} threads`, ours: tps(ours), baseline: `llama-bench ${tps(theirs)}`, ratio: (ours / theirs).toFixed(2), target: ">= 0.9", ok: ours / theirs >= 0.9 });
   }
+  if (process.env["BENCH_EXAMPLES"] !== "0") rows.push(...(await examplesBench(root)));
   return rows;
 }
 

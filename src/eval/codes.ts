@@ -25,7 +25,7 @@ export const EVAL_CODES = defineCodes({
   MS6005: {
     title: "unknown assertion type",
     example: "assert:\n  - type: contain\n    value: hi",
-    fix: "Use one of the assertion types (equals, contains, icontains, contains-any, icontains-any, contains-all, icontains-all, starts-with, regex, is-json, contains-json, word-count, finish-reason, latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, model-graded-closedqa, factuality, answer-relevance), optionally prefixed with `not-`, or `assert-set` to group assertions.",
+    fix: "Use one of the assertion types (equals, contains, icontains, contains-any, icontains-any, contains-all, icontains-all, starts-with, regex, is-json, contains-json, word-count, finish-reason, latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, model-graded-closedqa, factuality, answer-relevance, perplexity, perplexity-score), optionally prefixed with `not-`, or `assert-set` to group assertions.",
   },
   MS6006: {
     title: "invalid assertion value",

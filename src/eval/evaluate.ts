@@ -3,6 +3,7 @@ import { compileSchema } from "./json-schema.js";
 import { runJavascript, runTransform } from "./javascript.js";
 import type { Assertion } from "./test-file.js";
 import { extraPositive, type Judged } from "./assertions/extra.js";
+import { gradeLogprobs } from "./assertions/perplexity.js";
 
 /** What an assertion looks at: one generation and what produced it. */
 export interface Output {
@@ -11,6 +12,8 @@ export interface Output {
   latencyMs: number;
   prompt: string;
   vars: Record<string, string>;
+  /** The natural-log probability of each generated token, when the runtime was asked for them (perplexity, perplexity-score). */
+  logprobs?: readonly number[];
   /** What models said for this output's model-graded assertions (graders.ts). */
   judged?: ReadonlyMap<Assertion, Judged>;
 }
@@ -58,14 +61,15 @@ export function evaluateAssertion(a: Assertion, out: Output): AssertionResult {
     text = t.text;
   }
   const r = positive(a, text === out.text ? out : { ...out, text });
-  const pass = r.error ? false : a.negate ? !r.pass : r.pass;
+  const negate = a.negate && !r.ignoresNot;
+  const pass = r.error ? false : negate ? !r.pass : r.pass;
   const score = r.error ? 0 : r.score !== undefined ? r.score : pass ? 1 : 0;
   return {
     name: a.name,
     pass: a.weight === 0 ? true : pass,
     score,
     weight: a.weight,
-    expected: a.negate ? `not ${r.expected}` : r.expected,
+    expected: negate ? `not ${r.expected}` : r.expected,
     ...(r.detail !== undefined ? { detail: r.detail } : {}),
     ...extra,
   };
@@ -77,6 +81,8 @@ interface Positive {
   score?: number;
   /** The assertion could not run: it fails, negated or not, scoring 0. */
   error?: boolean;
+  /** `not-` leaves pass and score as they are (promptfoo's perplexity handlers do not read `inverse`). */
+  ignoresNot?: boolean;
   expected: string;
   detail?: string;
 }
@@ -156,6 +162,10 @@ function positive(a: Assertion, out: Output): Positive {
           return { pass: false, error: true, expected, detail: `javascript ${r.message}` };
       }
     }
+    case "perplexity":
+    case "perplexity-score":
+      // Throws MS6300 without log-probabilities: the case is an error, as promptfoo's handler throws.
+      return { ...gradeLogprobs(a, out.logprobs), ignoresNot: true };
     default: {
       // The metrics and model-graded types score in [0, 1] and, as promptfoo's handlers (inverse ? 1 - score : score), a `not-` one scores 1 - that.
       const r = extraPositive(a, text, out.judged?.get(a));

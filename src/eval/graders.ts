@@ -13,14 +13,20 @@ import type { Assertion, TestCase } from "./test-file.js";
  * (similar, answer-relevance). `model` undefined: the model under test.
  */
 export interface GradingModels {
-  /** The grader's answer to a chat. */
-  chat(model: string, messages: EvalChatMessage[]): Promise<string>;
+  /** The grader's answer to a chat, and whether it came from the cache; `slot` tells apart identical requests of one assertion. */
+  chat(model: string, messages: EvalChatMessage[], slot?: number): Promise<{ text: string; cached: boolean }>;
   /** The embedding of a text. */
   embed(model: string | undefined, text: string): Promise<number[]>;
 }
 
 /** Per run of a case: what models said for each of its model assertions. */
 export type Judgments = ReadonlyMap<Assertion, Judged>;
+
+/** A case's grader answers: how many came from the cache, how many a grader gave. */
+export interface GraderTally {
+  cached: number;
+  asked: number;
+}
 
 /** Whether any assertion of the case needs a model to grade it. */
 export const needsModels = (c: TestCase): boolean => c.assert.some((a) => MODEL_TYPES.has(a.type));
@@ -33,7 +39,16 @@ const promptOf = (c: TestCase) => c.prompt ?? c.messages?.map((m) => m.content).
  * grader is one sequence). An assertion whose model fails throws: the case is
  * then an error, as a generation that fails.
  */
-export async function judgeCase(c: TestCase, runs: readonly (Pick<CachedRun, "text"> | undefined)[], models: GradingModels): Promise<Judgments[]> {
+export async function judgeCase(c: TestCase, runs: readonly (Pick<CachedRun, "text"> | undefined)[], models: GradingModels, tally: GraderTally = { cached: 0, asked: 0 }): Promise<Judgments[]> {
+  const counted: GradingModels = {
+    embed: (model, text) => models.embed(model, text),
+    chat: async (model, messages, slot) => {
+      const r = await models.chat(model, messages, slot);
+      if (r.cached) tally.cached++;
+      else tally.asked++;
+      return r;
+    },
+  };
   const out: Judgments[] = [];
   for (const run of runs) {
     const judged = new Map<Assertion, Judged>();
@@ -47,7 +62,7 @@ export async function judgeCase(c: TestCase, runs: readonly (Pick<CachedRun, "te
           if (!t.ok) continue;
           output = t.text;
         }
-        judged.set(a, await judgeOne(a, output, c, models));
+        judged.set(a, await judgeOne(a, output, c, counted));
       }
     }
     out.push(judged);
@@ -60,6 +75,7 @@ async function judgeOne(a: Assertion, output: string, c: TestCase, models: Gradi
   const input = promptOf(c);
   if (GRADED_TYPES.has(a.type) && !a.provider) throw new Error(`${a.name} has no grader`); // validation assigns one
   const grader = a.provider!;
+  const ask = async (messages: EvalChatMessage[], slot = 0) => (await models.chat(grader, messages, slot)).text;
   switch (a.type) {
     case "similar": {
       const items = a.value.kind === "list" ? a.value.items : [];
@@ -69,18 +85,18 @@ async function judgeOne(a: Assertion, output: string, c: TestCase, models: Gradi
       return similarityVerdict(sims, a.threshold ?? 0.75);
     }
     case "llm-rubric":
-      return rubricVerdict(await models.chat(grader, renderGradingPrompt(DEFAULT_GRADING_PROMPT, { ...c.vars, output, rubric: value })), a.threshold);
+      return rubricVerdict(await ask(renderGradingPrompt(DEFAULT_GRADING_PROMPT, { ...c.vars, output, rubric: value })), a.threshold);
     case "model-graded-closedqa":
-      return closedQaVerdict(await models.chat(grader, renderGradingPrompt(OPENAI_CLOSED_QA_PROMPT, { ...c.vars, input, criteria: value, completion: output })));
+      return closedQaVerdict(await ask(renderGradingPrompt(OPENAI_CLOSED_QA_PROMPT, { ...c.vars, input, criteria: value, completion: output })));
     case "factuality":
-      return factualityVerdict(await models.chat(grader, renderGradingPrompt(PROMPTFOO_FACTUALITY_PROMPT, { ...c.vars, input, ideal: value, completion: output })));
+      return factualityVerdict(await ask(renderGradingPrompt(PROMPTFOO_FACTUALITY_PROMPT, { ...c.vars, input, ideal: value, completion: output })));
     case "answer-relevance": {
       // promptfoo: the question is vars.query when set, else the prompt; three questions from the grader, embedded by the same provider.
       const question = c.vars.query ?? input;
       const q = await models.embed(grader, question);
       const sims: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const generated = await models.chat(grader, renderGradingPrompt(ANSWER_RELEVANCY_GENERATE, { answer: output }));
+        const generated = await ask(renderGradingPrompt(ANSWER_RELEVANCY_GENERATE, { answer: output }), i);
         sims.push(cosineSimilarity(q, await models.embed(grader, generated)));
       }
       return relevanceVerdict(sims, a.threshold ?? 0.7);

@@ -14,6 +14,8 @@ export interface EvalRequest {
   prompt?: string;
   raw?: boolean;
   options?: Record<string, unknown>;
+  /** Ask for each generated token's log-probability (perplexity assertions). */
+  logprobs?: boolean;
   signal?: AbortSignal;
 }
 
@@ -22,6 +24,8 @@ export interface EvalGeneration {
   finishReason: "stop" | "length" | "abort";
   promptTokens: number;
   completionTokens: number;
+  /** When asked for: the natural-log probability of each generated token. */
+  logprobs?: number[];
 }
 
 export interface EvalModel {

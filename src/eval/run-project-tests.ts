@@ -84,7 +84,7 @@ export async function runProjectTests(project: Project, opts: ProjectTestOptions
     const name = storeName(project, t);
     opts.onModel?.(name, cases.length);
     const parallel = opts.parallel ?? 4;
-    const grading = cases.some(needsModels) ? gradingFor(project, opts, name) : undefined;
+    const grading = cases.some(needsModels) ? gradingFor(project, opts, name, cache) : undefined;
     try {
       const known = opts.describe && !opts.noCache ? await casesFromCache(await opts.describe(opts.storeRoot, name), cases, cache, grading) : undefined;
       if (known) {
@@ -111,12 +111,14 @@ export async function runProjectTests(project: Project, opts: ProjectTestOptions
   return results;
 }
 
-/** The project's models as graders and embedders for the cases of `underTest` (a store name). */
-function gradingFor(project: Project, opts: ProjectTestOptions, underTest: string) {
+/** The project's models as graders and embedders for the cases of `underTest` (a store name); their answers cached in `cache` when the models can be described unloaded. */
+function gradingFor(project: Project, opts: ProjectTestOptions, underTest: string, cache: EvalCache) {
   const openEmbedder = opts.openEmbedder;
   return projectGradingModels({
     storeRoot: opts.storeRoot,
     underTest,
+    ...(opts.describe ? { cache, describe: opts.describe } : {}),
+    refresh: opts.noCache ?? false,
     storeName: (name) => {
       const model = project.models.find((m) => m.name === name);
       if (!model) throw new Error(`\`${name}\` is not a model of the project`); // validation reports it first (MS6202)

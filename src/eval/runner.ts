@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { caseCacheKey, type CachedRun, type EvalCache } from "./cache.js";
+import { caseCacheKey, logprobsOf, type CachedRun, type EvalCache } from "./cache.js";
+import { LOGPROB_TYPES } from "./assertions/perplexity.js";
 import { evaluateAssertion, type AssertionResult } from "./evaluate.js";
 import { gradeCase, gradeRun } from "./grade.js";
 import { runTransform } from "./javascript.js";
@@ -7,7 +8,7 @@ import type { EvalModel, EvalRequest } from "./model.js";
 import type { TestCase } from "./test-file.js";
 import { error } from "../diagnostics/diagnostic.js";
 import { formatTimeout } from "./timeout.js";
-import { judgeCase, needsModels, type GradingModels, type Judgments } from "./graders.js";
+import { judgeCase, needsModels, type GraderTally, type GradingModels, type Judgments } from "./graders.js";
 
 export interface RunResult extends CachedRun {
   pass: boolean;
@@ -39,6 +40,8 @@ export interface CaseResult {
   error?: string;
   /** Per metric, the mean over runs of the run's named score. */
   namedScores?: Record<string, number>;
+  /** The grader answers of its model-graded assertions: read from the cache, or given by a grader now. */
+  graderAnswers?: GraderTally;
 }
 
 export interface RunCasesOptions {
@@ -62,8 +65,20 @@ export function requestOf(c: TestCase): EvalRequest {
     ...(c.messages !== undefined ? { messages: c.messages } : {}),
     ...(c.raw ? { raw: true } : {}),
     options: c.options,
+    ...(needsLogprobs(c) ? { logprobs: true } : {}),
   };
 }
+
+/** Whether a case grades token log-probabilities (perplexity, perplexity-score). */
+const needsLogprobs = (c: TestCase): boolean => c.assert.some((a) => LOGPROB_TYPES.has(a.type));
+
+/**
+ * Cached runs a case can be graded from: as many as it repeats, and, when it
+ * grades perplexity, with their log-probabilities (an entry written before the
+ * case asked for them is generated again: the key does not hold the ask, as
+ * the answer is the same).
+ */
+const usable = (c: TestCase, hit: readonly CachedRun[] | undefined): hit is CachedRun[] => hit !== undefined && hit.length === c.repeat && (!needsLogprobs(c) || hit.every((r) => r.logprobs !== undefined));
 
 /**
  * Runs cases on one loaded model: every run of every case goes to
@@ -85,7 +100,7 @@ export async function runCases(model: EvalModel, cases: readonly TestCase[], opt
       let runs: CachedRun[];
       let durationMs = 0;
       let result: CaseResult;
-      if (hit && hit.length === c.repeat) {
+      if (usable(c, hit)) {
         runs = hit;
         try {
           result = grade(model.name, c, runs, true, 0, await judge(c, runs, opts.grading));
@@ -118,7 +133,7 @@ export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDi
   const hits: CachedRun[][] = [];
   for (const c of cases) {
     const hit = await cache.get(caseCacheKey({ manifestDigest: model.manifestDigest, backend: model.backend, request: requestOf(c), repeat: c.repeat }));
-    if (!hit || hit.length !== c.repeat) return undefined;
+    if (!usable(c, hit)) return undefined;
     hits.push(hit);
   }
   const results: CaseResult[] = [];
@@ -132,13 +147,15 @@ export async function casesFromCache(model: Pick<EvalModel, "name" | "manifestDi
   return results;
 }
 
-/** What the grading models say about a case's runs; undefined when it has no model assertion. Throws when one is needed and none is given. */
-async function judge(c: TestCase, runs: readonly CachedRun[], grading: GradingModels | undefined): Promise<Judgments[] | undefined> {
+/** What the grading models say about a case's runs, and how many grader answers the cache gave; undefined when it has no model assertion. Throws when one is needed and none is given. */
+async function judge(c: TestCase, runs: readonly CachedRun[], grading: GradingModels | undefined): Promise<{ judged: Judgments[]; tally: GraderTally } | undefined> {
   if (!needsModels(c)) return undefined;
   if (!grading) throw new Error("model-graded assertions need grading models, and none were given");
   // Graders judge the output the assertions see: after the case's transform (a run whose transform fails is not judged).
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
-  return judgeCase(c, runs.map((r) => { const t = caseOutput(c, r.text, prompt); return t.ok ? { text: t.text } : undefined; }), grading);
+  const tally: GraderTally = { cached: 0, asked: 0 };
+  const judged = await judgeCase(c, runs.map((r) => { const t = caseOutput(c, r.text, prompt); return t.ok ? { text: t.text } : undefined; }), grading, tally);
+  return { judged, tally };
 }
 
 /**
@@ -163,11 +180,13 @@ async function generateOnce(model: EvalModel, request: EvalRequest, timeoutMs: n
     throw new Error(`${d.code}: ${d.message}`);
   }
   const latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
-  return { text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, latencyMs };
+  return { text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, latencyMs, ...(g.logprobs ? { logprobs: g.logprobs } : {}) };
 }
 
 /** Grades cached or fresh generations of a case (pure). */
-export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number, judged?: readonly Judgments[]): CaseResult {
+export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[], cached: boolean, durationMs: number, judgment?: { judged: readonly Judgments[]; tally?: GraderTally }): CaseResult {
+  const judged = judgment?.judged;
+  const tally = judgment?.tally;
   const prompt = c.prompt ?? c.messages?.map((m) => m.content).join("\n") ?? "";
   const graded: RunResult[] = runs.map((r, i) => {
     const t = caseOutput(c, r.text, prompt);
@@ -177,13 +196,25 @@ export function grade(modelName: string, c: TestCase, runs: readonly CachedRun[]
     }
     const text = t.text;
     const j = judged?.[i];
-    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(j ? { judged: j } : {}) }));
+    const logprobs = logprobsOf(r);
+    const results = c.assert.map((a) => evaluateAssertion(a, { text, finishReason: r.finishReason, latencyMs: r.latencyMs, prompt, vars: c.vars, ...(logprobs ? { logprobs } : {}), ...(j ? { judged: j } : {}) }));
     const { setResults, ...g } = gradeRun(results, c.threshold, c.assertSets);
     return { ...r, ...g, ...(text !== r.text ? { transformed: text } : {}), assertions: [...results, ...setResults] };
   });
   const g = gradeCase(graded, c.passRate);
   const named = meanNamedScores(graded);
-  return { case: c, model: modelName, status: g.pass ? "pass" : "fail", score: g.score, passRate: g.passRate, runs: graded, cached, durationMs, ...(named ? { namedScores: named } : {}) };
+  return {
+    case: c,
+    model: modelName,
+    status: g.pass ? "pass" : "fail",
+    score: g.score,
+    passRate: g.passRate,
+    runs: graded,
+    cached,
+    durationMs,
+    ...(named ? { namedScores: named } : {}),
+    ...(tally && tally.cached + tally.asked > 0 ? { graderAnswers: { ...tally } } : {}),
+  };
 }
 
 /**

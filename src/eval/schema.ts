@@ -29,7 +29,7 @@ const assertion = {
     type: { description: "An assertion type, optionally negated with `not-` (e.g. not-contains).", type: "string" },
     value: { description: "What the assertion compares with; its form depends on the type." },
     weight: { description: "Weight in the case's score (default 1; 0: reported, never fails).", type: "number", minimum: 0 },
-    threshold: { description: "latency: milliseconds; javascript, rouge-n, bleu, similar, llm-rubric, answer-relevance: the minimum score; levenshtein: the most edits.", type: "number", minimum: 0 },
+    threshold: { description: "latency: milliseconds; javascript, rouge-n, bleu, similar, llm-rubric, answer-relevance, perplexity-score: the minimum score; levenshtein: the most edits; perplexity: the highest perplexity.", type: "number", minimum: 0 },
     flags: { description: "regex: JavaScript flags, e.g. i.", type: "string" },
     metric: { description: "The name this assertion's score is reported under (summed per metric in reports).", type: "string" },
     transform: { description: "JavaScript applied to the output before this assertion sees it (`output` and `context` in scope), or file://script.js.", type: "string" },

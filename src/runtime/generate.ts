@@ -28,7 +28,7 @@ const nowNs = () => Number(process.hrtime.bigint());
  * of the rest is dropped. Timings: prompt eval is the time to the first
  * sampled token, eval the time from there to the end.
  */
-export async function generateOnSequence(input: GenerationInput): Promise<Omit<GenerateResult, "timings"> & { promptEvalNs: number; evalNs: number }> {
+export async function generateOnSequence(input: GenerationInput): Promise<Omit<GenerateResult, "timings"> & { promptEvalNs: number; evalNs: number; tokens: Token[] }> {
   const { sequence, prompt, plan, signal } = input;
   const model = sequence.model;
   const start = nowNs();
@@ -41,7 +41,7 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
     text += chunk;
     input.onToken?.(chunk);
   };
-  if (signal?.aborted) return { text, finishReason: "abort", promptTokens: prompt.length, completionTokens, promptEvalNs: 0, evalNs: 0 };
+  if (signal?.aborted) return { text, finishReason: "abort", promptTokens: prompt.length, completionTokens, promptEvalNs: 0, evalNs: 0, tokens: [] };
 
   const history = [...prompt];
   const last = prompt[prompt.length - 1]!;
@@ -111,5 +111,7 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
     completionTokens,
     promptEvalNs: (completionTokens === 0 ? end : firstAt) - start,
     evalNs: completionTokens === 0 ? 0 : end - firstAt,
+    // The sampled tokens, those of a stop sequence included (EOS/EOT is not one: the sequence ends without yielding it).
+    tokens: history.slice(prompt.length),
   };
 }

@@ -13,6 +13,7 @@ import { loadPlan, samplePlan, type LoadPlan, type NotHonoured } from "./plan.js
 import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt.js";
 import { Lockstep } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
+import { generatedLogprobs } from "./token-logprobs.js";
 import { serializeFirstSampleAfterDecode } from "./sample-guard.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
 import type { GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
@@ -165,6 +166,7 @@ class LoadedModel implements RuntimeModel {
     try {
       const r = await generateOnSequence({ sequence, prompt, plan, lockstep: this.lockstep, ...pick(req, "signal", "onToken"), ...(grammar ? { grammar } : {}) });
       const end = nowNs();
+      const logprobs = req.logprobs ? await generatedLogprobs(sequence, prompt, r.tokens) : undefined;
       return {
         text: r.text,
         finishReason: r.finishReason,
@@ -172,6 +174,7 @@ class LoadedModel implements RuntimeModel {
         completionTokens: r.completionTokens,
         // Ollama's `context`: the prompt text and the answer tokenized again, without BOS (add_special false, parse_special true).
         ...(req.raw ? {} : { context: [...this.model.tokenize(promptText + r.text, true)] }),
+        ...(logprobs ? { logprobs } : {}),
         timings: { loadNs, promptEvalNs: r.promptEvalNs, evalNs: r.evalNs, totalNs: end - started + loadNs },
       };
     } finally {

@@ -33,6 +33,8 @@ export interface GenerateRequest {
   think?: boolean | "high" | "medium" | "low" | "max";
   /** Ollama's `context` (token ids a previous answer returned): detokenized and put before the rendered prompt; the Modelfile's MESSAGEs are then left out, as Ollama does. */
   context?: number[];
+  /** Return `logprobs`: each generated token's log-probability (see generatedLogprobs); costs one batch evaluation of the answer. */
+  logprobs?: boolean;
   signal?: AbortSignal;
   onToken?: (text: string) => void;
 }
@@ -44,6 +46,13 @@ export interface GenerateResult {
   completionTokens: number;
   /** Token ids of the rendered prompt (without BOS) and the answer, tokenized again as Ollama does for `context`; absent for a raw request. */
   context?: number[];
+  /**
+   * When asked for (`logprobs: true`): the natural log of the probability of
+   * each sampled token (one per completion token) under the model's raw
+   * distribution; absent when the prompt and the answer no longer fit the
+   * context together.
+   */
+  logprobs?: number[];
   /** Ollama's figures, in nanoseconds like Ollama's API: load_duration, prompt_eval_duration, eval_duration, total_duration. */
   timings: { loadNs: number; promptEvalNs: number; evalNs: number; totalNs: number };
 }

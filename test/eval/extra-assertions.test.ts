@@ -106,13 +106,18 @@ describe("validation of the new assertions", () => {
       - {type: levenshtein}
       - {type: factuality, value: x}
       - {type: similar, value: x, provider: judg}
+      - {type: perplexity, value: 2}
+      - {type: not-perplexity-score, threshold: 0.4}
+      - {type: perplexity-score, value: "", threshold: 0.4}
 `),
       [
-        ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance assertions, not contains-json"],
+        ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance, perplexity, perplexity-score assertions, not contains-json"],
         ["MS6006", 5, "bleu takes a text or a non-empty list of texts"],
         ["MS6006", 6, "levenshtein needs a `value`: the expected text"],
         ["MS6201", 7, "factuality needs a grader: a model of the project"],
         ["MS6202", 8, "similar: `judg` is not a model of the project"],
+        // promptfoo reads no value for perplexity: one given is refused rather than silently ignored; `not-` is valid (and ignored, as promptfoo does).
+        ["MS6006", 9, "perplexity takes `threshold`, not `value`"],
       ],
     );
     const r = validateTestFile("grader: judge\ntests:\n  - prompt: p\n    assert:\n      - {type: llm-rubric, value: polite}\n      - {type: llm-rubric, value: polite, provider: fox}\n      - {type: similar, value: hi}\n", "t.yaml", { projectModels: ["fox", "judge"] });

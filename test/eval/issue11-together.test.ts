@@ -34,7 +34,7 @@ describe("the new assertions in promptfoo's test-file forms", () => {
   it("threshold is accepted on the types of THRESHOLD_TYPES, and refused elsewhere with them named", () => {
     assert.deepEqual(codes("tests:\n  - prompt: p\n    assert:\n      - {type: bleu, value: x, threshold: 0.4}\n      - {type: llm-rubric, value: x, threshold: 0.5, provider: judge}\n      - {type: starts-with, value: x, threshold: 0.75}\n"), []);
     assert.deepEqual(codes("tests:\n  - prompt: p\n    assert:\n      - {type: factuality, value: x, threshold: 0.5, provider: judge}\n"), [
-      ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance assertions, not factuality"],
+      ["MS6006", 4, "`threshold` applies to latency, javascript, levenshtein, rouge-n, bleu, similar, llm-rubric, answer-relevance, perplexity, perplexity-score assertions, not factuality"],
     ]);
   });
 
@@ -92,7 +92,7 @@ describe("graders judge what the assertions see", () => {
     const grading: GradingModels = {
       chat: async (_m, messages) => {
         seen.push(messages.map((m) => m.content).join("\n"));
-        return '{"pass": true, "score": 1, "reason": "ok"}';
+        return { text: '{"pass": true, "score": 1, "reason": "ok"}', cached: false };
       },
       embed: async () => [1, 0],
     };
@@ -118,7 +118,7 @@ tests:
 
   it("a run whose transform fails is not judged", async () => {
     let calls = 0;
-    const grading: GradingModels = { chat: async () => (calls++, '{"pass": true}'), embed: async () => [1] };
+    const grading: GradingModels = { chat: async () => (calls++, { text: '{"pass": true}', cached: false }), embed: async () => [1] };
     const r = validate("grader: judge\ntests:\n  - prompt: p\n    options: {transform: 'output.nope()'}\n    assert: [{type: llm-rubric, value: x}]\n");
     const [result] = await runCases(model, r.suite!.cases, { grading });
     assert.equal(calls, 0);

@@ -15,8 +15,8 @@ import { varCombinations } from "../../src/eval/templating.js";
 const PF = "https://github.com/promptfoo/promptfoo/blob";
 const out = (text: string, more: Partial<Output> = {}): Output => ({ text, finishReason: "stop", latencyMs: 10, prompt: "p", vars: {}, ...more });
 
-/** [assertion as a YAML flow map, vars as a YAML flow map, output, promptfoo's pass and score, or "refused"] */
-type Row = [string, string, Output, { pass: boolean; score: number } | "refused"];
+/** [assertion as a YAML flow map, vars as a YAML flow map, output, promptfoo's pass and score, "refused", or "throws" (promptfoo's handler throws: the case errors)] */
+type Row = [string, string, Output, { pass: boolean; score: number } | "refused" | "throws"];
 const P = (score = 1) => ({ pass: true, score });
 const F = (score = 0) => ({ pass: false, score });
 
@@ -134,6 +134,28 @@ const GROUPS: { source: string; rows: Row[] }[] = [
       ["{type: contains, value: cat, weight: 0}", "{}", out("dog"), { pass: true, score: 0 }],
     ],
   },
+  {
+    // handlePerplexity / handlePerplexityScore: perplexity = exp(-mean logProb); `assertion.threshold ?` (none or 0: pass);
+    // perplexity scores pass ? 1 : 0, perplexity-score scores 1 / (1 + perplexity); `inverse` is never read; no logProbs throws.
+    source: `${PF}/e5c8e0173bbabc7387304784fefaa1ba9ccea088/src/assertions/perplexity.ts#L3-L43`,
+    rows: [
+      // mean -1: perplexity e = 2.718..., score 1 / (1 + e) = 0.2689...
+      ["{type: perplexity, threshold: 3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
+      ["{type: perplexity, threshold: 2.5}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F()],
+      ["{type: perplexity}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
+      ["{type: perplexity, threshold: 0}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
+      ["{type: not-perplexity, threshold: 2.5}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F()],
+      ["{type: not-perplexity, threshold: 3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
+      ["{type: perplexity, threshold: 1}", "{}", out("x y", { logprobs: [0, 0] }), P()],
+      ["{type: perplexity-score, threshold: 0.25}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P(1 / (1 + Math.E))],
+      ["{type: perplexity-score, threshold: 0.3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F(1 / (1 + Math.E))],
+      ["{type: perplexity-score}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P(1 / (1 + Math.E))],
+      ["{type: not-perplexity-score, threshold: 0.3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F(1 / (1 + Math.E))],
+      ["{type: perplexity-score, threshold: 0.5}", "{}", out("x y", { logprobs: [0, 0] }), P(0.5)],
+      ["{type: perplexity, threshold: 2}", "{}", out("", { logprobs: [] }), "throws"],
+      ["{type: perplexity-score}", "{}", out("x y"), "throws"],
+    ],
+  },
 ];
 
 /** Validates a one-case file with `vars` and the assertion; its only assertion, or the codes of the diagnostics. */
@@ -147,7 +169,7 @@ describe("promptfoo parity: assertion values and results (differential table)", 
   for (const group of GROUPS) {
     describe(group.source, () => {
       for (const [flow, vars, output, want] of group.rows) {
-        it(`${flow} ${vars} on ${JSON.stringify(output.text)} (${output.finishReason}) → ${want === "refused" ? "refused" : `${want.pass ? "pass" : "fail"} ${want.score}`}`, () => {
+        it(`${flow} ${vars} on ${JSON.stringify(output.text)} (${output.finishReason}) → ${want === "refused" || want === "throws" ? want : `${want.pass ? "pass" : "fail"} ${want.score}`}`, () => {
           const r = ours(flow, vars);
           if (want === "refused") {
             assert.equal(r.assertion, undefined, "promptfoo refuses this value");
@@ -155,6 +177,10 @@ describe("promptfoo parity: assertion values and results (differential table)", 
             return;
           }
           assert.deepEqual(r.codes, []);
+          if (want === "throws") {
+            assert.throws(() => evaluateAssertion(r.assertion!.a, { ...output, vars: r.assertion!.vars }), /^Error: MS6300: /);
+            return;
+          }
           const got = evaluateAssertion(r.assertion!.a, { ...output, vars: r.assertion!.vars });
           assert.deepEqual({ pass: got.pass, score: got.score }, want);
         });
@@ -229,6 +255,10 @@ describe("promptfoo parity: CSV shorthand (__expected cells)", () => {
     ["grade: is polite", { type: "llm-rubric", value: " is polite" }],
     ["just some text", { type: "equals", value: "just some text" }],
     ["contans: x", { type: "equals", value: "contans: x" }],
+    // perplexity is one of csv.ts's threshold types: `threshold || 0.75` (a perplexity is at least 1, so a bare cell never passes).
+    ["perplexity(1.5)", { type: "perplexity", threshold: 1.5 }],
+    ["perplexity", { type: "perplexity", threshold: 0.75 }],
+    ["not-perplexity-score(0.4):", { type: "not-perplexity-score", value: "", threshold: 0.4 }],
   ];
   for (const [cell, want] of ROWS) it(JSON.stringify(cell), () => assert.deepEqual(assertionFromString(cell), want));
 

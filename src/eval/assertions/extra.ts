@@ -19,6 +19,8 @@ import { bleu, extractJsonObjects, levenshtein, rouge1 } from "./text-metrics.js
  * | model-graded-closedqa | criterion | - | the grader's answer ends with Y |
  * | factuality | the expert answer | - | the grader's category is A, B, C or E |
  * | answer-relevance | (none) | 0.7 | mean similarity of the prompt to 3 questions the grader writes from the output |
+ * | perplexity | (none) | optional | exp(-mean log-probability of the generated tokens) <= threshold (perplexity.ts) |
+ * | perplexity-score | (none) | optional | 1 / (1 + perplexity) >= threshold; scores that |
  */
 export const EXTRA_ASSERTION_TYPES = [
   "contains-json",
@@ -30,6 +32,8 @@ export const EXTRA_ASSERTION_TYPES = [
   "model-graded-closedqa",
   "factuality",
   "answer-relevance",
+  "perplexity",
+  "perplexity-score",
 ] as const;
 export type ExtraAssertionType = (typeof EXTRA_ASSERTION_TYPES)[number];
 
@@ -72,6 +76,11 @@ export function normalizeExtraValue(type: Exclude<ExtraAssertionType, "contains-
       return { kind: "list", items: v.map(String) };
     case "answer-relevance":
       // promptfoo reads no value: the prompt (or vars.query) is the question.
+      return { kind: "none" };
+    case "perplexity":
+    case "perplexity-score":
+      // promptfoo's handlers read only `threshold` and the log-probabilities; a value would be silently ignored there (an empty one, as a CSV cell `perplexity(1.5):` gives, is none).
+      if (v !== undefined && v !== null && v !== "") return report(`${type} takes \`threshold\`, not \`value\``, `e.g. {type: ${type}, threshold: ${type === "perplexity" ? 1.5 : 0.4}}`), undefined;
       return { kind: "none" };
   }
 }

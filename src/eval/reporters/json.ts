@@ -5,8 +5,8 @@ import { summarize } from "./summary.js";
  * The JSON report (`--reporter json`, `--json`): one document with a summary
  * and every case, each with its runs, outputs and assertion results.
  *
- *     {ok, summary: {cases, passed, failed, errors, cached, metrics?: {NAME: {sum, count}}},
- *      cases: [{id, file, name, model, status, score, passRate, cached, durationMs, error?, namedScores?, vars,
+ *     {ok, summary: {cases, passed, failed, errors, cached, metrics?: {NAME: {sum, count}}, graderAnswers?: {cached, asked}},
+ *      cases: [{id, file, name, model, status, score, passRate, cached, durationMs, error?, namedScores?, graderAnswers?: {cached, asked}, vars,
  *               runs: [{text, finishReason, latencyMs, promptTokens, completionTokens, pass, score, namedScores?, transformed?,
  *                       assertions: [{name, pass, score, weight, expected, detail?, metric?, set?}]}]}]}
  */
@@ -25,6 +25,7 @@ export function jsonReport(results: readonly CaseResult[]): string {
     durationMs: Math.round(r.durationMs),
     ...(r.error !== undefined ? { error: r.error } : {}),
     ...(r.namedScores ? { namedScores: r.namedScores } : {}),
+    ...(r.graderAnswers ? { graderAnswers: r.graderAnswers } : {}),
     vars: r.case.vars,
     runs: r.runs,
   }));

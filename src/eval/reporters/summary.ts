@@ -9,6 +9,8 @@ export interface Summary {
   cached: number;
   /** promptfoo's named scores summed per metric over the cases that have it (only when an assertion names a metric). */
   metrics?: Record<string, { sum: number; count: number }>;
+  /** Grader answers over all cases (only when a case has a model-graded assertion): from the cache, or given by a grader in this run. */
+  graderAnswers?: { cached: number; asked: number };
 }
 
 export function summarize(results: readonly CaseResult[]): Summary {
@@ -20,7 +22,14 @@ export function summarize(results: readonly CaseResult[]): Summary {
     errors: count((r) => r.status === "error"),
     cached: count((r) => r.cached),
     ...metricsOf(results),
+    ...graderAnswersOf(results),
   };
+}
+
+function graderAnswersOf(results: readonly CaseResult[]): { graderAnswers?: { cached: number; asked: number } } {
+  const with_ = results.filter((r) => r.graderAnswers);
+  if (with_.length === 0) return {};
+  return { graderAnswers: { cached: with_.reduce((s, r) => s + r.graderAnswers!.cached, 0), asked: with_.reduce((s, r) => s + r.graderAnswers!.asked, 0) } };
 }
 
 function metricsOf(results: readonly CaseResult[]): { metrics?: Record<string, { sum: number; count: number }> } {
@@ -51,7 +60,8 @@ export function byModel(results: readonly CaseResult[]): [string, CaseResult[]][
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** "3 cases: 2 passed, 1 failed, 0 errors (1 cached)". */
+/** "3 cases: 2 passed, 1 failed, 0 errors (1 cached)", then "; grader answers: 4 cached, 0 asked" when a case was graded by a model. */
 export function summaryLine(s: Summary): string {
-  return `${plural(s.cases, "case")}: ${s.passed} passed, ${s.failed} failed, ${plural(s.errors, "error")}${s.cached ? ` (${s.cached} cached)` : ""}`;
+  const graded = s.graderAnswers ? `; grader answers: ${s.graderAnswers.cached} cached, ${s.graderAnswers.asked} asked` : "";
+  return `${plural(s.cases, "case")}: ${s.passed} passed, ${s.failed} failed, ${plural(s.errors, "error")}${s.cached ? ` (${s.cached} cached)` : ""}${graded}`;
 }
