@@ -17,6 +17,7 @@ import * as openai from "./openai-api.js";
 import * as responsesApi from "./responses-api.js";
 import { findRoute, setRouteParams } from "./routes.js";
 import { InFlight, stopGracefully } from "./shutdown.js";
+import * as createApi from "./create-api.js";
 import * as registryApi from "./registry-api.js";
 import * as storeApi from "./store-api.js";
 
@@ -82,6 +83,7 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
   "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
   "POST /api/blobs/:digest": { api: "ollama", handler: storeApi.createBlob },
+  "POST /api/create": { api: "ollama", handler: createApi.create },
   "POST /api/pull": { api: "ollama", handler: registryApi.pull },
   "POST /api/push": { api: "ollama", handler: registryApi.push },
 };
@@ -90,7 +92,7 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
  * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat` with
  * tools, `/api/embed`, `/api/embeddings`, `/api/tags`, `/api/show`,
  * `/api/ps`, `/api/version`, `/api/copy`, `/api/delete`,
- * `/api/blobs/:digest`, `/api/pull`, `/api/push`), OpenAI's (`/v1/chat/completions` with tools,
+ * `/api/blobs/:digest`, `/api/create`, `/api/pull`, `/api/push`), OpenAI's (`/v1/chat/completions` with tools,
  * `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models`,
  * `/v1/models/{id}`) and Anthropic's `/v1/messages`, over the models of the
  * store, every generation through the runtime, so a model answers as in
