@@ -10,6 +10,7 @@ import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
+import { defaultMemoryBudget, MemoryBudget } from "./memory-budget.js";
 import * as anthropic from "./anthropic-api.js";
 import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
@@ -35,6 +36,8 @@ export interface ServeOptions {
   parallel?: number;
   /** Models loaded at once, least recently used unloaded first (default 3, Ollama's OLLAMA_MAX_LOADED_MODELS). */
   maxLoaded?: number;
+  /** Bytes loaded models may take, the least recently used idle one unloaded to make room (default: 90% of the free memory at start). */
+  maxMemory?: number;
   /** Requests that may wait for a model or a sequence before a 503 (default 512, Ollama's OLLAMA_MAX_QUEUE). */
   maxQueue?: number;
   open?: OpenServedModel;
@@ -107,6 +110,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const host = new ModelHost(o.storeRoot, open, parallel, only, {
     ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),
     ...(o.maxQueue !== undefined ? { maxQueue: Math.max(0, Math.floor(o.maxQueue)) } : {}),
+    budget: new MemoryBudget(o.maxMemory ?? defaultMemoryBudget()),
   });
   const stopping = new AbortController();
   // Every request in flight listens for the shutdown (generateFor removes its listener when done): no limit of 10.
