@@ -17,7 +17,7 @@ import { INSPECT_CODES } from "../inspect/codes.js";
 import { EXPORT_CODES } from "../export/codes.js";
 import { RUNTIME_CODES } from "../runtime/codes.js";
 import { SERVE_CODES } from "../serve/codes.js";
-import { MEMORY_BUDGET_CODES } from "../serve/memory-budget.js";
+import { MEMORY_BUDGET_CODES } from "../serve/budget-codes.js";
 import { REGISTRY_CODES } from "../registry/codes.js";
 import { FORMAT_CODES } from "../registry/formats/codes.js";
 import { HF_CODES } from "../registry/hf-codes.js";

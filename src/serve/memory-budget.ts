@@ -1,21 +1,6 @@
 import { freemem } from "node:os";
 import { EnvironmentError, error, InputError } from "../diagnostics/index.js";
-import { defineCodes } from "../diagnostics/registry.js";
 import { LAYER_MEDIA_TYPES, type Store } from "../store/index.js";
-
-/** Diagnostics of the pool's memory budget (`serve --max-memory`). */
-export const MEMORY_BUDGET_CODES = defineCodes({
-  MS8100: {
-    title: "model larger than the memory budget",
-    example: "modelsmith serve --max-memory 1GiB   (then a request for a 4 GiB model)",
-    fix: "Raise --max-memory (or MODELSMITH_MAX_MEMORY), or serve a smaller quantization of the model.",
-  },
-  MS8101: {
-    title: "bad memory size",
-    example: "modelsmith serve --max-memory lots",
-    fix: "Write a byte count with an optional unit: 8GiB, 512MiB, 2GB, 1073741824.",
-  },
-});
 
 /** The share of the free memory at start a server may fill with models when no budget is given. */
 export const DEFAULT_BUDGET_SHARE = 0.9;
