@@ -85,6 +85,18 @@ test("create from a stored model (stream false): one answer {status: success}; t
   assert.ok((await ollama.list()).models.some((m) => m.name === "child:v1"));
 });
 
+test("create with quantize: the model layer quantized by llama.cpp (Q8_0), as `modelsmith create -q`; an unknown type is a 400", async () => {
+  assert.deepEqual(await ollama.create({ model: "made-q8", from: "made", quantize: "q8_0" }), { status: "success" });
+  const shown = await ollama.show({ model: "made-q8" });
+  assert.equal(shown.details.quantization_level, "Q8_0");
+  const base = (await env.store.readManifest("made")).manifest.layers.find((l) => l.mediaType.endsWith(".model"));
+  const quantized = (await env.store.readManifest("made-q8")).manifest.layers.find((l) => l.mediaType.endsWith(".model"));
+  assert.notEqual(quantized?.digest, base?.digest);
+  const bad = await ollamaFailure(ollama.create({ model: "made-q9", from: "made", quantize: "q9_Z" }));
+  assert.equal(bad.status, 400);
+  assert.match(bad.error, /^MS\d{4}: --quantize: /);
+});
+
 test("create failures: Ollama's 400s (no source, no model, a blob not uploaded, a bad parameter, a bad file name), an unknown base model", async () => {
   const missing = `sha256:${"0".repeat(64)}`;
   assert.deepEqual(await ollamaFailure(ollama.create({ model: "x" })), { status: 400, error: "neither 'from' or 'files' was specified" });
