@@ -13,7 +13,9 @@ import { remoteOf, storeNameOf, type RegistryReference } from "./remote.js";
 export type PullEvent =
   | { kind: "manifest"; digest: Sha256Digest; blobs: number; bytes: number }
   | { kind: "blob"; digest: Sha256Digest; mediaType: string; done: number; total: number; resumed: boolean }
-  | { kind: "have"; digest: Sha256Digest; mediaType: string; size: number };
+  | { kind: "have"; digest: Sha256Digest; mediaType: string; size: number }
+  /** Every blob is in the store, verified: the manifest is written next. */
+  | { kind: "writing" };
 
 export interface PullResult {
   name: ModelName;
@@ -93,6 +95,7 @@ export async function pullModel(ref: RegistryReference, o: PullOptions): Promise
     ),
   );
   if (failure) throw failure.reason;
+  o.onEvent?.({ kind: "writing" });
   const written = m.foreign ? await writeForeign(o.store, name, m.manifest, m.foreign) : await o.store.writeManifestBytes(name, m.bytes);
   blobs.sort((a, b) => digests.indexOf(a.digest) - digests.indexOf(b.digest));
   return { name: written.name, digest: m.digest, ...(m.foreign ? { stored: written.digest as Sha256Digest, format: m.foreign.format } : {}), blobs };

@@ -20,6 +20,8 @@ export interface PushOptions extends ClientOptions {
   onEvent?: (e: PushEvent) => void;
   /** Bytes of a blob sent so far, as they go. */
   onProgress?: (digest: Sha256Digest, sent: number, total: number) => void;
+  /** Every blob is in the repository: the manifest is sent next. */
+  onManifest?: () => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function pushManifest(bytes: Buffer, remote: Remote, o: PushOptions
   });
   const blobs: PushResult["blobs"] = digests.map((b, i) => ({ ...b, uploaded: statuses[i] === "uploaded", ...(statuses[i] === "mounted" ? { mounted: true } : {}) }));
   const ref = remote.digest ?? remote.tag ?? "latest";
+  o.onManifest?.();
   await client.request(client.url(`manifests/${ref}`), {
     method: "PUT",
     what: `manifest ${describeRemote(remote)}`,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { field, HttpError, isArray, isBoolean, isNumber, isString, readJsonBody, sendJson } from "./http.js";
+import { field, HttpError, isArray, isBoolean, isNumber, isObject, isString, readJsonBody, sendJson } from "./http.js";
 import { keepAliveMs } from "./keep-alive.js";
 import type { ApiContext } from "./ollama-api.js";
 
@@ -50,9 +50,10 @@ interface Embedded {
  * `dimensions` is smaller than the model's, cut to it and normalized again
  * (Ollama's EmbedHandler). No inputs: the model is loaded, nothing embedded.
  */
-async function embedInputs(ctx: ApiContext, model: string, inputs: string[], o: { truncate?: boolean; dimensions?: number; keepAlive?: number | undefined; normalized: boolean }): Promise<Embedded> {
+async function embedInputs(ctx: ApiContext, model: string, inputs: string[], o: { truncate?: boolean; dimensions?: number; keepAlive?: number | undefined; numCtx?: number | undefined; normalized: boolean }): Promise<Embedded> {
   const started = nowNs();
-  const lease = await ctx.host.acquire(model, o.keepAlive);
+  // The request's num_ctx loads the model with that context (as a generation's does), so inputs are cut to it.
+  const lease = await ctx.host.acquire(model, o.keepAlive, o.numCtx);
   const loadNs = nowNs() - started;
   try {
     if (inputs.length === 0) return { embeddings: [], promptTokens: 0, loadNs, totalNs: nowNs() - started };
@@ -75,6 +76,19 @@ function requireModel(body: Record<string, unknown>, message: string): string {
   return model;
 }
 
+/**
+ * `options.num_ctx` of an embedding request: the context the model is loaded
+ * with, and so the length inputs are truncated to (Ollama's EmbedHandler,
+ * `ctxLen = min(opts.NumCtx, ctxLen)`); a value that is not a positive integer
+ * is left to the model's own.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L889-L897
+ */
+function numCtxOf(body: Record<string, unknown>): number | undefined {
+  const options = field(body, "options", isObject, "an object");
+  const n = options?.num_ctx;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 function dimensionsOf(body: Record<string, unknown>): number | undefined {
   const d = field(body, "dimensions", isNumber, "an integer");
   if (d !== undefined && !Number.isInteger(d)) throw new HttpError(400, "`dimensions` must be an integer");
@@ -91,7 +105,7 @@ export async function embed(ctx: ApiContext, req: IncomingMessage, res: ServerRe
   const inputs = inputsOf(body.input);
   const truncate = field(body, "truncate", isBoolean, "true or false");
   const dimensions = dimensionsOf(body);
-  const e = await embedInputs(ctx, model, inputs, { ...(truncate !== undefined ? { truncate } : {}), ...(dimensions !== undefined ? { dimensions } : {}), keepAlive: keepAliveMs(body.keep_alive), normalized: true });
+  const e = await embedInputs(ctx, model, inputs, { ...(truncate !== undefined ? { truncate } : {}), ...(dimensions !== undefined ? { dimensions } : {}), keepAlive: keepAliveMs(body.keep_alive), numCtx: numCtxOf(body), normalized: true });
   // api.EmbedResponse: the durations and prompt_eval_count are omitempty.
   sendJson(res, 200, {
     model,
@@ -110,7 +124,7 @@ export async function embeddings(ctx: ApiContext, req: IncomingMessage, res: Ser
   const body = await readJsonBody(req);
   const model = requireModel(body, "model is required");
   const prompt = field(body, "prompt", isString, "a string") ?? "";
-  const e = await embedInputs(ctx, model, prompt === "" ? [] : [prompt], { keepAlive: keepAliveMs(body.keep_alive), normalized: false });
+  const e = await embedInputs(ctx, model, prompt === "" ? [] : [prompt], { keepAlive: keepAliveMs(body.keep_alive), numCtx: numCtxOf(body), normalized: false });
   sendJson(res, 200, { embedding: e.embeddings[0] ?? [] });
 }
 

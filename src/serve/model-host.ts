@@ -4,6 +4,7 @@ import type { RuntimeModel } from "../runtime/index.js";
 import { displayShortest, formatModelName, parseModelName, Store } from "../store/index.js";
 import { HttpError } from "./http.js";
 import { MAX_TIMER_MS } from "./keep-alive.js";
+import type { MemoryBudget } from "./memory-budget.js";
 
 /** Opens a stored model for serving: the runtime's `openModel` fits. */
 export type OpenServedModel = (storeRoot: string, name: string, options: { parallel: number; contextSize?: number }) => Promise<RuntimeModel>;
@@ -23,6 +24,8 @@ interface Entry {
   /** Replaced by a newer build, another num_ctx, or evicted: closed once its last request is done. */
   retired?: boolean;
   model: Promise<RuntimeModel>;
+  /** The memory the load takes, as the budget estimates it (0 without a budget). */
+  bytes: number;
   active: number;
   lastUsed: number;
   keepAliveMs: number;
@@ -48,6 +51,8 @@ export interface PoolLimits {
   maxLoaded: number;
   /** Requests waiting (for a load, or for a sequence of a busy model) before a 503 (default 512). */
   maxQueue: number;
+  /** The memory loaded models may take (memory-budget.ts); none: no limit but maxLoaded. */
+  budget?: MemoryBudget;
 }
 
 export const DEFAULT_POOL_LIMITS: PoolLimits = { maxLoaded: 3, maxQueue: 512 };
@@ -185,10 +190,16 @@ export class ModelHost {
       if (found) return this.take(found);
       // Another num_ctx of the same model: Ollama reloads it (its needsReload), the old load ends with its requests.
       for (const other of [...this.entries.values()]) if (other.digest === digest) this.retire(other);
-      if (this.entries.size >= this.limits.maxLoaded) {
+      const bytes = this.limits.budget ? await this.limits.budget.need(this.store, name, digest) : 0;
+      if (this.limits.budget && this.entries.has(key)) continue;
+      const used = [...this.entries.values()].reduce((n, x) => n + x.bytes, 0);
+      if (this.entries.size >= this.limits.maxLoaded || (this.limits.budget && !this.limits.budget.fits(used, bytes))) {
         const idle = [...this.entries.values()].filter((x) => x.active === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
-        if (idle) this.retire(idle);
-        else {
+        if (idle) {
+          this.retire(idle);
+          // Within the budget, one model unloaded may not be room enough: look again.
+          if (this.limits.budget) continue;
+        } else {
           // Every loaded model is busy: wait until one is idle, then look again (the model may be loaded by then).
           await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
           if (this.closed) throw new HttpError(503, "the server is shutting down");
@@ -196,7 +207,7 @@ export class ModelHost {
         }
       }
       const model = this.open(this.storeRoot, name, { parallel: this.parallel, ...(numCtx !== undefined ? { contextSize: numCtx } : {}) });
-      const entry: Entry = { key, name: nameKey, digest, numCtx, model, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
+      const entry: Entry = { key, name: nameKey, digest, numCtx, model, bytes, active: 0, lastUsed: Date.now(), keepAliveMs: DEFAULT_KEEP_ALIVE_MS };
       this.entries.set(key, entry);
       model.catch(() => {
         if (this.entries.get(key) === entry) this.entries.delete(key);

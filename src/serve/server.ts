@@ -10,6 +10,7 @@ import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
+import { defaultMemoryBudget, MemoryBudget } from "./memory-budget.js";
 import * as anthropic from "./anthropic-api.js";
 import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
@@ -17,6 +18,8 @@ import * as openai from "./openai-api.js";
 import * as responsesApi from "./responses-api.js";
 import { findRoute, setRouteParams } from "./routes.js";
 import { InFlight, stopGracefully } from "./shutdown.js";
+import * as createApi from "./create-api.js";
+import * as registryApi from "./registry-api.js";
 import * as storeApi from "./store-api.js";
 
 export interface ServeOptions {
@@ -33,6 +36,8 @@ export interface ServeOptions {
   parallel?: number;
   /** Models loaded at once, least recently used unloaded first (default 3, Ollama's OLLAMA_MAX_LOADED_MODELS). */
   maxLoaded?: number;
+  /** Bytes loaded models may take, the least recently used idle one unloaded to make room (default: 90% of the free memory at start). */
+  maxMemory?: number;
   /** Requests that may wait for a model or a sequence before a 503 (default 512, Ollama's OLLAMA_MAX_QUEUE). */
   maxQueue?: number;
   open?: OpenServedModel;
@@ -81,13 +86,16 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
   "DELETE /api/delete": { api: "ollama", handler: storeApi.remove },
   "HEAD /api/blobs/:digest": { api: "ollama", handler: storeApi.headBlob },
   "POST /api/blobs/:digest": { api: "ollama", handler: storeApi.createBlob },
+  "POST /api/create": { api: "ollama", handler: createApi.create },
+  "POST /api/pull": { api: "ollama", handler: registryApi.pull },
+  "POST /api/push": { api: "ollama", handler: registryApi.push },
 };
 
 /**
  * `modelsmith serve`: Ollama's HTTP API (`/api/generate`, `/api/chat` with
  * tools, `/api/embed`, `/api/embeddings`, `/api/tags`, `/api/show`,
  * `/api/ps`, `/api/version`, `/api/copy`, `/api/delete`,
- * `/api/blobs/:digest`), OpenAI's (`/v1/chat/completions` with tools,
+ * `/api/blobs/:digest`, `/api/create`, `/api/pull`, `/api/push`), OpenAI's (`/v1/chat/completions` with tools,
  * `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models`,
  * `/v1/models/{id}`) and Anthropic's `/v1/messages`, over the models of the
  * store, every generation through the runtime, so a model answers as in
@@ -102,6 +110,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const host = new ModelHost(o.storeRoot, open, parallel, only, {
     ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),
     ...(o.maxQueue !== undefined ? { maxQueue: Math.max(0, Math.floor(o.maxQueue)) } : {}),
+    budget: new MemoryBudget(o.maxMemory ?? defaultMemoryBudget()),
   });
   const stopping = new AbortController();
   // Every request in flight listens for the shutdown (generateFor removes its listener when done): no limit of 10.

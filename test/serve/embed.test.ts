@@ -71,6 +71,30 @@ test("ollama embed: longer than num_ctx is cut to fit (the start kept), or with 
   assert.equal((await ollamaFailure(ollama.embed({ model: "nope", input: "x" }))).status, 404);
 });
 
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L889-L897
+test("ollama embed: options.num_ctx is the limit inputs are cut to; with truncate false an input over it is Ollama's 400", async () => {
+  const long = "dog. ".repeat(100).trim();
+  // num_ctx 64 less BOS: 63 tokens of "▁dog" "." pairs, the last a "▁dog"; 64 evaluated with BOS.
+  const cut = await ollama.embed({ model: "oracle", input: long, options: { num_ctx: 64 } });
+  assert.deepEqual(cut.embeddings, [unit(lastToken("dog"))]);
+  assert.equal(cut.prompt_eval_count, 64);
+  // 62 tokens less BOS: ends on ".", and under the model's own 512 the whole input would be 201 tokens.
+  const even = await ollama.embed({ model: "oracle", input: long, options: { num_ctx: 63 } });
+  assert.equal(even.prompt_eval_count, 63);
+  assert.deepEqual(even.embeddings, [unit(lastToken("dog."))]);
+  const whole = await ollama.embed({ model: "oracle", input: long });
+  assert.equal(whole.prompt_eval_count, oracleContinuation(CYCLING_SPEC, long, 0).promptTokens.length);
+  const refused = await ollamaFailure(ollama.embed({ model: "oracle", input: long, truncate: false, options: { num_ctx: 64 } }));
+  assert.equal(refused.status, 400);
+  assert.match(refused.error, /the input length exceeds the context length/);
+  // Within num_ctx, truncate false embeds it as it is.
+  const fits = await ollama.embed({ model: "oracle", input: "The quick brown", truncate: false, options: { num_ctx: 64 } });
+  assert.deepEqual(fits.embeddings, [unit(lastToken("The quick brown"))]);
+  // The legacy endpoint loads with the request's num_ctx too.
+  const legacy = await ollama.embeddings({ model: "oracle", prompt: "The quick brown", options: { num_ctx: 64 } });
+  assert.equal(legacy.embedding.length, N_EMBD);
+});
+
 // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1042-L1095
 test("ollama embeddings (legacy): the model's vector as it is, not normalized", async () => {
   const r = await ollama.embeddings({ model: "oracle", prompt: "The quick brown" });

@@ -39,6 +39,7 @@ export function pullCommand(ctx: CliContext): CommandModule<object, PullArgs> {
           env: ctx.env,
           home: homedir(),
           onEvent: (e) => {
+            if (e.kind === "writing") return;
             const short = e.digest.slice("sha256:".length, "sha256:".length + 12);
             if (e.kind === "manifest") display.log(`manifest ${e.digest}: ${plural(e.blobs, "blob")}, ${humanBytes(e.bytes)}`);
             else if (e.kind === "have") display.log(`have    ${short} ${e.mediaType} (${humanBytes(e.size)})`);

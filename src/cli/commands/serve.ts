@@ -14,6 +14,7 @@ export interface ServeArgs {
   parallel?: number;
   maxLoaded?: number;
   maxQueue?: number;
+  maxMemory?: string;
   origins?: string;
   shutdownGrace?: number;
   json?: boolean;
@@ -41,6 +42,7 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option("api-key", { type: "string", describe: "Require `Authorization: Bearer <key>` (default: $MODELSMITH_API_KEY, else none)" })
         .option("parallel", { type: "number", default: 4, describe: "Requests generating at once per model" })
         .option("max-loaded", { type: "number", default: 3, describe: "Models loaded at once; the least recently used idle one is unloaded for another" })
+        .option("max-memory", { type: "string", describe: "Memory loaded models may take (8GiB, 512MiB); the least recently used idle one is unloaded to make room (default: $MODELSMITH_MAX_MEMORY, else 90% of the free memory)" })
         .option("max-queue", { type: "number", default: 512, describe: "Requests that may wait for a model before the server answers 503" })
         .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" })
         .option("shutdown-grace", { type: "number", default: 5, describe: "Seconds requests in flight may run after SIGINT/SIGTERM before they are cancelled" }),
@@ -65,6 +67,9 @@ export async function startCliServer(ctx: CliContext, storeRoot: string, args: O
   const { startServer } = await import("../../serve/index.js");
   const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
   const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
+  const { parseMemorySize } = await import("../../serve/memory-budget.js");
+  const memory = args.maxMemory ?? ctx.env.MODELSMITH_MAX_MEMORY;
+  const maxMemory = memory === undefined || memory === "" ? undefined : parseMemorySize(memory, args.maxMemory !== undefined ? "--max-memory" : "MODELSMITH_MAX_MEMORY");
   const server = await startServer({
     storeRoot,
     host: args.host ?? "127.0.0.1",
@@ -74,6 +79,7 @@ export async function startCliServer(ctx: CliContext, storeRoot: string, args: O
     parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
     maxLoaded: Math.max(1, Math.floor(args.maxLoaded ?? 3)),
     maxQueue: Math.max(0, Math.floor(args.maxQueue ?? 512)),
+    ...(maxMemory !== undefined ? { maxMemory } : {}),
     log: (line) => ctx.err(line),
     version,
     origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
