@@ -201,6 +201,16 @@ describe("modelsmith build FROM a checkpoint folder (CLI)", () => {
     const again = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
     assert.equal((JSON.parse(again.stdout) as { stepsRun: number }).stepsRun, 0);
 
+    // `FROM ./ckpt/` is the same source as `FROM ./ckpt`: same lock, no step run, same manifest.
+    const lock = readFileSync(path.join(project, "models.lock"), "utf8");
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt/\n");
+    const slash = await runCli(["build", "--json", "--frozen"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(slash.exitCode, 0, slash.stderr);
+    assert.equal((JSON.parse(slash.stdout) as { stepsRun: number }).stepsRun, 0);
+    assert.equal((JSON.parse(slash.stdout) as { models: { manifest: string }[] }).models[0]!.manifest, built.models[0]!.manifest);
+    assert.equal(readFileSync(path.join(project, "models.lock"), "utf8"), lock);
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt\n");
+
     const other = await runCli(["build", "--json", "-j", "4"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "home2") } });
     assert.equal(other.exitCode, 0, other.stderr);
     assert.equal((JSON.parse(other.stdout) as { models: { manifest: string }[] }).models[0]!.manifest, built.models[0]!.manifest);
