@@ -10,6 +10,7 @@ import { levenshtein, namedTemplate } from "../../src/templates/index.js";
 import { OLLAMA_TEMPLATE_INDEX } from "../../src/templates/ollama-templates.js";
 import { TEST_CHAT_TEMPLATE } from "../../src/testmodels/index.js";
 import { META_LLAMA3_TEMPLATE } from "../convert/helpers.js";
+import { modelCapabilities } from "../../src/serve/capabilities.js";
 
 describe("namedTemplate (Ollama's Named)", () => {
   test("Meta-Llama-3-8B-Instruct's chat template is llama3-instruct, with its Go template and stop list", () => {
@@ -36,5 +37,15 @@ describe("namedTemplate (Ollama's Named)", () => {
     assert.equal(levenshtein(Array.from("kitten"), Array.from("sitting")), 3);
     assert.equal(levenshtein(Array.from("a\u{1F600}b"), Array.from("ab")), 1);
     assert.equal(levenshtein([], Array.from("abc")), 3);
+  });
+});
+
+describe("a detected TEMPLATE layer is set aside where modelsmith renders", () => {
+  test("capabilities follow the GGUF's Jinja when the TEMPLATE is the one detected from it, the TEMPLATE otherwise", () => {
+    const chatTemplate = `${META_LLAMA3_TEMPLATE}{# tools #}`;
+    const detected = namedTemplate(chatTemplate)!;
+    assert.equal(detected.name, "llama3-instruct");
+    assert.deepEqual(modelCapabilities({ template: detected.template, chatTemplate }), ["completion", "tools"]);
+    assert.deepEqual(modelCapabilities({ template: "{{ .Prompt }}", chatTemplate }), ["completion"]);
   });
 });
