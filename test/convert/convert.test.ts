@@ -5,7 +5,7 @@
  * built FROM a checkpoint folder through the CLI.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -231,6 +231,19 @@ describe("modelsmith build FROM a checkpoint folder (CLI)", () => {
     assert.match(r.stderr, /model-00001-of-00002\.safetensors: tensor model\.layers\.1\.input_layernorm\.weight ends at byte/);
     assert.equal(hasStackTrace(r.stderr), false);
   });
+});
+
+test("ADAPTER naming a PEFT folder is exit 2, MS3300 at its line, with a hint (not converted yet)", async () => {
+  const project = path.join(root, "peft-project");
+  mkdirSync(path.join(project, "peft"), { recursive: true });
+  writeFileSync(path.join(project, "peft", "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 8, lora_alpha: 16, target_modules: ["q_proj"] }));
+  writeFileSync(path.join(project, "Modelfile"), "FROM testmodel://oracle\nADAPTER ./peft\n");
+  writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  m:\n    modelfile: Modelfile\n");
+  const r = await runCli(["build"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "peft-home") } });
+  assert.equal(r.exitCode, 2, r.stderr);
+  assert.match(r.stderr, /Modelfile:2:9: error\[MS3300\]: \.\/peft is a PEFT LoRA adapter folder; modelsmith does not convert those yet/);
+  assert.match(r.stderr, /convert_lora_to_gguf\.py/);
+  assert.equal(hasStackTrace(r.stderr), false);
 });
 
 describe("the TEMPLATE layer Ollama would detect (CLI)", () => {
