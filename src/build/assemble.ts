@@ -1,4 +1,5 @@
-import { readModelFacts } from "./model-facts.js";
+import { readModelFacts, type ModelFacts } from "./model-facts.js";
+import { namedTemplate } from "../templates/index.js";
 import { FORMAT_MEDIA_TYPE, formatLayerText, type OwnLayerDefs } from "./own-layers.js";
 import { deriveLayers, mergeParams, type OwnLayers } from "../store/derive.js";
 import { decodeParams, encodeMessages, encodeParams, encodeText } from "../store/layer-content.js";
@@ -22,7 +23,9 @@ export interface AssembleInput {
  */
 export async function assembleManifest(store: Store, input: AssembleInput): Promise<Manifest> {
   const { own } = input;
-  const inherited = input.base?.layers ?? [];
+  const facts = await readModelFacts(store.blobPath(input.model.digest));
+  const detected = input.base ? [] : await detectedLayers(store, facts, own);
+  const inherited = input.base?.layers ?? detected;
   const inheritedParams = inherited.find((l) => l.mediaType === LAYER_MEDIA_TYPES.params);
   const params = mergeParams(inheritedParams ? decodeParams(await store.readBlob(inheritedParams.digest)) : {}, own.params);
   // The base's own model layer stays inherited (and marked `from`), as in Ollama; a re-quantized one replaces it.
@@ -42,6 +45,23 @@ export async function assembleManifest(store: Store, input: AssembleInput): Prom
     all = all.filter((l) => l.mediaType !== FORMAT_MEDIA_TYPE);
     all.push(await store.putLayer(FORMAT_MEDIA_TYPE, encodeText(formatLayerText(own.format))));
   }
-  const facts = await readModelFacts(store.blobPath(input.model.digest));
   return store.assembleManifest({ modelFamily: facts.family, modelType: facts.modelType, fileType: facts.fileType, ...(own.requires ? { requires: own.requires } : {}) }, all);
+}
+
+/**
+ * Ollama's `detectChatTemplate` (ollama/ollama server/model.go), run when a
+ * model is created from a file rather than from another model: when the GGUF
+ * has a chat template Ollama recognises (templates/named.ts), a TEMPLATE layer
+ * with its Go template and a params layer with its `stop` list, taken as the
+ * base's layers (the Modelfile's TEMPLATE replaces the first, its PARAMETERs
+ * merge into the second, as in Ollama's create).
+ */
+async function detectedLayers(store: Store, facts: ModelFacts, own: OwnLayerDefs): Promise<Layer[]> {
+  if (facts.chatTemplate === undefined) return [];
+  const named = namedTemplate(facts.chatTemplate);
+  if (!named) return [];
+  // A TEMPLATE of the Modelfile replaces the detected one (not stored then); the detected stop list stays, as in Ollama.
+  const layers = own.template === undefined ? [await store.putLayer(LAYER_MEDIA_TYPES.template, encodeText(named.template))] : [];
+  if (named.parameters) layers.push(await store.putLayer(LAYER_MEDIA_TYPES.params, encodeParams({ stop: named.parameters.stop })));
+  return layers;
 }

@@ -10,6 +10,8 @@ export interface ModelFacts {
   modelType: string;
   /** Name of general.file_type, e.g. "Q8_0"; "unknown" when the file does not say. */
   fileType: string;
+  /** tokenizer.chat_template (Jinja), when the GGUF has one. */
+  chatTemplate?: string;
 }
 
 /**
@@ -21,10 +23,12 @@ export async function readModelFacts(file: string): Promise<ModelFacts> {
   const gguf = await readGgufFile(file);
   const arch = gguf.metadata.get("general.architecture")?.value;
   const ftype = gguf.metadata.get("general.file_type")?.value;
+  const chat = gguf.metadata.get("tokenizer.chat_template")?.value;
   const params = gguf.tensors.reduce((n, t) => n + t.dims.reduce((a, b) => a * b, 1), 0);
   return {
     family: typeof arch === "string" ? arch : "unknown",
     modelType: humanNumber(params),
     fileType: (ftype === undefined ? undefined : fileTypeName(Number(ftype))) ?? "unknown",
+    ...(typeof chat === "string" && chat !== "" ? { chatTemplate: chat } : {}),
   };
 }

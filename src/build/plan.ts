@@ -1,4 +1,5 @@
 import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
+import { OLLAMA_TEMPLATES_COMMIT } from "../templates/index.js";
 import { digestOf } from "../lock/canonical-json.js";
 import { parseReference } from "../resolve/reference.js";
 import type { Pin } from "../resolve/sources/pin.js";
@@ -198,6 +199,8 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
         model: layerKey,
         base: base ? { key: base.step.key, from: base.from, digest: base.digest } : null,
         ...(inherit ? { inherit: inherit as never } : {}),
+        // Built from a file: the TEMPLATE layer Ollama would detect depends on its bundled templates (templates/).
+        ...(base || inherit ? {} : { detect: OLLAMA_TEMPLATES_COMMIT }),
         own: m.own as never,
       });
       const step: AssembleStep = {

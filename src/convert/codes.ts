@@ -57,4 +57,9 @@ export const CONVERT_CODES = defineCodes({
     example: "tokenizer_config.json cut short",
     fix: "Download the file again; the message gives the position of the syntax error.",
   },
+  MS3300: {
+    title: "PEFT adapter folder not converted",
+    example: "ADAPTER ./my-lora   # adapter_config.json and adapter_model.safetensors",
+    fix: "Convert it with llama.cpp's convert_lora_to_gguf.py (`--base` the base checkpoint) and point ADAPTER at the .gguf it writes.",
+  },
 });

@@ -198,13 +198,15 @@ async function* tensorBytes(p: PlannedTensor, signal: AbortSignal | undefined): 
   const rows = entry.shape.length === 0 ? 1 : entry.shape[0]!;
   const rowBytes = rows === 0 ? 0 : entry.size / rows;
   if (p.permuteHeads !== undefined) {
-    // A head's rows are contiguous and permuted among themselves: one head at a time.
+    // A head's rows are contiguous and permuted among themselves: as many whole heads as fit a chunk at a time.
     if (rows % (p.permuteHeads * 2) !== 0) throw new InputError(error("MS3205", `${what}: ${rows} rows do not split into ${p.permuteHeads} heads of two halves`, { file: file.path }));
     const headBytes = (rows / p.permuteHeads) * rowBytes;
-    for (let h = 0; h < p.permuteHeads; h++) {
+    const perRead = Math.max(1, Math.floor(CHUNK_BYTES / headBytes));
+    for (let h = 0; h < p.permuteHeads; h += perRead) {
       signal?.throwIfAborted();
-      const raw = await file.readRange(entry, h * headBytes, headBytes);
-      yield convertTensorData(permuteRows(raw, rows / p.permuteHeads, rowBytes, 1), entry.dtype, p.type, what);
+      const heads = Math.min(perRead, p.permuteHeads - h);
+      const raw = await file.readRange(entry, h * headBytes, heads * headBytes);
+      yield convertTensorData(permuteRows(raw, (rows / p.permuteHeads) * heads, rowBytes, heads), entry.dtype, p.type, what);
     }
     return;
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { error, InputError } from "../diagnostics/index.js";
 import { ByteBuilder } from "./byteBuilder.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_MAX_DIMS } from "./reader.js";
@@ -145,13 +145,25 @@ export async function writeGguf(path: string, input: GgufWriteInput, onProgress?
   let size = 0;
   const handle = await open(tmp, "w");
   try {
-    for await (const chunk of ggufChunks(input)) {
-      hash.update(chunk);
-      size += chunk.length;
-      let done = 0;
-      while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+    // A pipeline: the next chunk is produced (read, converted) while this batch is written, and the batch is hashed while the write runs.
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batchBytes === 0) return;
+      const write = writeAll(handle, batch, batchBytes);
+      for (const b of batch) hash.update(b);
+      await write;
+      size += batchBytes;
+      batch = [];
+      batchBytes = 0;
       onProgress?.(size, total);
+    };
+    for await (const chunk of prefetched(ggufChunks(input)[Symbol.asyncIterator]())) {
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= WRITE_BYTES) await flush();
     }
+    await flush();
     await handle.close();
     await rename(tmp, path);
   } catch (err) {
@@ -160,6 +172,54 @@ export async function writeGguf(path: string, input: GgufWriteInput, onProgress?
     throw err;
   }
   return { size, sha256: hash.digest("hex") };
+}
+
+/** Bytes gathered into one write: small chunks (the header, padding) never go out alone. */
+const WRITE_BYTES = 8 << 20;
+
+/** Writes `buffers` (`bytes` in all) at the handle's position, in as few writev calls as the kernel allows. */
+async function writeAll(handle: FileHandle, buffers: Uint8Array[], bytes: number): Promise<void> {
+  let left = buffers;
+  let remaining = bytes;
+  while (remaining > 0) {
+    const { bytesWritten } = await handle.writev(left);
+    remaining -= bytesWritten;
+    if (remaining === 0) break;
+    // A short write: drop what went out, keep the rest of a partly written buffer.
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const b of left) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    left = rest;
+  }
+}
+
+/** The items of `source`, the next one always asked for before the current one is handed on. */
+async function* prefetched<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
+  // A rejection is awaited on the next turn; marked handled now so that it is not reported as unhandled meanwhile.
+  const ask = () => {
+    const p = source.next();
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = ask();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = ask();
+      yield r.value;
+    }
+  } finally {
+    // Let a pending read settle before the generator is closed, so nothing runs on after an error.
+    await next.then(() => undefined, () => undefined);
+    await source.return?.(undefined);
+  }
 }
 
 /** The whole file in memory; for tests and small files. */

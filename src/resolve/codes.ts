@@ -88,7 +88,7 @@ export const RESOLVE_CODES = defineCodes({
   MS4116: {
     title: "invalid path",
     example: "FROM ~alice/model.gguf",
-    fix: "Use `./`, `../`, `/` or `~/` paths; `~user/` is not expanded, and a path needs a file name.",
+    fix: "Use `./`, `../`, `/` or `~/` paths; `~user/` is not expanded, and a path needs a file or folder name (`./ckpt/` is `./ckpt`).",
   },
   MS4117: {
     title: "short name resolves to the Ollama library",

@@ -17,7 +17,10 @@ export function isLocalPath(text: string): boolean {
  * user's home directory (expanded by the source, not here; `~user/` is not
  * supported). The path is normalized (`a/../b` is `b`, no `//`, no `.`
  * segments) and a relative one keeps its leading `./` so that it still reads
- * as a path. It must name a file, not a directory. Spaces are allowed.
+ * as a path. Trailing slashes are dropped (`./ckpt/` is `./ckpt`, the same
+ * source, lock entry and digest): a checkpoint folder is named with or without
+ * one. What is left must name something: `.`, `..`, `~` and `./a/..` are
+ * refused. Spaces are allowed.
  */
 export function parseFilePath(text: string, problems: Problems): Omit<FileReference, "digest"> | undefined {
   if (/^~[^/]/.test(text)) {
@@ -29,10 +32,11 @@ export function parseFilePath(text: string, problems: Problems): Omit<FileRefere
     prefix = "~/";
     rest = text.slice(2);
   }
-  const normalized = path.posix.normalize(rest === "" ? "." : rest);
-  const directory = normalized.endsWith("/") || /(?:^|\/)\.\.?$/.test(normalized);
-  if (text === "~" || text.endsWith("/") || directory || rest === "") {
-    return problems.error("MS4116", `\`${text}\` does not name a file`, 0, text.length, "point FROM at a .gguf file, e.g. `./model.gguf`");
+  const trimmed = rest.replace(/\/+$/, "");
+  const normalized = path.posix.normalize(trimmed === "" ? (rest === "" ? "." : "/") : trimmed);
+  const unnamed = normalized === "/" || /(?:^|\/)\.\.?$/.test(normalized);
+  if (text === "~" || unnamed || rest === "") {
+    return problems.error("MS4116", `\`${text}\` does not name a file or folder`, 0, text.length, "point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`");
   }
   const at = normalized.lastIndexOf("@");
   if (at >= 0 && looksLikePin(normalized.slice(at + 1))) {

@@ -1,4 +1,5 @@
 import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import { namedTemplate } from "../templates/index.js";
 import { getPriority, setPriority } from "node:os";
 import { EnvironmentError, InputError, ModelsmithError, error, warning, type Diagnostic } from "../diagnostics/index.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
@@ -139,7 +140,10 @@ class LoadedModel implements RuntimeModel {
     this.backend = backendName(llama);
     this.pool = new SequencePool(context);
     this.grammars = new GrammarCache(llama);
-    this.layers = { messages: stored.messages, ...pick(stored, "template", "system"), ...chatTemplateOf(model) };
+    const chat = chatTemplateOf(model);
+    // The TEMPLATE layer a build wrote for Ollama from the GGUF's chat template (Ollama's own approximation of it) is not ours to render with: the Jinja it came from is.
+    const detected = stored.template !== undefined && chat.chatTemplate !== undefined && namedTemplate(chat.chatTemplate.template)?.template === stored.template;
+    this.layers = { messages: stored.messages, ...pick(stored, ...(detected ? [] : ["template" as const]), "system"), ...chat };
     this.loadNs = loadNs;
     this.embedder = new ModelEmbedder(model, load.contextSize, load.threads);
   }

@@ -1,5 +1,6 @@
 import { inferThinkingTags, parseTemplate, templateVars } from "../gotemplate/index.js";
 import type { ModelDetails } from "../inspect/index.js";
+import { namedTemplate } from "../templates/index.js";
 import { HttpError, isBoolean, isString } from "./http.js";
 
 /** What `/api/show` lists and what `think` checks against: the subset of Ollama's capabilities modelsmith serves. */
@@ -14,8 +15,19 @@ export type Capability = "completion" | "tools" | "thinking";
  * `</think>`, or a split at `</think>`).
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/images.go#L187-L261
  */
-export function modelCapabilities(d: Pick<ModelDetails, "template" | "chatTemplate">): Capability[] {
+export function modelCapabilities(details: Pick<ModelDetails, "template" | "chatTemplate">): Capability[] {
+  const d = rendering(details);
   return ["completion", ...(takesTools(d) ? (["tools"] as const) : []), ...(canThink(d) ? (["thinking"] as const) : [])];
+}
+
+/**
+ * The templates modelsmith renders with: a TEMPLATE layer the build detected
+ * from the GGUF's chat template (for Ollama) is set aside, as the runtime sets
+ * it aside, so capabilities follow the Jinja that renders the prompt.
+ */
+function rendering(d: Pick<ModelDetails, "template" | "chatTemplate">): Pick<ModelDetails, "template" | "chatTemplate"> {
+  if (d.template === undefined || d.chatTemplate === undefined || namedTemplate(d.chatTemplate)?.template !== d.template) return d;
+  return d.chatTemplate === undefined ? {} : { chatTemplate: d.chatTemplate };
 }
 
 /**
@@ -37,7 +49,8 @@ function takesTools(d: Pick<ModelDetails, "template" | "chatTemplate">): boolean
 }
 
 /** The thinking tags of a model's TEMPLATE (["", ""] without one, or when it cannot think). */
-export function thinkingTags(d: Pick<ModelDetails, "template">): [string, string] {
+export function thinkingTags(details: Pick<ModelDetails, "template" | "chatTemplate">): [string, string] {
+  const d = rendering(details);
   if (d.template === undefined) return ["", ""];
   try {
     return inferThinkingTags(parseTemplate(d.template));

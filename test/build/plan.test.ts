@@ -2,6 +2,7 @@
  * The build planner is pure: these tests build plans from plain inputs, with
  * no disk and no store, and pin the graph's shape, names and cache keys.
  */
+import { OLLAMA_TEMPLATES_COMMIT } from "../../src/templates/index.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BUILD_FORMAT, planBuild, type PlanInput, type PlanModel } from "../../src/build/plan.js";
@@ -26,7 +27,7 @@ describe("planBuild", () => {
     assert.equal(step.kind, "assemble");
     assert.equal(step.id, "chat:latest");
     assert.deepEqual(step.kind === "assemble" && step.names, [{ host: "registry.ollama.ai", namespace: "library", model: "chat", tag: "latest" }]);
-    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: pin.digest, base: null, own }));
+    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: pin.digest, base: null, detect: OLLAMA_TEMPLATES_COMMIT, own }));
     assert.deepEqual(p!.variants, [{ model: "chat", tag: "latest", step: "chat:latest", key: step.key }]);
   });
 
@@ -51,7 +52,7 @@ describe("planBuild", () => {
     );
     const q = p!.steps[0]!;
     assert.equal(q.key, digestOf({ v: BUILD_FORMAT, op: "quantize", type: "Q4_K_M", input: pin.digest }));
-    assert.equal(p!.steps[1]!.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: q.key, base: null, own }));
+    assert.equal(p!.steps[1]!.key, digestOf({ v: BUILD_FORMAT, op: "assemble", model: q.key, base: null, detect: OLLAMA_TEMPLATES_COMMIT, own }));
   });
 
   it("types with the same canonical name share one quantize step", () => {

@@ -5,7 +5,7 @@
  * built FROM a checkpoint folder through the CLI.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +16,9 @@ import { InputError } from "../../src/diagnostics/index.js";
 import { plainValue, readGgufFile } from "../../src/gguf/index.js";
 import { LLAMA3_SPLIT_REGEX } from "../../src/testmodels/index.js";
 import { hasStackTrace, runCli } from "../helpers/cli.js";
-import { LLAMA3_TEMPLATE, writeTestCheckpoint } from "./helpers.js";
+import { LLAMA3_TEMPLATE, META_LLAMA3_TEMPLATE, writeTestCheckpoint } from "./helpers.js";
+import { openModel } from "../../src/runtime/index.js";
+import { TEST_CHAT_TEMPLATE } from "../../src/testmodels/index.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "modelsmith-convert-"));
 const base = path.join(root, "llama");
@@ -201,6 +203,16 @@ describe("modelsmith build FROM a checkpoint folder (CLI)", () => {
     const again = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
     assert.equal((JSON.parse(again.stdout) as { stepsRun: number }).stepsRun, 0);
 
+    // `FROM ./ckpt/` is the same source as `FROM ./ckpt`: same lock, no step run, same manifest.
+    const lock = readFileSync(path.join(project, "models.lock"), "utf8");
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt/\n");
+    const slash = await runCli(["build", "--json", "--frozen"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(slash.exitCode, 0, slash.stderr);
+    assert.equal((JSON.parse(slash.stdout) as { stepsRun: number }).stepsRun, 0);
+    assert.equal((JSON.parse(slash.stdout) as { models: { manifest: string }[] }).models[0]!.manifest, built.models[0]!.manifest);
+    assert.equal(readFileSync(path.join(project, "models.lock"), "utf8"), lock);
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt\n");
+
     const other = await runCli(["build", "--json", "-j", "4"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "home2") } });
     assert.equal(other.exitCode, 0, other.stderr);
     assert.equal((JSON.parse(other.stdout) as { models: { manifest: string }[] }).models[0]!.manifest, built.models[0]!.manifest);
@@ -218,5 +230,66 @@ describe("modelsmith build FROM a checkpoint folder (CLI)", () => {
     assert.match(r.stderr, /MS3203/);
     assert.match(r.stderr, /model-00001-of-00002\.safetensors: tensor model\.layers\.1\.input_layernorm\.weight ends at byte/);
     assert.equal(hasStackTrace(r.stderr), false);
+  });
+});
+
+test("ADAPTER naming a PEFT folder is exit 2, MS3300 at its line, with a hint (not converted yet)", async () => {
+  const project = path.join(root, "peft-project");
+  mkdirSync(path.join(project, "peft"), { recursive: true });
+  writeFileSync(path.join(project, "peft", "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 8, lora_alpha: 16, target_modules: ["q_proj"] }));
+  writeFileSync(path.join(project, "Modelfile"), "FROM testmodel://oracle\nADAPTER ./peft\n");
+  writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  m:\n    modelfile: Modelfile\n");
+  const r = await runCli(["build"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "peft-home") } });
+  assert.equal(r.exitCode, 2, r.stderr);
+  assert.match(r.stderr, /Modelfile:2:9: error\[MS3300\]: \.\/peft is a PEFT LoRA adapter folder; modelsmith does not convert those yet/);
+  assert.match(r.stderr, /convert_lora_to_gguf\.py/);
+  assert.equal(hasStackTrace(r.stderr), false);
+});
+
+describe("the TEMPLATE layer Ollama would detect (CLI)", () => {
+  // ollama/ollama server/model.go detectChatTemplate, called by create for a GGUF or safetensors source:
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/model.go#L93-L125
+  test("a llama-3 checkpoint gets llama3-instruct and its stop list; TEMPLATE and PARAMETER of the Modelfile win; an unknown template gets none; run renders as before", async () => {
+    const project = path.join(root, "template-project");
+    await writeTestCheckpoint(path.join(project, "ckpt"), "llama", "bpe");
+    const config = path.join(project, "ckpt", "tokenizer_config.json");
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, "utf8")), chat_template: META_LLAMA3_TEMPLATE }));
+    await writeTestCheckpoint(path.join(project, "other"), "llama", "bpe");
+    const otherConfig = path.join(project, "other", "tokenizer_config.json");
+    writeFileSync(otherConfig, JSON.stringify({ ...JSON.parse(readFileSync(otherConfig, "utf8")), chat_template: TEST_CHAT_TEMPLATE }));
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./ckpt\n");
+    writeFileSync(path.join(project, "Own.Modelfile"), 'FROM ./ckpt\nTEMPLATE "{{ .Prompt }}"\nPARAMETER temperature 0.5\n');
+    writeFileSync(path.join(project, "Other.Modelfile"), "FROM ./other\n");
+    writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  llama3:\n    modelfile: Modelfile\n    convert: F32\n  own:\n    modelfile: Own.Modelfile\n    convert: F32\n  other:\n    modelfile: Other.Modelfile\n    convert: F32\n");
+    const home = path.join(root, "template-home");
+    const r = await runCli(["build"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const layers = async (model: string) => {
+      const m = JSON.parse(readFileSync(path.join(home, "manifests", "registry.ollama.ai", "library", model, "latest"), "utf8")) as { layers: { mediaType: string; digest: string }[] };
+      return Promise.all(m.layers.map(async (l) => [l.mediaType.replace("application/vnd.ollama.image.", ""), l.mediaType.endsWith(".model") ? "" : await readFile(path.join(home, "blobs", l.digest.replace(":", "-")), "utf8")] as const));
+    };
+    // Ollama's order and encoding (Go's json.Encoder: HTML escapes, a newline): the model, then the detected template and params (ollama/ollama template/llama3-instruct.gotmpl and .json).
+    assert.deepEqual(await layers("llama3"), [
+      ["model", ""],
+      ["template", "{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>\n{{- end }}<|start_header_id|>assistant<|end_header_id|>\n\n"],
+      ["params", '{"stop":["\\u003c|start_header_id|\\u003e","\\u003c|end_header_id|\\u003e","\\u003c|eot_id|\\u003e"]}\n'],
+    ]);
+    assert.deepEqual(await layers("own"), [
+      ["model", ""],
+      ["template", "{{ .Prompt }}"],
+      ["params", '{"stop":["\\u003c|start_header_id|\\u003e","\\u003c|end_header_id|\\u003e","\\u003c|eot_id|\\u003e"],"temperature":0.5}\n'],
+    ]);
+    assert.deepEqual(await layers("other"), [["model", ""]]);
+
+    // modelsmith itself still renders the Meta template's text: the same prompt tokens and greedy text as that text sent raw.
+    const model = await openModel(home, "llama3", { threads: 1, contextSize: 256, gpu: false });
+    try {
+      const options = { num_predict: 4, temperature: 0 };
+      const chat = await model.generate({ messages: [{ role: "user", content: " hi " }], options });
+      const raw = await model.generate({ raw: true, prompt: "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", options });
+      assert.deepEqual([chat.promptTokens, chat.text], [raw.promptTokens, raw.text]);
+    } finally {
+      await model.close();
+    }
   });
 });

@@ -22,6 +22,10 @@ const VALID: [string, Reference, string, string[]?][] = [
   [".//a/./b.gguf", { kind: "file", path: "./a/b.gguf" }, "./a/b.gguf"],
   ["../shared/x.gguf", { kind: "file", path: "../shared/x.gguf" }, "../shared/x.gguf"],
   ["/abs/x.gguf", { kind: "file", path: "/abs/x.gguf" }, "/abs/x.gguf"],
+  // A trailing slash names the same source as none (a checkpoint folder, issue 12).
+  ["./ckpt/", { kind: "file", path: "./ckpt" }, "./ckpt"],
+  ["./models//ckpt//", { kind: "file", path: "./models/ckpt" }, "./models/ckpt"],
+  ["~/ckpt/", { kind: "file", path: "~/ckpt" }, "~/ckpt"],
   ["~/models/x.gguf", { kind: "file", path: "~/models/x.gguf" }, "~/models/x.gguf"],
   ["./my model.gguf", { kind: "file", path: "./my model.gguf" }, "./my model.gguf"],
   [`./x.gguf@sha256:${A.toUpperCase()}`, { kind: "file", path: "./x.gguf", digest: `sha256:${A}` }, `./x.gguf@sha256:${A}`],
@@ -178,11 +182,13 @@ const INVALID: [string, string[]][] = [
   ["testmodel://oracle?text=a+a", ['error MS4110 13-28 testmodel://oracle: oracle text "a a": every word must be distinct (the oracle\'s next token depends on the last token only)']],
   // paths
   ["~bob/x.gguf", ["error MS4116 1-5 `~bob` is not supported | write `~/…` for your home directory, or a full path"]],
-  ["./models/", ["error MS4116 1-10 `./models/` does not name a file | point FROM at a .gguf file, e.g. `./model.gguf`"]],
-  ["./a/..", ["error MS4116 1-7 `./a/..` does not name a file | point FROM at a .gguf file, e.g. `./model.gguf`"]],
-  ["~", ["error MS4116 1-2 `~` does not name a file | point FROM at a .gguf file, e.g. `./model.gguf`"]],
+  ["./", ["error MS4116 1-3 `./` does not name a file or folder | point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`"]],
+  ["/", ["error MS4116 1-2 `/` does not name a file or folder | point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`"]],
+  ["./a/../", ["error MS4116 1-8 `./a/../` does not name a file or folder | point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`"]],
+  ["./a/..", ["error MS4116 1-7 `./a/..` does not name a file or folder | point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`"]],
+  ["~", ["error MS4116 1-2 `~` does not name a file or folder | point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`"]],
   ["./@sha256-./.", ["error MS4116 1-14 `./@sha256-./.` ends in what reads as a pin once normalized | rename the file, or write the path without `.` and `..` segments"]],
-  ["..", ["error MS4116 1-3 `..` does not name a file | point FROM at a .gguf file, e.g. `./model.gguf`"]],
+  ["..", ["error MS4116 1-3 `..` does not name a file or folder | point FROM at a .gguf file or a checkpoint folder, e.g. `./model.gguf` or `./ckpt`"]],
   // project models and aliases
   ["project://chta", ["error MS4111 11-15 `chta` is not a model of this project | did you mean `chat`?"]],
   ["project://Chat", ["error MS4119 11-15 invalid project model name `Chat` | write `project://<model>[:<variant tag>]`"]],

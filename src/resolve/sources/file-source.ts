@@ -1,4 +1,5 @@
 import { open, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
@@ -79,6 +80,9 @@ export async function requireGguf(file: string, shown: string, ctx: SourceContex
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new InputError(error("MS4006", `model file not found: ${shown}`, { ...ctx.at, hint: `looked for ${file}; paths are relative to the Modelfile` }));
+    if (code === "EISDIR" && existsSync(path.join(file, "adapter_config.json"))) {
+      throw new InputError(error("MS3300", `${shown} is a PEFT LoRA adapter folder; modelsmith does not convert those yet`, { ...ctx.at, hint: "convert it with llama.cpp's convert_lora_to_gguf.py and point ADAPTER at the .gguf" }));
+    }
     if (code === "EISDIR") throw new InputError(error("MS3001", `${shown} is a directory, not a GGUF file${opts.orCheckpoint ? " nor a Hugging Face checkpoint (config.json and *.safetensors)" : ""}`, ctx.at));
     if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${shown}: ${cause.message}`, ctx.at));
     throw new EnvironmentError(error("MS5209", `cannot read ${shown}: ${(cause as Error).message}`, ctx.at));
