@@ -43,9 +43,14 @@ const nowS = () => Number(process.hrtime.bigint()) / 1e9;
 const s = (x: number) => `${x.toFixed(2)} s`;
 const tps = (x: number) => `${x.toFixed(1)} tok/s`;
 
-/** Writes the bench project (model, Modelfile, 32 test cases) under `root` and builds it into `home`. */
-async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number }) {
-  const dir = path.join(root, "inference");
+/**
+ * Writes the bench project (model, Modelfile, `cases` test cases) under
+ * `root`/`o.name` (default "inference") and builds it into `home`; `o.numCtx`:
+ * the Modelfile's num_ctx (default 512). The shape comes from the
+ * BENCH_INFER_* variables (bench/serve.ts uses it too).
+ */
+export async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number; numCtx?: number; name?: string }) {
+  const dir = path.join(root, o.name ?? "inference");
   mkdirSync(dir, { recursive: true });
   const shape = {
     nEmbd: env("BENCH_INFER_EMBD", 2048),
@@ -57,7 +62,7 @@ async function benchProject(root: string, home: string, o: { cases: number; toke
   const file = await writeTestModel(path.join(dir, "model.gguf"), { kind: "random", name: "random", seed: 1, tensorType: "F16", ...shape, nHead: shape.nEmbd / 128, nHeadKv: shape.nEmbd / 128, contextLength: 2048 });
   log(`inference: generated a ${(file.size / 2 ** 20).toFixed(0)} MiB F16 random llama (embd ${shape.nEmbd}, ff ${shape.nFf}, ${shape.nLayer} layers, vocab ${shape.vocabSize}) in ${s(nowS() - t0)} (not counted)`);
   writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  bench:\n    modelfile: Modelfile\n    quantize: Q4_K_M\n    tests: tests.yaml\n");
-  writeFileSync(path.join(dir, "Modelfile"), `FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_thread ${o.threads}\nPARAMETER num_ctx 512\n`);
+  writeFileSync(path.join(dir, "Modelfile"), `FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_thread ${o.threads}\nPARAMETER num_ctx ${o.numCtx ?? 512}\n`);
   const cases = Array.from({ length: o.cases }, (_, i) => `  - prompt: "Case ${i + 1}: the story of ${String.fromCharCode(97 + (i % 26))} begins"\n    raw: true\n    options: {num_predict: ${o.tokens}}\n    assert:\n      - {type: regex, value: "[\\\\s\\\\S]*"}\n`);
   writeFileSync(path.join(dir, "tests.yaml"), `tests:\n${cases.join("")}`);
   const t1 = nowS();
@@ -119,7 +124,7 @@ async function llamaBenchRate(exe: string, blob: string, tokens: number, threads
 }
 
 /** The model layer blob of a stored manifest. */
-function modelBlob(home: string, model: string, tag: string): string {
+export function modelBlob(home: string, model: string, tag: string): string {
   const m = JSON.parse(readFileSync(path.join(home, "manifests/registry.ollama.ai/library", model, tag), "utf8")) as { layers: { mediaType: string; digest: string }[] };
   const layer = m.layers.find((l) => l.mediaType === "application/vnd.ollama.image.model")!;
   return path.join(home, "blobs", layer.digest.replace(":", "-"));
