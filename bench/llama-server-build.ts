@@ -35,7 +35,7 @@ export function buildLlamaServer(log: (line: string) => void = () => {}): string
   const work = path.join(home, "build");
   try {
     fs.mkdirSync(work, { recursive: true });
-    const includes = ["include", "ggml/include", "common", "vendor", "tools/mtmd", "tools/server", "ui"];
+    const includes = ["include", "ggml/include", "common", "vendor", "vendor/hash", "tools/mtmd", "tools/server", "ui"];
     if (!fs.existsSync(path.join(work, "src/llama-ext.h"))) {
       // src/llama-ext.h: mtmd-helper-gen.cpp includes it as "../src/llama-ext.h" (found through -Iinclude).
       if (!extractSource(work, ["include", "ggml/include", "common", "vendor", "tools/mtmd", "tools/server", "tools/ui/embed.cpp", "src/llama-ext.h"])) {
@@ -62,7 +62,9 @@ export function buildLlamaServer(log: (line: string) => void = () => {}): string
     const obj = (src: string) => `obj/${src.replace(/\.(cpp|c)$/, ".o")}`;
     const rules = sources.map((src) => {
       const c = src.endsWith(".c");
-      return `${obj(src)}: ${src}\n\t@mkdir -p $(dir $@)\n\t${c ? "$(CC) -std=c11" : "$(CXX) -std=c++17"} -O2 -DNDEBUG -w -pthread ${inc} -c $< -o $@\n`;
+      // sha1.c is C++ (namespace vendor_hash): vendor/hash/CMakeLists.txt sets its LANGUAGE to CXX.
+      const compiler = !c ? "$(CXX) -std=c++17" : src.endsWith("sha1.c") ? "$(CXX) -x c++ -std=c++17" : "$(CC) -std=c11";
+      return `${obj(src)}: ${src}\n\t@mkdir -p $(dir $@)\n\t${compiler} -O2 -DNDEBUG -w -pthread ${inc} -c $< -o $@\n`;
     });
     const makefile = [
       "CC = gcc",
