@@ -28,6 +28,9 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildProject } from "../src/build/build.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
+import { randomLlama } from "../src/testmodels/randomLlama.js";
+import { TokenType } from "../src/testmodels/spmVocab.js";
+import { GgufValueType, gv, writeGguf, type GgufMetadataEntry, type GgufWriteInput } from "../src/gguf/index.js";
 import { fromRoot } from "../tools/paths.js";
 import { buildLlamaBench } from "./llama-bench-build.js";
 import { benchTable, type BenchRow } from "./table.js";
@@ -47,9 +50,9 @@ const tps = (x: number) => `${x.toFixed(1)} tok/s`;
  * Writes the bench project (model, Modelfile, `cases` test cases) under
  * `root`/`o.name` (default "inference") and builds it into `home`; `o.numCtx`:
  * the Modelfile's num_ctx (default 512). The shape comes from the
- * BENCH_INFER_* variables (bench/serve.ts uses it too).
+ * BENCH_INFER_* variables (bench/serve.ts uses it too). `o.bytesAsText`: see bytesAsText.
  */
-export async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number; numCtx?: number; name?: string }) {
+export async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number; numCtx?: number; name?: string; bytesAsText?: boolean }) {
   const dir = path.join(root, o.name ?? "inference");
   mkdirSync(dir, { recursive: true });
   const shape = {
@@ -59,7 +62,8 @@ export async function benchProject(root: string, home: string, o: { cases: numbe
     vocabSize: env("BENCH_INFER_VOCAB", 32000),
   };
   const t0 = nowS();
-  const file = await writeTestModel(path.join(dir, "model.gguf"), { kind: "random", name: "random", seed: 1, tensorType: "F16", ...shape, nHead: shape.nEmbd / 128, nHeadKv: shape.nEmbd / 128, contextLength: 2048 });
+  const spec = { name: "random", seed: 1, tensorType: "F16", ...shape, nHead: shape.nEmbd / 128, nHeadKv: shape.nEmbd / 128, contextLength: 2048 } as const;
+  const file = o.bytesAsText ? await writeGguf(path.join(dir, "model.gguf"), bytesAsText(randomLlama(spec))) : await writeTestModel(path.join(dir, "model.gguf"), { kind: "random", ...spec });
   log(`inference: generated a ${(file.size / 2 ** 20).toFixed(0)} MiB F16 random llama (embd ${shape.nEmbd}, ff ${shape.nFf}, ${shape.nLayer} layers, vocab ${shape.vocabSize}) in ${s(nowS() - t0)} (not counted)`);
   writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  bench:\n    modelfile: Modelfile\n    quantize: Q4_K_M\n    tests: tests.yaml\n");
   writeFileSync(path.join(dir, "Modelfile"), `FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_thread ${o.threads}\nPARAMETER num_ctx ${o.numCtx ?? 512}\n`);
@@ -121,6 +125,24 @@ async function llamaBenchRate(exe: string, blob: string, tokens: number, threads
   const [result] = JSON.parse(stdout) as { samples_ts: number[]; avg_ts: number }[];
   log(`inference: llama-bench: ${result!.samples_ts.map((x) => x.toFixed(1)).join(", ")} tokens/s`);
   return Math.max(...result!.samples_ts);
+}
+
+/**
+ * The random llama with its 256 byte-fallback tokens typed NORMAL instead of
+ * BYTE, so each detokenizes to its literal text (`<0xB8>`) rather than a raw
+ * byte. Greedy decoding of random weights picks byte tokens, and a lone byte
+ * is invalid UTF-8: llama-server parses every answer with its chat parser
+ * (common_chat_parse, even on /v1/completions) and fails the whole request
+ * with a 500 ("does not match the expected Content-only format") on it. Prompts
+ * of lowercase letters and spaces never need byte fallback, so tokenizing is
+ * unchanged; only the output text is valid UTF-8 on both servers.
+ */
+function bytesAsText(model: GgufWriteInput): GgufWriteInput {
+  const metadata = [...model.metadata].map(([key, entry]): [string, GgufMetadataEntry] => {
+    if (key !== "tokenizer.ggml.token_type" || typeof entry.value !== "object" || entry.value === null || !("items" in entry.value)) return [key, entry];
+    return [key, gv.arr(GgufValueType.INT32, entry.value.items.map((t) => (t === TokenType.BYTE ? TokenType.NORMAL : t)))];
+  });
+  return { ...model, metadata };
 }
 
 /** The model layer blob of a stored manifest. */

@@ -100,10 +100,12 @@ export function streamCompletion(url: string, body: Record<string, unknown>): Pr
       let buffer = "";
       let text = "";
       let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+      let tail = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
         const at = nowS();
         buffer += chunk;
+        tail = (tail + chunk).slice(-600);
         let nl: number;
         while ((nl = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, nl).trim();
@@ -124,7 +126,7 @@ export function streamCompletion(url: string, body: Record<string, unknown>): Pr
       res.on("error", reject);
       res.on("end", () => {
         const end = nowS();
-        if (!usage) return reject(new Error(`${url}/v1/completions streamed no usage`));
+        if (!usage) return reject(new Error(`${url}/v1/completions streamed no usage; its stream ended with: ${tail}`));
         resolve({ ttft: (first ?? end) - t0, decode: first === undefined ? 0 : last - first, total: end - t0, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, text });
       });
     });
@@ -249,10 +251,14 @@ async function startModelsmith(dir: string, home: string, o: { parallel: number 
   return { child, url, model: "bench:q4_k_m" };
 }
 
-/** A prompt of about `tokens` tokens that starts with `tag` (so no two share a prefix cache). */
-function promptOf(tag: string, words: number): string {
+/**
+ * A prompt of `words` two-letter words after `tag` (so no two share a prefix
+ * cache), lowercase letters and spaces only: the bench model's letter pieces
+ * cover them without byte fallback (see bytesAsText in bench/inference.ts).
+ */
+export function promptOf(tag: string, words: number): string {
   let x = 0x9e3779b9 ^ words;
-  const out: string[] = [tag];
+  const out: string[] = [tag.toLowerCase().replace(/\d/g, (d) => "abcdefghij"[Number(d)]!)];
   for (let i = 0; i < words; i++) {
     x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6b) >>> 0;
     out.push(String.fromCharCode(97 + (x % 26)) + String.fromCharCode(97 + ((x >>> 8) % 26)));
@@ -378,7 +384,7 @@ export async function serveBench(root: string): Promise<BenchRow[]> {
   if (!exe) return [{ measure: "serve vs llama-server", ours: "-", baseline: "llama-server could not be built (see the log above)", ratio: "-", target: "-", ok: false }];
   log(`serve bench: llama-server ready in ${(nowS() - t0).toFixed(1)} s (cached after the first build): ${exe}`);
   const home = path.join(root, "serve-store");
-  const dir = await benchProject(root, home, { cases: 1, tokens: 1, threads, numCtx: ctx, name: "serve" });
+  const dir = await benchProject(root, home, { cases: 1, tokens: 1, threads, numCtx: ctx, name: "serve", bytesAsText: true });
   const blob = modelBlob(home, "bench", "q4_k_m");
 
   const theirsServer = await startLlamaServer(exe, blob, { threads, parallel, ctx, logDir: root });
