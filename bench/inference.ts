@@ -137,7 +137,7 @@ async function llamaBenchRate(exe: string, blob: string, tokens: number, threads
  * of lowercase letters and spaces never need byte fallback, so tokenizing is
  * unchanged; only the output text is valid UTF-8 on both servers.
  */
-function bytesAsText(model: GgufWriteInput): GgufWriteInput {
+export function bytesAsText(model: GgufWriteInput): GgufWriteInput {
   const metadata = [...model.metadata].map(([key, entry]): [string, GgufMetadataEntry] => {
     if (key !== "tokenizer.ggml.token_type" || typeof entry.value !== "object" || entry.value === null || !("items" in entry.value)) return [key, entry];
     return [key, gv.arr(GgufValueType.INT32, entry.value.items.map((t) => (t === TokenType.BYTE ? TokenType.NORMAL : t)))];

@@ -71,7 +71,7 @@ export interface StreamResult {
 }
 
 /** One server under test: its process, URL, and the model name its requests carry. */
-interface Running {
+export interface Running {
   child: ChildProcess;
   url: string;
   model: string;
@@ -191,7 +191,7 @@ process.once("exit", () => {
 });
 
 /** Ends `child` (SIGTERM, then SIGKILL after 10 s) and waits for its exit. */
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");
@@ -211,7 +211,7 @@ async function untilHealthy(url: string, child: ChildProcess, logFile: string): 
   throw new Error(`llama-server was not ready in 120 s; its log: ${logFile}`);
 }
 
-async function startLlamaServer(exe: string, blob: string, o: { threads: number; parallel: number; ctx: number; logDir: string }): Promise<Running> {
+export async function startLlamaServer(exe: string, blob: string, o: { threads: number; parallel: number; ctx: number; logDir: string }): Promise<Running> {
   const port = await freePort();
   const logFile = path.join(o.logDir, "llama-server.log");
   const args = ["-m", blob, "--host", "127.0.0.1", "--port", String(port), "-t", String(o.threads), "-np", String(o.parallel), "-c", String(o.ctx * o.parallel)];
