@@ -27,7 +27,7 @@
  * - a BENCH_SERVE_PROMPT (512) token prompt (counted with llama-server's
  *   /tokenize), max_tokens 1: prompt tokens / TTFT, median of the reps;
  * - RSS of the server's process tree (/proc VmRSS of the process and its
- *   descendants, sampled every 50 ms): idle (after the load, settled 1 s) and
+ *   descendants, sampled every 250 ms): idle (after the load, settled 1 s) and
  *   peak (over the whole run).
  *
  * Targets (issue 10): throughput >= 0.9x llama-server, TTFT <= 1.1x, RSS <= 1.2x.
@@ -177,10 +177,16 @@ export function treeRss(pid: number): number {
   return kib * 1024;
 }
 
-/** Samples treeRss every 50 ms until stopped; the peak. */
+/**
+ * Samples treeRss every 250 ms until stopped; the peak. Not more often: the
+ * sampler shares the 2 cores with the server under test, and a wake-up at the
+ * moment a decode starts its compute thread slows that decode (see
+ * lowerEventLoopPriority in src/runtime/open-model.ts). The servers' RSS moves
+ * slowly (weights mapped once, KV cache allocated at load).
+ */
 function rssSampler(pid: number): { peak(): number; stop(): void } {
   let peak = treeRss(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, treeRss(pid))), 50);
+  const timer = setInterval(() => (peak = Math.max(peak, treeRss(pid))), 250);
   return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
