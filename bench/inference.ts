@@ -32,6 +32,9 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildProject } from "../src/build/build.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
+import { randomLlama } from "../src/testmodels/randomLlama.js";
+import { TokenType } from "../src/testmodels/spmVocab.js";
+import { GgufValueType, gv, writeGguf, type GgufMetadataEntry, type GgufWriteInput } from "../src/gguf/index.js";
 import { fromRoot } from "../tools/paths.js";
 import { buildLlamaBench } from "./llama-bench-build.js";
 import { examplesBench } from "./examples.js";
@@ -48,9 +51,14 @@ const nowS = () => Number(process.hrtime.bigint()) / 1e9;
 const s = (x: number) => `${x.toFixed(2)} s`;
 const tps = (x: number) => `${x.toFixed(1)} tok/s`;
 
-/** Writes the bench project (model, Modelfile, 32 test cases) under `root` and builds it into `home`. */
-async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number }) {
-  const dir = path.join(root, "inference");
+/**
+ * Writes the bench project (model, Modelfile, `cases` test cases) under
+ * `root`/`o.name` (default "inference") and builds it into `home`; `o.numCtx`:
+ * the Modelfile's num_ctx (default 512). The shape comes from the
+ * BENCH_INFER_* variables (bench/serve.ts uses it too). `o.bytesAsText`: see bytesAsText.
+ */
+export async function benchProject(root: string, home: string, o: { cases: number; tokens: number; threads: number; numCtx?: number; name?: string; bytesAsText?: boolean }) {
+  const dir = path.join(root, o.name ?? "inference");
   mkdirSync(dir, { recursive: true });
   const shape = {
     nEmbd: env("BENCH_INFER_EMBD", 2048),
@@ -59,10 +67,11 @@ async function benchProject(root: string, home: string, o: { cases: number; toke
     vocabSize: env("BENCH_INFER_VOCAB", 32000),
   };
   const t0 = nowS();
-  const file = await writeTestModel(path.join(dir, "model.gguf"), { kind: "random", name: "random", seed: 1, tensorType: "F16", ...shape, nHead: shape.nEmbd / 128, nHeadKv: shape.nEmbd / 128, contextLength: 2048 });
+  const spec = { name: "random", seed: 1, tensorType: "F16", ...shape, nHead: shape.nEmbd / 128, nHeadKv: shape.nEmbd / 128, contextLength: 2048 } as const;
+  const file = o.bytesAsText ? await writeGguf(path.join(dir, "model.gguf"), bytesAsText(randomLlama(spec))) : await writeTestModel(path.join(dir, "model.gguf"), { kind: "random", ...spec });
   log(`inference: generated a ${(file.size / 2 ** 20).toFixed(0)} MiB F16 random llama (embd ${shape.nEmbd}, ff ${shape.nFf}, ${shape.nLayer} layers, vocab ${shape.vocabSize}) in ${s(nowS() - t0)} (not counted)`);
   writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  bench:\n    modelfile: Modelfile\n    quantize: Q4_K_M\n    tests: tests.yaml\n");
-  writeFileSync(path.join(dir, "Modelfile"), `FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_thread ${o.threads}\nPARAMETER num_ctx 512\n`);
+  writeFileSync(path.join(dir, "Modelfile"), `FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_thread ${o.threads}\nPARAMETER num_ctx ${o.numCtx ?? 512}\n`);
   const cases = Array.from({ length: o.cases }, (_, i) => `  - prompt: "Case ${i + 1}: the story of ${String.fromCharCode(97 + (i % 26))} begins"\n    raw: true\n    options: {num_predict: ${o.tokens}}\n    assert:\n      - {type: regex, value: "[\\\\s\\\\S]*"}\n`);
   writeFileSync(path.join(dir, "tests.yaml"), `tests:\n${cases.join("")}`);
   const t1 = nowS();
@@ -123,8 +132,26 @@ async function llamaBenchRate(exe: string, blob: string, tokens: number, threads
   return Math.max(...result!.samples_ts);
 }
 
+/**
+ * The random llama with its 256 byte-fallback tokens typed NORMAL instead of
+ * BYTE, so each detokenizes to its literal text (`<0xB8>`) rather than a raw
+ * byte. Greedy decoding of random weights picks byte tokens, and a lone byte
+ * is invalid UTF-8: llama-server parses every answer with its chat parser
+ * (common_chat_parse, even on /v1/completions) and fails the whole request
+ * with a 500 ("does not match the expected Content-only format") on it. Prompts
+ * of lowercase letters and spaces never need byte fallback, so tokenizing is
+ * unchanged; only the output text is valid UTF-8 on both servers.
+ */
+export function bytesAsText(model: GgufWriteInput): GgufWriteInput {
+  const metadata = [...model.metadata].map(([key, entry]): [string, GgufMetadataEntry] => {
+    if (key !== "tokenizer.ggml.token_type" || typeof entry.value !== "object" || entry.value === null || !("items" in entry.value)) return [key, entry];
+    return [key, gv.arr(GgufValueType.INT32, entry.value.items.map((t) => (t === TokenType.BYTE ? TokenType.NORMAL : t)))];
+  });
+  return { ...model, metadata };
+}
+
 /** The model layer blob of a stored manifest. */
-function modelBlob(home: string, model: string, tag: string): string {
+export function modelBlob(home: string, model: string, tag: string): string {
   const m = JSON.parse(readFileSync(path.join(home, "manifests/registry.ollama.ai/library", model, tag), "utf8")) as { layers: { mediaType: string; digest: string }[] };
   const layer = m.layers.find((l) => l.mediaType === "application/vnd.ollama.image.model")!;
   return path.join(home, "blobs", layer.digest.replace(":", "-"));

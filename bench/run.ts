@@ -24,6 +24,13 @@
  * adds its rows. BENCH_CONVERT=1 adds the checkpoint conversion rows
  * (bench/convert.ts; opt-in: it writes about 4.4 GB).
  *
+ * Then the serve bench (bench/serve.ts: `modelsmith serve` against llama.cpp's
+ * own `llama-server`, built in this run from the bundled source against the
+ * same prebuilt libraries, on the same Q4_K_M blob with the same threads and
+ * slots, one at a time, driven by one load script: one stream, 4 and 8
+ * streams, a 512-token prompt, RSS; BENCH_SERVE=0 skips it; alone: `node
+ * dist/bench/serve.js`) adds its rows.
+ *
  * BENCH_REMOTE_CACHE=1 adds the remote build cache's rows (bench/remote-cache.ts).
  *
  * Prints one table on stdout, details on stderr. Everything lives in one temp
@@ -49,6 +56,7 @@ import { fromRoot } from "../tools/paths.js";
 import { benchShape } from "./shape.js";
 import { inferenceBench } from "./inference.js";
 import { convertBench } from "./convert.js";
+import { serveBench } from "./serve.js";
 import { remoteCacheBench } from "./remote-cache.js";
 
 const run = promisify(execFile);
@@ -194,6 +202,7 @@ async function main(): Promise<void> {
       quantRow,
     ];
     if (process.env["BENCH_INFERENCE"] !== "0") rows.push(...(await inferenceBench(root)));
+    if (process.env["BENCH_SERVE"] !== "0") rows.push(...(await serveBench(root)));
     if (process.env["BENCH_CONVERT"] === "1") rows.push(...(await convertBench(root)));
     // Opt-in (minutes at 1 GiB): a cached runner against a cold one and against a pull (bench/remote-cache.ts).
     if (process.env["BENCH_REMOTE_CACHE"] === "1") rows.push(...(await remoteCacheBench(path.join(root, "remote-cache"), mib)));

@@ -1,6 +1,7 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
 import type { Lockstep } from "./lockstep.js";
 import type { SamplePlan } from "./plan.js";
+import { sequenceIdOf } from "./sequence-pool.js";
 import { StopScanner } from "./stop-scanner.js";
 import { TokenText } from "./token-text.js";
 import type { GenerateResult } from "./types.js";
@@ -77,7 +78,8 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
   const stops = new StopScanner(plan.stop);
   let stopped = false;
   const lockstep = input.lockstep;
-  await lockstep?.join();
+  const order = sequenceIdOf(sequence);
+  await lockstep?.join(order);
   try {
       for await (const token of sequence.evaluate(toEvaluate, options)) {
       if (completionTokens === 0) firstAt = nowNs();
@@ -97,7 +99,7 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
         finishReason = "length";
         break;
       }
-      await lockstep?.arrive();
+      await lockstep?.arrive(order);
     }
   } finally {
     lockstep?.leave();

@@ -20,27 +20,31 @@
 export class Lockstep {
   /** Generations inside llama.cpp: queued, decoding or sampling. */
   private running = 0;
-  private waiting: Array<() => void> = [];
+  /** Waiting generations, each with its sequence id (the order their decodes are queued in when released). */
+  private waiting: Array<{ order: number; resolve: () => void }> = [];
   private releaseScheduled = false;
 
-  /** Resolves when the generation may queue its first decode (at the next round when others are running). */
-  join(): Promise<void> | void {
+  /**
+   * Resolves when the generation may queue its first decode (at the next round
+   * when others are running). `order`: its sequence id (see releaseIfDone).
+   */
+  join(order = 0): Promise<void> | void {
     if (this.running === 0 && this.waiting.length === 0) {
       this.running++;
       return;
     }
-    return this.wait();
+    return this.wait(order);
   }
 
   /** Resolves when the round ends: every other running generation has arrived or left. */
-  arrive(): Promise<void> | void {
+  arrive(order = 0): Promise<void> | void {
     this.running--;
     if (this.running === 0 && this.waiting.length === 0) {
       // Alone: nobody to batch with.
       this.running++;
       return;
     }
-    const p = this.wait();
+    const p = this.wait(order);
     this.releaseIfDone();
     return p;
   }
@@ -51,8 +55,8 @@ export class Lockstep {
     this.releaseIfDone();
   }
 
-  private wait(): Promise<void> {
-    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  private wait(order: number): Promise<void> {
+    return new Promise<void>((resolve) => this.waiting.push({ order, resolve }));
   }
 
   private releaseIfDone(): void {
@@ -62,10 +66,15 @@ export class Lockstep {
     // just decoded checks its queue in microtasks, and must find it empty.
     setImmediate(() => {
       this.releaseScheduled = false;
-      const go = this.waiting;
+      // By sequence id: each goes on to queue its decode in the order it is
+      // resumed, and that order is the batch's. llama.cpp splits a batch of a
+      // non-unified KV cache into micro-batches of consecutive increasing
+      // sequence ids in batch order (split_equal, sequential), so ids 3, 2, 1, 0
+      // were four graph computes where 0, 1, 2, 3 is one.
+      const go = this.waiting.sort((a, b) => a.order - b.order);
       this.waiting = [];
       this.running += go.length;
-      for (const resolve of go) resolve();
+      for (const w of go) w.resolve();
     });
   }
 }

@@ -24,6 +24,12 @@ export interface OpenModelSettings extends OpenModelOptions {
   gpu?: GpuChoice;
   /** Typed options laid over the model's PARAMETERs for this load (`run -p key=value`): load-time ones included. */
   overrides?: OptionMap;
+  /**
+   * The caller's event loop works while decodes run (a server writing every
+   * token to its clients): lower its priority even with a one-thread pool
+   * (see lowerEventLoopPriority). `serve` sets it.
+   */
+  busyEventLoop?: boolean;
 }
 
 const nowNs = () => Number(process.hrtime.bigint());
@@ -69,7 +75,7 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
     throw cannotLoad(stored.adapterPaths.length > 0 ? "its ADAPTER layers or context" : "its context", err);
   }
   serializeFirstSampleAfterDecode(context);
-  if (llama.gpu === false && load.threads > 1 && threadPoolSize() > 1) lowerEventLoopPriority();
+  if (llama.gpu === false && load.threads > 1 && (threadPoolSize() > 1 || options.busyEventLoop === true)) lowerEventLoopPriority();
   return new LoadedModel(stored, llama, model, context, load, params, warnings, nowNs() - started);
 }
 
@@ -103,7 +109,13 @@ function threadPoolSize(): number {
  * Only with a thread pool of more than one thread: with one (the CLI's, see
  * bin/modelsmith.js) decode runs at full speed without it (72 vs 72 tok/s,
  * 32 prompt tests on 4 sequences 7.6 vs 7.4 s), and nice 19 is then only a
- * cost: it is permanent, and children spawned afterwards inherit it.
+ * cost: it is permanent, and children spawned afterwards inherit it. Except
+ * in a server (`busyEventLoop`): there the event loop writes each token to
+ * its client (JSON, SSE, a socket write) just as the next decode starts its
+ * compute thread, so it is busy at the wrong moment even with one pool
+ * thread: `serve`, one stream of a 4-layer embd-2048 Q4_K_M llama on 2
+ * threads, 52-71 tok/s without, 137-146 with (llama-server 178-192 in the
+ * same minutes; 8 streams 234 either way). See bench/serve.ts.
  */
 function lowerEventLoopPriority(): void {
   if (process.platform !== "linux") return;

@@ -105,7 +105,8 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const parallel = Math.max(1, o.parallel ?? 4);
-  const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel>);
+  // busyEventLoop: this event loop writes every token to a client while the next decode starts (see lowerEventLoopPriority).
+  const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, { ...opts, busyEventLoop: true }) as Promise<RuntimeModel>);
   const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
   const host = new ModelHost(o.storeRoot, open, parallel, only, {
     ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),

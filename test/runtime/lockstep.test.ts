@@ -40,6 +40,17 @@ describe("Lockstep", () => {
     await Promise.all([a2, b2]);
   });
 
+  test("a round's waiters go on in the order of their sequence ids, whatever order they came in", async () => {
+    const l = new Lockstep();
+    const log: number[] = [];
+    assert.equal(l.join(2), undefined);
+    // 1 and 0 join while 2 runs; 2 arrives last: the round releases 0, 1, 2.
+    const waits = [l.join(1), l.join(0), l.arrive(2)].map((p, i) => Promise.resolve(p).then(() => log.push([1, 0, 2][i]!)));
+    await turn();
+    await Promise.all(waits);
+    assert.deepEqual(log, [0, 1, 2]);
+  });
+
   test("a generation that leaves ends the round for the others", async () => {
     const l = new Lockstep();
     l.join();
@@ -122,5 +133,36 @@ describe("generations on one context's sequences", () => {
     // the same work takes 20-40 smaller batches.
     assert.ok(batchSizes.length <= 14, `${batchSizes.length} batches: ${batchSizes.join(" ")}`);
     assert.ok(batchSizes.filter((n) => n === 4).length >= 10, `batches: ${batchSizes.join(" ")}`);
+  });
+
+  // llama.cpp splits a batch of a non-unified KV cache (node-llama-cpp's: one
+  // stream per sequence) into micro-batches of consecutive increasing sequence
+  // ids in batch order, one graph compute each:
+  // https://github.com/ggml-org/llama.cpp/blob/5b4ebc5/src/llama-batch.cpp#L537-L540 (split_equal, "accept only increasing sequence ids")
+  test("instrumented (node-llama-cpp's internal addToBatch): round after round, a batch holds its sequences in increasing id order", async () => {
+    const context = (model as unknown as { context: { _ctx: Record<string | symbol, unknown> } }).context;
+    const real = context._ctx;
+    const batches: number[][] = [];
+    context._ctx = new Proxy(real, {
+      get(target, p) {
+        const v = target[p];
+        if (p === "initBatch") return (n: number) => (batches.push([]), (v as (n: number) => unknown).call(target, n));
+        if (p === "addToBatch") return (id: number, ...rest: unknown[]) => (batches.at(-1)!.push(id), (v as (...a: unknown[]) => unknown).call(target, id, ...rest));
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    try {
+      // Staggered ends (num_predict 4, 8, 12, 16) leave the sequences freed out of order for the next rounds.
+      for (let r = 0; r < 3; r++) await Promise.all(prompts.map((prompt, i) => model.generate({ prompt: ` ${prompt} ${r}`, raw: true, options: { num_predict: 4 * (((i + r) % 4) + 1) } })));
+    } finally {
+      context._ctx = real;
+    }
+    const rounds = batches.filter((b) => b.length > 1);
+    assert.ok(rounds.length >= 20, `${rounds.length} batches of several sequences`);
+    // Increasing ids in every batch; each round starts on the lowest free ids (0, 1, 2, 3 when all four run).
+    // A gap (0, 1, 3) comes only from a generation that ended, and splits the micro-batch there.
+    const all = batches.map((x) => x.join(",")).join(" | ");
+    for (const b of rounds) assert.ok(b.every((id, k) => k === 0 || id > b[k - 1]!), `a batch of sequences ${b.join(", ")} (all batches: ${all})`);
+    assert.ok(rounds.filter((b) => b.length === 4).every((b) => b.join() === "0,1,2,3"), all);
   });
 });
