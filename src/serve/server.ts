@@ -10,6 +10,7 @@ import { hostGuard } from "./allowed-host.js";
 import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
+import { openInRunner } from "./runner/runner-model.js";
 import * as anthropic from "./anthropic-api.js";
 import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
@@ -35,7 +36,10 @@ export interface ServeOptions {
   maxLoaded?: number;
   /** Requests that may wait for a model or a sequence before a 503 (default 512, Ollama's OLLAMA_MAX_QUEUE). */
   maxQueue?: number;
+  /** How a model is loaded; default: in its own runner process (openInRunner), or here with `inProcess`. */
   open?: OpenServedModel;
+  /** Load models in this process (no runner processes): a llama.cpp abort then ends the server. */
+  inProcess?: boolean;
   /** One line per request (method, path, status, time). */
   log?: (line: string) => void;
   /** Reported by /api/version. */
@@ -97,7 +101,8 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const parallel = Math.max(1, o.parallel ?? 4);
-  const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel>);
+  // Each loaded model in its own runner process (runner/runner-model.ts); `inProcess` loads it here instead.
+  const open: OpenServedModel = o.open ?? (o.inProcess ? (root, name, opts) => openModel(root, name, opts) as Promise<RuntimeModel> : (root, name, opts) => openInRunner(root, name, opts));
   const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
   const host = new ModelHost(o.storeRoot, open, parallel, only, {
     ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),
