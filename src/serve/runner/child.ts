@@ -6,6 +6,7 @@
  * a parent-death signal (setpriv --pdeathsig KILL), so it dies with the server.
  */
 import { openModel, type RuntimeModel } from "../../runtime/index.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
 import { toWire, type FromRunner, type ToRunner } from "./protocol.js";
 
@@ -38,7 +39,9 @@ async function handle(m: ToRunner): Promise<void> {
   switch (m.t) {
     case "open":
       try {
-        model = await openModel(m.root, m.name, m.options);
+        // The server's onWarning, when it gave one, gets the warnings; else they go to stderr (the server's, which the runner's is piped to).
+        const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
+        model = await openModel(m.root, m.name, { ...m.options, ...onWarning });
         send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function" });
       } catch (err) {
         send({ t: "openFailed", error: toWire(err) });

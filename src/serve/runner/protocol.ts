@@ -13,7 +13,7 @@ import { HttpError } from "../http.js";
  * "Each loaded model runs in its own runner process".
  */
 export type ToRunner =
-  | { t: "open"; root: string; name: string; options: Record<string, unknown> }
+  | { t: "open"; root: string; name: string; options: Record<string, unknown>; warnings: boolean }
   | { t: "gen"; id: number; req: WireGenerateRequest; stream: boolean }
   | { t: "embed"; id: number; inputs: string[]; options: EmbedOptions }
   | { t: "cancel"; id: number }
@@ -22,6 +22,7 @@ export type ToRunner =
 export type FromRunner =
   | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean }
   | { t: "openFailed"; error: WireError }
+  | { t: "warn"; diagnostic: Diagnostic }
   | { t: "tok"; id: number; p: string[] }
   | { t: "done"; id: number; result: GenerateResult | EmbedResult }
   | { t: "error"; id: number; error: WireError };

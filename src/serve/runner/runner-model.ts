@@ -58,6 +58,8 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_KEEP);
+    // What the runner writes (warnings, llama.cpp's last words) reaches the server's stderr, as Ollama's runner logs do.
+    process.stderr.write(chunk);
   });
   const waiters = new Map<number, Waiter>();
   let nextId = 1;
@@ -109,6 +111,9 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
         opened(model);
         return;
       }
+      case "warn":
+        options.onWarning?.(m.diagnostic);
+        return;
       case "openFailed":
         openFailed(fromWire(m.error));
         closing = true;
@@ -173,7 +178,8 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
     clearTimeout(timer);
   }
 
-  send({ t: "open", root: storeRoot, name, options: options as Record<string, unknown> });
+  const { onWarning, ...plain } = options;
+  send({ t: "open", root: storeRoot, name, options: plain as Record<string, unknown>, warnings: onWarning !== undefined });
   return ready;
 }
 
