@@ -8,7 +8,7 @@
  * runtime's eval count / eval duration as the client sees it: tokens arriving
  * over the time between the first and the last) and time to first token.
  *
- * The model: a random-weight F16 llama (BENCH_RUNNER_EMBD wide, default 768,
+ * The model: a random-weight F16 llama (BENCH_RUNNER_EMBD wide, default 768, a multiple of 64,
  * 8 layers, 16k vocabulary; about 150 MB), BENCH_RUNNER_TOKENS (default 128)
  * tokens per answer, BENCH_THREADS (default 2) threads.
  *
@@ -63,7 +63,7 @@ export async function runnerBench(root: string): Promise<BenchRow[]> {
   const dir = path.join(root, "runner-project");
   mkdirSync(dir, { recursive: true });
   await writeTestModel(path.join(dir, "model.gguf"), {
-    kind: "random", nEmbd, nLayer: 8, nHead: 12, nHeadKv: 12, nFf: nEmbd * 2, vocabSize: 16000, contextLength: 2048, seed: 7, tensorType: "F16", name: "runner-bench",
+    kind: "random", nEmbd, nLayer: 8, nHead: nEmbd / 64, nHeadKv: nEmbd / 64, nFf: nEmbd * 2, vocabSize: 16000, contextLength: 2048, seed: 7, tensorType: "F16", name: "runner-bench",
   });
   writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  runnerbench:\n    modelfile: Modelfile\n");
   writeFileSync(path.join(dir, "Modelfile"), "FROM ./model.gguf\nPARAMETER temperature 0\nPARAMETER num_ctx 1024\n");
