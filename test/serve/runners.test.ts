@@ -166,3 +166,28 @@ test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner p
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 });
+
+test("a hung runner (SIGSTOPped mid-generation) is killed after hangMs, its request fails with the reason", { timeout: 60_000 }, async () => {
+  const model = await openInRunner(env.root, "oracle", { parallel: 1, threads: 1, gpu: false }, { hangMs: 600 });
+  let pieces = 0;
+  let stopped = false;
+  const reason = await model
+    .generate({
+      prompt: "The quick brown",
+      options: { num_predict: -1 },
+      onToken: () => {
+        if (++pieces === 2 && !stopped) {
+          stopped = true;
+          process.kill(model.pid, "SIGSTOP");
+        }
+      },
+    })
+    .then(
+      () => "answered",
+      (err: Error) => err.message,
+    );
+  assert.ok(stopped, "the runner streamed before it was stopped");
+  assert.equal(reason, "llama runner process has terminated: no progress for 600 ms, killed");
+  assert.ok(await gone(model.pid));
+  assert.ok(model.exited);
+});
