@@ -119,6 +119,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       await host.close();
       // The store's own error (message and did-you-mean hint), as `run` reports it.
       if (err instanceof HttpError && err.cause instanceof InputError) throw err.cause;
+      // The runner died while loading it (llama.cpp aborted, a segfault, an OOM kill): not a missing model.
+      if (err instanceof HttpError && err.status === 500) throw new EnvironmentError(error("MS8200", err.message, { hint: "the model's runner process died while loading it; rebuild it with `modelsmith build` (which checks the GGUF), or free memory" }));
       if (err instanceof HttpError) throw new InputError(error("MS5102", err.message, { hint: "list the models with `modelsmith ls`" }));
       throw err;
     }

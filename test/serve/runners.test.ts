@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { execa } from "execa";
 import type { RunningServer } from "../../src/serve/index.js";
 import { openInRunner, type RunnerModel } from "../../src/serve/runner/runner-model.js";
 import { gv } from "../../src/gguf/index.js";
@@ -190,4 +191,17 @@ test("a hung runner (SIGSTOPped mid-generation) is killed after hangMs, its requ
   assert.equal(reason, "llama runner process has terminated: no progress for 600 ms, killed");
   assert.ok(await gone(model.pid));
   assert.ok(model.exited);
+});
+
+test("serve of a model whose runner dies while loading: exit 3, error[MS8200] with llama.cpp's last line, no stack trace, never listening", { timeout: 60_000 }, async () => {
+  const r = await execa(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "aborts", "--port", "0", "--host", "127.0.0.1"], {
+    cwd: fromRoot(),
+    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root },
+    reject: false,
+    timeout: 50_000,
+  });
+  assert.equal(r.exitCode, 3, r.stderr);
+  assert.match(r.stderr, /error\[MS8200\]: llama runner process has terminated: signal: aborted/);
+  assert.doesNotMatch(r.stderr, /listening on/);
+  assert.ok(!hasStackTrace(r.stderr), r.stderr);
 });
