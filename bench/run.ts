@@ -33,6 +33,9 @@
  *
  * BENCH_REMOTE_CACHE=1 adds the remote build cache's rows (bench/remote-cache.ts).
  *
+ * BENCH_RUNNER=1 adds serve's runner process against in-process generation
+ * (bench/runner.ts; alone: `node dist/bench/runner.js`).
+ *
  * Prints one table on stdout, details on stderr. Everything lives in one temp
  * directory (so the store and the model share a file system), removed at the end.
  * The model file is at least 2 s old before the cold build, as a user's file
@@ -58,6 +61,7 @@ import { inferenceBench } from "./inference.js";
 import { convertBench } from "./convert.js";
 import { serveBench } from "./serve.js";
 import { remoteCacheBench } from "./remote-cache.js";
+import { runnerBench } from "./runner.js";
 
 const run = promisify(execFile);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -206,6 +210,7 @@ async function main(): Promise<void> {
     if (process.env["BENCH_CONVERT"] === "1") rows.push(...(await convertBench(root)));
     // Opt-in (minutes at 1 GiB): a cached runner against a cold one and against a pull (bench/remote-cache.ts).
     if (process.env["BENCH_REMOTE_CACHE"] === "1") rows.push(...(await remoteCacheBench(path.join(root, "remote-cache"), mib)));
+    if (process.env["BENCH_RUNNER"] === "1") rows.push(...(await runnerBench(root)));
     process.stdout.write(`${benchTable(rows)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });

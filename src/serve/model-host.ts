@@ -213,6 +213,12 @@ export class ModelHost {
         if (this.entries.get(key) === entry) this.entries.delete(key);
         this.wakeIdleWaiters();
       });
+      // A model in a runner process (runner/runner-model.ts) that dies is forgotten: the next request starts a new runner.
+      void model.then((m) => forgetOnExit(m, () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        if (entry.timer) clearTimeout(entry.timer);
+        this.wakeIdleWaiters();
+      }), () => undefined);
       return this.take(entry);
     }
   }
@@ -302,6 +308,12 @@ export class ModelHost {
       e.timer.unref();
     }
   }
+}
+
+/** Calls `forget` when `model`'s process ends, for a model with an `onExit` (a runner's). */
+function forgetOnExit(model: RuntimeModel, forget: () => void): void {
+  const m = model as RuntimeModel & { onExit?: (fn: () => void) => void };
+  if (typeof m.onExit === "function") m.onExit(forget);
 }
 
 /** A model the store lacks is 404 (the store's message and did-you-mean); other failures as they are. */

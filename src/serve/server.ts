@@ -11,6 +11,7 @@ import { originMatcher, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, sendJson, sendText } from "./http.js";
 import { ModelHost, type OpenServedModel } from "./model-host.js";
 import { defaultMemoryBudget, MemoryBudget } from "./memory-budget.js";
+import { openInRunner } from "./runner/runner-model.js";
 import * as anthropic from "./anthropic-api.js";
 import * as embedApi from "./embed-api.js";
 import * as ollama from "./ollama-api.js";
@@ -40,7 +41,10 @@ export interface ServeOptions {
   maxMemory?: number;
   /** Requests that may wait for a model or a sequence before a 503 (default 512, Ollama's OLLAMA_MAX_QUEUE). */
   maxQueue?: number;
+  /** How a model is loaded; default: in its own runner process (openInRunner), or here with `inProcess`. */
   open?: OpenServedModel;
+  /** Load models in this process (no runner processes): a llama.cpp abort then ends the server. */
+  inProcess?: boolean;
   /** One line per request (method, path, status, time). */
   log?: (line: string) => void;
   /** Reported by /api/version. */
@@ -105,8 +109,10 @@ const ROUTES: Record<string, { api: Api; handler: Handler }> = {
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const parallel = Math.max(1, o.parallel ?? 4);
-  // busyEventLoop: this event loop writes every token to a client while the next decode starts (see lowerEventLoopPriority).
-  const open: OpenServedModel = o.open ?? ((root, name, opts) => openModel(root, name, { ...opts, busyEventLoop: true }) as Promise<RuntimeModel>);
+  // Each loaded model in its own runner process (runner/runner-model.ts, whose event loop is lowered as below); `inProcess` loads it here instead.
+  // busyEventLoop: the loop that writes every token while the next decode starts runs at a low priority (see lowerEventLoopPriority).
+  const open: OpenServedModel =
+    o.open ?? (o.inProcess ? (root, name, opts) => openModel(root, name, { ...opts, busyEventLoop: true }) as Promise<RuntimeModel> : (root, name, opts) => openInRunner(root, name, opts));
   const only = o.models?.length ? new Set(o.models.map((m) => ModelHost.key(m))) : undefined;
   const host = new ModelHost(o.storeRoot, open, parallel, only, {
     ...(o.maxLoaded !== undefined ? { maxLoaded: Math.max(1, Math.floor(o.maxLoaded)) } : {}),
@@ -124,6 +130,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       await host.close();
       // The store's own error (message and did-you-mean hint), as `run` reports it.
       if (err instanceof HttpError && err.cause instanceof InputError) throw err.cause;
+      // The runner died while loading it (llama.cpp aborted, a segfault, an OOM kill): not a missing model.
+      if (err instanceof HttpError && err.status === 500) throw new EnvironmentError(error("MS8200", err.message, { hint: "the model's runner process died while loading it; rebuild it with `modelsmith build` (which checks the GGUF), or free memory" }));
       if (err instanceof HttpError) throw new InputError(error("MS5102", err.message, { hint: "list the models with `modelsmith ls`" }));
       throw err;
     }

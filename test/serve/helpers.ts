@@ -1,6 +1,7 @@
 import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { openModel } from "../../src/runtime/index.js";
+import { openInRunner } from "../../src/serve/runner/runner-model.js";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/serve/index.js";
 import { oracleContinuation, oracleLlama, randomLlama, type OracleLlamaSpec } from "../../src/testmodels/index.js";
 import type { Store } from "../../src/store/index.js";
@@ -12,6 +13,9 @@ import { storeModel, tempStore, type ModelLayersInput } from "../runtime/store-m
  * 2 test files at once.
  */
 export const openOneThread: NonNullable<ServeOptions["open"]> = (root, name, o) => openModel(root, name, { ...o, threads: 1, gpu: false });
+
+/** The same in a runner process, as `modelsmith serve` loads models: what every server test uses. */
+export const runnerOneThread: NonNullable<ServeOptions["open"]> = (root, name, o) => openInRunner(root, name, { ...o, threads: 1, gpu: false });
 
 /** Go template of "oracle-eos": SYSTEM then the prompt, back to back. */
 export const EOS_TEMPLATE = "{{ .System }}{{ .Prompt }}";
@@ -62,7 +66,7 @@ export async function serveEnv(models: Record<string, ModelLayersInput> = TEST_M
     digests,
     logs,
     start: async (options = {}) => {
-      const started = await startServer({ storeRoot: env.root, port: 0, host: "127.0.0.1", open: openOneThread, log: (line) => logs.push(line), ...options });
+      const started = await startServer({ storeRoot: env.root, port: 0, host: "127.0.0.1", open: runnerOneThread, log: (line) => logs.push(line), ...options });
       let closing: Promise<void> | undefined;
       // A test may close its server early; cleanup closes the rest, each once.
       const server: RunningServer = { url: started.url, port: started.port, close: () => (closing ??= started.close()) };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { RunningServer, ServeOptions } from "../../src/serve/index.js";
-import { collect, ollamaClient, ollamaFailure, openOneThread, oracleText, request, serveEnv, type ServeEnv } from "./helpers.js";
+import { collect, ollamaClient, ollamaFailure, runnerOneThread, oracleText, request, serveEnv, type ServeEnv } from "./helpers.js";
 
 /**
  * The model pool (issue 10, item 6), after Ollama's scheduler
@@ -23,7 +23,7 @@ async function counted(options: Partial<ServeOptions> = {}): Promise<{ server: R
   const warnings: string[] = [];
   const open: NonNullable<ServeOptions["open"]> = (root, name, o) => {
     opens.push({ name, ...(o.contextSize !== undefined ? { contextSize: o.contextSize } : {}) });
-    return openOneThread(root, name, { ...o, onWarning: (d: { code: string; message: string }) => warnings.push(`${d.code} ${d.message}`) } as typeof o);
+    return runnerOneThread(root, name, { ...o, onWarning: (d: { code: string; message: string }) => warnings.push(`${d.code} ${d.message}`) } as typeof o);
   };
   return { server: await env.start({ open, ...options }), opens, warnings };
 }

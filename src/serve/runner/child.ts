@@ -1,0 +1,89 @@
+/**
+ * A runner: one loaded model in its own process (forked by runner-model.ts).
+ * It opens the model with the runtime's openModel and serves the server's
+ * requests over the IPC channel (protocol.ts). When the channel closes (the
+ * server exited or was killed) it exits at once; under Linux it also runs with
+ * a parent-death signal (setpriv --pdeathsig KILL), so it dies with the server.
+ */
+import { openModel, type RuntimeModel } from "../../runtime/index.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
+import { toWire, type FromRunner, type ToRunner } from "./protocol.js";
+
+const send = (m: FromRunner) => {
+  if (process.connected) process.send!(m);
+};
+
+let model: RuntimeModel | undefined;
+const aborts = new Map<number, AbortController>();
+
+/** Pieces waiting to be sent, per request: flushed once per event-loop turn. */
+const pending = new Map<number, string[]>();
+let flushQueued = false;
+function flush(): void {
+  flushQueued = false;
+  for (const [id, p] of pending) send({ t: "tok", id, p });
+  pending.clear();
+}
+function piece(id: number, text: string): void {
+  const list = pending.get(id);
+  if (list) list.push(text);
+  else pending.set(id, [text]);
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+async function handle(m: ToRunner): Promise<void> {
+  switch (m.t) {
+    case "open":
+      try {
+        // The server's onWarning, when it gave one, gets the warnings; else they go to stderr (the server's, which the runner's is piped to).
+        const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
+        // busyEventLoop: this loop sends every token while the next decode starts, as the in-process server does (see lowerEventLoopPriority).
+        model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
+        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function" });
+      } catch (err) {
+        send({ t: "openFailed", error: toWire(err) });
+      }
+      return;
+    case "gen": {
+      const abort = new AbortController();
+      aborts.set(m.id, abort);
+      try {
+        const result = await model!.generate({ ...m.req, signal: abort.signal, ...(m.stream ? { onToken: (text: string) => piece(m.id, text) } : {}) });
+        flush();
+        send({ t: "done", id: m.id, result });
+      } catch (err) {
+        flush();
+        send({ t: "error", id: m.id, error: toWire(err) });
+      } finally {
+        aborts.delete(m.id);
+      }
+      return;
+    }
+    case "embed":
+      try {
+        send({ t: "done", id: m.id, result: await model!.embed!(m.inputs, m.options) });
+      } catch (err) {
+        send({ t: "error", id: m.id, error: toWire(err) });
+      }
+      return;
+    case "cancel":
+      aborts.get(m.id)?.abort();
+      return;
+    case "close":
+      await model?.close().catch(() => undefined);
+      // Not process.exit: with llama.cpp's threads about, an orderly exit can hang in a futex (parent-death.ts).
+      dieNow();
+  }
+}
+
+process.on("message", (m: ToRunner) => void handle(m));
+// The server is gone (exited, killed, or closed the channel): nothing to serve.
+process.on("disconnect", () => dieNow());
+// And with the parent-death signal and a ppid poll, however the server dies (SIGKILL included).
+dieWithParent(process.ppid);
+// Ctrl-C in a terminal signals the whole process group: the server's grace logic decides when the runner ends.
+process.on("SIGINT", () => undefined);

@@ -1,0 +1,208 @@
+/**
+ * Each loaded model runs in its own runner process (issue 10 item 7), as
+ * Ollama's runners (https://github.com/ollama/ollama/blob/main/llm/server.go:
+ * the runner subprocess, "llama runner process has terminated: %v" when it
+ * dies, and the scheduler forgets a dead runner and starts a new one). Real
+ * llama.cpp through node-llama-cpp in real child processes: nothing is faked.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { execa } from "execa";
+import type { RunningServer } from "../../src/serve/index.js";
+import { openInRunner, type RunnerModel } from "../../src/serve/runner/runner-model.js";
+import { gv } from "../../src/gguf/index.js";
+import { oracleLlama, randomLlama } from "../../src/testmodels/index.js";
+import { TINY_RANDOM } from "../testmodels/specs.js";
+import { hasStackTrace } from "../helpers/cli.js";
+import { fromRoot } from "../helpers/paths.js";
+import { CYCLING_SPEC, oracleText, post, serveEnv, type ServeEnv } from "./helpers.js";
+
+/**
+ * A llama-shaped model of the architecture `arch`, its rope.dimension_count
+ * (32) not its head size (64): llama.cpp reads it, then its graph's
+ * `GGML_ASSERT(n_embd_head == hparams.n_rot)` fails the first time the graph
+ * is built (here the context's graph reservation, while the runner loads the
+ * model) and calls abort() (llama.cpp src/llama-model.cpp, llm_build_exaone:
+ * https://github.com/ggml-org/llama.cpp/blob/master/src/llama-model.cpp).
+ * Our GGUF checks (src/gguf/hparams.ts) know this assertion for the
+ * architectures of their table only: an architecture outside it (exaone)
+ * passes them, as a GGUF from elsewhere could.
+ */
+export function abortingModel(arch = process.env["RUNNER_ABORT_ARCH"] ?? "exaone") {
+  const g = randomLlama({ ...TINY_RANDOM, contextLength: 512 });
+  const metadata = [...g.metadata].map(([k, v]) => {
+    const key = k.startsWith("llama.") ? `${arch}.${k.slice(6)}` : k;
+    if (key === "general.architecture") return [key, gv.str(arch)] as const;
+    if (key === `${arch}.rope.dimension_count`) return [key, gv.u32(32)] as const;
+    return [key, v] as const;
+  });
+  return { ...g, metadata };
+}
+
+let env: ServeEnv;
+let server: RunningServer;
+/** Every runner the server started, in order (its pid as soon as it starts; the model once loaded). */
+const runners: { name: string; pid: number; model?: RunnerModel }[] = [];
+
+before(async () => {
+  env = await serveEnv({
+    oracle: { gguf: oracleLlama(CYCLING_SPEC), params: { temperature: 0, num_predict: 12, num_ctx: 512 } },
+    aborts: { gguf: abortingModel(), params: { num_ctx: 512, num_predict: 4 } },
+  });
+  server = await env.start({
+    open: async (root, name, o) => {
+      const entry: { name: string; pid: number; model?: RunnerModel } = { name, pid: 0 };
+      runners.push(entry);
+      entry.model = await openInRunner(root, name, { ...o, threads: 1, gpu: false }, { onStart: (pid) => (entry.pid = pid) });
+      return entry.model;
+    },
+  });
+});
+after(() => env?.cleanup());
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+async function gone(pid: number, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+test("a GGUF that makes llama.cpp abort: its request is a 500 'llama runner process has terminated', its runner is gone, the oracle answers next", { timeout: 60_000 }, async () => {
+  const r = await post(`${server.url}/api/generate`, { model: "aborts", prompt: "hello", stream: false });
+  assert.equal(r.status, 500, r.text);
+  const error = (r.json as { error: string }).error;
+  assert.match(error, /^llama runner process has terminated: signal: aborted/);
+  assert.match(error, /GGML_ASSERT/, "llama.cpp's own assertion line is in the error");
+  const runner = runners.find((x) => x.name === "aborts")!;
+  assert.ok(runner.pid > 0);
+  assert.ok(await gone(runner.pid), "the runner process is gone");
+
+  const ok = await post(`${server.url}/api/generate`, { model: "oracle", prompt: "The quick brown", stream: false });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal((ok.json as { response: string }).response, oracleText("The quick brown"));
+
+  // The pool forgot it: the next request for it starts a new runner (which aborts again).
+  const again = await post(`${server.url}/api/generate`, { model: "aborts", prompt: "hello", stream: false });
+  assert.equal(again.status, 500);
+  assert.equal(runners.filter((x) => x.name === "aborts").length, 2);
+});
+
+test("a runner SIGKILLed mid-stream: the stream ends with an error line, the next request starts a new runner and is answered", { timeout: 60_000 }, async () => {
+  const res = await fetch(`${server.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } }) });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await reader.read()).value);
+  const runner = runners.filter((x) => x.name === "oracle").at(-1)!.model!;
+  process.kill(runner.pid, "SIGKILL");
+  for (;;) {
+    const part = await reader.read();
+    if (part.done) break;
+    text += decoder.decode(part.value);
+  }
+  const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as { response?: string; error?: string; done?: boolean });
+  assert.ok(lines.length >= 2, text);
+  assert.equal(lines.at(-1)!.error, "llama runner process has terminated: signal: killed");
+  assert.ok(!lines.some((l) => l.done), "no done line after the runner died");
+  assert.ok(await gone(runner.pid));
+
+  const ok = await post(`${server.url}/api/generate`, { model: "oracle", prompt: "The lazy", stream: false });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal((ok.json as { response: string }).response, oracleText("The lazy"));
+  const fresh = runners.filter((x) => x.name === "oracle").at(-1)!.model!;
+  assert.notEqual(fresh.pid, runner.pid);
+  assert.ok(alive(fresh.pid));
+});
+
+/** The pids of `pid`'s children (Linux: /proc/<pid>/task/<pid>/children). */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner process is gone", { timeout: 90_000, skip: process.platform !== "linux" && "reads /proc" }, async () => {
+  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--shutdown-grace", "1"], {
+    cwd: fromRoot(),
+    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 600 && !url; i++) {
+      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(url, stderr);
+    const res = await fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } }) });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const pids = childrenOf(child.pid!);
+    assert.equal(pids.length, 1, "one runner for the one loaded model");
+    const drain = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    const signalled = Date.now();
+    child.kill("SIGTERM");
+    const exit = await exited;
+    const elapsed = Date.now() - signalled;
+    await drain.catch(() => undefined);
+    assert.deepEqual(exit, { code: 0, signal: null }, stderr);
+    assert.ok(elapsed < 1000 + 1000, `exited ${elapsed} ms after SIGTERM (grace 1 s)`);
+    assert.ok(await gone(pids[0]!, 2000), `runner ${pids[0]} is left behind`);
+    assert.ok(!hasStackTrace(stderr), stderr);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
+
+test("a hung runner (SIGSTOPped mid-generation) is killed after hangMs, its request fails with the reason", { timeout: 60_000 }, async () => {
+  const model = await openInRunner(env.root, "oracle", { parallel: 1, threads: 1, gpu: false }, { hangMs: 600 });
+  let pieces = 0;
+  let stopped = false;
+  const reason = await model
+    .generate({
+      prompt: "The quick brown",
+      options: { num_predict: -1 },
+      onToken: () => {
+        if (++pieces === 2 && !stopped) {
+          stopped = true;
+          process.kill(model.pid, "SIGSTOP");
+        }
+      },
+    })
+    .then(
+      () => "answered",
+      (err: Error) => err.message,
+    );
+  assert.ok(stopped, "the runner streamed before it was stopped");
+  assert.equal(reason, "llama runner process has terminated: no progress for 600 ms, killed");
+  assert.ok(await gone(model.pid));
+  assert.ok(model.exited);
+});
+
+test("serve of a model whose runner dies while loading: exit 3, error[MS8200] with llama.cpp's last line, no stack trace, never listening", { timeout: 60_000 }, async () => {
+  const r = await execa(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "aborts", "--port", "0", "--host", "127.0.0.1"], {
+    cwd: fromRoot(),
+    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root },
+    reject: false,
+    timeout: 50_000,
+  });
+  assert.equal(r.exitCode, 3, r.stderr);
+  assert.match(r.stderr, /error\[MS8200\]: llama runner process has terminated: signal: aborted: .*GGML_ASSERT/);
+  assert.doesNotMatch(r.stderr, /listening on/);
+  assert.ok(!hasStackTrace(r.stderr), r.stderr);
+});
