@@ -38,8 +38,12 @@ export interface Claim {
 
 /** What the executor asks of a remote cache; it never throws (problems are warnings). */
 export interface RemoteStepCache {
-  /** The step's record, its blobs fetched into the store and verified; or nothing (compute it), with a claim when this runner should. */
-  fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim }>;
+  /**
+   * The step's record, its blobs fetched into the store and verified; or
+   * nothing (compute it), with a claim when this runner should; or `busy`:
+   * another runner holds a live claim on it (work on other steps, ask again later).
+   */
+  fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim; busy?: true }>;
   /** Stores a step's record (and releases the claim): skipped when the entry is there, or no cache is written. */
   save(step: Step, record: StepRecord, claim?: Claim): Promise<void>;
 }
@@ -172,7 +176,7 @@ export class RegistryStepCache implements RemoteStepCache {
     this.o.warn(warning(role === "read" ? "MS5700" : "MS5702", message, { hint }));
   }
 
-  async fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim }> {
+  async fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim; busy?: true }> {
     const to = this.o.to;
     for (;;) {
       for (const repo of this.readers()) {
@@ -196,10 +200,8 @@ export class RegistryStepCache implements RemoteStepCache {
         return (await this.readClaim(to, step.key))?.runner === this.runner ? "mine" : "retry";
       });
       if (claimed === undefined) return {};
-      if (claimed === "wait") {
-        await sleep(Math.min(250, this.settleMs || 250));
-        continue;
-      }
+      // Claimed by another runner: the executor works on other steps and asks again (execute.ts, backoff).
+      if (claimed === "wait") return { busy: true };
       if (claimed === "retry") continue;
       // Won: one more look (the holder before us may have just finished), then compute.
       for (const repo of this.readers()) {
