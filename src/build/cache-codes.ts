@@ -22,4 +22,9 @@ export const CACHE_CODES = defineCodes({
     example: "cache:\n  from: 127.0.0.1:5000/cache      # not oci://\n  to: oci://127.0.0.1:5000/cache:v1   # a tag",
     fix: "Write the cache as `oci://host[:port]/repository`, without a tag or digest: each step's entry gets its own tag, derived from its key.",
   },
+  MS5800: {
+    title: "cannot repair a damaged remote build cache entry",
+    example: "modelsmith build --cache-from oci://127.0.0.1:5000/cache --cache-to oci://127.0.0.1:5000/cache   (a blob in the registry's storage was changed)",
+    fix: "A warning: the build succeeded, and the good blob was uploaded again, but the registry still serves the damaged bytes under that digest (Distribution keeps a blob it already has). Delete the blob from the registry's storage and run its garbage collection, or use a fresh cache repository.",
+  },
 });

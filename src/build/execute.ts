@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { corruptBlobWarning } from "../store/blob-check.js";
@@ -76,10 +77,11 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   const sources = new Map<string, StepSource>();
   const remote = opts.remote;
   /** The local record of a step, else the remote cache's (then recorded locally), else a claim to compute it. */
-  const lookup = async (step: Step, local: StepRecord | undefined, usable: (r: StepRecord) => Promise<boolean>): Promise<{ record?: StepRecord; source?: StepSource; claim?: Claim }> => {
+  const lookup = async (step: Step, local: StepRecord | undefined, usable: (r: StepRecord) => Promise<boolean>): Promise<{ record?: StepRecord; source?: StepSource; claim?: Claim; busy?: true }> => {
     if (local && (await usable(local))) return { record: local, source: "local" };
     if (!remote) return {};
     const r = await remote.fetch(step);
+    if (r.busy) return { busy: true };
     if (r.record && (await usable(r.record))) {
       await writeStepRecord(store, step.key, r.record);
       return { record: r.record, source: "remote" };
@@ -111,17 +113,23 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     return out.kind === "assemble" ? out.model : out.blob;
   };
 
-  const run = async (step: Step): Promise<void> => {
+  const startedAt = new Map<string, number>();
+  /** Runs a step; "busy" when another runner holds the claim on its key (nothing done: try again later). */
+  const run = async (step: Step): Promise<"busy" | void> => {
     if (failed) return;
-    const started = Date.now();
-    progress?.event({ kind: "start", step });
-    let source: StepSource;
+    if (!startedAt.has(step.id)) {
+      startedAt.set(step.id, Date.now());
+      progress?.event({ kind: "start", step });
+    }
+    const started = startedAt.get(step.id)!;
+    let source: StepSource | "busy";
     try {
       source = step.kind === "convert" ? await runConvert(step) : step.kind === "quantize" ? await runQuantize(step) : await runAssemble(step);
     } catch (err) {
       progress?.event({ kind: "failed", step, error: err });
       throw err;
     }
+    if (source === "busy") return "busy";
     if (source === "computed") ran.push(step.id);
     sources.set(step.id, source);
     progress?.event({ kind: "done", step, cached: source !== "computed", source, ms: Date.now() - started });
@@ -134,9 +142,10 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
    * and offered to the remote cache (with the claim the lookup took, released
    * on failure).
    */
-  const runBlobStep = async (step: ConvertStep | QuantizeStep, produce: (tmp: string) => Promise<void>): Promise<StepSource> => {
+  const runBlobStep = async (step: ConvertStep | QuantizeStep, produce: (tmp: string) => Promise<void>): Promise<StepSource | "busy"> => {
     const kind = step.kind;
     const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === kind && (await intact(r.digest, r.size)));
+    if (found.busy) return "busy";
     const rec = found.record;
     if (rec?.kind === kind) {
       outputs.set(step.id, { kind, blob: { mediaType: LAYER_MEDIA_TYPES.model, digest: rec.digest, size: rec.size } });
@@ -161,7 +170,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     return "computed";
   };
 
-  const runConvert = (step: ConvertStep): Promise<StepSource> =>
+  const runConvert = (step: ConvertStep): Promise<StepSource | "busy"> =>
     runBlobStep(step, (tmp) =>
       convertCheckpoint({
         dir: step.dir,
@@ -171,7 +180,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       }).then(() => undefined),
     );
 
-  const runQuantize = (step: QuantizeStep): Promise<StepSource> =>
+  const runQuantize = (step: QuantizeStep): Promise<StepSource | "busy"> =>
     runBlobStep(step, async (tmp) => {
       await requireLoadable(step.input, step.model);
       await quantize({
@@ -220,14 +229,21 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
 
   for (const step of plan.steps) {
     const deps = step.deps.map((d) => running.get(d)!);
-    const p = Promise.all(deps).then(() =>
-      limit(() =>
-        run(step).catch((err: unknown) => {
-          failed = true;
-          throw err;
-        }),
-      ),
-    );
+    // A step whose key another runner is computing gives its slot up: it waits (backoff, outside the limiter, so
+    // this runner works on other steps meanwhile) and queues again behind them (docs/decisions.md, "Fleet: work around claims").
+    const attempt = async (): Promise<void> => {
+      for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
+        const r = await limit(() =>
+          run(step).catch((err: unknown) => {
+            failed = true;
+            throw err;
+          }),
+        );
+        if (r !== "busy") return;
+        await sleep(wait);
+      }
+    };
+    const p = Promise.all(deps).then(attempt);
     p.catch(() => {});
     running.set(step.id, p);
   }

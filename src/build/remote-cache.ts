@@ -38,8 +38,12 @@ export interface Claim {
 
 /** What the executor asks of a remote cache; it never throws (problems are warnings). */
 export interface RemoteStepCache {
-  /** The step's record, its blobs fetched into the store and verified; or nothing (compute it), with a claim when this runner should. */
-  fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim }>;
+  /**
+   * The step's record, its blobs fetched into the store and verified; or
+   * nothing (compute it), with a claim when this runner should; or `busy`:
+   * another runner holds a live claim on it (work on other steps, ask again later).
+   */
+  fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim; busy?: true }>;
   /** Stores a step's record (and releases the claim): skipped when the entry is there, or no cache is written. */
   save(step: Step, record: StepRecord, claim?: Claim): Promise<void>;
 }
@@ -127,6 +131,8 @@ export class RegistryStepCache implements RemoteStepCache {
   private readonly clients = new Map<string, RegistryClient>();
   private readonly leaseMs: number;
   private readonly settleMs: number;
+  /** Entries that did not verify, by `repo key`: the blobs found damaged (none when the entry itself was wrong). `save` repairs them. */
+  private readonly damaged = new Map<string, Sha256Digest[]>();
 
   constructor(private readonly o: RegistryCacheOptions) {
     const env = o.env ?? process.env;
@@ -170,7 +176,7 @@ export class RegistryStepCache implements RemoteStepCache {
     this.o.warn(warning(role === "read" ? "MS5700" : "MS5702", message, { hint }));
   }
 
-  async fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim }> {
+  async fetch(step: Step): Promise<{ record?: StepRecord; claim?: Claim; busy?: true }> {
     const to = this.o.to;
     for (;;) {
       for (const repo of this.readers()) {
@@ -194,10 +200,8 @@ export class RegistryStepCache implements RemoteStepCache {
         return (await this.readClaim(to, step.key))?.runner === this.runner ? "mine" : "retry";
       });
       if (claimed === undefined) return {};
-      if (claimed === "wait") {
-        await sleep(Math.min(250, this.settleMs || 250));
-        continue;
-      }
+      // Claimed by another runner: the executor works on other steps and asks again (execute.ts, backoff).
+      if (claimed === "wait") return { busy: true };
       if (claimed === "retry") continue;
       // Won: one more look (the holder before us may have just finished), then compute.
       for (const repo of this.readers()) {
@@ -218,15 +222,29 @@ export class RegistryStepCache implements RemoteStepCache {
       await this.guard(to, "write", async () => {
         const client = this.client(to);
         const tag = entryTag(step.key);
-        const head = await client.request(client.url(`manifests/${tag}`), { method: "HEAD", what: `cache entry ${tag}`, ok: [200, 404], headers: { Accept: OCI_MANIFEST_MEDIA_TYPE } });
-        await head.body?.cancel();
-        if (head.status === 200) return;
+        // An entry this runner found damaged is written again, whatever the registry says it has (docs/decisions.md, "Repairing a damaged cache entry").
+        const damaged = this.damaged.get(`${to.text} ${step.key}`);
+        if (!damaged) {
+          const head = await client.request(client.url(`manifests/${tag}`), { method: "HEAD", what: `cache entry ${tag}`, ok: [200, 404], headers: { Accept: OCI_MANIFEST_MEDIA_TYPE } });
+          await head.body?.cancel();
+          if (head.status === 200) return;
+        }
         const blobs = entryBlobs(record);
         const config: EntryConfig = { modelsmith: "build-cache", buildFormat: BUILD_FORMAT, key: step.key, record };
         const configBytes = Buffer.from(JSON.stringify(config));
         const configDigest = sha256(configBytes);
         await pushBytes(client, configBytes, configDigest);
-        await pushBlobs(client, blobs, { store: this.o.store });
+        await pushBlobs(client, blobs.filter((b) => !damaged?.includes(b.digest)), { store: this.o.store });
+        if (damaged?.length) {
+          await pushBlobs(client, blobs.filter((b) => damaged.includes(b.digest)), { store: this.o.store, force: true });
+          // A registry may keep the bytes it has under a digest (Distribution does: blobwriter.go moveBlob); read them back.
+          for (const d of damaged) {
+            const b = blobs.find((x) => x.digest === d);
+            if (b && (await remoteDigest(client, d)) !== d) {
+              this.o.warn(warning("MS5800", `cannot repair the remote cache entry ${to.text}:${tag}: the registry still serves other bytes under ${d} after the good blob was uploaded again`, { hint: "the registry keeps a damaged blob it already has; delete it from the registry's storage (then run its garbage collection), or use a fresh cache repository" }));
+            }
+          }
+        }
         const manifest = {
           schemaVersion: 2,
           mediaType: OCI_MANIFEST_MEDIA_TYPE,
@@ -237,6 +255,7 @@ export class RegistryStepCache implements RemoteStepCache {
         const bytes = Buffer.from(JSON.stringify(manifest));
         const res = await client.request(client.url(`manifests/${tag}`), { method: "PUT", what: `cache entry ${tag}`, headers: { "Content-Type": OCI_MANIFEST_MEDIA_TYPE }, body: () => bytes, ok: [200, 201] });
         await res.body?.cancel();
+        if (damaged) this.damaged.delete(`${to.text} ${step.key}`);
       });
     } finally {
       await claim?.release();
@@ -249,8 +268,11 @@ export class RegistryStepCache implements RemoteStepCache {
       const client = this.client(repo);
       const tag = entryTag(step.key);
       const remote = { host: repo.host, repository: repo.repository, tag };
-      const bad = (why: string) => {
-        this.o.warn(warning("MS5701", `the remote cache entry ${repo.text}:${tag} (${describeStepKind(step)}) does not verify: ${why}`, { hint: "the step is computed here instead; nothing unverified was stored" }));
+      const bad = (why: string, blob?: Sha256Digest) => {
+        const seen = this.damaged.has(`${repo.text} ${step.key}`);
+        this.damaged.set(`${repo.text} ${step.key}`, blob ? [blob] : []);
+        // Once per entry (a claimed step is looked up twice).
+        if (!seen) this.o.warn(warning("MS5701", `the remote cache entry ${repo.text}:${tag} (${describeStepKind(step)}) does not verify: ${why}`, { hint: "the step is computed here instead; nothing unverified was stored" }));
         return undefined;
       };
       let m;
@@ -273,7 +295,7 @@ export class RegistryStepCache implements RemoteStepCache {
       for (const b of needed) if (listed.get(b.digest) !== b.size) return bad(`it does not list blob ${b.digest}`);
       // Three at once, as pull does; the first that does not verify (or fails) stops the rest from starting.
       const todo = [...needed];
-      let broken: string | undefined;
+      let broken: { why: string; digest: Sha256Digest } | undefined;
       const worker = async () => {
         for (let b = todo.shift(); b !== undefined && broken === undefined; b = todo.shift()) {
           if ((await this.o.store.checkBlob(b.digest, b.size)).status !== "ok") {
@@ -281,7 +303,7 @@ export class RegistryStepCache implements RemoteStepCache {
               await downloadBlob({ url: client.url(`blobs/${b.digest}`), headers: client.authHeaders(), digest: b.digest, size: b.size, store: this.o.store, limits: client.limits, what: `cache blob ${b.digest} of ${repo.text}` });
             } catch (err) {
               if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5602")) {
-                broken ??= `blob ${b.digest}: ${err.diagnostics[0]!.message}`;
+                broken ??= { why: `blob ${b.digest}: ${err.diagnostics[0]!.message}`, digest: b.digest };
                 return;
               }
               throw err;
@@ -291,7 +313,7 @@ export class RegistryStepCache implements RemoteStepCache {
         }
       };
       await Promise.all(Array.from({ length: Math.min(3, needed.length) }, worker));
-      if (broken !== undefined) return bad(broken);
+      if (broken !== undefined) return bad(broken.why, broken.digest);
       return record;
     });
   }
@@ -371,6 +393,14 @@ function validRecord(r: unknown): r is StepRecord {
   if (x.kind === "quantize" || x.kind === "convert") return typeof x.digest === "string" && /^sha256:[0-9a-f]{64}$/.test(x.digest) && typeof x.size === "number";
   if (x.kind === "assemble") return typeof x.manifest === "string" && typeof x.digest === "string";
   return false;
+}
+
+/** The sha256 of the bytes `client`'s repository serves under `digest` (streamed, not kept). */
+async function remoteDigest(client: RegistryClient, digest: Sha256Digest): Promise<Sha256Digest> {
+  const res = await client.request(client.url(`blobs/${digest}`), { method: "GET", what: `blob ${digest}` });
+  const h = createHash("sha256");
+  if (res.body) for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) h.update(chunk);
+  return `sha256:${h.digest("hex")}`;
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -18,6 +18,8 @@ export interface BlobUploadOptions {
   chunkSize?: number;
   /** Hears of the bytes sent so far (a retried chunk counts from where the registry says it stands). */
   onProgress?: (sent: number, total: number) => void;
+  /** Send the blob even when the repository says it has it (repairing a cache entry whose blob did not verify). */
+  force?: boolean;
 }
 
 /** The chunk size: MODELSMITH_UPLOAD_CHUNK_MB (MiB, at least 1), else 64 MiB. */
@@ -51,14 +53,14 @@ export async function pushBlob(client: RegistryClient, digest: Sha256Digest, siz
   const what = `upload of blob ${digest} to ${client.host}/${client.repository}`;
   const head = await client.request(client.url(`blobs/${digest}`), { method: "HEAD", what: `blob ${digest}`, ok: [200, 404] });
   await head.body?.cancel();
-  if (head.status === 200) {
+  if (head.status === 200 && !o.force) {
     await rememberBlob(o.store, client.host, client.repository, digest);
     return "exists";
   }
   const limits = client.limits;
   const retry = <T>(fn: () => Promise<T>) => withRetries(limits, fn);
   let location: string | undefined;
-  for (const from of (await knownRepositories(o.store, client.host, digest)).filter((r) => r !== client.repository).slice(0, 3)) {
+  for (const from of o.force ? [] : (await knownRepositories(o.store, client.host, digest)).filter((r) => r !== client.repository).slice(0, 3)) {
     const url = new URL(client.url("blobs/uploads/"));
     url.searchParams.set("mount", digest);
     url.searchParams.set("from", from);

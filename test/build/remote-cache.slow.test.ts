@@ -4,7 +4,9 @@
  * cache; runner B, with a fresh MODELSMITH_HOME and a fresh copy of the
  * project, computes no step and writes a byte-identical models.lock; a blob
  * changed in the registry's storage is caught (MS5701) and that step is
- * computed; wrong credentials and a stopped registry are warnings (MS5700)
+ * computed (uploaded again, but Distribution keeps the damaged bytes: MS5800);
+ * other bytes pushed under an entry's tag are caught, computed and the entry
+ * written again, so the next runner takes it from the cache; wrong credentials and a stopped registry are warnings (MS5700)
  * and a local build. (Slow: seven builds; bad references are in remote-cache.test.ts.)
  *
  * Compare BuildKit's registry cache, which the design follows for
@@ -80,14 +82,41 @@ test("runner A fills the cache; runner B (fresh home, fresh copy) computes nothi
   writeFileSync(file, bytes);
   const cDir = fixtureCopy(t, "tiny");
   const cHome = path.join(tempDir(t), "home");
-  const c = await build(cDir, cHome, ["--cache-from", cache], auth);
+  // With --cache-to, runner C uploads the good blob again; Distribution keeps the bytes it has under a digest
+  // (https://github.com/distribution/distribution/blob/main/registry/storage/blobwriter.go, moveBlob: "If the path exists,
+  // we can assume that the content has already been uploaded"), so C reads it back and says it cannot repair it (MS5800).
+  const c = await build(cDir, cHome, ["--cache-from", cache, "--cache-to", cache], auth);
   assert.equal(c.exitCode, 0, c.stderr);
   assert.match(c.stderr, /warning\[MS5701\].*does not verify/);
+  assert.match(c.stderr, /warning\[MS5800\].*cannot repair the remote cache entry.*still serves other bytes/);
   assert.equal(sources(c)["chat@q4_k_m"], "computed", "the tampered step is computed here");
   assert.equal(sources(c)["chat@q8_0"], "remote");
   assert.equal(readFileSync(path.join(cDir, "models.lock"), "utf8"), lock);
   const cVerified = await runCli(["verify"], { env: { MODELSMITH_HOME: cHome } });
   assert.equal(cVerified.exitCode, 0, "nothing unverified entered the store");
+
+  // Different bytes under an entry's tag (the q8_0 quantize step's tag now holds the assembled chat:q8_0 entry):
+  // runner F finds it wrong (MS5701), computes the step and, with --cache-to, writes the entry again.
+  const keyOf = (step: string) => json<Built>(a).steps.find((s) => s.step === step)!.key.slice(7);
+  const basic = { Authorization: `Basic ${Buffer.from("smith:s3cret").toString("base64")}` };
+  const manifestUrl = (hex: string) => `http://${registry.host}/v2/ci/model-cache/manifests/ms-step-${hex}`;
+  const OCI = "application/vnd.oci.image.manifest.v1+json";
+  const other = await fetch(manifestUrl(keyOf("chat:q8_0")), { headers: { ...basic, Accept: OCI } });
+  assert.equal(other.status, 200);
+  const put = await fetch(manifestUrl(keyOf("chat@q8_0")), { method: "PUT", headers: { ...basic, "Content-Type": OCI }, body: Buffer.from(await other.arrayBuffer()) });
+  assert.equal(put.status, 201);
+  const f = await build(fixtureCopy(t, "tiny"), path.join(tempDir(t), "home"), ["--cache-from", cache, "--cache-to", cache], auth);
+  assert.equal(f.exitCode, 0, f.stderr);
+  assert.match(f.stderr, /warning\[MS5701\].*ms-step-[0-9a-f]+ \(quantize chat Q8_0\) does not verify: its config is not this step's/);
+  assert.equal(sources(f)["chat@q8_0"], "computed");
+  assert.equal(f.stderr.match(/warning\[MS5800\]/g)?.length ?? 0, 1, "only the Q4_K_M blob (damaged in storage) cannot be repaired");
+  // Repaired: the next runner, reading only, takes the step from the cache without a warning about it.
+  const gDir = fixtureCopy(t, "tiny");
+  const g = await build(gDir, path.join(tempDir(t), "home"), ["--cache-from", cache], auth);
+  assert.equal(g.exitCode, 0, g.stderr);
+  assert.equal(sources(g)["chat@q8_0"], "remote", g.stderr);
+  assert.doesNotMatch(g.stderr, /quantize chat Q8_0\) does not verify/);
+  assert.equal(readFileSync(path.join(gDir, "models.lock"), "utf8"), lock);
 
   // The registry stops: the cache is a warning, the build local.
   await registry.stop();

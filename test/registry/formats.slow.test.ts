@@ -9,7 +9,7 @@
  * a ModelPack artifact.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -131,6 +131,15 @@ test("push --format modelpack and docker: schema-valid manifests of the spec's m
       const raw = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/library/fox:${format}`], { encoding: "utf8" })) as OciManifest;
       assert.equal(raw.artifactType, manifest.artifactType);
       assert.equal(raw.config.mediaType, manifest.config.mediaType);
+      // Plain `skopeo inspect` (and `--config` without --raw) refuses any manifest whose config is not an OCI image config:
+      // https://github.com/containers/image/blob/main/manifest/oci.go (OCI1.Inspect: `if m.Config.MediaType != imgspecv1.MediaTypeImageConfig
+      // { return nil, NewNonImageArtifactError(&m.Manifest) }`). Both formats fix their config media type in their specs, so this is by
+      // design (docs/decisions.md, "skopeo inspect on model artifacts"); `--config --raw` reads the config as it is.
+      const plain = spawnSync("skopeo", ["inspect", "--tls-verify=false", `docker://${registry.host}/library/fox:${format}`], { encoding: "utf8" });
+      assert.notEqual(plain.status, 0);
+      assert.match(plain.stderr, new RegExp(`unsupported image-specific operation on artifact with type \\\\?"${manifest.config.mediaType.replace(/[.+]/g, "\\$&")}\\\\?"`));
+      const rawConfig = execFileSync("skopeo", ["inspect", "--config", "--raw", "--tls-verify=false", `docker://${registry.host}/library/fox:${format}`], { encoding: "utf8" });
+      assert.deepEqual(JSON.parse(rawConfig), config);
     }
 
     // A second store: the pulled model is the pushed one, byte for byte.
