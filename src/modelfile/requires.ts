@@ -1,4 +1,9 @@
-import semver from "semver";
+import { createRequire } from "node:module";
+import type semverModule from "semver";
+
+// Loaded on first use: most commands never read a REQUIRES line, and semver
+// costs every CLI start about 50 ms.
+let semver: typeof semverModule | undefined;
 
 /**
  * Checks a REQUIRES value the way Ollama does (golang.org/x/mod/semver after
@@ -10,5 +15,6 @@ export function normalizeRequires(value: string): string | undefined {
   const v = value.startsWith("v") ? value.slice(1) : value;
   if (/^(0|[1-9]\d*)(\.(0|[1-9]\d*))?$/.test(v)) return v;
   if (!/^\d/.test(v)) return undefined;
+  semver ??= createRequire(import.meta.url)("semver") as typeof semverModule;
   return semver.parse(v, { loose: false }) === null ? undefined : v;
 }

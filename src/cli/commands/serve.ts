@@ -1,8 +1,7 @@
-import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import type { CommandModule } from "yargs";
 import { resolveStoreRoot } from "../../store/index.js";
-import type { RunningServer } from "../../serve/index.js";
+import { startConfiguredServer } from "../../serve/cli-server.js";
 import type { CliContext } from "../context.js";
 import { untilSignal } from "../signals.js";
 
@@ -47,7 +46,7 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
         .option("origins", { type: "string", describe: "Browser origins allowed besides localhost's, comma-separated, `*` as wildcard (default: $MODELSMITH_ORIGINS)" })
         .option("shutdown-grace", { type: "number", default: 5, describe: "Seconds requests in flight may run after SIGINT/SIGTERM before they are cancelled" }),
     handler: async (args) => {
-      const server = await startCliServer(ctx, resolveStoreRoot(ctx.env, homedir(), process.cwd()), args);
+      const server = await startConfiguredServer(ctx.env, (line) => ctx.err(line), resolveStoreRoot(ctx.env, homedir(), process.cwd()), args);
       ctx.err(`listening on ${server.url}${server.apiKey ? " (API key required)" : ""}`);
       await untilSignal(async () => {
         ctx.err("shutting down");
@@ -55,35 +54,4 @@ export function serveCommand(ctx: CliContext): CommandModule<object, ServeArgs> 
       });
     },
   };
-}
-
-/**
- * Starts the server as `serve` and `watch --serve` configure it: host, port,
- * `--api-key` (else $MODELSMITH_API_KEY), `--origins` (else
- * $MODELSMITH_ORIGINS, comma-separated), the package version for
- * /api/version, one log line per request on stderr.
- */
-export async function startCliServer(ctx: CliContext, storeRoot: string, args: Omit<ServeArgs, "json">): Promise<RunningServer & { apiKey?: string }> {
-  const { startServer } = await import("../../serve/index.js");
-  const version = (createRequire(import.meta.url)("../../../../package.json") as { version: string }).version;
-  const apiKey = args.apiKey ?? ctx.env.MODELSMITH_API_KEY;
-  const { parseMemorySize } = await import("../../serve/memory-budget.js");
-  const memory = args.maxMemory ?? ctx.env.MODELSMITH_MAX_MEMORY;
-  const maxMemory = memory === undefined || memory === "" ? undefined : parseMemorySize(memory, args.maxMemory !== undefined ? "--max-memory" : "MODELSMITH_MAX_MEMORY");
-  const server = await startServer({
-    storeRoot,
-    host: args.host ?? "127.0.0.1",
-    port: args.port ?? 11434,
-    ...(apiKey ? { apiKey } : {}),
-    models: args.models ?? [],
-    parallel: Math.max(1, Math.floor(args.parallel ?? 4)),
-    maxLoaded: Math.max(1, Math.floor(args.maxLoaded ?? 3)),
-    maxQueue: Math.max(0, Math.floor(args.maxQueue ?? 512)),
-    ...(maxMemory !== undefined ? { maxMemory } : {}),
-    log: (line) => ctx.err(line),
-    version,
-    origins: (args.origins ?? ctx.env.MODELSMITH_ORIGINS ?? "").split(",").filter((o) => o.trim() !== ""),
-    shutdownGraceMs: Math.max(0, (Number.isFinite(args.shutdownGrace) ? args.shutdownGrace! : 5) * 1000),
-  });
-  return apiKey ? { ...server, apiKey } : server;
 }

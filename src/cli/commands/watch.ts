@@ -8,7 +8,7 @@ import { resolveStoreRoot } from "../../store/store-root.js";
 import { buildOptions, type BuildArgs } from "../build-options.js";
 import type { CliContext } from "../context.js";
 import { untilSignal } from "../signals.js";
-import { startCliServer } from "./serve.js";
+import { startConfiguredServer } from "../../serve/cli-server.js";
 
 export interface WatchArgs extends BuildArgs {
   serve?: boolean;
@@ -61,7 +61,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
           if (!(err instanceof ModelsmithError)) throw err;
           ctx.report(err.diagnostics);
         }
-        if (args.serve && !server) server = await startCliServer(ctx, storeRoot, { host: args.host ?? "127.0.0.1", port: args.port ?? 11434, ...(args.apiKey !== undefined ? { apiKey: args.apiKey } : {}) });
+        if (args.serve && !server) server = await startConfiguredServer(ctx.env, (line) => ctx.err(line), storeRoot, { host: args.host ?? "127.0.0.1", port: args.port ?? 11434, ...(args.apiKey !== undefined ? { apiKey: args.apiKey } : {}) });
         ctx.err(`[${clock()}] watching ${path.relative(process.cwd(), root) || "."} for changes${server ? `; serving on ${server.url}` : ""} (Ctrl-C to stop)`);
       };
       const watcher = watchProject({ root, ignore: [storeRoot], cycle });
