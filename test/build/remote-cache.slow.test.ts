@@ -24,7 +24,7 @@ import { fixtureCopy, json, manifestOf, tempDir, type BuiltJson } from "./helper
 
 const skip = registryMissing();
 
-// bcrypt (cost 4) of "s3cret", as in test/registry/auth.test.ts; Distribution's htpasswd takes only bcrypt.
+// bcrypt (cost 4) of "s3cret", as in test/registry/auth.slow.test.ts; Distribution's htpasswd takes only bcrypt.
 const HTPASSWD = "smith:$2b$04$sFfD4WsXx74qPnJL2kDmfuXvvYXnaTvAIVhMKyx2BfZJWyoTMj6xu\n";
 
 type Steps = { step: string; kind: "quantize" | "assemble"; key: string; source: "computed" | "local" | "remote" }[];
