@@ -93,6 +93,20 @@ async function readManifestBytes(store: Store, name: string): Promise<Buffer> {
   }
 }
 
+/** Runs `work` with a signal that aborts when the client hangs up before the answer is finished. */
+async function untilClientLeaves(res: ServerResponse, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.on("close", onClose);
+  try {
+    await work(abort.signal);
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
 /**
  * POST /api/pull {model, insecure, stream}: the model's manifest and blobs
  * into the store, as `modelsmith pull` (resumable, verified as they come).
@@ -101,19 +115,14 @@ export async function pull(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const body = await readJsonBody(req);
   const { name, stream } = requestOf(body);
   const ref = referenceOf(name, "pull");
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) abort.abort();
-  };
-  res.on("close", onClose);
-  try {
-    await progressAnswer(res, stream, async (send) => {
+  await untilClientLeaves(res, (signal) =>
+    progressAnswer(res, stream, async (send) => {
       send({ status: "pulling manifest" });
       const blob = throttled(send);
       await pullModel(ref, {
         store: ctx.store,
         home: homedir(),
-        signal: abort.signal,
+        signal,
         onEvent: (e) => {
           if (e.kind === "have") blob(e.digest, e.size, e.size, "pulling");
           else if (e.kind === "blob") blob(e.digest, e.done, e.total, "pulling");
@@ -125,10 +134,8 @@ export async function pull(ctx: ApiContext, req: IncomingMessage, res: ServerRes
         },
       });
       send({ status: "success" });
-    });
-  } finally {
-    res.off("close", onClose);
-  }
+    }),
+  );
 }
 
 /**
@@ -141,27 +148,20 @@ export async function push(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const body = await readJsonBody(req);
   const { name, stream } = requestOf(body);
   const ref = referenceOf(name, "push");
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) abort.abort();
-  };
-  res.on("close", onClose);
-  try {
-    await progressAnswer(res, stream, async (send) => {
+  await untilClientLeaves(res, (signal) =>
+    progressAnswer(res, stream, async (send) => {
       send({ status: "retrieving manifest" });
       const bytes = await readManifestBytes(ctx.store, name);
       const blob = throttled(send);
       await pushManifest(bytes, remoteOf(ref), {
         store: ctx.store,
         home: homedir(),
-        signal: abort.signal,
+        signal,
         onProgress: (digest, sent, total) => blob(digest, sent, total, "pushing"),
         onEvent: (e) => blob(e.digest, e.size, e.size, "pushing"),
         onManifest: () => send({ status: "pushing manifest" }),
       });
       send({ status: "success" });
-    });
-  } finally {
-    res.off("close", onClose);
-  }
+    }),
+  );
 }

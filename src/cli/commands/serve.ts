@@ -1,21 +1,11 @@
 import { homedir } from "node:os";
 import type { CommandModule } from "yargs";
 import { resolveStoreRoot } from "../../store/index.js";
-import { startConfiguredServer } from "../../serve/cli-server.js";
+import { startConfiguredServer, type CliServerOptions } from "../../serve/cli-server.js";
 import type { CliContext } from "../context.js";
 import { untilSignal } from "../signals.js";
 
-export interface ServeArgs {
-  models?: string[];
-  host?: string;
-  port?: number;
-  apiKey?: string;
-  parallel?: number;
-  maxLoaded?: number;
-  maxQueue?: number;
-  maxMemory?: string;
-  origins?: string;
-  shutdownGrace?: number;
+export interface ServeArgs extends CliServerOptions {
   json?: boolean;
 }
 
