@@ -33,7 +33,7 @@
  * Targets (issue 10): throughput >= 0.9x llama-server, TTFT <= 1.1x, RSS <= 1.2x.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,6 +43,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fromRoot } from "../tools/paths.js";
 import { benchProject, modelBlob } from "./inference.js";
 import { buildLlamaServer } from "./llama-server-build.js";
+import { treeRss } from "../tools/process-tree.js";
 import { benchTable, type BenchRow } from "./table.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -147,35 +148,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The process ids of `pid` and its descendants (from /proc/<pid>/task/<tid>/children). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = readFileSync(`/proc/${out[i]}/task/${tid}/children`, "utf8").trim();
-        if (kids) out.push(...kids.split(/\s+/).map(Number));
-      }
-    } catch {
-      // the process has exited
-    }
-  }
-  return out;
-}
-
-/** VmRSS of `pid`'s process tree, in bytes. */
-export function treeRss(pid: number): number {
-  let kib = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, "utf8"));
-      if (m) kib += Number(m[1]);
-    } catch {
-      // exited between the listing and the read
-    }
-  }
-  return kib * 1024;
-}
 
 /**
  * Samples treeRss every 250 ms until stopped; the peak. Not more often: the

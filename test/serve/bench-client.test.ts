@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { serveRows, streamCompletion, treeRss, type Measures } from "../../bench/serve.js";
+import { serveRows, streamCompletion, type Measures } from "../../bench/serve.js";
+import { treeRss } from "../../tools/process-tree.js";
 import type { RunningServer } from "../../src/serve/index.js";
 import { oracleText, oracleTokens, serveEnv, type ServeEnv } from "./helpers.js";
 
