@@ -90,7 +90,8 @@ test("a request with another num_ctx reloads the model with it, as Ollama does; 
 test("max-queue 1 with one sequence: a request beyond the one waiting is a 503 with Ollama's ErrMaxQueue body", async () => {
   const { server } = await counted({ maxQueue: 1, parallel: 1 });
   const ollama = ollamaClient(server);
-  const running = await ollama.generate({ model: "oracle", prompt: "The", stream: true, options: { num_predict: 400 } });
+  // Long enough to still run while the other two arrive (aborted below): through a runner 400 tokens of the oracle could end within the 300 ms wait.
+  const running = await ollama.generate({ model: "oracle", prompt: "The", stream: true, options: { num_predict: 20000 } });
   const firstPart = running[Symbol.asyncIterator]().next();
   await firstPart;
   const waiting = ollama.generate({ model: "oracle", prompt: "dog.", options: { num_predict: 2 } });
