@@ -19,16 +19,12 @@
  *     BENCH_EXAMPLES_BASE=/tmp/base/bin/modelsmith.js node dist/bench/examples.js
  */
 import { execa } from "execa";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { fromRoot } from "../tools/paths.js";
-import { benchTable, type BenchRow } from "./table.js";
+import type { BenchRow } from "./table.js";
+import { log, nowS, runAlone, s } from "./util.js";
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const nowS = () => Number(process.hrtime.bigint()) / 1e9;
-const s = (x: number) => `${x.toFixed(2)} s`;
 
 /** The template projects that ship test files, copied under `root`. */
 function exampleProjects(root: string): string[] {
@@ -95,11 +91,4 @@ export async function examplesBench(root: string): Promise<BenchRow[]> {
   return [{ measure, ours: s(best), baseline: `base ${s(bestBase)}`, ratio: ratio.toFixed(2), target: ">= 0.95 (no slower)", ok: ratio >= 0.95 }];
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const root = mkdtempSync(path.join(tmpdir(), "modelsmith-bench-examples-"));
-  try {
-    process.stdout.write(`${benchTable(await examplesBench(root))}\n`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+await runAlone(import.meta.url, "examples", examplesBench);

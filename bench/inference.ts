@@ -25,10 +25,9 @@
  */
 import { execa } from "execa";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildProject } from "../src/build/build.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
@@ -38,18 +37,11 @@ import { GgufValueType, gv, writeGguf, type GgufMetadataEntry, type GgufWriteInp
 import { fromRoot } from "../tools/paths.js";
 import { buildLlamaBench } from "./llama-bench-build.js";
 import { examplesBench } from "./examples.js";
-import { benchTable, type BenchRow } from "./table.js";
+import type { BenchRow } from "./table.js";
+import { log, nowS, positiveIntEnv, runAlone, s, tps } from "./util.js";
 
 const run = promisify(execFile);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const env = (name: string, dflt: number) => {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
-  return v;
-};
-const nowS = () => Number(process.hrtime.bigint()) / 1e9;
-const s = (x: number) => `${x.toFixed(2)} s`;
-const tps = (x: number) => `${x.toFixed(1)} tok/s`;
+const env = positiveIntEnv;
 
 /**
  * Writes the bench project (model, Modelfile, `cases` test cases) under
@@ -195,11 +187,4 @@ export async function inferenceBench(root: string): Promise<BenchRow[]> {
   return rows;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const root = mkdtempSync(path.join(tmpdir(), "modelsmith-bench-inference-"));
-  try {
-    process.stdout.write(`${benchTable(await inferenceBench(root))}\n`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+await runAlone(import.meta.url, "inference", inferenceBench);

@@ -22,10 +22,9 @@ import { writeTestModel } from "../src/testmodels/writeTestModel.js";
 import { fromRoot } from "../tools/paths.js";
 import { benchShape } from "./shape.js";
 import { benchTable, type BenchRow } from "./table.js";
+import { log, s } from "./util.js";
 
 const run = promisify(execFile);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const s = (x: number) => `${x.toFixed(2)} s`;
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();

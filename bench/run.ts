@@ -62,9 +62,9 @@ import { convertBench } from "./convert.js";
 import { serveBench } from "./serve.js";
 import { remoteCacheBench } from "./remote-cache.js";
 import { runnerBench } from "./runner.js";
+import { log, s } from "./util.js";
 
 const run = promisify(execFile);
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Seconds `fn` takes. */
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
@@ -115,7 +115,6 @@ async function settle(file: string): Promise<void> {
 }
 
 
-const s = (x: number) => `${x.toFixed(2)} s`;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {

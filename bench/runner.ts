@@ -15,18 +15,17 @@
  * Alone: `npx tsc -p tsconfig.json && node dist/bench/runner.js`; in
  * `npm run bench` with BENCH_RUNNER=1.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { buildProject } from "../src/build/build.js";
 import { openModel, type RuntimeModel } from "../src/runtime/index.js";
 import { openInRunner } from "../src/serve/runner/runner-model.js";
 import { writeTestModel } from "../src/testmodels/writeTestModel.js";
-import { benchTable, type BenchRow } from "./table.js";
+import type { BenchRow } from "./table.js";
+import { log, positiveIntEnv, runAlone } from "./util.js";
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
+const env = positiveIntEnv;
 
 interface Sample {
   /** Tokens per second between the first and the last streamed piece. */
@@ -118,11 +117,4 @@ export async function runnerBench(root: string): Promise<BenchRow[]> {
   ];
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const root = mkdtempSync(path.join(tmpdir(), "modelsmith-bench-runner-"));
-  try {
-    process.stdout.write(`${benchTable(await runnerBench(root))}\n`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+await runAlone(import.meta.url, "runner", runnerBench);

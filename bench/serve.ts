@@ -33,26 +33,19 @@
  * Targets (issue 10): throughput >= 0.9x llama-server, TTFT <= 1.1x, RSS <= 1.2x.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromRoot } from "../tools/paths.js";
 import { benchProject, modelBlob } from "./inference.js";
 import { buildLlamaServer } from "./llama-server-build.js";
 import { treeRss } from "../tools/process-tree.js";
-import { benchTable, type BenchRow } from "./table.js";
+import type { BenchRow } from "./table.js";
+import { log, nowS, positiveIntEnv, runAlone, tps } from "./util.js";
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const env = (name: string, dflt: number) => {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
-  return v;
-};
-const nowS = () => Number(process.hrtime.bigint()) / 1e9;
+const env = positiveIntEnv;
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -322,7 +315,6 @@ async function drive(server: Running, o: { tokens: number; reps: number; promptW
   }
 }
 
-const tps = (x: number) => `${x.toFixed(1)} tok/s`;
 const ms = (x: number) => `${(x * 1000).toFixed(0)} ms`;
 const mib = (x: number) => `${(x / 2 ** 20).toFixed(0)} MiB`;
 
@@ -388,11 +380,4 @@ export async function serveBench(root: string): Promise<BenchRow[]> {
   return serveRows(ours, theirs, { threads, parallel });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const root = mkdtempSync(path.join(tmpdir(), "modelsmith-bench-serve-"));
-  try {
-    process.stdout.write(`${benchTable(await serveBench(root))}\n`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+await runAlone(import.meta.url, "serve", serveBench);
