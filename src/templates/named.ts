@@ -12,6 +12,9 @@ export interface NamedTemplate {
 /** Ollama's threshold: a template closer than this many edits is recognised. */
 const MAX_DISTANCE = 100;
 
+/** The name each Jinja text was recognised as (null: none), the 64 latest texts. */
+const recognised = new Map<string, string | null>();
+
 /**
  * The template Ollama would pick for a GGUF's `tokenizer.chat_template`, as
  * ollama/ollama `template/template.go` `Named` does: the index entry at the
@@ -20,6 +23,20 @@ const MAX_DISTANCE = 100;
  * that distance is under 100; else none.
  */
 export function namedTemplate(jinja: string): NamedTemplate | undefined {
+  // Asked at every load and, through serve's capabilities, at every chat: the distances are computed once per text.
+  let best = recognised.get(jinja);
+  if (best === undefined) {
+    best = closestName(jinja) ?? null;
+    if (recognised.size >= 64) recognised.delete(recognised.keys().next().value!);
+    recognised.set(jinja, best);
+  }
+  if (best === null) return undefined;
+  const file = OLLAMA_TEMPLATE_FILES[best]!;
+  return { name: best, template: file.template, ...(file.parameters ? { parameters: { stop: [...(file.parameters.stop ?? [])] } } : {}) };
+}
+
+/** The index entry Ollama's Named picks for `jinja`, if any. */
+function closestName(jinja: string): string | undefined {
   const text = Array.from(jinja);
   let best: string | undefined;
   let score = Number.MAX_SAFE_INTEGER;
@@ -33,9 +50,7 @@ export function namedTemplate(jinja: string): NamedTemplate | undefined {
       best = entry.name;
     }
   }
-  if (best === undefined || score >= MAX_DISTANCE) return undefined;
-  const file = OLLAMA_TEMPLATE_FILES[best]!;
-  return { name: best, template: file.template, ...(file.parameters ? { parameters: { stop: [...(file.parameters.stop ?? [])] } } : {}) };
+  return best === undefined || score >= MAX_DISTANCE ? undefined : best;
 }
 
 /** Edit distance (insert, delete, substitute, each 1) between two code point arrays. */
