@@ -23,13 +23,3 @@ string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} 
 number ::= "-"? ( "0" | [1-9] [0-9]{0,15} ) ( "." [0-9]{1,16} )? ( [eE] [-+]? ( "0" | [1-9] [0-9]{0,15} ) )? ws
 ws     ::= | " " | "\n" [ \t]{0,20}
 `;
-
-/**
- * node-llama-cpp's grammar for a JSON Schema ends its root with a forced run of
- * four or more newlines (`"\n\n\n\n" [\n]*`) that it names as a stop trigger;
- * without it the root ends with the value, and the model must emit
- * end-of-sequence there, as under {@link JSON_OBJECT_GRAMMAR}.
- */
-export function withoutTrailingNewlines(grammar: string): string {
-  return grammar.replace(/^(root ::= .*?) "(?:\\n){4}" \[\\n\]\*$/m, "$1");
-}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JSON_OBJECT_GRAMMAR, withoutTrailingNewlines } from "../../src/runtime/json-grammar.js";
+import { JSON_OBJECT_GRAMMAR } from "../../src/runtime/json-grammar.js";
 
 const rule = (name: string) => JSON_OBJECT_GRAMMAR.split("\n").find((l) => l.startsWith(`${name} `))?.replace(/^\S+\s+::=\s+/, "");
 
@@ -27,12 +27,4 @@ test("FORMAT json's root is one object that ends at its closing brace", () => {
 
 test("numbers have bounded digits, as node-llama-cpp's schema grammars write them", () => {
   assert.equal(rule("number"), '"-"? ( "0" | [1-9] [0-9]{0,15} ) ( "." [0-9]{1,16} )? ( [eE] [-+]? ( "0" | [1-9] [0-9]{0,15} ) )? ws');
-});
-
-// node-llama-cpp 3.21.1 ends a schema grammar's root with `"\n\n\n\n" [\n]*` and stops on four newlines:
-// src/utils/gbnfJson/getGbnfGrammarForGbnfJsonSchema.ts in withcatai/node-llama-cpp.
-test("a schema grammar's forced run of newlines after the value is removed", () => {
-  const generated = 'root ::= "{" whitespace-b-1-4-rule "\\"a\\"" ":" [ ]? string-rule whitespace-b-0-4-rule "}" "\\n\\n\\n\\n" [\\n]*\nstring-rule ::= "\\"" [a-z]* "\\""';
-  assert.equal(withoutTrailingNewlines(generated), 'root ::= "{" whitespace-b-1-4-rule "\\"a\\"" ":" [ ]? string-rule whitespace-b-0-4-rule "}"\nstring-rule ::= "\\"" [a-z]* "\\""');
-  assert.equal(withoutTrailingNewlines('root ::= "x"'), 'root ::= "x"');
 });
