@@ -61,6 +61,13 @@ export interface BuildOptions {
   cache?: { from?: CacheSetting; to?: CacheSetting };
   /** The environment registry credentials are read from (MODELSMITH_REGISTRY_AUTH, DOCKER_CONFIG); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Cancels the build (serve's `/api/create` when its client hangs up): no
+   * step starts after it fires, a running conversion or quantization stops
+   * (llama-quantize is killed), its temp file goes, and no manifest is
+   * written; the build rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BuiltVariant {
@@ -186,7 +193,7 @@ async function cachedManifest(r: Resolved, v: PlannedVariant): Promise<Sha256Dig
  * checked first (Store.checkBlob); a corrupt one is removed and made again,
  * with a warning (MS5111) in `r.warnings`.
  */
-async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress" | "env">) {
+async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "progress" | "env" | "signal">) {
   const warn = (d: Diagnostic) => void r.warnings.push(d);
   const bases = new Set(plan.steps.flatMap((s) => (s.kind === "quantize" ? [s.input] : s.kind === "assemble" ? [s.modelLayer] : [])).flatMap((b) => (b.kind === "pin" ? [b.source] : [])));
   const used = new Set<string>();
@@ -213,7 +220,7 @@ async function runPlan(r: Resolved, plan: Plan, o: Pick<BuildOptions, "jobs" | "
     const progress = o.progress?.(plan.steps);
     try {
       const remote = r.cache.from || r.cache.to ? new RegistryStepCache({ ...r.cache, store: r.ctx.store, home: r.ctx.home, ...(o.env ? { env: o.env } : {}), warn }) : undefined;
-      return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ensurePin, ...(progress ? { progress } : {}), ...(remote ? { remote } : {}) });
+      return await executePlan({ store: r.ctx.store, plan, jobs: o.jobs ?? 1, onWarning: warn, ensurePin, ...(progress ? { progress } : {}), ...(remote ? { remote } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     } finally {
       await progress?.close();
     }

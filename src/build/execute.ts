@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   remote?: RemoteStepCache;
   /** Brings a pinned base (by its source) into the store before a step that reads it is computed; default: it is there already. */
   ensurePin?: (source: string) => Promise<void>;
+  /** Cancels the run (BuildOptions.signal): no step starts after it, a running one stops, no manifest is written. */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
@@ -117,6 +119,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   /** Runs a step; "busy" when another runner holds the claim on its key (nothing done: try again later). */
   const run = async (step: Step): Promise<"busy" | void> => {
     if (failed) return;
+    opts.signal?.throwIfAborted();
     if (!startedAt.has(step.id)) {
       startedAt.set(step.id, Date.now());
       progress?.event({ kind: "start", step });
@@ -176,6 +179,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
         dir: step.dir,
         outPath: tmp,
         outType: step.outType,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
       }).then(() => undefined),
     );
@@ -188,6 +192,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
         output: tmp,
         type: step.type,
         threads: opts.threads ?? 0,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         ...(progress ? { onProgress: (p: { tensorsDone: number; tensorsTotal: number }) => progress.event({ kind: "progress", step, done: p.tensorsDone, total: p.tensorsTotal }) } : {}),
       });
     });
@@ -219,6 +224,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const bytes = serializeManifest(manifest);
     const digest = sha256Digest(bytes);
     await store.withLock(async () => {
+      opts.signal?.throwIfAborted();
       for (const name of step.names) await store.writeManifestBytes(name, bytes);
     });
     await writeStepRecord(store, step.key, { kind: "assemble", manifest: bytes, digest });

@@ -19,13 +19,14 @@ import { EXPORT_CODES } from "../export/codes.js";
 import { RUNTIME_CODES } from "../runtime/codes.js";
 import { SERVE_CODES } from "../serve/codes.js";
 import { MEMORY_BUDGET_CODES } from "../serve/budget-codes.js";
+import { CREATE_API_CODES } from "../serve/create-codes.js";
 import { RUNNER_CODES } from "../serve/runner/codes.js";
 import { REGISTRY_CODES } from "../registry/codes.js";
 import { FORMAT_CODES } from "../registry/formats/codes.js";
 import { HF_CODES } from "../registry/hf-codes.js";
 import { HF_REPO_CODES } from "../registry/hf-repo-codes.js";
 
-const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GRADING_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES, RUNTIME_CODES, SERVE_CODES, REGISTRY_CODES, HF_CODES, FORMAT_CODES, CONVERT_CODES, HF_REPO_CODES, CACHE_CODES, LOGPROB_CODES, MEMORY_BUDGET_CODES, RUNNER_CODES];
+const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GRADING_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES, RUNTIME_CODES, SERVE_CODES, REGISTRY_CODES, HF_CODES, FORMAT_CODES, CONVERT_CODES, HF_REPO_CODES, CACHE_CODES, LOGPROB_CODES, MEMORY_BUDGET_CODES, RUNNER_CODES, CREATE_API_CODES];
 
 /** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
 export const ALL_CODES: CodeTable = {};

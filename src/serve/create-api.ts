@@ -1,16 +1,17 @@
-import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rm, symlink, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { homedir, tmpdir } from "node:os";
+import { homedir } from "node:os";
 import nodePath from "node:path";
 import { createModel } from "../build/create.js";
 import { describeStep, type ProgressFactory } from "../build/progress.js";
-import { InputError } from "../diagnostics/index.js";
+import { error, InputError } from "../diagnostics/index.js";
 import { printPlainModelfile, type PlainModelfile } from "../modelfile/index.js";
 import type { ParameterValue } from "../modelfile/parameters.js";
-import { tryParseDigest } from "../store/index.js";
+import { tryParseDigest, type Store } from "../store/index.js";
 import { field, HttpError, isArray, isBoolean, isObject, isString, readJsonBody } from "./http.js";
 import type { ApiContext } from "./ollama-api.js";
-import { progressAnswer } from "./registry-api.js";
+import { progressAnswer, untilClientLeaves, type Progress } from "./registry-api.js";
 import { ModelHost } from "./model-host.js";
 
 /**
@@ -29,9 +30,16 @@ import { ModelHost } from "./model-host.js";
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go
  */
 
-/** A file name of `files` / `adapters`: one plain name (Ollama's fs.ValidPath, and no directories here). */
+/** Ollama's error for a file name that is not a relative path (errFilePath). */
+const FILE_PATH_ERROR = "file path must be relative";
+
+/**
+ * A file name of `files` / `adapters`: a relative path as Go's fs.ValidPath
+ * takes it (elements that are not empty, `.` or `..`; no leading or trailing
+ * slash), and no backslash or NUL; 400 with Ollama's message otherwise.
+ */
 function fileName(name: string): string {
-  if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) throw new HttpError(400, `invalid file name ${JSON.stringify(name)}`);
+  if (/[\\\0]/.test(name) || name.split("/").some((e) => e === "" || e === "." || e === "..")) throw new HttpError(400, FILE_PATH_ERROR);
   return name;
 }
 
@@ -47,6 +55,45 @@ function filesOf(body: Record<string, unknown>, key: string): [string, string][]
   });
 }
 
+/** What a set of uploaded files is: a safetensors checkpoint, GGUF, or neither (""). */
+export type FilesKind = "safetensors" | "gguf" | "";
+
+/**
+ * Ollama's detectModelTypeFromFiles: the first file named `*.safetensors`
+ * makes the set a checkpoint, the first `*.gguf` a GGUF; a file with another
+ * name is GGUF when its first bytes are GGUF's magic (`isGguf`, given the
+ * file's digest; without it, only the names count).
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L476-L512
+ */
+export async function kindOfFiles(files: readonly [string, string][], isGguf?: (digest: string) => Promise<boolean>): Promise<FilesKind> {
+  for (const [name, digest] of files) {
+    if (name.endsWith(".safetensors")) return "safetensors";
+    if (name.endsWith(".gguf")) return "gguf";
+    if (await isGguf?.(digest)) return "gguf";
+  }
+  return "";
+}
+
+/** True when the blob starts with GGUF's magic, the 4 bytes `GGUF`. */
+async function blobIsGguf(store: Store, digest: string): Promise<boolean> {
+  const file = await open(store.blobPath(digest)).catch(() => undefined);
+  if (!file) return false;
+  try {
+    const magic = Buffer.alloc(4);
+    const { bytesRead } = await file.read(magic, 0, 4, 0);
+    return bytesRead === 4 && magic.toString("latin1") === "GGUF";
+  } finally {
+    await file.close();
+  }
+}
+
+/** Where a safetensors checkpoint's files are laid out, beside the Modelfile: `FROM ./model`. */
+export const CHECKPOINT_DIR = "model";
+
+function unknownType(key: string): InputError {
+  return new InputError(error("MS8112", `unknown type: no GGUF file and no *.safetensors among \`${key}\``, { hint: "send a GGUF file, or a checkpoint's config.json, *.safetensors and tokenizer files" }));
+}
+
 /** A request parameter as the Modelfile's PARAMETER takes it: a number, a boolean, a string, or a list of strings (`stop`). */
 function parameterOf(name: string, v: unknown): ParameterValue {
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v as ParameterValue;
@@ -54,16 +101,45 @@ function parameterOf(name: string, v: unknown): ParameterValue {
   throw new HttpError(400, `parameter ${JSON.stringify(name)} must be a number, a boolean, a string or a list of strings`);
 }
 
-/** The Modelfile a create request stands for, and the uploaded files it names. */
-export function modelfileOfRequest(body: Record<string, unknown>): { text: string; links: [string, string][] } {
+/**
+ * The Modelfile a create request stands for, and where each uploaded file
+ * goes beside it (`links`: relative path, digest). `kinds` tells what
+ * `files` and `adapters` are (kindOfFiles; by default from their names):
+ * a checkpoint's files go under CHECKPOINT_DIR/ and `FROM ./model` converts
+ * it; one GGUF is `FROM ./<file>`. One GGUF adapter is `ADAPTER ./<file>`.
+ * Refused as Ollama refuses them (400): more than one adapter, files of no
+ * known type; and here also (Ollama converts or joins them) a PEFT adapter
+ * and split GGUF files.
+ */
+export async function modelfileOfRequest(body: Record<string, unknown>, kinds?: { files: FilesKind; adapters: FilesKind }): Promise<{ text: string; links: [string, string][] }> {
   const from = field(body, "from", isString, "a string");
   const files = filesOf(body, "files");
   const adapters = filesOf(body, "adapters");
-  const m: PlainModelfile = { parameters: {}, adapters: adapters.map(([name]) => `./${name}`), license: [], messages: [] };
+  const filesKind = kinds?.files ?? (await kindOfFiles(files));
+  const adaptersKind = kinds?.adapters ?? (await kindOfFiles(adapters));
+  const links: [string, string][] = [];
+  const m: PlainModelfile = { parameters: {}, adapters: [], license: [], messages: [] };
   if (from) m.from = from;
-  else if (files.length === 1) m.from = `./${files[0]![0]}`;
-  else if (files.length > 1) throw new HttpError(400, "more than one file: only a single GGUF file can be created from (safetensors are not converted over the API)");
-  else throw new HttpError(400, "neither 'from' or 'files' was specified");
+  else if (files.length === 0) throw new HttpError(400, "neither 'from' or 'files' was specified");
+  else if (filesKind === "safetensors") {
+    m.from = `./${CHECKPOINT_DIR}`;
+    links.push(...files.map(([name, digest]): [string, string] => [`${CHECKPOINT_DIR}/${name}`, digest]));
+  } else if (filesKind === "gguf") {
+    if (files.length > 1) {
+      throw new InputError(error("MS8110", `${files.length} GGUF files: only a single GGUF file can be created from (split GGUF files are not joined)`, { hint: "join them with llama.cpp's `llama-gguf-split --merge` and send the one file" }));
+    }
+    m.from = `./${files[0]![0]}`;
+    links.push(files[0]!);
+  } else throw unknownType("files");
+  if (adapters.length > 0) {
+    if (adaptersKind === "safetensors") {
+      throw new InputError(error("MS8111", "the adapter is a PEFT LoRA (safetensors); modelsmith does not convert those yet", { hint: "convert it with llama.cpp's convert_lora_to_gguf.py and send the .gguf in `adapters`" }));
+    }
+    if (adaptersKind !== "gguf") throw unknownType("adapters");
+    if (adapters.length > 1) throw new InputError(error("MS8113", "only one adapter is currently supported", { hint: "send one GGUF LoRA adapter, or stack several with ADAPTER lines in a Modelfile and `modelsmith create`" }));
+    m.adapters.push(`./${adapters[0]![0]}`);
+    links.push(adapters[0]!);
+  }
   const template = field(body, "template", isString, "a string");
   if (template !== undefined) m.template = template;
   const system = field(body, "system", isString, "a string");
@@ -77,7 +153,28 @@ export function modelfileOfRequest(body: Record<string, unknown>): { text: strin
   if (isString(license)) m.license.push(license);
   else if (isArray(license) && license.every(isString)) m.license.push(...license);
   else if (license !== undefined && license !== null) throw new HttpError(400, "`license` must be a string or a list of strings");
-  return { text: printPlainModelfile(m), links: [...(from ? [] : files), ...adapters] };
+  return { text: printPlainModelfile(m), links };
+}
+
+/**
+ * The status lines of a build's progress, in Ollama's words where a step is
+ * one of Ollama's: `converting model` as a checkpoint's conversion starts,
+ * `quantizing model to <TYPE>` with `digest` (Ollama's placeholder of 19
+ * zeros), `total` and `completed` while llama.cpp quantizes (tensors here,
+ * bytes in Ollama, which also names the source type: `quantizing F16 model
+ * to Q4_K_M`), then a line per step done (`assemble made:latest: done`).
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L1007-L1019
+ */
+function createProgress(send: (p: Progress) => void): ProgressFactory {
+  return () => ({
+    event: (e) => {
+      if (e.kind === "start" && e.step.kind === "convert") send({ status: "converting model" });
+      else if (e.kind === "progress" && e.step.kind === "quantize" && e.total > 0) {
+        send({ status: `quantizing model to ${e.step.type.toUpperCase()}`, digest: "0000000000000000000", total: e.total, completed: e.done });
+      } else if (e.kind === "done") send({ status: `${describeStep(e.step)}: ${e.cached ? "using existing layer" : "done"}` });
+    },
+    close: async () => {},
+  });
 }
 
 /** POST /api/create */
@@ -88,37 +185,41 @@ export async function create(ctx: ApiContext, req: IncomingMessage, res: ServerR
   ModelHost.key(name);
   const quantize = field(body, "quantize", isString, "a string") || undefined;
   const stream = field(body, "stream", isBoolean, "true or false") ?? true;
-  const { text, links } = modelfileOfRequest(body);
+  const isGguf = (digest: string) => blobIsGguf(ctx.store, digest);
+  const kinds = { files: await kindOfFiles(filesOf(body, "files"), isGguf), adapters: await kindOfFiles(filesOf(body, "adapters"), isGguf) };
+  const { text, links } = await modelfileOfRequest(body, kinds);
   for (const [file, digest] of links) {
-    if (!(await ctx.store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(file)} not found: upload it first with POST /api/blobs/${digest}`);
+    if (!(await ctx.store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(nodePath.basename(file))} not found: upload it first with POST /api/blobs/${digest}`);
   }
-  const dir = await mkdtemp(nodePath.join(tmpdir(), "modelsmith-create-"));
+  // In the store's tmp/, as a `.dir` of symlinks, which `modelsmith gc` removes if a crash leaves it.
+  const dir = nodePath.join(ctx.store.layout.tmpDir, `create-${process.pid}-${randomBytes(6).toString("hex")}.dir`);
+  await mkdir(dir, { recursive: true });
   try {
     const modelfile = nodePath.join(dir, "Modelfile");
     await writeFile(modelfile, text);
-    for (const [file, digest] of links) await symlink(ctx.store.blobPath(digest), nodePath.join(dir, file));
-    await progressAnswer(res, stream, async (send) => {
-      const progress: ProgressFactory = () => ({
-        event: (e) => {
-          if (e.kind === "done") send({ status: `${describeStep(e.step)}: ${e.cached ? "using existing layer" : "done"}` });
-        },
-        close: async () => {},
-      });
-      await createModel({
-        name,
-        modelfile,
-        ...(quantize !== undefined ? { quantize } : {}),
-        storeRoot: ctx.store.root,
-        home: homedir(),
-        display: (abs) => (abs.startsWith(dir) ? nodePath.relative(dir, abs) : abs),
-        sources: new Map(),
-        progress,
-        json: true,
-        out: { say: () => {}, write: () => {}, report: (ds) => ds.forEach((d) => ctx.log?.(`warning[${d.code}]: ${d.message}`)) },
-      });
-      send({ status: "writing manifest" });
-      send({ status: "success" });
-    }).catch((err: unknown) => {
+    for (const [file, digest] of links) {
+      await mkdir(nodePath.dirname(nodePath.join(dir, file)), { recursive: true });
+      await symlink(ctx.store.blobPath(digest), nodePath.join(dir, file));
+    }
+    await untilClientLeaves(res, (signal) =>
+      progressAnswer(res, stream, async (send) => {
+        await createModel({
+          name,
+          modelfile,
+          ...(quantize !== undefined ? { quantize } : {}),
+          storeRoot: ctx.store.root,
+          home: homedir(),
+          display: (abs) => (abs.startsWith(dir) ? nodePath.relative(dir, abs) : abs),
+          sources: new Map(),
+          progress: createProgress(send),
+          json: true,
+          signal,
+          out: { say: () => {}, write: () => {}, report: (ds) => ds.forEach((d) => ctx.log?.(`warning[${d.code}]: ${d.message}`)) },
+        });
+        send({ status: "writing manifest" });
+        send({ status: "success" });
+      }),
+    ).catch((err: unknown) => {
       // A bad Modelfile (a parameter, a template, a FROM the store lacks) is the request's fault: 400, as Ollama's create answers it.
       if (err instanceof HttpError && err.cause instanceof InputError && !res.headersSent) throw new HttpError(400, err.message, { cause: err.cause });
       throw err;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { homedir } from "node:os";
-import { InputError, ModelsmithError } from "../diagnostics/index.js";
+import { EnvironmentError, error, InputError, ModelsmithError } from "../diagnostics/index.js";
 import type { Store } from "../store/index.js";
 import { pullModel, pushManifest, parseRegistryArgument, remoteOf } from "../registry/index.js";
 import { field, HttpError, isBoolean, isString, ndjsonStream, readJsonBody, sendJson, type Stream } from "./http.js";
@@ -93,11 +93,14 @@ async function readManifestBytes(store: Store, name: string): Promise<Buffer> {
   }
 }
 
-/** Runs `work` with a signal that aborts when the client hangs up before the answer is finished. */
-async function untilClientLeaves(res: ServerResponse, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` with a signal that aborts when the client hangs up before the
+ * answer is finished; its reason is MS8114 (what the server log tells).
+ */
+export async function untilClientLeaves(res: ServerResponse, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const abort = new AbortController();
   const onClose = () => {
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) abort.abort(new EnvironmentError(error("MS8114", "the client hung up before the answer was finished; the work was cancelled")));
   };
   res.on("close", onClose);
   try {

@@ -1,0 +1,30 @@
+import { defineCodes } from "../diagnostics/registry.js";
+
+/** Diagnostics of `/api/create` (create-api.ts): the uploaded `files` and `adapters` it cannot build from. */
+export const CREATE_API_CODES = defineCodes({
+  MS8110: {
+    title: "more than one GGUF file to create from",
+    example: 'POST /api/create {"model": "m", "files": {"m-00001-of-00002.gguf": "sha256:…", "m-00002-of-00002.gguf": "sha256:…"}}',
+    fix: "Send one GGUF file (join split GGUFs first with llama.cpp's llama-gguf-split --merge), or a safetensors checkpoint's files.",
+  },
+  MS8111: {
+    title: "PEFT (safetensors) adapter over the API",
+    example: 'POST /api/create {"model": "m", "from": "base", "adapters": {"adapter_model.safetensors": "sha256:…", "adapter_config.json": "sha256:…"}}',
+    fix: "Convert the adapter with llama.cpp's convert_lora_to_gguf.py and send the .gguf in `adapters`.",
+  },
+  MS8112: {
+    title: "files of an unknown type",
+    example: 'POST /api/create {"model": "m", "files": {"notes.txt": "sha256:…"}}',
+    fix: "Send a GGUF file (its first bytes are GGUF), or a checkpoint: config.json, *.safetensors and the tokenizer files.",
+  },
+  MS8113: {
+    title: "more than one adapter",
+    example: 'POST /api/create {"model": "m", "from": "base", "adapters": {"a.gguf": "sha256:…", "b.gguf": "sha256:…"}}',
+    fix: "Send one GGUF LoRA adapter per model (as Ollama's create), or stack them with several ADAPTER lines in a Modelfile and `modelsmith create`.",
+  },
+  MS8114: {
+    title: "client hung up",
+    example: "curl http://127.0.0.1:11434/api/create -d '{\"model\": \"m\", \"files\": {…}}'   (then Ctrl-C before it answers)",
+    fix: "Nothing to fix: the create, pull or push was cancelled with its client, and nothing of it was stored; send the request again.",
+  },
+});

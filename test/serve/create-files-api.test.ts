@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import type { Ollama, ProgressResponse } from "ollama";
+import { ggufToBuffer } from "../../src/gguf/index.js";
+import type { RunningServer } from "../../src/serve/index.js";
+import { modelfileOfRequest } from "../../src/serve/create-api.js";
+import { oracleContinuation, oracleLlama } from "../../src/testmodels/index.js";
+import { oracleLoraAdapter, oracleLoraContinuation } from "../../src/testmodels/lora.js";
+import { json, ms } from "../build/helpers.js";
+import { writeTestCheckpoint } from "../convert/helpers.js";
+import { ollamaClient, ollamaFailure, serveEnv, type ServeEnv } from "./helpers.js";
+
+/**
+ * POST /api/create from what `ollama create` uploads for a folder and the JS
+ * client sends as `files` / `adapters` (digests of blobs POSTed before):
+ * a safetensors checkpoint converted as `FROM ./checkpoint-dir` converts it,
+ * quantized with `quantize`; a GGUF LoRA adapter as ADAPTER applies it; and
+ * Ollama's refusals. Through the official `ollama` client against a real
+ * serve; each manifest compared with `modelsmith create` (a subprocess) of the
+ * same Modelfile and files.
+ * Ollama decides safetensors or GGUF by the first file's name, else a GGUF magic:
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L411-L512
+ */
+
+let env: ServeEnv;
+let server: RunningServer;
+let ollama: Ollama;
+let scratch: string;
+let checkpoint: string;
+/** The checkpoint's files as the client sends them: name to digest. */
+let ckptFiles: Record<string, string>;
+let oracle: string;
+let lora: string;
+
+/** A create request as Ollama's CreateRequest has it; the client's 0.6.4 types lack `files`, and it sends the request as given. */
+const req = <T extends { model: string }>(r: T & { files?: Record<string, string> }) => r as T;
+
+const SECOND = { text: "The lazy fox jumps over the quick brown dog." };
+
+async function upload(bytes: Buffer): Promise<string> {
+  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  const r = await fetch(`${server.url}/api/blobs/${digest}`, { method: "POST", body: bytes });
+  assert.equal(r.status, 201);
+  return digest;
+}
+
+before(async () => {
+  env = await serveEnv({});
+  server = await env.start();
+  ollama = ollamaClient(server);
+  scratch = await mkdtemp(path.join(tmpdir(), "modelsmith-create-files-"));
+  checkpoint = path.join(scratch, "model");
+  await writeTestCheckpoint(checkpoint, "llama", "bpe");
+  ckptFiles = {};
+  for (const name of (await readdir(checkpoint)).sort()) ckptFiles[name] = await upload(await readFile(path.join(checkpoint, name)));
+  oracle = await upload(await ggufToBuffer(oracleLlama({})));
+  lora = await upload(await ggufToBuffer(oracleLoraAdapter({}, SECOND)));
+});
+after(async () => {
+  await env?.cleanup();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+}, { timeout: 30_000 });
+
+/** The manifest digest `modelsmith create NAME -f <Modelfile> [args]` makes in a fresh store, the Modelfile being the one `request` stands for, written in `dir` beside its files. */
+async function cliManifest(dir: string, request: Record<string, unknown>, args: string[] = []): Promise<string> {
+  const { text } = await modelfileOfRequest(request);
+  await writeFile(path.join(dir, "Modelfile"), text);
+  const cli = await ms(["create", "by-cli", "-f", path.join(dir, "Modelfile"), "--json", ...args], path.join(dir, "home"));
+  assert.equal(cli.exitCode, 0, cli.stderr);
+  return json<{ manifest: string }>(cli).manifest;
+}
+
+test("safetensors files: converted as `FROM ./checkpoint` converts them (the same manifest as `modelsmith create`); `quantize` quantizes the converted model", async () => {
+  const parts: ProgressResponse[] = [];
+  // The client's 0.6.4 types lack `files` (Ollama's CreateRequest has it); it sends the request as given.
+  const request = { model: "from-st", files: ckptFiles, stream: true as const };
+  for await (const p of await ollama.create(request)) parts.push(p);
+  assert.equal(parts[0]?.status, "converting model");
+  assert.deepEqual(parts.slice(-2).map((p) => p.status), ["writing manifest", "success"]);
+  const made = await env.store.readManifest("from-st");
+  const shown = await ollama.show({ model: "from-st" });
+  assert.equal(shown.details.family, "llama");
+  assert.equal(shown.details.quantization_level, "F16");
+  assert.equal((await modelfileOfRequest(request)).text.split("\n")[0], "FROM ./model");
+
+  const quantized: ProgressResponse[] = [];
+  for await (const p of await ollama.create({ ...request, model: "from-st-q8", quantize: "q8_0" })) quantized.push(p);
+  assert.ok(quantized.some((p) => p.status === "quantizing model to Q8_0" && p.total! > 0 && p.completed! <= p.total!), JSON.stringify(quantized));
+  assert.equal((await ollama.show({ model: "from-st-q8" })).details.quantization_level, "Q8_0");
+  const q8 = await env.store.readManifest("from-st-q8");
+  assert.notEqual(q8.digest, made.digest);
+
+  // The CLI, given the same Modelfile and the checkpoint folder beside it, makes the same manifests.
+  const cliDir = path.join(scratch, "cli-st");
+  await mkdir(cliDir);
+  await cp(checkpoint, path.join(cliDir, "model"), { recursive: true });
+  assert.equal(await cliManifest(cliDir, request), made.digest);
+  assert.equal(await cliManifest(cliDir, request, ["--quantize", "q8_0"]), q8.digest);
+});
+
+test("a GGUF LoRA in `adapters` changes the answer as ADAPTER does (the same manifest as `modelsmith create`); a GGUF named without .gguf is known by its magic", async () => {
+  const base = { files: { weights: oracle }, template: "{{ .Prompt }}", parameters: { temperature: 0, num_predict: 10 } };
+  assert.deepEqual(await ollama.create({ model: "plain", ...base }), { status: "success" });
+  assert.deepEqual(await ollama.create({ model: "adapted", ...base, adapters: { "lora.gguf": lora } }), { status: "success" });
+  const plain = await ollama.generate({ model: "plain", prompt: "The" });
+  const adapted = await ollama.generate({ model: "adapted", prompt: "The" });
+  assert.equal(plain.response, oracleContinuation({}, "The", 10).rawText);
+  assert.equal(adapted.response, oracleLoraContinuation({}, SECOND, "The", 10).rawText);
+  assert.notEqual(adapted.response, plain.response);
+  const layers = (await env.store.readManifest("adapted")).manifest.layers.map((l) => l.mediaType);
+  assert.ok(layers.includes("application/vnd.ollama.image.adapter"), layers.join());
+
+  const cliDir = path.join(scratch, "cli-lora");
+  await mkdir(cliDir);
+  await writeFile(path.join(cliDir, "weights"), await ggufToBuffer(oracleLlama({})));
+  await writeFile(path.join(cliDir, "lora.gguf"), await ggufToBuffer(oracleLoraAdapter({}, SECOND)));
+  const request = { ...base, adapters: { "lora.gguf": lora } };
+  assert.match((await modelfileOfRequest(request, { files: "gguf", adapters: "gguf" })).text, /^ADAPTER \.\/lora\.gguf$/m);
+  const { text } = await modelfileOfRequest(request, { files: "gguf", adapters: "gguf" });
+  await writeFile(path.join(cliDir, "Modelfile"), text);
+  const cli = await ms(["create", "by-cli", "-f", path.join(cliDir, "Modelfile"), "--json"], path.join(cliDir, "home"));
+  assert.equal(cli.exitCode, 0, cli.stderr);
+  assert.equal(json<{ manifest: string }>(cli).manifest, (await env.store.readManifest("adapted")).digest);
+});
+
+test("refused with a 400 and its code: a PEFT adapter, two adapters, two GGUF files, files of no known type; nothing is stored", async () => {
+  // A PEFT adapter as `ollama create` uploads it (adapter_config.json, adapter_model.safetensors): Ollama converts it, modelsmith cannot yet.
+  const peft = {
+    "adapter_config.json": await upload(Buffer.from(JSON.stringify({ peft_type: "LORA", r: 8, lora_alpha: 16, target_modules: ["q_proj"] }))),
+    "adapter_model.safetensors": await upload(Buffer.from("not really safetensors")),
+  };
+  const refusedPeft = await ollamaFailure(ollama.create(req({ model: "r1", files: { "o.gguf": oracle }, adapters: peft })));
+  assert.equal(refusedPeft.status, 400);
+  assert.match(refusedPeft.error, /^MS8111: the adapter is a PEFT LoRA \(safetensors\); modelsmith does not convert those yet \(.*convert_lora_to_gguf\.py/);
+  // Ollama's errOnlyOneAdapterSupported: https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L424-L426
+  const two = await ollamaFailure(ollama.create(req({ model: "r2", files: { "o.gguf": oracle }, adapters: { "a.gguf": lora, "b.gguf": lora } })));
+  assert.equal(two.status, 400);
+  assert.match(two.error, /^MS8113: only one adapter is currently supported/);
+  const split = await ollamaFailure(ollama.create(req({ model: "r3", files: { "m-00001-of-00002.gguf": oracle, "m-00002-of-00002.gguf": lora } })));
+  assert.equal(split.status, 400);
+  assert.match(split.error, /^MS8110: 2 GGUF files: .*llama-gguf-split --merge/);
+  // Ollama's errUnknownType: no *.safetensors, no *.gguf, and no file that starts with GGUF's magic.
+  const notes = await upload(Buffer.from("just some notes\n"));
+  const unknown = await ollamaFailure(ollama.create(req({ model: "r4", files: { "notes.txt": notes } })));
+  assert.equal(unknown.status, 400);
+  assert.match(unknown.error, /^MS8112: unknown type: no GGUF file and no \*\.safetensors among `files`/);
+  const unknownAdapter = await ollamaFailure(ollama.create(req({ model: "r5", files: { "o.gguf": oracle }, adapters: { "notes.txt": notes } })));
+  assert.match(unknownAdapter.error, /^MS8112: .*`adapters`/);
+  for (const name of ["r1", "r2", "r3", "r4", "r5"]) await assert.rejects(env.store.readManifest(name));
+  // Nothing laid out is left in the store's tmp/.
+  assert.deepEqual((await readdir(env.store.layout.tmpDir).catch(() => [])).filter((n) => n.startsWith("create-")), []);
+});
