@@ -95,7 +95,8 @@ async function readManifestBytes(store: Store, name: string): Promise<Buffer> {
 
 /**
  * Runs `work` with a signal that aborts when the client hangs up before the
- * answer is finished; its reason is MS8114 (what the server log tells).
+ * answer is finished (its reason is MS8114); what `work` then throws is
+ * dropped, since the answer has no one to go to.
  */
 export async function untilClientLeaves(res: ServerResponse, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const abort = new AbortController();
@@ -105,6 +106,9 @@ export async function untilClientLeaves(res: ServerResponse, work: (signal: Abor
   res.on("close", onClose);
   try {
     await work(abort.signal);
+  } catch (err) {
+    // The client is gone: there is no one to tell of the failure its leaving caused (MS8114, or the step's own "interrupted").
+    if (!abort.signal.aborted) throw err;
   } finally {
     res.off("close", onClose);
   }
