@@ -17,7 +17,7 @@ import { SequencePool } from "./sequence-pool.js";
 import { generatedLogprobs } from "./token-logprobs.js";
 import { serializeFirstSampleAfterDecode } from "./sample-guard.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
-import type { GenerateRequest, GenerateResult, OpenModelOptions, RuntimeModel } from "./types.js";
+import type { GenerateRequest, GenerateResult, ModelFootprint, OpenModelOptions, RuntimeModel } from "./types.js";
 
 /** OpenModelOptions plus the backend choice: "auto" (a GPU when one works, the default) or false (CPU). */
 export interface OpenModelSettings extends OpenModelOptions {
@@ -126,10 +126,27 @@ function lowerEventLoopPriority(): void {
   }
 }
 
+/**
+ * The load's footprint (ModelFootprint): the weights as llama.cpp holds them
+ * (LlamaModel.size), and node-llama-cpp's estimate of the context for its
+ * size, sequences and batch (KV cache and compute buffers; llama.cpp's
+ * stateSize counts only the cells in use), split between RAM and the GPU as
+ * the layers are.
+ */
+function footprintOf(model: LlamaModel, context: LlamaContext, contextLength: number): ModelFootprint {
+  const insights = model.fileInsights;
+  const ctx = insights.estimateContextResourceRequirements({ contextSize: context.contextSize, modelGpuLayers: model.gpuLayers, sequences: context.totalSequences, batchSize: context.batchSize });
+  const size = Math.round(model.size + ctx.cpuRam + ctx.gpuVram);
+  if (model.gpuLayers === 0) return { contextLength, size, sizeVram: 0 };
+  const vram = insights.estimateModelResourceRequirements({ gpuLayers: model.gpuLayers }).gpuVram + ctx.gpuVram;
+  return { contextLength, size, sizeVram: Math.min(size, Math.round(vram)) };
+}
+
 class LoadedModel implements RuntimeModel {
   readonly name: string;
   readonly manifestDigest: string;
   readonly backend: string;
+  readonly footprint: ModelFootprint;
   private readonly pool: SequencePool;
   private readonly lockstep = new Lockstep();
   private readonly grammars: GrammarCache;
@@ -150,6 +167,7 @@ class LoadedModel implements RuntimeModel {
     this.name = stored.name;
     this.manifestDigest = stored.manifestDigest;
     this.backend = backendName(llama);
+    this.footprint = footprintOf(model, context, load.contextSize);
     this.pool = new SequencePool(context);
     this.grammars = new GrammarCache(llama);
     const chat = chatTemplateOf(model);

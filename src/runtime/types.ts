@@ -64,11 +64,26 @@ export interface RuntimeModel {
   readonly manifestDigest: string;
   /** e.g. "llama.cpp/cpu": part of the eval cache key. */
   readonly backend: string;
+  /** What the load holds, as Ollama's `/api/ps` tells it; absent when not known. */
+  readonly footprint?: ModelFootprint;
   /** Safe to call concurrently: each call takes a free sequence of one shared context (up to `parallel`). */
   generate(req: GenerateRequest): Promise<GenerateResult>;
   /** Embeddings of `inputs` (see ModelEmbedder): one vector each, not normalized. */
   embed?(inputs: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
   close(): Promise<void>;
+}
+
+/**
+ * A loaded model's context and memory, as `/api/ps` answers them (Ollama's
+ * ProcessModelResponse: context_length, size, size_vram).
+ */
+export interface ModelFootprint {
+  /** Tokens of context per sequence (num_ctx as loaded). */
+  contextLength: number;
+  /** Bytes the load holds: the weights as llama.cpp loaded them (LlamaModel.size) and node-llama-cpp's estimate of the context (KV cache, compute buffers). */
+  size: number;
+  /** Of `size`, the bytes on the GPU: node-llama-cpp's estimate for the layers it offloaded and their context (0 on the CPU). */
+  sizeVram: number;
 }
 
 export interface OpenModelOptions {

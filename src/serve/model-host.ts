@@ -39,6 +39,14 @@ export interface Lease {
   release(keepAliveMs?: number): void;
 }
 
+/**
+ * When a model kept forever (keep_alive < 0) "expires", from now: Ollama's
+ * math.MaxInt64 nanoseconds (about 292 years), so `expires_at` is a date Go
+ * clients parse (RFC 3339, a four-digit year) and `ollama ps` shows as Forever.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go#L1253-L1265
+ */
+export const FOREVER_MS = 9_223_372_036_854;
+
 export interface LoadedInfo {
   name: string;
   model: RuntimeModel;
@@ -261,7 +269,7 @@ export class ModelHost {
     for (const e of this.entries.values()) {
       const model = await e.model.catch(() => undefined);
       if (!model) continue;
-      const expires = e.keepAliveMs < 0 ? new Date(8.64e15) : new Date((e.active > 0 ? Date.now() : e.lastUsed) + e.keepAliveMs);
+      const expires = e.keepAliveMs < 0 ? new Date(Date.now() + FOREVER_MS) : new Date((e.active > 0 ? Date.now() : e.lastUsed) + e.keepAliveMs);
       out.push({ name: displayShortest(parseModelName(e.name)), model, expiresAt: expires });
     }
     return out;

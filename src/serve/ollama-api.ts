@@ -85,8 +85,7 @@ export async function generateFor(
   onPiece?: (text: string) => void,
 ): Promise<Served> {
   const started = nowNs();
-  const numCtx = request.options?.num_ctx;
-  const lease = await ctx.host.acquire(model, keepAlive, typeof numCtx === "number" && Number.isInteger(numCtx) && numCtx > 0 ? numCtx : undefined);
+  const lease = await ctx.host.acquire(model, keepAlive, numCtxOf(request.options));
   const loadNs = nowNs() - started;
   const abort = new AbortController();
   const onClose = () => {
@@ -117,9 +116,19 @@ export function metricsOf(s: Served): Record<string, number> {
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== 0));
 }
 
-/** An empty request loads the model (Ollama's way to preload one). */
-async function loadOnly(ctx: ApiContext, model: string, keepAlive: number | undefined): Promise<string> {
-  (await ctx.host.acquire(model, keepAlive)).release();
+/** A positive integer `options.num_ctx` of the request, else undefined (the model's own). */
+function numCtxOf(options: unknown): number | undefined {
+  const n = isObject(options) ? options.num_ctx : undefined;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * An empty request loads the model (Ollama's way to preload one), with the
+ * request's num_ctx as Ollama's scheduleRunner takes req.Options.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L466-L483
+ */
+async function loadOnly(ctx: ApiContext, model: string, keepAlive: number | undefined, body: Record<string, unknown>): Promise<string> {
+  (await ctx.host.acquire(model, keepAlive, numCtxOf(body.options))).release();
   return model;
 }
 
@@ -209,7 +218,7 @@ export async function generate(ctx: ApiContext, req: IncomingMessage, res: Serve
   if (raw && ((system !== undefined && system !== "") || context)) throw new HttpError(400, "raw mode does not support template, system, or context");
   const { splitter, think } = await answerParsers(ctx, model, thinkOf(body), undefined);
   if (prompt === "") {
-    const name = await loadOnly(ctx, model, keepAlive);
+    const name = await loadOnly(ctx, model, keepAlive, body);
     return sendJson(res, 200, { model: name, created_at: now(), response: "", done: true, done_reason: "load" });
   }
   const options = requestOptions(body, ctx.log);
@@ -268,7 +277,7 @@ export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   }
   const { splitter, think } = await answerParsers(ctx, model, thinkOf(body), tools);
   if (messages.length === 0) {
-    const name = await loadOnly(ctx, model, keepAlive);
+    const name = await loadOnly(ctx, model, keepAlive, body);
     return sendJson(res, 200, { model: name, created_at: now(), message: { role: "assistant", content: "" }, done: true, done_reason: "load" });
   }
   const options = requestOptions(body, ctx.log);
@@ -363,25 +372,37 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   });
 }
 
-/** GET /api/ps */
+/**
+ * GET /api/ps: the loaded models as Ollama's ProcessModelResponse, the one
+ * whose keep-alive runs longest first (Ollama's PsHandler sort). `size` is
+ * the memory the load holds (weights and context state, as llama.cpp counts
+ * them; Ollama's is its estimate of the same), `size_vram` the part of it on
+ * the GPU, `context_length` the loaded num_ctx, `expires_at` when the idle
+ * model unloads (far in the future for keep_alive < 0).
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L2271-L2303
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go#L835-L844
+ */
 export async function ps(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
   const loaded = await ctx.host.loaded();
   // Only the loaded models' manifests and configs are read, not the whole store's.
   const entries = await Promise.all(loaded.map((l) => ctx.store.readManifest(l.name).then((m) => catalogEntry(ctx.store, m), () => undefined)));
-  sendJson(res, 200, {
-    models: loaded.map((l, i) => {
-      const entry = entries[i];
-      return {
-        name: l.name,
-        model: l.name,
-        size: entry?.size ?? 0,
-        digest: entry?.digestHex ?? "",
-        details: entry?.details ?? {},
-        expires_at: l.expiresAt.toISOString(),
-        size_vram: 0,
-      };
-    }),
+  const models = loaded.map((l, i) => {
+    const entry = entries[i];
+    const footprint = l.model.footprint;
+    return {
+      name: l.name,
+      model: l.name,
+      size: footprint?.size ?? entry?.size ?? 0,
+      digest: entry?.digestHex ?? "",
+      details: entry?.details ?? {},
+      expires_at: l.expiresAt.toISOString(),
+      size_vram: footprint?.sizeVram ?? 0,
+      context_length: footprint?.contextLength ?? 0,
+    };
   });
+  // Stable, by whole seconds, as Ollama compares ExpiresAt.Unix().
+  models.sort((a, b) => Math.floor(Date.parse(b.expires_at) / 1000) - Math.floor(Date.parse(a.expires_at) / 1000));
+  sendJson(res, 200, { models });
 }
 
 /** GET /api/version */

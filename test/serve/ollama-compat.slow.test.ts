@@ -148,7 +148,9 @@ test("keep_alive is parsed as Ollama does (seconds, Go durations, negative = for
   await new Promise((r) => setTimeout(r, 50));
   const ps = await client.ps();
   assert.deepEqual(ps.models.map((m) => m.name).sort(), ["oracle-eos:latest", "oracle:latest"]);
-  for (const m of ps.models) assert.ok(new Date(m.expires_at).getFullYear() > 3000, String(m.expires_at));
+  // Forever is Ollama's now + math.MaxInt64 ns (year ~2318), a date Go's RFC 3339 parser (`ollama ps`) reads:
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go#L1253-L1265
+  for (const m of ps.models) assert.ok(/^2[0-9]{3}-/.test(String(m.expires_at)) && new Date(m.expires_at).getFullYear() > new Date().getFullYear() + 250, String(m.expires_at));
 });
 
 // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go#L991-L1009

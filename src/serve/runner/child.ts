@@ -43,7 +43,7 @@ async function handle(m: ToRunner): Promise<void> {
         const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
         // busyEventLoop: this loop sends every token while the next decode starts, as the in-process server does (see lowerEventLoopPriority).
         model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
-        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function" });
+        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function", ...(model.footprint ? { footprint: model.footprint } : {}) });
       } catch (err) {
         send({ t: "openFailed", error: toWire(err) });
       }

@@ -1,7 +1,7 @@
 import { CheckFailedError, EnvironmentError, InputError, ModelsmithError } from "../../diagnostics/index.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { GenerateRequest, GenerateResult } from "../../runtime/index.js";
-import type { EmbedOptions, EmbedResult } from "../../runtime/index.js";
+import type { EmbedOptions, EmbedResult, ModelFootprint } from "../../runtime/index.js";
 import { HttpError } from "../http.js";
 
 /**
@@ -20,7 +20,7 @@ export type ToRunner =
   | { t: "close" };
 
 export type FromRunner =
-  | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean }
+  | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean; footprint?: ModelFootprint }
   | { t: "openFailed"; error: WireError }
   | { t: "warn"; diagnostic: Diagnostic }
   | { t: "tok"; id: number; p: string[] }

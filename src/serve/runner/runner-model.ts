@@ -96,6 +96,7 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
           name: m.name,
           manifestDigest: m.manifestDigest,
           backend: m.backend,
+          ...(m.footprint ? { footprint: m.footprint } : {}),
           pid: child.pid!,
           get exited() {
             return exited;
