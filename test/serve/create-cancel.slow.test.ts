@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { Store } from "../../src/store/index.js";
 import { randomLlama } from "../../src/testmodels/index.js";
 import { hasStackTrace } from "../helpers/cli.js";
 import { processesMarked, startCli, type Started } from "../helpers/processes.js";
+import { registryMissing, startRegistry } from "../registry/helpers.js";
 
 /**
  * A client that hangs up during POST /api/create cancels the work: `modelsmith
@@ -27,21 +28,35 @@ let dir: string;
 let home: string;
 let serve: Started;
 let url: string;
+const servers: Started[] = [];
+
+/** `modelsmith serve` on a free port over the store at `storeHome`, and its URL. */
+async function startServe(storeHome: string): Promise<{ started: Started; url: string }> {
+  const started = startCli(["serve", "--port", "0"], { cwd: dir, env: { MODELSMITH_HOME: storeHome } });
+  servers.push(started);
+  await started.untilLine(/listening on http:\/\/\S+/);
+  return { started, url: /listening on (http:\/\/\S+)/.exec(started.stderr())![1]! };
+}
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "modelsmith-create-cancel-"));
   home = path.join(dir, "home");
-  serve = startCli(["serve", "--port", "0"], { cwd: dir, env: { MODELSMITH_HOME: home } });
-  await serve.untilLine(/listening on http:\/\/\S+/);
-  url = /listening on (http:\/\/\S+)/.exec(serve.stderr())![1]!;
+  ({ started: serve, url } = await startServe(home));
 });
 after(async () => {
-  if (serve) {
-    process.kill(serve.pid, "SIGTERM");
-    await serve.exited;
+  for (const s of servers) {
+    process.kill(s.pid, "SIGTERM");
+    await s.exited;
   }
   if (dir) await rm(dir, { recursive: true, force: true });
 }, { timeout: 30_000 });
+
+/** The files under `folder` that process `pid` holds open (Linux /proc). */
+async function openFilesUnder(pid: number, folder: string): Promise<string[]> {
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => "")));
+  return targets.filter((t) => t.startsWith(`${folder}/`));
+}
 
 test("a client that aborts its create stream mid-quantization: the quantizer ends, nothing is stored, the store verifies", { timeout: 240_000 }, async () => {
   const file = path.join(dir, "big.gguf");
@@ -97,4 +112,48 @@ test("a client that aborts its create stream mid-quantization: the quantizer end
   assert.deepEqual((await ollama.list()).models.map((m) => m.name), ["big:latest"]);
   assert.deepEqual(await ollama.create({ model: "big-child", from: "big", system: "hi" }), { status: "success" });
   assert.equal(hasStackTrace(serve.stderr()), false, serve.stderr());
+});
+
+test("a client that aborts its pull stream mid-download: the download stops, no manifest is written, the store verifies, a pull again resumes and completes", { skip: registryMissing(), timeout: 240_000 }, async (t) => {
+  const registry = await startRegistry(t);
+  const name = `${registry.host}/library/big:v1`;
+  const ollama = new Ollama({ host: url });
+  await ollama.copy({ source: "big", destination: name });
+  assert.deepEqual(await ollama.push({ model: name, insecure: true }), { status: "success" });
+  const big = (await new Store(home).readManifest("big")).manifest.layers.find((l) => l.mediaType.endsWith(".model"))!;
+
+  // A second server over an empty store pulls it.
+  const home2 = path.join(dir, "home2");
+  const other = await startServe(home2);
+  const into = new Ollama({ host: other.url });
+  const stream = await into.pull({ model: name, insecure: true, stream: true });
+  let midway: ProgressResponse | undefined;
+  let heldOpen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const p of stream) {
+        if (!midway && p.digest === big.digest && p.completed! > 0 && p.completed! < p.total!) {
+          midway = p;
+          heldOpen = await openFilesUnder(other.started.pid, path.join(home2, "tmp"));
+          stream.abort();
+        }
+      }
+    })(),
+    (err: Error) => err.name === "AbortError",
+  );
+  assert.ok(midway, "a progress line of the model blob, part done");
+  assert.ok(heldOpen.some((f) => /download-[0-9a-f]+\.part$/.test(f)), `the download was being written: ${JSON.stringify(heldOpen)}`);
+  // The download stops: the server lets go of its partial file, and writes no manifest.
+  const deadline = Date.now() + 20_000;
+  while ((await openFilesUnder(other.started.pid, path.join(home2, "tmp"))).length > 0 && Date.now() < deadline) await sleep(100);
+  assert.deepEqual(await openFilesUnder(other.started.pid, path.join(home2, "tmp")), []);
+  const store2 = new Store(home2);
+  await assert.rejects(store2.readManifest(name), /MS5102/);
+  assert.equal(await store2.hasBlob(big.digest), false);
+  const verified = await store2.verify();
+  assert.deepEqual([verified.problems, verified.manifestProblems], [[], []]);
+  // Pulled again, it completes (resuming what the first pull kept), the same manifest as the pushed one.
+  assert.deepEqual(await into.pull({ model: name, insecure: true }), { status: "success" });
+  assert.equal((await store2.readManifest(name)).digest, (await new Store(home).readManifest("big")).digest);
+  assert.equal(hasStackTrace(other.started.stderr()), false, other.started.stderr());
 });
