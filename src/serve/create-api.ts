@@ -19,13 +19,14 @@ import { ModelHost } from "./model-host.js";
  * {filename: digest} uploaded before with POST /api/blobs/:digest,
  * `adapters`, `template`, `system`, `parameters`, `messages`, `license`,
  * `quantize`, `stream`): the request is written as the Modelfile it stands
- * for (FROM the file or the `from` model, ADAPTER, TEMPLATE, SYSTEM,
- * PARAMETER, MESSAGE, LICENSE, as `show --modelfile` prints one), the
- * uploaded blobs linked beside it under their file names, and built by
- * `modelsmith create`'s createModel, so the same Modelfile gives the same
- * manifest digest as the CLI. Progress as `{"status": …}` lines, one per
- * build step, then "writing manifest" and "success" (or the last one alone
- * with `stream: false`).
+ * for (FROM one GGUF file, a safetensors checkpoint's files laid out as a
+ * folder, or the `from` model; ADAPTER, TEMPLATE, SYSTEM, PARAMETER,
+ * MESSAGE, LICENSE, as `show --modelfile` prints one), the uploaded blobs
+ * linked beside it under their file names, and built by `modelsmith
+ * create`'s createModel, so the same Modelfile and files give the same
+ * manifest digest as the CLI. Progress as `{"status": …}` lines (see
+ * createProgress), then "writing manifest" and "success" (or the last one
+ * alone with `stream: false`). A client that hangs up cancels the build.
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go
  */
