@@ -6,6 +6,8 @@ import nodePath from "node:path";
 import { createModel } from "../build/create.js";
 import { describeStep, type ProgressFactory } from "../build/progress.js";
 import { error, InputError } from "../diagnostics/index.js";
+import { readGgufFile } from "../gguf/index.js";
+import { fileTypeName } from "../quantize/index.js";
 import { printPlainModelfile, type PlainModelfile } from "../modelfile/index.js";
 import type { ParameterValue } from "../modelfile/parameters.js";
 import { tryParseDigest, type Store } from "../store/index.js";
@@ -160,22 +162,44 @@ export async function modelfileOfRequest(body: Record<string, unknown>, kinds?: 
 /**
  * The status lines of a build's progress, in Ollama's words where a step is
  * one of Ollama's: `converting model` as a checkpoint's conversion starts,
- * `quantizing model to <TYPE>` with `digest` (Ollama's placeholder of 19
- * zeros), `total` and `completed` while llama.cpp quantizes (tensors here,
- * bytes in Ollama, which also names the source type: `quantizing F16 model
- * to Q4_K_M`), then a line per step done (`assemble made:latest: done`).
+ * `quantizing F16 model to Q4_K_M` (the source's file type, as Ollama names
+ * it) with `digest` (Ollama's placeholder of 19 zeros), `total` and
+ * `completed` while llama.cpp quantizes (tensors here, bytes in Ollama), then
+ * a line per step done (`assemble made:latest: done`).
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L1007-L1019
  */
-function createProgress(send: (p: Progress) => void): ProgressFactory {
-  return () => ({
-    event: (e) => {
-      if (e.kind === "start" && e.step.kind === "convert") send({ status: "converting model" });
-      else if (e.kind === "progress" && e.step.kind === "quantize" && e.total > 0) {
-        send({ status: `quantizing model to ${e.step.type.toUpperCase()}`, digest: "0000000000000000000", total: e.total, completed: e.done });
-      } else if (e.kind === "done") send({ status: `${describeStep(e.step)}: ${e.cached ? "using existing layer" : "done"}` });
-    },
-    close: async () => {},
-  });
+function createProgress(store: Store, send: (p: Progress) => void): ProgressFactory {
+  return (steps) => {
+    // The source's type of each quantize step, read while the steps before it run (a stored GGUF's header; a conversion's output type).
+    const sourceTypes = new Map<string, string>();
+    for (const step of steps) {
+      if (step.kind !== "quantize") continue;
+      const input = step.input;
+      if (input.kind === "pin") {
+        void readGgufFile(store.blobPath(input.digest)).then(
+          (g) => {
+            const ft = g.metadata.get("general.file_type")?.value;
+            const name = typeof ft === "number" ? fileTypeName(ft) : undefined;
+            if (name) sourceTypes.set(step.id, name);
+          },
+          () => {},
+        );
+      } else {
+        const from = steps.find((s) => s.id === input.step);
+        if (from?.kind === "convert") sourceTypes.set(step.id, from.outType);
+      }
+    }
+    return {
+      event: (e) => {
+        if (e.kind === "start" && e.step.kind === "convert") send({ status: "converting model" });
+        else if (e.kind === "progress" && e.step.kind === "quantize" && e.total > 0) {
+          const source = sourceTypes.get(e.step.id);
+          send({ status: `quantizing ${source ? `${source} ` : ""}model to ${e.step.type.toUpperCase()}`, digest: "0000000000000000000", total: e.total, completed: e.done });
+        } else if (e.kind === "done") send({ status: `${describeStep(e.step)}: ${e.cached ? "using existing layer" : "done"}` });
+      },
+      close: async () => {},
+    };
+  };
 }
 
 /** POST /api/create */
@@ -212,7 +236,7 @@ export async function create(ctx: ApiContext, req: IncomingMessage, res: ServerR
           home: homedir(),
           display: (abs) => (abs.startsWith(dir) ? nodePath.relative(dir, abs) : abs),
           sources: new Map(),
-          progress: createProgress(send),
+          progress: createProgress(ctx.store, send),
           json: true,
           signal,
           out: { say: () => {}, write: () => {}, report: (ds) => ds.forEach((d) => ctx.log?.(`warning[${d.code}]: ${d.message}`)) },

@@ -86,7 +86,7 @@ test("a client that aborts its create stream mid-quantization: the quantizer end
     })(),
     (err: Error) => err.name === "AbortError",
   );
-  assert.ok(seen.some((p) => p.status === "quantizing model to Q4_K_M"), JSON.stringify(seen));
+  assert.ok(seen.some((p) => p.status === "quantizing F16 model to Q4_K_M"), JSON.stringify(seen));
   assert.ok(whileQuantizing.length > 1, `a quantizer ran beside serve: ${JSON.stringify(whileQuantizing)}`);
 
   // The quantizer ends (killed, not finished: there is no manifest), and serve alone is left.

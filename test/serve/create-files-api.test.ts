@@ -89,7 +89,7 @@ test("safetensors files: converted as `FROM ./checkpoint` converts them (the sam
 
   const quantized: ProgressResponse[] = [];
   for await (const p of await ollama.create({ ...request, model: "from-st-q8", quantize: "q8_0" })) quantized.push(p);
-  assert.ok(quantized.some((p) => p.status === "quantizing model to Q8_0" && p.total! > 0 && p.completed! <= p.total!), JSON.stringify(quantized));
+  assert.ok(quantized.some((p) => p.status === "quantizing F16 model to Q8_0" && p.total! > 0 && p.completed! <= p.total!), JSON.stringify(quantized));
   assert.equal((await ollama.show({ model: "from-st-q8" })).details.quantization_level, "Q8_0");
   const q8 = await env.store.readManifest("from-st-q8");
   assert.notEqual(q8.digest, made.digest);
