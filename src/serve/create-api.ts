@@ -8,6 +8,7 @@ import { describeStep, type ProgressFactory } from "../build/progress.js";
 import { error, InputError } from "../diagnostics/index.js";
 import { readGgufFile } from "../gguf/index.js";
 import { fileTypeName } from "../quantize/index.js";
+import { isProjectorGguf } from "../build/projector.js";
 import { printPlainModelfile, type PlainModelfile } from "../modelfile/index.js";
 import type { ParameterValue } from "../modelfile/parameters.js";
 import { tryParseDigest, type Store } from "../store/index.js";
@@ -90,6 +91,22 @@ async function blobIsGguf(store: Store, digest: string): Promise<boolean> {
   }
 }
 
+/** What one of several GGUF `files` is, as Ollama's ggufLayers types its layer; `split`: a part of a split GGUF. */
+export type GgufRole = "model" | "projector" | "adapter" | "split";
+
+/**
+ * The role of an uploaded GGUF, from its header: `general.type` adapter, a
+ * projector as isProjectorGguf decides (Ollama's isProjectorGGUF), a part of
+ * a split file (`split.count` > 1), else the model.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L1264-L1296
+ */
+async function ggufRole(store: Store, digest: string): Promise<GgufRole> {
+  const meta = (await readGgufFile(store.blobPath(digest))).metadata;
+  if (Number(meta.get("split.count")?.value ?? 0) > 1) return "split";
+  if (meta.get("general.type")?.value === "adapter") return "adapter";
+  return isProjectorGguf(meta) ? "projector" : "model";
+}
+
 /** Where a safetensors checkpoint's files are laid out, beside the Modelfile: `FROM ./model`. */
 export const CHECKPOINT_DIR = "model";
 
@@ -109,12 +126,18 @@ function parameterOf(name: string, v: unknown): ParameterValue {
  * goes beside it (`links`: relative path, digest). `kinds` tells what
  * `files` and `adapters` are (kindOfFiles; by default from their names):
  * a checkpoint's files go under CHECKPOINT_DIR/ and `FROM ./model` converts
- * it; one GGUF is `FROM ./<file>`. One GGUF adapter is `ADAPTER ./<file>`.
- * Refused as Ollama refuses them (400): more than one adapter, files of no
- * known type; and here also (Ollama converts or joins them) a PEFT adapter
- * and split GGUF files.
+ * it; one GGUF is `FROM ./<file>`. Several GGUFs are told apart by `roles`
+ * (ggufRole; without it, several are refused): the model is the first FROM,
+ * each projector a FROM after it, each adapter an ADAPTER, in name order as
+ * Ollama sorts them. One GGUF adapter in `adapters` is one more ADAPTER.
+ * Refused as Ollama refuses them (400): more than one adapter in `adapters`,
+ * files of no known type; and here also (Ollama converts or joins them) a
+ * PEFT adapter, split GGUF files, and several models.
  */
-export async function modelfileOfRequest(body: Record<string, unknown>, kinds?: { files: FilesKind; adapters: FilesKind }): Promise<{ text: string; links: [string, string][] }> {
+export async function modelfileOfRequest(
+  body: Record<string, unknown>,
+  kinds?: { files: FilesKind; adapters: FilesKind; roles?: ReadonlyMap<string, GgufRole> },
+): Promise<{ text: string; links: [string, string][] }> {
   const from = field(body, "from", isString, "a string");
   const files = filesOf(body, "files");
   const adapters = filesOf(body, "adapters");
@@ -128,11 +151,22 @@ export async function modelfileOfRequest(body: Record<string, unknown>, kinds?: 
     m.from = `./${CHECKPOINT_DIR}`;
     links.push(...files.map(([name, digest]): [string, string] => [`${CHECKPOINT_DIR}/${name}`, digest]));
   } else if (filesKind === "gguf") {
-    if (files.length > 1) {
-      throw new InputError(error("MS8110", `${files.length} GGUF files: only a single GGUF file can be created from (split GGUF files are not joined)`, { hint: "join them with llama.cpp's `llama-gguf-split --merge` and send the one file" }));
+    const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const roleOf = (name: string): GgufRole => (files.length === 1 ? "model" : (kinds?.roles?.get(name) ?? "split"));
+    const split = sorted.filter(([name]) => roleOf(name) === "split");
+    if (split.length > 0) {
+      throw new InputError(error("MS8110", `${split.map(([n]) => n).join(", ")}: a split GGUF; only whole GGUF files can be created from (split files are not joined)`, { hint: "join them with llama.cpp's `llama-gguf-split --merge` and send the one file" }));
     }
-    m.from = `./${files[0]![0]}`;
-    links.push(files[0]!);
+    const models = sorted.filter(([name]) => roleOf(name) === "model");
+    if (models.length !== 1) {
+      throw new InputError(error("MS8110", `${models.length} model GGUF files among \`files\`: ${models.map(([n]) => n).join(", ") || "only projectors and adapters"}`, { hint: "send one model GGUF, with its projector or adapters beside it if it has them" }));
+    }
+    m.from = `./${models[0]![0]}`;
+    const projectors = sorted.filter(([name]) => roleOf(name) === "projector");
+    if (projectors.length > 0) m.projectors = projectors.map(([name]) => `./${name}`);
+    const fileAdapters = sorted.filter(([name]) => roleOf(name) === "adapter");
+    m.adapters.push(...fileAdapters.map(([name]) => `./${name}`));
+    links.push(...models, ...projectors, ...fileAdapters);
   } else throw unknownType("files");
   if (adapters.length > 0) {
     if (adaptersKind === "safetensors") {
@@ -211,7 +245,14 @@ export async function create(ctx: ApiContext, req: IncomingMessage, res: ServerR
   const quantize = field(body, "quantize", isString, "a string") || undefined;
   const stream = field(body, "stream", isBoolean, "true or false") ?? true;
   const isGguf = (digest: string) => blobIsGguf(ctx.store, digest);
-  const kinds = { files: await kindOfFiles(filesOf(body, "files"), isGguf), adapters: await kindOfFiles(filesOf(body, "adapters"), isGguf) };
+  const files = filesOf(body, "files");
+  const kinds = { files: await kindOfFiles(files, isGguf), adapters: await kindOfFiles(filesOf(body, "adapters"), isGguf), roles: new Map<string, GgufRole>() };
+  if (kinds.files === "gguf" && files.length > 1 && !field(body, "from", isString, "a string")) {
+    for (const [name, digest] of files) {
+      if (!(await ctx.store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(name)} not found: upload it first with POST /api/blobs/${digest}`);
+      kinds.roles.set(name, await ggufRole(ctx.store, digest));
+    }
+  }
   const { text, links } = await modelfileOfRequest(body, kinds);
   for (const [file, digest] of links) {
     if (!(await ctx.store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(nodePath.basename(file))} not found: upload it first with POST /api/blobs/${digest}`);

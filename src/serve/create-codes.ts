@@ -3,9 +3,9 @@ import { defineCodes } from "../diagnostics/registry.js";
 /** Diagnostics of `/api/create` (create-api.ts): the uploaded `files` and `adapters` it cannot build from. */
 export const CREATE_API_CODES = defineCodes({
   MS8110: {
-    title: "more than one GGUF file to create from",
+    title: "split GGUF, or not one model GGUF, among the files",
     example: 'POST /api/create {"model": "m", "files": {"m-00001-of-00002.gguf": "sha256:…", "m-00002-of-00002.gguf": "sha256:…"}}',
-    fix: "Send one GGUF file (join split GGUFs first with llama.cpp's llama-gguf-split --merge), or a safetensors checkpoint's files.",
+    fix: "Send one model GGUF (join a split one first with llama.cpp's llama-gguf-split --merge), with its projector or adapter GGUFs beside it, or a safetensors checkpoint's files.",
   },
   MS8111: {
     title: "PEFT (safetensors) adapter over the API",

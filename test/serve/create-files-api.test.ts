@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Ollama, ProgressResponse } from "ollama";
-import { ggufToBuffer } from "../../src/gguf/index.js";
+import { GgmlType, ggufToBuffer, gv } from "../../src/gguf/index.js";
 import type { RunningServer } from "../../src/serve/index.js";
 import { modelfileOfRequest } from "../../src/serve/create-api.js";
-import { oracleContinuation, oracleLlama } from "../../src/testmodels/index.js";
+import { oracleContinuation, oracleLlama, randomLlama } from "../../src/testmodels/index.js";
 import { oracleLoraAdapter, oracleLoraContinuation } from "../../src/testmodels/lora.js";
 import { json, ms } from "../build/helpers.js";
 import { writeTestCheckpoint } from "../convert/helpers.js";
+import { TINY_RANDOM } from "../testmodels/specs.js";
 import { ollamaClient, ollamaFailure, serveEnv, type ServeEnv } from "./helpers.js";
 
 /**
@@ -35,6 +36,18 @@ let checkpoint: string;
 let ckptFiles: Record<string, string>;
 let oracle: string;
 let lora: string;
+let projector: Buffer;
+
+/** A tiny GGUF shaped as llama.cpp's mmproj files are (architecture clip, a vision encoder, no block_count), as test/build/projector.test.ts makes one. */
+const clipProjector = () =>
+  ggufToBuffer({
+    metadata: [
+      ["general.architecture", gv.str("clip")],
+      ["clip.has_vision_encoder", gv.bool(true)],
+      ["clip.projector_type", gv.str("mlp")],
+    ],
+    tensors: [{ name: "mm.0.weight", dims: [32, 1], type: GgmlType.F32, data: new Uint8Array(new Float32Array(32).map((_, i) => i / 32).buffer) }],
+  });
 
 /** A create request as Ollama's CreateRequest has it; the client's 0.6.4 types lack `files`, and it sends the request as given. */
 const req = <T extends { model: string }>(r: T & { files?: Record<string, string> }) => r as T;
@@ -59,6 +72,7 @@ before(async () => {
   for (const name of (await readdir(checkpoint)).sort()) ckptFiles[name] = await upload(await readFile(path.join(checkpoint, name)));
   oracle = await upload(await ggufToBuffer(oracleLlama({})));
   lora = await upload(await ggufToBuffer(oracleLoraAdapter({}, SECOND)));
+  projector = await clipProjector();
 });
 after(async () => {
   await env?.cleanup();
@@ -104,13 +118,11 @@ test("safetensors files: converted as `FROM ./checkpoint` converts them (the sam
 
 test("a GGUF LoRA in `adapters` changes the answer as ADAPTER does (the same manifest as `modelsmith create`); a GGUF named without .gguf is known by its magic", async () => {
   const base = { files: { weights: oracle }, template: "{{ .Prompt }}", parameters: { temperature: 0, num_predict: 10 } };
-  assert.deepEqual(await ollama.create({ model: "plain", ...base }), { status: "success" });
   assert.deepEqual(await ollama.create({ model: "adapted", ...base, adapters: { "lora.gguf": lora } }), { status: "success" });
-  const plain = await ollama.generate({ model: "plain", prompt: "The" });
   const adapted = await ollama.generate({ model: "adapted", prompt: "The" });
-  assert.equal(plain.response, oracleContinuation({}, "The", 10).rawText);
+  // Without the adapter the oracle says " quick brown fox …" (test/runtime/lora.test.ts runs both); with it, the LoRA's text.
+  assert.notEqual(oracleLoraContinuation({}, SECOND, "The", 10).rawText, oracleContinuation({}, "The", 10).rawText);
   assert.equal(adapted.response, oracleLoraContinuation({}, SECOND, "The", 10).rawText);
-  assert.notEqual(adapted.response, plain.response);
   const layers = (await env.store.readManifest("adapted")).manifest.layers.map((l) => l.mediaType);
   assert.ok(layers.includes("application/vnd.ollama.image.adapter"), layers.join());
 
@@ -127,7 +139,32 @@ test("a GGUF LoRA in `adapters` changes the answer as ADAPTER does (the same man
   assert.equal(json<{ manifest: string }>(cli).manifest, (await env.store.readManifest("adapted")).digest);
 });
 
-test("refused with a 400 and its code: a PEFT adapter, two adapters, two GGUF files, files of no known type; nothing is stored", async () => {
+test("several GGUF files, as `ollama create` sends a folder's: the model, its projector (a later FROM) and a LoRA (ADAPTER), each known by its header; the same manifest as `modelsmith create`", async () => {
+  // Ollama types each GGUF's layer from its header (ggufLayers): https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L1264-L1296
+  const files = { "model.gguf": oracle, "mmproj.gguf": await upload(projector), "lora.gguf": lora };
+  const request = req({ model: "folder", files, template: "{{ .Prompt }}", parameters: { temperature: 0, num_predict: 10 } });
+  assert.deepEqual(await ollama.create(request), { status: "success" });
+  const layers = (await env.store.readManifest("folder")).manifest.layers;
+  assert.deepEqual(
+    layers.filter((l) => /model|projector|adapter/.test(l.mediaType)).map((l) => [l.mediaType, l.digest]),
+    [["application/vnd.ollama.image.model", oracle], ["application/vnd.ollama.image.projector", files["mmproj.gguf"]], ["application/vnd.ollama.image.adapter", lora]],
+  );
+
+  const roles = new Map([["model.gguf", "model"], ["mmproj.gguf", "projector"], ["lora.gguf", "adapter"]] as const);
+  const { text } = await modelfileOfRequest(request, { files: "gguf", adapters: "", roles });
+  assert.deepEqual(text.split("\n").filter((l) => /^(FROM|ADAPTER) /.test(l)), ["FROM ./model.gguf", "ADAPTER ./lora.gguf", "FROM ./mmproj.gguf"]);
+  const cliDir = path.join(scratch, "cli-folder");
+  await mkdir(cliDir);
+  await writeFile(path.join(cliDir, "model.gguf"), await ggufToBuffer(oracleLlama({})));
+  await writeFile(path.join(cliDir, "mmproj.gguf"), projector);
+  await writeFile(path.join(cliDir, "lora.gguf"), await ggufToBuffer(oracleLoraAdapter({}, SECOND)));
+  await writeFile(path.join(cliDir, "Modelfile"), text);
+  const cli = await ms(["create", "by-cli", "-f", path.join(cliDir, "Modelfile"), "--json"], path.join(cliDir, "home"));
+  assert.equal(cli.exitCode, 0, cli.stderr);
+  assert.equal(json<{ manifest: string }>(cli).manifest, (await env.store.readManifest("folder")).digest);
+});
+
+test("refused with a 400 and its code: a PEFT adapter, two adapters, a split GGUF, two models, files of no known type; nothing is stored", async () => {
   // A PEFT adapter as `ollama create` uploads it (adapter_config.json, adapter_model.safetensors): Ollama converts it, modelsmith cannot yet.
   const peft = {
     "adapter_config.json": await upload(Buffer.from(JSON.stringify({ peft_type: "LORA", r: 8, lora_alpha: 16, target_modules: ["q_proj"] }))),
@@ -140,9 +177,15 @@ test("refused with a 400 and its code: a PEFT adapter, two adapters, two GGUF fi
   const two = await ollamaFailure(ollama.create(req({ model: "r2", files: { "o.gguf": oracle }, adapters: { "a.gguf": lora, "b.gguf": lora } })));
   assert.equal(two.status, 400);
   assert.match(two.error, /^MS8113: only one adapter is currently supported/);
-  const split = await ollamaFailure(ollama.create(req({ model: "r3", files: { "m-00001-of-00002.gguf": oracle, "m-00002-of-00002.gguf": lora } })));
+  // A split GGUF (llama-gguf-split's split.count), which Ollama joins and modelsmith does not; two models.
+  const part = (no: number) => ggufToBuffer({ metadata: [["general.architecture", gv.str("llama")], ["split.no", gv.u16(no)], ["split.count", gv.u16(2)], ["split.tensors.count", gv.i32(0)]], tensors: [] });
+  const parts = { "m-00001-of-00002.gguf": await upload(await part(0)), "m-00002-of-00002.gguf": await upload(await part(1)) };
+  const split = await ollamaFailure(ollama.create(req({ model: "r3", files: parts })));
   assert.equal(split.status, 400);
-  assert.match(split.error, /^MS8110: 2 GGUF files: .*llama-gguf-split --merge/);
+  assert.match(split.error, /^MS8110: m-00001-of-00002\.gguf, m-00002-of-00002\.gguf: a split GGUF; .*llama-gguf-split --merge/);
+  const twoModels = await ollamaFailure(ollama.create(req({ model: "r6", files: { "a.gguf": oracle, "b.gguf": await upload(await ggufToBuffer(randomLlama(TINY_RANDOM))) } })));
+  assert.equal(twoModels.status, 400);
+  assert.match(twoModels.error, /^MS8110: 2 model GGUF files among `files`: a\.gguf, b\.gguf/);
   // Ollama's errUnknownType: no *.safetensors, no *.gguf, and no file that starts with GGUF's magic.
   const notes = await upload(Buffer.from("just some notes\n"));
   const unknown = await ollamaFailure(ollama.create(req({ model: "r4", files: { "notes.txt": notes } })));
@@ -150,7 +193,7 @@ test("refused with a 400 and its code: a PEFT adapter, two adapters, two GGUF fi
   assert.match(unknown.error, /^MS8112: unknown type: no GGUF file and no \*\.safetensors among `files`/);
   const unknownAdapter = await ollamaFailure(ollama.create(req({ model: "r5", files: { "o.gguf": oracle }, adapters: { "notes.txt": notes } })));
   assert.match(unknownAdapter.error, /^MS8112: .*`adapters`/);
-  for (const name of ["r1", "r2", "r3", "r4", "r5"]) await assert.rejects(env.store.readManifest(name));
+  for (const name of ["r1", "r2", "r3", "r4", "r5", "r6"]) await assert.rejects(env.store.readManifest(name));
   // Nothing laid out is left in the store's tmp/.
   assert.deepEqual((await readdir(env.store.layout.tmpDir).catch(() => [])).filter((n) => n.startsWith("create-")), []);
 });
