@@ -236,6 +236,11 @@ function createProgress(store: Store, send: (p: Progress) => void): ProgressFact
   };
 }
 
+/** A 400 that says to upload the blob of `file` first, when the store lacks it. */
+async function requireBlob(store: Store, file: string, digest: string): Promise<void> {
+  if (!(await store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(file)} not found: upload it first with POST /api/blobs/${digest}`);
+}
+
 /** POST /api/create */
 export async function create(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req);
@@ -248,15 +253,13 @@ export async function create(ctx: ApiContext, req: IncomingMessage, res: ServerR
   const files = filesOf(body, "files");
   const kinds = { files: await kindOfFiles(files, isGguf), adapters: await kindOfFiles(filesOf(body, "adapters"), isGguf), roles: new Map<string, GgufRole>() };
   if (kinds.files === "gguf" && files.length > 1 && !field(body, "from", isString, "a string")) {
-    for (const [name, digest] of files) {
-      if (!(await ctx.store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(name)} not found: upload it first with POST /api/blobs/${digest}`);
-      kinds.roles.set(name, await ggufRole(ctx.store, digest));
+    for (const [file, digest] of files) {
+      await requireBlob(ctx.store, file, digest);
+      kinds.roles.set(file, await ggufRole(ctx.store, digest));
     }
   }
   const { text, links } = await modelfileOfRequest(body, kinds);
-  for (const [file, digest] of links) {
-    if (!(await ctx.store.hasBlob(digest))) throw new HttpError(400, `blob ${digest} of ${JSON.stringify(nodePath.basename(file))} not found: upload it first with POST /api/blobs/${digest}`);
-  }
+  for (const [file, digest] of links) await requireBlob(ctx.store, nodePath.basename(file), digest);
   // In the store's tmp/, as a `.dir` of symlinks, which `modelsmith gc` removes if a crash leaves it.
   const dir = nodePath.join(ctx.store.layout.tmpDir, `create-${process.pid}-${randomBytes(6).toString("hex")}.dir`);
   await mkdir(dir, { recursive: true });
