@@ -66,6 +66,33 @@ test("a build aborted as its convert step finishes: the quantize and assemble st
   assert.equal((await store.readManifest("cancelled")).digest, r.manifest);
 });
 
+test("a build aborted while its checkpoint converts: the conversion stops mid-file, its temp file goes, nothing is recorded, the store verifies", async (t) => {
+  const dir = tempDir(t);
+  // About 35 MB converted: the GGUF writer tells its progress every 8 MiB, so the first report comes mid-file.
+  await writeTestCheckpoint(path.join(dir, "model"), "llama", "bpe", { hidden: 512, ffn: 2048, layers: 4 });
+  await writeFile(path.join(dir, "Modelfile"), "FROM ./model\n");
+  const abort = new AbortController();
+  const reason = new Error("the client hung up");
+  let at: { done: number; total: number; key: string } | undefined;
+  const progress: ProgressFactory = () => ({
+    event: (e) => {
+      if (e.kind === "progress" && e.step.kind === "convert" && !at) {
+        at = { done: e.done, total: e.total, key: e.step.key };
+        abort.abort(reason);
+      }
+    },
+    close: async () => {},
+  });
+  await assert.rejects(createModel(options(dir, progress, abort.signal)), (err) => err === reason);
+  assert.ok(at && at.done < at.total, JSON.stringify(at));
+  const store = new Store(path.join(dir, "home"));
+  assert.equal(await readStepRecord(store, at.key as never), undefined);
+  assert.deepEqual(await readdir(store.layout.tmpDir).catch(() => []), []);
+  await assert.rejects(store.readManifest("cancelled"), /MS5102/);
+  const verified = await store.verify();
+  assert.deepEqual([verified.problems, verified.manifestProblems], [[], []]);
+});
+
 test("a signal aborted before the build: no step starts, the build rejects with its reason", async (t) => {
   const dir = tempDir(t);
   await writeTestCheckpoint(path.join(dir, "model"), "llama", "bpe");
