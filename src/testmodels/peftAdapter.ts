@@ -28,6 +28,8 @@ export interface PeftAdapterSpec {
   dtype?: "F32" | "F16" | "BF16";
   /** Scale of the random weights; default 1 (B's values ±scale/sqrt(r)). */
   scale?: number;
+  /** Also adapt the token embeddings (`lora_embedding_A` [r, vocab], `lora_embedding_B` [hidden, r]); default false. */
+  embeddings?: boolean;
   /** Keys merged into adapter_config.json. */
   config?: Record<string, unknown>;
 }
@@ -64,16 +66,25 @@ export async function writePeftAdapter(dir: string, spec: PeftAdapterSpec): Prom
   const tensors: Parameters<typeof encodeSafetensors>[0][number][] = [];
   let stream = 0;
   for (const [name, shape] of hfTensorShapes(spec.base, hfConfig(spec.base))) {
-    const m = /^(.*)\.([a-z_]+)\.weight$/.exec(name);
+    const m = /^(?:(.*)\.)?([a-z_]+)\.weight$/.exec(name);
     if (!m || !targets.has(m[2]!) || shape.length !== 2) continue;
     const [out, inp] = shape as [number, number];
     const a = new Float32Array(r * inp);
     const b = new Float32Array(out * r);
     new Xoshiro128(spec.seed, stream++).fillUniform(a, 1 / Math.sqrt(inp));
     new Xoshiro128(spec.seed, stream++).fillUniform(b, scale / Math.sqrt(r));
-    const prefix = `base_model.model.${m[1]}.${m[2]}`;
+    const prefix = `base_model.model.${m[1] ? `${m[1]}.` : ""}${m[2]}`;
     tensors.push({ name: `${prefix}.lora_A.weight`, dtype, shape: [r, inp], data: encodeFloats(a, type) });
     tensors.push({ name: `${prefix}.lora_B.weight`, dtype, shape: [out, r], data: encodeFloats(b, type) });
+  }
+  if (spec.embeddings) {
+    const { vocabSize: vocab, hidden } = spec.base;
+    const a = new Float32Array(r * vocab);
+    const b = new Float32Array(hidden * r);
+    new Xoshiro128(spec.seed, stream++).fillUniform(a, 1);
+    new Xoshiro128(spec.seed, stream++).fillUniform(b, scale / Math.sqrt(r));
+    tensors.push({ name: "base_model.model.model.embed_tokens.lora_embedding_A", dtype, shape: [r, vocab], data: encodeFloats(a, type) });
+    tensors.push({ name: "base_model.model.model.embed_tokens.lora_embedding_B", dtype, shape: [hidden, r], data: encodeFloats(b, type) });
   }
   // safetensors' Python library writes tensors sorted by name.
   tensors.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
