@@ -32,6 +32,10 @@ export async function checkReferences(modelfilePath: string, display: string, re
     // A Hugging Face checkpoint folder: the build's convert step reads and checks it (src/convert/).
     if (ref.instruction === "FROM" && (await isCheckpointDir(abs))) continue;
     // A PEFT LoRA folder: what can be checked without the base (the build checks it against the base).
+    if (ref.instruction === "FROM" && isPeftDir(abs)) {
+      out.push(error("MS3326", `${ref.path} is a PEFT LoRA adapter folder, not a model`, { ...at, hint: `put it on an ADAPTER line (ADAPTER ${ref.path}) and FROM the model it was trained on` }));
+      continue;
+    }
     if (ref.instruction === "ADAPTER" && isPeftDir(abs)) {
       out.push(...(await peftProblems(abs, ref, at)));
       continue;

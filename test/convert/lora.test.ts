@@ -269,7 +269,14 @@ describe("ADAPTER ./peft-dir through the CLI", () => {
     writeFileSync(path.join(project, "Modelfile"), "FROM testmodel://oracle\nADAPTER ./dora\n");
     const check = await runCli(["check"], { cwd: project, env: { MODELSMITH_HOME: home } });
     assert.equal(check.exitCode, 2, check.stdout + check.stderr);
-    assert.match(check.stdout + check.stderr, /MS3300/);
+    assert.match(check.stdout + check.stderr, /Modelfile:2:9: error\[MS3300\]: ADAPTER \.\/dora: "use_dora": true/);
+    writeFileSync(path.join(project, "Modelfile"), "FROM testmodel://oracle\nADAPTER ./wide\n");
+    const fine = await runCli(["check"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(fine.exitCode, 0, fine.stdout + fine.stderr);
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./wide\n");
+    const onFrom = await runCli(["check"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(onFrom.exitCode, 2, onFrom.stdout + onFrom.stderr);
+    assert.match(onFrom.stdout + onFrom.stderr, /MS3326/);
 
     const dora = await build("FROM testmodel://oracle\nADAPTER ./dora\n");
     assert.equal(dora.exitCode, 2, dora.stderr);
