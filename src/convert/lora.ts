@@ -136,6 +136,11 @@ function planPair(pair: LoraPair, o: ConvertLoraOptions): PlannedPair {
   if (!have) {
     throw new InputError(error("MS3323", `ADAPTER ${o.shown}: target module ${module} (${name}) is not in the base model`, { ...o.at, hint: name === "output.weight" ? "the base ties its output to the token embeddings, so it has no separate lm_head to adapt" : "the adapter was trained on another model: FROM that model" }));
   }
+  // With tied embeddings llama.cpp's output matmul reads token_embd and applies its LoRA there too (build_lora_mm looks
+  // the adapter up by tensor), where the embedding's [r, vocab] A does not fit: GGML_ASSERT(ggml_can_mul_mat) aborts.
+  if (name === "token_embd.weight" && !o.base.tensors.has("output.weight")) {
+    throw new InputError(error("MS3323", `ADAPTER ${o.shown}: an embedding LoRA (${module}) on a base whose output is tied to its token embeddings: llama.cpp would apply it to the output too and abort`, { ...o.at, hint: "train the adapter without embed_tokens in target_modules" }));
+  }
   // The update B·A in PyTorch order: [n_out, n_in]; an embedding's is [dim, vocab], stored [vocab, dim] in PyTorch.
   const { a, b } = pair;
   const update = pair.embedding ? [a.shape[1]!, b.shape[0]!] : [b.shape[0]!, a.shape[1]!];

@@ -165,6 +165,10 @@ describe("convertPeftAdapter", () => {
     const noOutput = await conversionError(lmHead, tied);
     assert.equal(noOutput.code, "MS3323");
     assert.match(noOutput.message, /target module lm_head \(output\.weight\) is not in the base model/);
+    // …and llama.cpp would apply an embedding LoRA to the tied output as well, and abort (GGML_ASSERT(ggml_can_mul_mat) in build_lora_mm).
+    const tiedEmbd = await conversionError(await adapter("tied-embd", { targets: ["o_proj"], embeddings: true }), tied);
+    assert.equal(tiedEmbd.code, "MS3323");
+    assert.match(tiedEmbd.message, /embedding LoRA \(model\.embed_tokens\) on a base whose output is tied/);
     assert.equal((await conversionError(await adapter("empty", { targets: [] }))).code, "MS3322", "no pair at all");
 
     // A module llama has no tensor for, and a lone half.
