@@ -20,6 +20,7 @@ import { digestOf } from "../../src/lock/canonical-json.js";
 import { openModel } from "../../src/runtime/index.js";
 import { writePeftAdapter, type HfCheckpointSpec, type PeftAdapterSpec } from "../../src/testmodels/index.js";
 import { hasStackTrace, runCli } from "../helpers/cli.js";
+import { adapterProblems } from "../../src/check/adapter-fit.js";
 import { writeTestCheckpoint } from "./helpers.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "modelsmith-lora-"));
@@ -169,6 +170,13 @@ describe("convertPeftAdapter", () => {
     const tiedEmbd = await conversionError(await adapter("tied-embd", { targets: ["o_proj"], embeddings: true }), tied);
     assert.equal(tiedEmbd.code, "MS3323");
     assert.match(tiedEmbd.message, /embedding LoRA \(model\.embed_tokens\) on a base whose output is tied/);
+    // The same rule for an adapter GGUF on an ADAPTER line (check/adapter-fit.ts, MS5286).
+    const embdGguf = path.join(root, "embd-fit.gguf");
+    await convertPeftAdapter({ dir: path.join(root, "tied-embd"), shown: "./x", at: {}, base: loraBaseOf(base, "./x", {}), outPath: embdGguf });
+    assert.deepEqual(adapterProblems(await readGgufFile(embdGguf), base), []);
+    const fit = adapterProblems(await readGgufFile(embdGguf), tied);
+    assert.equal(fit[0]?.code, "MS5286");
+    assert.match(fit[0]!.message, /`token_embd\.weight` has a LoRA, but the base model's output is tied to it/);
     assert.equal((await conversionError(await adapter("empty", { targets: [] }))).code, "MS3322", "no pair at all");
 
     // A module llama has no tensor for, and a lone half.
