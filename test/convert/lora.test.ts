@@ -153,6 +153,16 @@ describe("convertPeftAdapter", () => {
     assert.equal((await conversionError(await adapter("ia3", { config: { peft_type: "IA3" } }))).code, "MS3300");
     assert.equal((await conversionError(await adapter("noalpha", { config: { lora_alpha: "16" } }))).code, "MS3321");
 
+    const badJson = await adapter("badjson");
+    writeFileSync(path.join(badJson, "adapter_config.json"), '{"peft_type": "LORA", "lora_alpha": ');
+    assert.equal((await conversionError(badJson)).code, "MS3321");
+    const cut = await adapter("cut");
+    const weights = path.join(cut, "adapter_model.safetensors");
+    writeFileSync(weights, readFileSync(weights).subarray(0, 200));
+    const truncated = await conversionError(cut);
+    assert.equal(truncated.code, "MS3203");
+    assert.match(truncated.message, /^ADAPTER \.\/x: adapter_model\.safetensors: /);
+
     const bin = await adapter("bin");
     renameSync(path.join(bin, "adapter_model.safetensors"), path.join(bin, "adapter_model.bin"));
     const pickled = await conversionError(bin);
