@@ -54,14 +54,14 @@ export function isPeftDir(path: string): boolean {
   return existsSync(join(path, PEFT_CONFIG));
 }
 
-/** get_base_tensor_name of convert_lora_to_gguf.py. */
+/** get_base_tensor_name of convert_lora_to_gguf.py (Python's str.replace replaces every occurrence). */
 function baseTensorName(name: string): string {
   return name
-    .replace("base_model.model.", "")
-    .replace(".lora_A.weight", ".weight")
-    .replace(".lora_B.weight", ".weight")
-    .replace(".lora_embedding_A", ".weight")
-    .replace(".lora_embedding_B", ".weight");
+    .replaceAll("base_model.model.", "")
+    .replaceAll(".lora_A.weight", ".weight")
+    .replaceAll(".lora_B.weight", ".weight")
+    .replaceAll(".lora_embedding_A", ".weight")
+    .replaceAll(".lora_embedding_B", ".weight");
 }
 
 /**
