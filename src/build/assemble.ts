@@ -1,6 +1,6 @@
 import { readModelFacts, type ModelFacts } from "./model-facts.js";
 import { namedTemplate } from "../templates/index.js";
-import { FORMAT_MEDIA_TYPE, formatLayerText, type OwnLayerDefs } from "./own-layers.js";
+import { FORMAT_MEDIA_TYPE, formatLayerText, type OwnLayerDefs, type ResolvedOwnLayerDefs } from "./own-layers.js";
 import { deriveLayers, mergeParams, type OwnLayers } from "../store/derive.js";
 import { decodeParams, encodeMessages, encodeParams, encodeText } from "../store/layer-content.js";
 import type { Layer, Manifest } from "../store/manifest.js";
@@ -12,7 +12,7 @@ export interface AssembleInput {
   model: Layer;
   /** Layers of the model this one is built FROM (a project model, or a pinned registry base), and its name (written as `from`). */
   base?: { layers: readonly Layer[]; from: string };
-  own: OwnLayerDefs;
+  own: ResolvedOwnLayerDefs;
 }
 
 /**

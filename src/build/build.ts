@@ -367,6 +367,7 @@ function planOrThrow(r: Resolved, only: string[]): Plan {
 
 function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<string, Pin>, fallback?: () => Pin, only?: string[]): Plan {
   const input: PlanModel[] = models.map((m) => ({
+    ...loraInputs(m, pins),
     name: m.name,
     quantize: m.quantize,
     tags: m.tags,
@@ -383,6 +384,16 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
   const { plan, diagnostics } = planBuild({ models: input, namespace: project.defaults.namespace, ...(only ? { only } : {}) });
   if (!plan) throw new InputError(diagnostics);
   return plan;
+}
+
+/** The model's ADAPTER lines that name PEFT folders, for the plan's adapter convert steps. */
+function loraInputs(m: LoadedModel, pins: Map<string, Pin>): Pick<PlanModel, "loras"> {
+  const loras: NonNullable<PlanModel["loras"]> = [];
+  m.adapters.forEach((a, index) => {
+    const pin = pins.get(formatReference(a.ref));
+    if (pin?.peft) loras.push({ index, dir: pin.peft.dir, digest: pin.digest, shown: a.text, at: a.at });
+  });
+  return loras.length ? { loras } : {};
 }
 
 function pinnableRefs(models: LoadedModel[]): { ref: PinnableReference; at: LoadedModel["at"]; base?: true }[] {
@@ -406,7 +417,7 @@ async function precheck(refs: { ref: PinnableReference; at: LoadedModel["at"]; b
   for (const { ref, at, base } of refs) {
     try {
       if (ref.kind === "file") {
-        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at }, { orCheckpoint: base === true });
+        await requireGguf(localPath(ref.path, ctx), ref.path, { ...ctx, at }, base ? { orCheckpoint: true } : { orPeft: true });
       } else if (ref.kind !== "testmodel" && ctx.offline && !locked(ref)) await resolvePin(ref, { ...ctx, at }); // refused: MS5203
     } catch (err) {
       if (!(err instanceof ModelsmithError)) throw err;

@@ -31,7 +31,8 @@ export async function checkAdapters(models: readonly LoadedModel[], pins: Readon
     if (!base) continue;
     for (const a of m.adapters) {
       const pin = pins.get(formatReference(a.ref));
-      const adapter = pin ? await header(pin.digest) : undefined;
+      // A PEFT folder is checked against the base by its convert step (src/convert/lora.ts).
+      const adapter = pin && !pin.peft ? await header(pin.digest) : undefined;
       if (!adapter) continue;
       for (const p of adapterProblems(adapter, base)) problems.push(error(p.code, `ADAPTER ${a.text}: ${p.message}`, { ...a.at, ...(p.hint ? { hint: p.hint } : {}) }));
     }

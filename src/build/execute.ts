@@ -18,6 +18,9 @@ import { limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
 import type { AssembleStep, BlobInput, ConvertStep, Plan, QuantizeStep, Step } from "./plan.js";
 import { convertCheckpoint } from "../convert/convert.js";
+import { convertPeftAdapter, loraBaseOf } from "../convert/lora.js";
+import { readGgufFile } from "../gguf/index.js";
+import type { ResolvedOwnLayerDefs } from "./own-layers.js";
 import { readStepRecord, writeStepRecord, type StepRecord } from "./step-cache.js";
 import type { Claim, RemoteStepCache, StepSource } from "./remote-cache.js";
 
@@ -173,8 +176,28 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     return "computed";
   };
 
+  /** A PEFT adapter folder, converted for the GGUF of its base (read from the store: a pinned blob or the base's convert step). */
+  const runConvertLora = (step: ConvertStep, lora: NonNullable<ConvertStep["lora"]>): Promise<StepSource | "busy"> =>
+    runBlobStep(step, async (tmp) => {
+      if (lora.base.kind === "pin") await opts.ensurePin?.(lora.base.source);
+      const base = await readGgufFile(store.blobPath(modelLayerOf(lora.base).digest));
+      await convertPeftAdapter({ dir: step.dir, shown: lora.shown, at: lora.at, base: loraBaseOf(base, lora.shown, lora.at), outPath: tmp });
+    });
+
+  /** The own layers with each PEFT adapter's convert step replaced by the blob it made. */
+  const resolveOwn = (own: AssembleStep["own"]): ResolvedOwnLayerDefs => ({
+    ...own,
+    adapters: own.adapters.map((a) => {
+      if (!("convert" in a)) return a;
+      const made = plan.steps.find((s) => s.kind === "convert" && s.key === a.convert && outputs.has(s.id));
+      const out = made ? outputs.get(made.id) : undefined;
+      if (out?.kind !== "convert") throw new Error(`adapter convert step ${a.convert} has no output`);
+      return { digest: out.blob.digest, size: out.blob.size };
+    }),
+  });
+
   const runConvert = (step: ConvertStep): Promise<StepSource | "busy"> =>
-    runBlobStep(step, (tmp) =>
+    step.lora ? runConvertLora(step, step.lora) : runBlobStep(step, (tmp) =>
       convertCheckpoint({
         dir: step.dir,
         outPath: tmp,
@@ -218,7 +241,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     }
     const manifest = await assembleManifest(store, {
       model,
-      own: step.own,
+      own: resolveOwn(step.own),
       ...(step.base && baseOut?.kind === "assemble" ? { base: { layers: baseOut.manifest.layers, from: step.base.from } } : step.inherit ? { base: step.inherit } : {}),
     });
     const bytes = serializeManifest(manifest);

@@ -9,8 +9,12 @@ import type { ParamValue } from "../store/layer-content.js";
 export interface OwnLayerDefs {
   /** Vision projector files (later FROM lines), in order, as pinned blobs; absent when none. */
   projectors?: { digest: Sha256Digest; size: number }[];
-  /** ADAPTER files, in order, as pinned blobs. */
-  adapters: { digest: Sha256Digest; size: number }[];
+  /**
+   * ADAPTER files, in order, as pinned blobs; a PEFT adapter folder as the
+   * key of the convert step that makes its GGUF (plan.ts), replaced by that
+   * blob when the model is assembled.
+   */
+  adapters: AdapterDef[];
   template?: string;
   /** SYSTEM text; `""` clears an inherited system prompt. */
   system?: string;
@@ -25,6 +29,12 @@ export interface OwnLayerDefs {
   /** REQUIRES: minimum Ollama version, into the config blob. */
   requires?: string;
 }
+
+/** One ADAPTER layer: a pinned blob, or the output of the convert step with this key. */
+export type AdapterDef = { digest: Sha256Digest; size: number } | { convert: Sha256Digest };
+
+/** Own layers whose adapters are all blobs (what the assemble step puts in the manifest). */
+export type ResolvedOwnLayerDefs = Omit<OwnLayerDefs, "adapters"> & { adapters: { digest: Sha256Digest; size: number }[] };
 
 export { FORMAT_MEDIA_TYPE } from "../store/media-types.js";
 

@@ -9,6 +9,7 @@ import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
 import type { OwnLayerDefs } from "./own-layers.js";
 import { CONVERTER_VERSION, type ConvertOutType } from "../convert/convert.js";
+import { LORA_CONVERTER_VERSION } from "../convert/lora.js";
 
 /** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
 export const BUILD_FORMAT = 2;
@@ -29,6 +30,12 @@ export interface PlanModel {
   convert?: ConvertOutType;
   /** Where FROM is written, for errors about the base. */
   at: { file?: string; range?: SourceRange };
+  /**
+   * ADAPTER lines naming a PEFT LoRA folder: `own.adapters[index]` is made by
+   * a convert step from the folder (pinned as `digest`) and the root base of
+   * the FROM chain (whose GGUF gives the architecture and shapes).
+   */
+  loras?: { index: number; dir: string; digest: Sha256Digest; shown: string; at: { file?: string; range?: SourceRange } }[];
 }
 
 export interface PlanInput {
@@ -86,6 +93,8 @@ export interface ConvertStep {
   dir: string;
   outType: ConvertOutType;
   deps: string[];
+  /** A PEFT LoRA adapter folder (`dir`), converted for this base GGUF; `shown` and `at` are its ADAPTER line's. */
+  lora?: { base: BlobInput; shown: string; at: { file?: string; range?: SourceRange } };
 }
 
 export type Step = ConvertStep | QuantizeStep | AssembleStep;
@@ -129,6 +138,8 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
   const done = new Map<string, Map<string, AssembleStep>>();
   const failed = new Set<string>();
   const visiting: string[] = [];
+  /** Each model's weights at the root of its FROM chain (what an adapter is converted for) and that blob's key. */
+  const roots = new Map<string, { input: BlobInput; key: string }>();
 
   const visit = (m: PlanModel): Map<string, AssembleStep> | undefined => {
     const have = done.get(m.name);
@@ -188,6 +199,9 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
       source = { kind: "model-of", step: step.id };
       inputKey = step.key;
     }
+    const root = base ? roots.get(base.step.model)! : { input: source, key: inputKey };
+    roots.set(m.name, root);
+    const own = planLoras(m, root);
     const name = (tag: string): ModelName => ({ host: DEFAULT_HOST, namespace: input.namespace, model: m.name, tag });
     const made = new Map<string, AssembleStep>();
     const quantized = new Map<string, QuantizeStep>();
@@ -201,7 +215,7 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
         ...(inherit ? { inherit: inherit as never } : {}),
         // Built from a file: the TEMPLATE layer Ollama would detect depends on its bundled templates (templates/).
         ...(base || inherit ? {} : { detect: OLLAMA_TEMPLATES_COMMIT }),
-        own: m.own as never,
+        own: own.defs as never,
       });
       const step: AssembleStep = {
         kind: "assemble",
@@ -214,8 +228,8 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
         modelLayer,
         ...(base ? { base: { step: base.step.id, from: base.from, ...(base.digest ? { digest: base.digest } : {}) } } : {}),
         ...(inherit ? { inherit } : {}),
-        own: m.own,
-        deps: [...new Set([...(modelLayer.kind === "model-of" ? [modelLayer.step] : []), ...(base ? [base.step.id] : [])])],
+        own: own.defs,
+        deps: [...new Set([...(modelLayer.kind === "model-of" ? [modelLayer.step] : []), ...(base ? [base.step.id] : []), ...own.steps])],
       };
       steps.push(step);
       for (const t of tags) made.set(t, step);
@@ -241,6 +255,21 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
       assemble([...new Set(tags)], { kind: "model-of", step: qs.id }, qs.key);
     });
     return made;
+  };
+
+  /** A convert step per PEFT ADAPTER of `m`; its own layers name them by key. */
+  const planLoras = (m: PlanModel, root: { input: BlobInput; key: string }): { defs: OwnLayerDefs; steps: string[] } => {
+    if (!m.loras?.length) return { defs: m.own, steps: [] };
+    const adapters = [...m.own.adapters];
+    const ids: string[] = [];
+    for (const l of m.loras) {
+      const key = digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: l.digest, base: root.key });
+      const id = `${m.name}@adapter-${l.index + 1}`;
+      steps.push({ kind: "convert", id, key, model: m.name, dir: l.dir, outType: "F32", deps: root.input.kind === "model-of" ? [root.input.step] : [], lora: { base: root.input, shown: l.shown, at: l.at } });
+      adapters[l.index] = { convert: key };
+      ids.push(id);
+    }
+    return { defs: { ...m.own, adapters }, steps: ids };
   };
 
   const wanted = input.only ? input.models.filter((m) => input.only!.includes(m.name)) : input.models;

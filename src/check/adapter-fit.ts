@@ -72,6 +72,8 @@ function tensorProblems(adapter: GgufFile, base: GgufFile): AdapterProblem[] {
     const w = baseDims.get(name);
     if (!a || !b) found.push(`\`${name}\` has ${a ? ".lora_a" : ".lora_b"} but not ${a ? ".lora_b" : ".lora_a"}`);
     else if (!w) found.push(`the base model has no tensor \`${name}\``);
+    // Tied output: llama.cpp's output matmul reads token_embd and applies this LoRA there too, where A does not fit (GGML_ASSERT aborts).
+    else if (name === "token_embd.weight" && !baseDims.has("output.weight")) found.push("`token_embd.weight` has a LoRA, but the base model's output is tied to it: llama.cpp would apply it to the output too and abort");
     else if (name.endsWith("token_embd.weight") ? w[0] !== b[1] || w[1] !== a[1] : w[0] !== a[0] || (w[1] ?? 1) !== b[1]) {
       found.push(`\`${name}\` is [${w.join(", ")}] in the base, but the adapter's A is [${a.join(", ")}] and B [${b.join(", ")}]`);
     } else if (!name.endsWith("token_embd.weight") && a[1] !== b[0]) found.push(`\`${name}\`: A's rank ${a[1]} is not B's ${b[0]}`);

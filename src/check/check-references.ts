@@ -10,6 +10,7 @@ import { jsonErrorWithoutContent } from "../diagnostics/json-error.js";
 import { ModelsmithError } from "../diagnostics/errors.js";
 import { readGgufFile, type GgufFile } from "../gguf/index.js";
 import { isCheckpointDir } from "../convert/checkpoint.js";
+import { isPeftDir, openPeftAdapter } from "../convert/peft-adapter.js";
 import { adapterKindProblem } from "./adapter-fit.js";
 import { schemaGrammar } from "../runtime/grammar.js";
 
@@ -30,6 +31,15 @@ export async function checkReferences(modelfilePath: string, display: string, re
     const at = { file: display, range: ref.range };
     // A Hugging Face checkpoint folder: the build's convert step reads and checks it (src/convert/).
     if (ref.instruction === "FROM" && (await isCheckpointDir(abs))) continue;
+    // A PEFT LoRA folder: what can be checked without the base (the build checks it against the base).
+    if (ref.instruction === "FROM" && isPeftDir(abs)) {
+      out.push(error("MS3326", `${ref.path} is a PEFT LoRA adapter folder, not a model`, { ...at, hint: `put it on an ADAPTER line (ADAPTER ${ref.path}) and FROM the model it was trained on` }));
+      continue;
+    }
+    if (ref.instruction === "ADAPTER" && isPeftDir(abs)) {
+      out.push(...(await peftProblems(abs, ref, at)));
+      continue;
+    }
     let head: Buffer;
     try {
       await requireRegularFile(abs, ref.instruction === "FORMAT" ? MAX_SCHEMA_FILE : undefined);
@@ -60,6 +70,16 @@ async function checkAdapterKind(abs: string, ref: FileReference, at: { file: str
   }
   const p = adapterKindProblem(gguf);
   return p ? [error(p.code, `ADAPTER ${ref.path}: ${p.message}`, { ...at, ...(p.hint ? { hint: p.hint } : {}) })] : [];
+}
+
+async function peftProblems(abs: string, ref: FileReference, at: { file: string; range: SourceRange }): Promise<Diagnostic[]> {
+  try {
+    await (await openPeftAdapter(abs, ref.path, at)).close();
+    return [];
+  } catch (cause) {
+    if (cause instanceof ModelsmithError) return cause.diagnostics;
+    throw cause;
+  }
 }
 
 async function readHead(file: string, n: number): Promise<Buffer> {

@@ -58,8 +58,8 @@ export const CONVERT_CODES = defineCodes({
     fix: "Download the file again; the message gives the position of the syntax error.",
   },
   MS3300: {
-    title: "PEFT adapter folder not converted",
-    example: "ADAPTER ./my-lora   # adapter_config.json and adapter_model.safetensors",
-    fix: "Convert it with llama.cpp's convert_lora_to_gguf.py (`--base` the base checkpoint) and point ADAPTER at the .gguf it writes.",
+    title: "PEFT adapter kind not converted",
+    example: "ADAPTER ./my-adapter   # adapter_config.json with \"use_dora\": true (or peft_type IA3, modules_to_save…)",
+    fix: "modelsmith converts plain LoRA adapters (peft_type LORA) as llama.cpp's convert_lora_to_gguf.py does; llama.cpp cannot apply DoRA, rsLoRA scaling, per-module alpha or fully trained modules. Merge the adapter into the model and FROM the merged checkpoint instead.",
   },
 });

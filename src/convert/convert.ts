@@ -85,7 +85,7 @@ function hparams(config: JsonObject, configPath: string): ArchHparams {
 }
 
 /** HF tensor name to GGUF name, or undefined for one the architecture does not have. */
-function ggufName(arch: Architecture, name: string): string | undefined {
+export function ggufName(arch: Architecture, name: string): string | undefined {
   if (name === "model.embed_tokens.weight") return "token_embd.weight";
   if (name === "model.norm.weight") return "output_norm.weight";
   if (name === "lm_head.weight") return "output.weight";

@@ -81,9 +81,9 @@ export const RESOLVE_CODES = defineCodes({
     fix: "Pin a reference once, or make both pins the same digest.",
   },
   MS4115: {
-    title: "bare file name",
-    example: "FROM model.gguf",
-    fix: "Write a path, `./model.gguf`, for a file next to the Modelfile; a bare name is an Ollama model name.",
+    title: "bare file name with no such file",
+    example: "FROM missing.gguf",
+    fix: "A bare name that is a file beside the Modelfile is read as that file, as Ollama reads it; otherwise it is an Ollama model name, which never ends in .gguf. Check the file name, or write its path (`./model.gguf`, `/abs/model.gguf`).",
   },
   MS4116: {
     title: "invalid path",

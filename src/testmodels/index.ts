@@ -9,3 +9,4 @@ export * from "./oracleLlama.js";
 export * from "./oracleContinuation.js";
 export * from "./writeTestModel.js";
 export * from "./hfCheckpoint.js";
+export * from "./peftAdapter.js";

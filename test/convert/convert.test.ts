@@ -233,19 +233,6 @@ describe("modelsmith build FROM a checkpoint folder (CLI)", () => {
   });
 });
 
-test("ADAPTER naming a PEFT folder is exit 2, MS3300 at its line, with a hint (not converted yet)", async () => {
-  const project = path.join(root, "peft-project");
-  mkdirSync(path.join(project, "peft"), { recursive: true });
-  writeFileSync(path.join(project, "peft", "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 8, lora_alpha: 16, target_modules: ["q_proj"] }));
-  writeFileSync(path.join(project, "Modelfile"), "FROM testmodel://oracle\nADAPTER ./peft\n");
-  writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  m:\n    modelfile: Modelfile\n");
-  const r = await runCli(["build"], { cwd: project, env: { MODELSMITH_HOME: path.join(root, "peft-home") } });
-  assert.equal(r.exitCode, 2, r.stderr);
-  assert.match(r.stderr, /Modelfile:2:9: error\[MS3300\]: \.\/peft is a PEFT LoRA adapter folder; modelsmith does not convert those yet/);
-  assert.match(r.stderr, /convert_lora_to_gguf\.py/);
-  assert.equal(hasStackTrace(r.stderr), false);
-});
-
 describe("the TEMPLATE layer Ollama would detect (CLI)", () => {
   // ollama/ollama server/model.go detectChatTemplate, called by create for a GGUF or safetensors source:
   // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/model.go#L93-L125

@@ -9,7 +9,7 @@ import path from "node:path";
 import { byteLevelBpeTokenizer, writeHfCheckpoint, type HfCheckpointSpec, type HfTestArch } from "../../src/testmodels/index.js";
 import { trainSpm } from "../../tools/convert-reference.js";
 
-export { llamaCppSource, PYTHON, referenceMissing, runReference, spmTrainMissing, trainSpm } from "../../tools/convert-reference.js";
+export { llamaCppSource, PYTHON, referenceMissing, runLoraReference, runReference, spmTrainMissing, trainSpm } from "../../tools/convert-reference.js";
 
 export const SPM_VOCAB = 320;
 export const SPM_TEMPLATE = "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ m['role'] }}\n{{ m['content'] }}<end_of_turn>\n{% endfor %}";

@@ -1,5 +1,4 @@
 import { open, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { error } from "../../diagnostics/diagnostic.js";
 import { EnvironmentError, InputError } from "../../diagnostics/errors.js";
@@ -10,6 +9,8 @@ import { formatReference } from "../format-reference.js";
 import type { FileReference, Sha256Digest } from "../reference-types.js";
 import { blobInStore, type Pin, type Source, type SourceContext } from "./pin.js";
 import { isCheckpointDir, resolveCheckpoint } from "./checkpoint-source.js";
+import { resolvePeft } from "./peft-source.js";
+import { isPeftDir } from "../../convert/peft-adapter.js";
 
 /**
  * Local GGUF files. The reference's path must already be rebased to the
@@ -23,13 +24,14 @@ export const fileSource: Source<FileReference> = {
   async resolve(ref, ctx) {
     const file = localPath(ref.path, ctx);
     if (await isCheckpointDir(file)) return resolveCheckpoint(ref, ctx);
+    if (isPeftDir(file)) return resolvePeft(ref, ctx); // an ADAPTER line's: precheck refuses one on FROM (MS3326)
     await requireGguf(file, ref.path, ctx);
     const { digest, size } = await fileDigest(file, ctx);
     if (ref.digest !== undefined && ref.digest !== digest) throw pinMismatch(ref.path, ref.digest, digest, ctx);
     return { source: formatReference(ref), locator: ref.path, digest, size };
   },
   async fetch(pin, ctx) {
-    if (pin.checkpoint) return; // converted by the build's convert step
+    if (pin.checkpoint || pin.peft) return; // converted by the build's convert step
     if (await blobInStore(pin, ctx)) return;
     await ctx.store.ingestFile(localPath(pin.locator, ctx), { expectedDigest: pin.digest });
   },
@@ -63,9 +65,14 @@ export function localPath(p: string, ctx: Pick<SourceContext, "projectRoot" | "h
   return path.resolve(ctx.projectRoot, p);
 }
 
-/** InputError MS4006 when `file` is missing, MS3001 when it does not start with the GGUF magic. */
-export async function requireGguf(file: string, shown: string, ctx: SourceContext, opts: { orCheckpoint?: boolean } = {}): Promise<void> {
+/**
+ * InputError MS4006 when `file` is missing, MS3001 when it does not start with
+ * the GGUF magic. `orCheckpoint` (FROM) also takes a Hugging Face checkpoint
+ * folder, `orPeft` (ADAPTER) a PEFT LoRA adapter folder.
+ */
+export async function requireGguf(file: string, shown: string, ctx: SourceContext, opts: { orCheckpoint?: boolean; orPeft?: boolean } = {}): Promise<void> {
   if (opts.orCheckpoint && (await isCheckpointDir(file))) return;
+  if (opts.orPeft && isPeftDir(file)) return;
   let head: Buffer;
   try {
     await requireRegularFile(file);
@@ -80,8 +87,8 @@ export async function requireGguf(file: string, shown: string, ctx: SourceContex
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new InputError(error("MS4006", `model file not found: ${shown}`, { ...ctx.at, hint: `looked for ${file}; paths are relative to the Modelfile` }));
-    if (code === "EISDIR" && existsSync(path.join(file, "adapter_config.json"))) {
-      throw new InputError(error("MS3300", `${shown} is a PEFT LoRA adapter folder; modelsmith does not convert those yet`, { ...ctx.at, hint: "convert it with llama.cpp's convert_lora_to_gguf.py and point ADAPTER at the .gguf" }));
+    if (code === "EISDIR" && isPeftDir(file)) {
+      throw new InputError(error("MS3326", `${shown} is a PEFT LoRA adapter folder, not a model`, { ...ctx.at, hint: `put it on an ADAPTER line (ADAPTER ${shown}) and FROM the model it was trained on` }));
     }
     if (code === "EISDIR") throw new InputError(error("MS3001", `${shown} is a directory, not a GGUF file${opts.orCheckpoint ? " nor a Hugging Face checkpoint (config.json and *.safetensors)" : ""}`, ctx.at));
     if (isRefusedFile(cause)) throw new InputError(error(refusedFileCode(cause), `cannot read ${shown}: ${cause.message}`, ctx.at));

@@ -37,6 +37,12 @@ export interface Pin {
    * a convert step. models.lock keeps the list's digest.
    */
   checkpoint?: { dir: string; files: { name: string; digest: Sha256Digest; size: number }[] };
+  /**
+   * A PEFT LoRA adapter folder on an ADAPTER line (peft-source.ts): `digest`
+   * and `size` are those of its file list; the build converts it against its
+   * base in a convert step. models.lock keeps the list's digest.
+   */
+  peft?: { dir: string; files: { name: string; digest: Sha256Digest; size: number }[] };
 }
 
 /** One inherited layer of a pinned registry manifest. */
