@@ -109,6 +109,8 @@ async function ggufRole(store: Store, digest: string): Promise<GgufRole> {
 
 /** Where a safetensors checkpoint's files are laid out, beside the Modelfile: `FROM ./model`. */
 export const CHECKPOINT_DIR = "model";
+/** Where a PEFT adapter's files are laid out, beside the Modelfile: `ADAPTER ./adapter`. */
+export const ADAPTER_DIR = "adapter";
 
 function unknownType(key: string): InputError {
   return new InputError(error("MS8112", `unknown type: no GGUF file and no *.safetensors among \`${key}\``, { hint: "send a GGUF file, or a checkpoint's config.json, *.safetensors and tokenizer files" }));
@@ -129,10 +131,12 @@ function parameterOf(name: string, v: unknown): ParameterValue {
  * it; one GGUF is `FROM ./<file>`. Several GGUFs are told apart by `roles`
  * (ggufRole; without it, several are refused): the model is the first FROM,
  * each projector a FROM after it, each adapter an ADAPTER, in name order as
- * Ollama sorts them. One GGUF adapter in `adapters` is one more ADAPTER.
- * Refused as Ollama refuses them (400): more than one adapter in `adapters`,
- * files of no known type; and here also (Ollama converts or joins them) a
- * PEFT adapter, split GGUF files, and several models.
+ * Ollama sorts them. `adapters` is one GGUF adapter, one more ADAPTER, or a
+ * PEFT adapter's files (safetensors), laid out under ADAPTER_DIR/ and
+ * converted by `ADAPTER ./adapter` against the base, as Ollama converts them.
+ * Refused as Ollama refuses them (400): more than one GGUF adapter in
+ * `adapters`, files of no known type; and here also (Ollama joins them)
+ * split GGUF files, and several models.
  */
 export async function modelfileOfRequest(
   body: Record<string, unknown>,
@@ -170,12 +174,14 @@ export async function modelfileOfRequest(
   } else throw unknownType("files");
   if (adapters.length > 0) {
     if (adaptersKind === "safetensors") {
-      throw new InputError(error("MS8111", "the adapter is a PEFT LoRA (safetensors); modelsmith does not convert those yet", { hint: "convert it with llama.cpp's convert_lora_to_gguf.py and send the .gguf in `adapters`" }));
+      m.adapters.push(`./${ADAPTER_DIR}`);
+      links.push(...adapters.map(([name, digest]): [string, string] => [`${ADAPTER_DIR}/${name}`, digest]));
+    } else if (adaptersKind !== "gguf") throw unknownType("adapters");
+    else if (adapters.length > 1) throw new InputError(error("MS8113", "only one adapter is currently supported", { hint: "send one GGUF LoRA adapter, or stack several with ADAPTER lines in a Modelfile and `modelsmith create`" }));
+    else {
+      m.adapters.push(`./${adapters[0]![0]}`);
+      links.push(adapters[0]!);
     }
-    if (adaptersKind !== "gguf") throw unknownType("adapters");
-    if (adapters.length > 1) throw new InputError(error("MS8113", "only one adapter is currently supported", { hint: "send one GGUF LoRA adapter, or stack several with ADAPTER lines in a Modelfile and `modelsmith create`" }));
-    m.adapters.push(`./${adapters[0]![0]}`);
-    links.push(adapters[0]!);
   }
   const template = field(body, "template", isString, "a string");
   if (template !== undefined) m.template = template;

@@ -7,11 +7,6 @@ export const CREATE_API_CODES = defineCodes({
     example: 'POST /api/create {"model": "m", "files": {"m-00001-of-00002.gguf": "sha256:…", "m-00002-of-00002.gguf": "sha256:…"}}',
     fix: "Send one model GGUF (join a split one first with llama.cpp's llama-gguf-split --merge), with its projector or adapter GGUFs beside it, or a safetensors checkpoint's files.",
   },
-  MS8111: {
-    title: "PEFT (safetensors) adapter over the API",
-    example: 'POST /api/create {"model": "m", "from": "base", "adapters": {"adapter_model.safetensors": "sha256:…", "adapter_config.json": "sha256:…"}}',
-    fix: "Convert the adapter with llama.cpp's convert_lora_to_gguf.py and send the .gguf in `adapters`.",
-  },
   MS8112: {
     title: "files of an unknown type",
     example: 'POST /api/create {"model": "m", "files": {"notes.txt": "sha256:…"}}',

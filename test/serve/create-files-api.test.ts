@@ -8,7 +8,7 @@ import type { Ollama, ProgressResponse } from "ollama";
 import { GgmlType, ggufToBuffer, gv } from "../../src/gguf/index.js";
 import type { RunningServer } from "../../src/serve/index.js";
 import { modelfileOfRequest } from "../../src/serve/create-api.js";
-import { oracleContinuation, oracleLlama, randomLlama } from "../../src/testmodels/index.js";
+import { oracleContinuation, oracleLlama, randomLlama, writePeftAdapter, type HfCheckpointSpec, type PeftAdapterSpec } from "../../src/testmodels/index.js";
 import { oracleLoraAdapter, oracleLoraContinuation } from "../../src/testmodels/lora.js";
 import { json, ms } from "../build/helpers.js";
 import { writeTestCheckpoint } from "../convert/helpers.js";
@@ -19,8 +19,9 @@ import { ollamaClient, ollamaFailure, serveEnv, type ServeEnv } from "./helpers.
  * POST /api/create from what `ollama create` uploads for a folder and the JS
  * client sends as `files` / `adapters` (digests of blobs POSTed before):
  * a safetensors checkpoint converted as `FROM ./checkpoint-dir` converts it,
- * quantized with `quantize`; a GGUF LoRA adapter as ADAPTER applies it; and
- * Ollama's refusals. Through the official `ollama` client against a real
+ * quantized with `quantize`; a GGUF LoRA adapter as ADAPTER applies it, a
+ * PEFT adapter's files converted as `ADAPTER ./peft-dir` converts them;
+ * several GGUFs told apart by their headers; and the refusals. Through the official `ollama` client against a real
  * serve; each manifest compared with `modelsmith create` (a subprocess) of the
  * same Modelfile and files.
  * Ollama decides safetensors or GGUF by the first file's name, else a GGUF magic:
@@ -116,6 +117,40 @@ test("safetensors files: converted as `FROM ./checkpoint` converts them (the sam
   assert.equal(await cliManifest(cliDir, request, ["--quantize", "q8_0"]), q8.digest);
 });
 
+/** The generator's spec of the checkpoint writeTestCheckpoint wrote, from its config.json (as test/convert/lora.test.ts reads it). */
+async function specOf(dir: string): Promise<HfCheckpointSpec> {
+  const c = JSON.parse(await readFile(path.join(dir, "config.json"), "utf8")) as Record<string, number>;
+  return { arch: "llama", seed: 0, hidden: c.hidden_size!, layers: c.num_hidden_layers!, heads: c.num_attention_heads!, kvHeads: c.num_key_value_heads!, ffn: c.intermediate_size!, vocabSize: c.vocab_size! };
+}
+
+/** A PEFT adapter folder for the test checkpoint, written under `name`, and its files uploaded: name to digest. */
+async function peftFiles(name: string, extra: Partial<PeftAdapterSpec> = {}): Promise<{ dir: string; files: Record<string, string> }> {
+  const dir = path.join(scratch, name);
+  await writePeftAdapter(dir, { base: await specOf(checkpoint), seed: 4, scale: 4, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], ...extra });
+  const files: Record<string, string> = {};
+  for (const f of (await readdir(dir)).sort()) files[f] = await upload(await readFile(path.join(dir, f)));
+  return { dir, files };
+}
+
+test("a PEFT adapter in `adapters` (adapter_config.json, adapter_model.safetensors) is converted against the base, as `ADAPTER ./peft-dir` (the same manifest as `modelsmith create`), and changes the answer", async () => {
+  // Ollama converts a safetensors adapter (convert.ConvertAdapter): https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L570-L580
+  const peft = await peftFiles("peft");
+  const request = req({ model: "tuned", files: ckptFiles, adapters: peft.files });
+  assert.deepEqual(await ollama.create(request), { status: "success" });
+  const layers = (await env.store.readManifest("tuned")).manifest.layers;
+  assert.equal(layers.filter((l) => l.mediaType === "application/vnd.ollama.image.adapter").length, 1);
+  const { text } = await modelfileOfRequest(request);
+  assert.deepEqual(text.split("\n").filter((l) => /^(FROM|ADAPTER) /.test(l)), ["FROM ./model", "ADAPTER ./adapter"]);
+  const greedy = async (model: string) => (await ollama.generate({ model, prompt: "hello world the", raw: true, options: { num_predict: 8, temperature: 0 } })).response;
+  assert.notEqual(await greedy("tuned"), await greedy("from-st"));
+
+  const cliDir = path.join(scratch, "cli-peft");
+  await mkdir(cliDir);
+  await cp(checkpoint, path.join(cliDir, "model"), { recursive: true });
+  await cp(peft.dir, path.join(cliDir, "adapter"), { recursive: true });
+  assert.equal(await cliManifest(cliDir, request), (await env.store.readManifest("tuned")).digest);
+});
+
 test("a GGUF LoRA in `adapters` changes the answer as ADAPTER does (the same manifest as `modelsmith create`); a GGUF named without .gguf is known by its magic", async () => {
   const base = { files: { weights: oracle }, template: "{{ .Prompt }}", parameters: { temperature: 0, num_predict: 10 } };
   assert.deepEqual(await ollama.create({ model: "adapted", ...base, adapters: { "lora.gguf": lora } }), { status: "success" });
@@ -164,15 +199,12 @@ test("several GGUF files, as `ollama create` sends a folder's: the model, its pr
   assert.equal(json<{ manifest: string }>(cli).manifest, (await env.store.readManifest("folder")).digest);
 });
 
-test("refused with a 400 and its code: a PEFT adapter, two adapters, a split GGUF, two models, files of no known type; nothing is stored", async () => {
-  // A PEFT adapter as `ollama create` uploads it (adapter_config.json, adapter_model.safetensors): Ollama converts it, modelsmith cannot yet.
-  const peft = {
-    "adapter_config.json": await upload(Buffer.from(JSON.stringify({ peft_type: "LORA", r: 8, lora_alpha: 16, target_modules: ["q_proj"] }))),
-    "adapter_model.safetensors": await upload(Buffer.from("not really safetensors")),
-  };
-  const refusedPeft = await ollamaFailure(ollama.create(req({ model: "r1", files: { "o.gguf": oracle }, adapters: peft })));
+test("refused with a 400 and its code: a DoRA adapter, two GGUF adapters, a split GGUF, two models, files of no known type; nothing is stored", async () => {
+  // A PEFT adapter the converter refuses (DoRA): its code, at the ADAPTER line of the Modelfile the request stands for.
+  const dora = await peftFiles("dora", { seed: 5, config: { use_dora: true } });
+  const refusedPeft = await ollamaFailure(ollama.create(req({ model: "r1", files: ckptFiles, adapters: dora.files })));
   assert.equal(refusedPeft.status, 400);
-  assert.match(refusedPeft.error, /^MS8111: the adapter is a PEFT LoRA \(safetensors\); modelsmith does not convert those yet \(.*convert_lora_to_gguf\.py/);
+  assert.match(refusedPeft.error, /^MS3300: ADAPTER \.\/adapter: "use_dora": true/);
   // Ollama's errOnlyOneAdapterSupported: https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L424-L426
   const two = await ollamaFailure(ollama.create(req({ model: "r2", files: { "o.gguf": oracle }, adapters: { "a.gguf": lora, "b.gguf": lora } })));
   assert.equal(two.status, 400);
