@@ -18,8 +18,9 @@ import { registryMissing, startRegistry } from "../registry/helpers.js";
  * serve` (the CLI, a subprocess) is quantizing a model with llama.cpp when the
  * official `ollama` client aborts its stream; the quantizer process ends, no
  * manifest is written, no temp file is left, the store verifies, and the
- * server answers the next request. Ollama's create runs under the request's
- * context (c.Request.Context()), which a hang-up cancels:
+ * server answers the next request. A deliberate difference (docs/decisions.md):
+ * Ollama's create gives the request's context only to the pull of a `from`
+ * model, and converts and quantizes on after a hang-up:
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L142-L145
  * Slow: a model large enough (160M parameters, 320 MB of F16) that quantizing it takes seconds.
  */
