@@ -115,6 +115,8 @@ test("a client that aborts its create stream mid-quantization: the quantizer end
   assert.equal(hasStackTrace(serve.stderr()), false, serve.stderr());
 });
 
+// Ollama's pull runs under the request's context, which a hang-up cancels:
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1144-L1145
 test("a client that aborts its pull stream mid-download: the download stops, no manifest is written, the store verifies, a pull again resumes and completes", { skip: registryMissing(), timeout: 240_000 }, async (t) => {
   const registry = await startRegistry(t);
   const name = `${registry.host}/library/big:v1`;
