@@ -6,7 +6,6 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { error } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
-import { quantize } from "../quantize/quantize.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import { parseManifest, serializeManifest, type Layer, type Manifest } from "../store/manifest.js";
 import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
@@ -17,7 +16,6 @@ import { modelFileProblems } from "../gguf/model-check.js";
 import { limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
 import type { AssembleStep, BlobInput, ConvertStep, Plan, QuantizeStep, Step } from "./plan.js";
-import { convertCheckpoint } from "../convert/convert.js";
 import { readStepRecord, writeStepRecord, type StepRecord } from "./step-cache.js";
 import type { Claim, RemoteStepCache, StepSource } from "./remote-cache.js";
 
@@ -172,17 +170,19 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
 
   const runConvert = (step: ConvertStep): Promise<StepSource | "busy"> =>
     runBlobStep(step, (tmp) =>
-      convertCheckpoint({
+      import("../convert/convert.js").then(({ convertCheckpoint }) => convertCheckpoint({
         dir: step.dir,
         outPath: tmp,
         outType: step.outType,
         ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
-      }).then(() => undefined),
+      })).then(() => undefined),
     );
 
   const runQuantize = (step: QuantizeStep): Promise<StepSource | "busy"> =>
     runBlobStep(step, async (tmp) => {
       await requireLoadable(step.input, step.model);
+      // Imported when a step is computed: llama.cpp's loader (koffi) and the converter cost a build answered from a cache its start-up.
+      const { quantize } = await import("../quantize/quantize.js");
       await quantize({
         input: store.blobPath(modelLayerOf(step.input).digest),
         output: tmp,

@@ -25,6 +25,12 @@ export interface IngestOptions {
   statCache?: StatCache;
   /** Record the placed blob's stat as verified (blob-check.ts), so the next build's check does not re-hash it. */
   blobChecks?: BlobChecks;
+  /**
+   * The digest of the file's bytes, computed by the caller as it wrote them
+   * (downloadBlob hashes a download as it arrives): the file is not read
+   * again. Only for a file the caller wrote and nobody else touches.
+   */
+  knownDigest?: string;
 }
 
 export interface IngestResult {
@@ -55,7 +61,7 @@ const UNSUPPORTED = new Set(["EXDEV", "EPERM", "EACCES", "EMLINK", "ENOTSUP", "E
 export async function ingestFile(layout: StoreLayout, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   // link(2) does not follow symlinks: resolve first, or the blob would be the link.
   const source = await realpath(file);
-  const { digest, size, stat: before } = await digestFile(source, options.statCache);
+  const { digest, size, stat: before } = options.knownDigest !== undefined ? await statWithDigest(source, options.knownDigest) : await digestFile(source, options.statCache);
   checkExpected({ digest, size }, { digest: options.expectedDigest === undefined ? undefined : parseDigest(options.expectedDigest) }, source);
 
   const dest = layout.blobPath(digest);
@@ -84,6 +90,12 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
     }
   }
   throw storeWriteError(`add ${source} to the store (tried ${(options.methods ?? DEFAULT_INGEST_METHODS).join(", ")})`, dest, lastError);
+}
+
+/** A file's stat and the digest its writer computed (IngestOptions.knownDigest). */
+async function statWithDigest(file: string, known: string): Promise<{ digest: Digest; size: number; stat: BigIntStats }> {
+  const st = await stat(file, { bigint: true });
+  return { digest: parseDigest(known), size: Number(st.size), stat: st };
 }
 
 async function placeByLinkOrClone(layout: StoreLayout, method: "hardlink" | "reflink", source: string, before: BigIntStats, digest: Digest): Promise<void> {
