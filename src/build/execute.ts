@@ -154,7 +154,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const tmp = path.join(store.layout.tmpDir, `${kind}-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
     try {
       await produce(tmp);
-      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
+      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"], consume: true });
       const record: StepRecord = { kind, digest, size };
       await writeStepRecord(store, step.key, record);
       outputs.set(step.id, { kind, blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
@@ -198,10 +198,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const rec = found.record;
     if (rec?.kind === "assemble") {
       const manifest = parseManifest(rec.manifest);
-      for (const name of step.names) {
-        const have = await store.readManifest(name).catch(() => undefined);
-        if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
-      }
+      // One lock for every name of the step, as a computed step writes them.
+      await store.withLock(async () => {
+        for (const name of step.names) {
+          const have = await store.readManifest(name).catch(() => undefined);
+          if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
+        }
+      });
       outputs.set(step.id, { kind: "assemble", manifest, digest: rec.digest, model });
       if (found.source === "local") await remote?.save(step, rec);
       return found.source!;

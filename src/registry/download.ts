@@ -194,7 +194,7 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
     await fh.close();
   }
   try {
-    await o.store.ingestFile(part, { expectedDigest: o.digest, ...(hashed ? { knownDigest: hashed } : {}) });
+    await o.store.ingestFile(part, { expectedDigest: o.digest, consume: true, ...(hashed ? { knownDigest: hashed } : {}) });
   } catch (err) {
     if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5104")) {
       await rm(part, { force: true });

@@ -1,5 +1,5 @@
 import { constants, createReadStream, type BigIntStats } from "node:fs";
-import { chmod, copyFile, link, mkdir, realpath, rename, stat } from "node:fs/promises";
+import { chmod, copyFile, link, mkdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { ModelsmithError } from "../diagnostics/index.js";
 import { parseDigest, type Digest } from "./digest.js";
 import { changedWhileReading, digestFile, sameFileState } from "./hash-file.js";
@@ -31,6 +31,13 @@ export interface IngestOptions {
    * again. Only for a file the caller wrote and nobody else touches.
    */
   knownDigest?: string;
+  /**
+   * The file is the caller's own temp file: it is removed once its bytes are
+   * in the store, before the blob's check is recorded (unlinking a hardlink
+   * of the blob moves the blob's ctime, which would make the next check
+   * re-hash it).
+   */
+  consume?: boolean;
 }
 
 export interface IngestResult {
@@ -66,7 +73,10 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
 
   const dest = layout.blobPath(digest);
   await pinBlob(layout, digest);
+  // A consumed source is removed before the blob's check is recorded: unlinking a hardlink of the blob moves its ctime.
+  const consume = () => (options.consume ? rm(source, { force: true }) : Promise.resolve());
   if (await refreshBlob(dest, size).catch(() => false)) {
+    await consume();
     const blob = await stat(dest, { bigint: true });
     // Only the very file that was hashed (same inode, unchanged) is known to hold the digest's bytes.
     if (sameFileState(before, blob)) await options.blobChecks?.record(digest, blob);
@@ -78,10 +88,12 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
     try {
       if (method === "copy") {
         const copied = await copyIn(layout, source, digest, size);
+        await consume();
         if (copied.placed) await recordPlaced(options.blobChecks, dest, digest);
         return { digest, size, method: "copy" };
       }
       await placeByLinkOrClone(layout, method, source, before, digest);
+      await consume();
       await recordPlaced(options.blobChecks, dest, digest, method === "hardlink" ? before : undefined);
       return { digest, size, method };
     } catch (err) {
