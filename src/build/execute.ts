@@ -230,11 +230,22 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     return "computed";
   };
 
+  // The steps of this runner under each key, one after the other (docs/decisions.md, "One runner computes a key once").
+  const byKey = new Map<Sha256Digest, Promise<void>>();
   for (const step of plan.steps) {
     const deps = step.deps.map((d) => running.get(d)!);
     // A step whose key another runner is computing gives its slot up: it waits (backoff, outside the limiter, so
     // this runner works on other steps meanwhile) and queues again behind them (docs/decisions.md, "Fleet: work around claims").
     const attempt = async (): Promise<void> => {
+      // Two steps of this plan with one key (two models quantizing the same base to the same type) would both claim it
+      // (a claim names the runner, not the step) and compute it: the later one waits, outside the limiter, for the
+      // earlier one to finish, then finds its record in the local step cache.
+      const earlier = byKey.get(step.key);
+      const mine = (earlier ?? Promise.resolve()).catch(() => {}).then(() => retrying());
+      byKey.set(step.key, mine.catch(() => {}));
+      return mine;
+    };
+    const retrying = async (): Promise<void> => {
       for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
         const r = await limit(() =>
           run(step).catch((err: unknown) => {
