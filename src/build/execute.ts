@@ -6,7 +6,6 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { error } from "../diagnostics/diagnostic.js";
 import { InputError } from "../diagnostics/errors.js";
-import { quantize } from "../quantize/quantize.js";
 import type { Sha256Digest } from "../resolve/reference-types.js";
 import { parseManifest, serializeManifest, type Layer, type Manifest } from "../store/manifest.js";
 import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
@@ -17,8 +16,6 @@ import { modelFileProblems } from "../gguf/model-check.js";
 import { limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
 import type { AssembleStep, BlobInput, ConvertStep, Plan, QuantizeStep, Step } from "./plan.js";
-import { convertCheckpoint } from "../convert/convert.js";
-import { convertPeftAdapter, loraBaseOf } from "../convert/lora.js";
 import { readGgufFile } from "../gguf/index.js";
 import type { ResolvedOwnLayerDefs } from "./own-layers.js";
 import { readStepRecord, writeStepRecord, type StepRecord } from "./step-cache.js";
@@ -162,7 +159,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const tmp = path.join(store.layout.tmpDir, `${kind}-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
     try {
       await produce(tmp);
-      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
+      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"], consume: true });
       const record: StepRecord = { kind, digest, size };
       await writeStepRecord(store, step.key, record);
       outputs.set(step.id, { kind, blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
@@ -181,6 +178,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     runBlobStep(step, async (tmp) => {
       if (lora.base.kind === "pin") await opts.ensurePin?.(lora.base.source);
       const base = await readGgufFile(store.blobPath(modelLayerOf(lora.base).digest));
+      const { convertPeftAdapter, loraBaseOf } = await import("../convert/lora.js");
       await convertPeftAdapter({ dir: step.dir, shown: lora.shown, at: lora.at, base: loraBaseOf(base, lora.shown, lora.at), outPath: tmp });
     });
 
@@ -198,18 +196,20 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
 
   const runConvert = (step: ConvertStep): Promise<StepSource | "busy"> =>
     step.lora ? runConvertLora(step, step.lora) : runBlobStep(step, (tmp) =>
-      convertCheckpoint({
+      import("../convert/convert.js").then(({ convertCheckpoint }) => convertCheckpoint({
         dir: step.dir,
         outPath: tmp,
         outType: step.outType,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
-      }).then(() => undefined),
+      })).then(() => undefined),
     );
 
   const runQuantize = (step: QuantizeStep): Promise<StepSource | "busy"> =>
     runBlobStep(step, async (tmp) => {
       await requireLoadable(step.input, step.model);
+      // Imported when a step is computed: llama.cpp's loader (koffi) and the converter cost a build answered from a cache its start-up.
+      const { quantize } = await import("../quantize/quantize.js");
       await quantize({
         input: store.blobPath(modelLayerOf(step.input).digest),
         output: tmp,
@@ -226,10 +226,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const rec = found.record;
     if (rec?.kind === "assemble") {
       const manifest = parseManifest(rec.manifest);
-      for (const name of step.names) {
-        const have = await store.readManifest(name).catch(() => undefined);
-        if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
-      }
+      // One lock for every name of the step, as a computed step writes them.
+      await store.withLock(async () => {
+        for (const name of step.names) {
+          const have = await store.readManifest(name).catch(() => undefined);
+          if (have?.digest !== rec.digest) await store.writeManifestBytes(name, rec.manifest);
+        }
+      });
       outputs.set(step.id, { kind: "assemble", manifest, digest: rec.digest, model });
       if (found.source === "local") await remote?.save(step, rec);
       return found.source!;
@@ -256,11 +259,22 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     return "computed";
   };
 
+  // The steps of this runner under each key, one after the other (docs/decisions.md, "One runner computes a key once").
+  const byKey = new Map<Sha256Digest, Promise<void>>();
   for (const step of plan.steps) {
     const deps = step.deps.map((d) => running.get(d)!);
     // A step whose key another runner is computing gives its slot up: it waits (backoff, outside the limiter, so
     // this runner works on other steps meanwhile) and queues again behind them (docs/decisions.md, "Fleet: work around claims").
     const attempt = async (): Promise<void> => {
+      // Two steps of this plan with one key (two models quantizing the same base to the same type) would both claim it
+      // (a claim names the runner, not the step) and compute it: the later one waits, outside the limiter, for the
+      // earlier one to finish, then finds its record in the local step cache.
+      const earlier = byKey.get(step.key);
+      const mine = (earlier ?? Promise.resolve()).catch(() => {}).then(() => retrying());
+      byKey.set(step.key, mine.catch(() => {}));
+      return mine;
+    };
+    const retrying = async (): Promise<void> => {
       for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
         const r = await limit(() =>
           run(step).catch((err: unknown) => {

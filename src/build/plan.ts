@@ -8,8 +8,8 @@ import type { Layer } from "../store/manifest.js";
 import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
 import type { OwnLayerDefs } from "./own-layers.js";
-import { CONVERTER_VERSION, type ConvertOutType } from "../convert/convert.js";
-import { LORA_CONVERTER_VERSION } from "../convert/lora.js";
+import { CONVERTER_VERSION, type ConvertOutType } from "../convert/version.js";
+import { LORA_CONVERTER_VERSION } from "../convert/version.js";
 
 /** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
 export const BUILD_FORMAT = 2;

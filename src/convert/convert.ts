@@ -18,11 +18,8 @@ import { llama3RopeFactors } from "./rope-freqs.js";
 import { convertTensorData, decodeToF32, permuteRows } from "./tensor-data.js";
 import { checkpointVocab } from "./vocab.js";
 
-/** Bumped whenever the converter's output for the same input changes; part of the build's cache key. */
-export const CONVERTER_VERSION = "1";
-
-export type ConvertOutType = "F32" | "F16" | "BF16";
-export const CONVERT_OUT_TYPES: readonly ConvertOutType[] = ["F32", "F16", "BF16"];
+import { CONVERT_OUT_TYPES, type ConvertOutType } from "./version.js";
+export { CONVERTER_VERSION, CONVERT_OUT_TYPES, type ConvertOutType } from "./version.js";
 
 const OUT: Record<ConvertOutType, { ggml: number; fileType: number }> = {
   F32: { ggml: GgmlType.F32, fileType: 0 },

@@ -25,8 +25,7 @@ import { ggufName } from "./convert.js";
 import { openPeftAdapter, type PeftAt, type LoraPair } from "./peft-adapter.js";
 import { convertTensorData, decodeToF32, permuteRows } from "./tensor-data.js";
 
-/** Bumped whenever the adapter converter's output for the same input changes; part of the build's cache key. */
-export const LORA_CONVERTER_VERSION = "1";
+export { LORA_CONVERTER_VERSION } from "./version.js";
 
 /** What the conversion needs of the base model: read from its GGUF. */
 export interface LoraBase {

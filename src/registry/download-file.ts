@@ -127,7 +127,7 @@ export async function downloadAndHash(o: FileDownload): Promise<{ digest: Sha256
   }
   const digest: Sha256Digest = `sha256:${h.digest("hex")}`;
   try {
-    await o.store.ingestFile(part, { expectedDigest: o.expectedDigest ?? digest });
+    await o.store.ingestFile(part, { expectedDigest: o.expectedDigest ?? digest, consume: true });
   } catch (err) {
     if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5104")) {
       throw new EnvironmentError(error("MS5602", `the bytes downloaded for ${o.what} do not match ${o.expectedDigest}: nothing was stored`, { ...o.at, hint: "the server sent other bytes than the pin names: check the reference and its #sha256=" }), { cause: err });

@@ -7,6 +7,7 @@ import type { Store } from "../store/store.js";
 import { ensureFreeSpace } from "../store/free-space.js";
 import { bodyChunks, fetchWithDeadline, HttpTimeout, httpLimits, isTransientStatus, timedOut, transient, withRetries, type HttpLimits } from "./http.js";
 import { storeWriteError } from "../store/io-error.js";
+import { PrefixHasher } from "./prefix-hash.js";
 
 export interface DownloadOptions {
   url: string;
@@ -47,8 +48,9 @@ interface PartState {
  * requests, up to `parallel` at once; `download-<hex>.json` records the
  * chunks done, so an interrupted download (a killed process, a dropped
  * connection) continues where it stopped. A server without range support gets
- * one plain GET. The finished file is hashed and ingested under `digest`
- * (hardlinked into blobs/); a mismatch removes the partial file and is
+ * one plain GET. The file is hashed while it arrives (PrefixHasher: each
+ * chunk once the ones before it are done), and ingested under `digest`
+ * (hardlinked into blobs/) without a second pass; a mismatch removes the partial file and is
  * EnvironmentError MS5602, so nothing unverified ever enters the store. A
  * blob already in the store is not downloaded again.
  *
@@ -81,6 +83,8 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       throw storeWriteError(`download ${what}`, part, err);
     },
   );
+  let hasher: PrefixHasher | undefined;
+  let hashed: Sha256Digest | undefined;
   try {
     if (!state) {
       await fh.truncate(size).catch((err: unknown) => {
@@ -97,10 +101,13 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
     let bytesDone = [...done].reduce((n, i) => n + chunkLength(i, size, chunkSize), 0) + [...partial.values()].reduce((a, b) => a + b, 0);
     o.onProgress?.(bytesDone, size);
     const todo = Array.from({ length: chunks }, (_, i) => i).filter((i) => !done.has(i));
+    hasher = new PrefixHasher(fh, size, chunkSize, (i) => done.has(i));
+    hasher.advance();
     let saving = Promise.resolve();
     const markDone = (i: number) => {
       done.add(i);
       partial.delete(i);
+      hasher?.advance();
       const snap = snapshot();
       saving = saving.then(() => saveState(stateFile, snap));
     };
@@ -148,6 +155,7 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       ),
     );
     if (failure) {
+      await hasher.stop();
       if (isDiskError(failure.reason)) {
         // The disk is full: a preallocated part as large as the blob would only keep it full.
         await fh.close().catch(() => {});
@@ -163,6 +171,8 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       throw o.signal?.aborted ? o.signal.reason : failure.reason;
     }
     if (!ranges) {
+      // The whole body again from byte 0: what was hashed may be rewritten, so ingest hashes the file itself.
+      await hasher.stop();
       partial.clear();
       bytesDone = 0;
       const res = await get(o, what, {}, "GET", o.signal);
@@ -177,12 +187,14 @@ export async function downloadBlob(o: DownloadOptions): Promise<{ digest: Sha256
       for (let i = 0; i < chunks; i++) if (!done.has(i)) markDone(i);
     }
     await saving;
+    hashed = await hasher.digest();
     await fh.sync();
   } finally {
+    await hasher?.stop();
     await fh.close();
   }
   try {
-    await o.store.ingestFile(part, { expectedDigest: o.digest });
+    await o.store.ingestFile(part, { expectedDigest: o.digest, consume: true, ...(hashed ? { knownDigest: hashed } : {}) });
   } catch (err) {
     if (err instanceof ModelsmithError && err.diagnostics.some((d) => d.code === "MS5104")) {
       await rm(part, { force: true });

@@ -1,5 +1,5 @@
 import { constants, createReadStream, type BigIntStats } from "node:fs";
-import { chmod, copyFile, link, mkdir, realpath, rename, stat } from "node:fs/promises";
+import { chmod, copyFile, link, mkdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { ModelsmithError } from "../diagnostics/index.js";
 import { parseDigest, type Digest } from "./digest.js";
 import { changedWhileReading, digestFile, sameFileState } from "./hash-file.js";
@@ -25,6 +25,19 @@ export interface IngestOptions {
   statCache?: StatCache;
   /** Record the placed blob's stat as verified (blob-check.ts), so the next build's check does not re-hash it. */
   blobChecks?: BlobChecks;
+  /**
+   * The digest of the file's bytes, computed by the caller as it wrote them
+   * (downloadBlob hashes a download as it arrives): the file is not read
+   * again. Only for a file the caller wrote and nobody else touches.
+   */
+  knownDigest?: string;
+  /**
+   * The file is the caller's own temp file: it is removed once its bytes are
+   * in the store, before the blob's check is recorded (unlinking a hardlink
+   * of the blob moves the blob's ctime, which would make the next check
+   * re-hash it).
+   */
+  consume?: boolean;
 }
 
 export interface IngestResult {
@@ -55,12 +68,15 @@ const UNSUPPORTED = new Set(["EXDEV", "EPERM", "EACCES", "EMLINK", "ENOTSUP", "E
 export async function ingestFile(layout: StoreLayout, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   // link(2) does not follow symlinks: resolve first, or the blob would be the link.
   const source = await realpath(file);
-  const { digest, size, stat: before } = await digestFile(source, options.statCache);
+  const { digest, size, stat: before } = options.knownDigest !== undefined ? await statWithDigest(source, options.knownDigest) : await digestFile(source, options.statCache);
   checkExpected({ digest, size }, { digest: options.expectedDigest === undefined ? undefined : parseDigest(options.expectedDigest) }, source);
 
   const dest = layout.blobPath(digest);
   await pinBlob(layout, digest);
+  // A consumed source is removed before the blob's check is recorded: unlinking a hardlink of the blob moves its ctime.
+  const consume = () => (options.consume ? rm(source, { force: true }) : Promise.resolve());
   if (await refreshBlob(dest, size).catch(() => false)) {
+    await consume();
     const blob = await stat(dest, { bigint: true });
     // Only the very file that was hashed (same inode, unchanged) is known to hold the digest's bytes.
     if (sameFileState(before, blob)) await options.blobChecks?.record(digest, blob);
@@ -72,10 +88,12 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
     try {
       if (method === "copy") {
         const copied = await copyIn(layout, source, digest, size);
+        await consume();
         if (copied.placed) await recordPlaced(options.blobChecks, dest, digest);
         return { digest, size, method: "copy" };
       }
       await placeByLinkOrClone(layout, method, source, before, digest);
+      await consume();
       await recordPlaced(options.blobChecks, dest, digest, method === "hardlink" ? before : undefined);
       return { digest, size, method };
     } catch (err) {
@@ -84,6 +102,12 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
     }
   }
   throw storeWriteError(`add ${source} to the store (tried ${(options.methods ?? DEFAULT_INGEST_METHODS).join(", ")})`, dest, lastError);
+}
+
+/** A file's stat and the digest its writer computed (IngestOptions.knownDigest). */
+async function statWithDigest(file: string, known: string): Promise<{ digest: Digest; size: number; stat: BigIntStats }> {
+  const st = await stat(file, { bigint: true });
+  return { digest: parseDigest(known), size: Number(st.size), stat: st };
 }
 
 async function placeByLinkOrClone(layout: StoreLayout, method: "hardlink" | "reflink", source: string, before: BigIntStats, digest: Digest): Promise<void> {

@@ -103,6 +103,27 @@ describe("ingesting local files", () => {
     assert.equal((await stat(file)).mode & 0o777, 0o644);
   });
 
+  it("consumes a temp file: removed, and the blob's next check does not hash it again", async () => {
+    // Unlinking the temp file (a hardlink of the blob) moves the blob's ctime: the check record is taken after it.
+    const file = await source("consumed.gguf", "consumed weights");
+    const { digest } = await store.ingestFile(file, { consume: true });
+    await assert.rejects(stat(file), { code: "ENOENT" });
+    assert.deepEqual(await store.checkBlob(digest, 16), { status: "ok", hashed: false });
+    // Without consume the caller's later unlink leaves a record the next check does not trust.
+    const kept = await source("kept.gguf", "kept weights!");
+    const k = await store.ingestFile(kept);
+    await rm(kept);
+    assert.deepEqual(await store.checkBlob(k.digest, 13), { status: "ok", hashed: true });
+  });
+
+  it("takes a digest its caller computed while writing, and still refuses one that is not the expected", async () => {
+    const file = await source("known.gguf");
+    assert.deepEqual(await store.ingestFile(file, { knownDigest: WEIGHTS_DIGEST, expectedDigest: WEIGHTS_DIGEST, consume: true }), { digest: WEIGHTS_DIGEST, size: 15, method: "existing" });
+    const other = await source("other.gguf", "other weights");
+    const wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    await assert.rejects(store.ingestFile(other, { knownDigest: wrong, expectedDigest: WEIGHTS_DIGEST }), /MS5104|has digest/);
+  });
+
   it("notices a hardlinked source written in place: verify names the mismatch", async () => {
     const file = await source("edited.gguf", "original weights");
     const { digest } = await store.ingestFile(file);

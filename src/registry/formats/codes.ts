@@ -28,8 +28,8 @@ export const FORMAT_CODES = defineCodes({
     fix: "The referrer's document is not JSON of the form application/vnd.modelsmith.provenance.v1+json describes (see docs/artifacts.md); push the model again.",
   },
   MS5755: {
-    title: "no provenance for a model built FROM another project model (warning)",
-    example: "modelsmith push cub oci://127.0.0.1:5000/cub:1   (cub's Modelfile says FROM fox, a model of the same project)",
-    fix: "The model is pushed without a provenance referrer: its input digest includes its base model's, which one document does not hold. Push and verify the base model; check this one with `modelsmith build --frozen` in its project.",
+    title: "no provenance: models.lock does not record a base model the pushed one is built from (warning)",
+    example: "modelsmith push cub oci://127.0.0.1:5000/cub:1   (cub's Modelfile says FROM fox, a model of the project, and models.lock has no entry fox.latest)",
+    fix: "The model is pushed without a provenance referrer: a model built FROM another model of the project carries that model's Modelfile and lock entries in its document (schema version 2), and models.lock does not record them. Run `modelsmith build` in the project, then push again. (Before schema version 2 this warning was given for every model built FROM another project model.)",
   },
 });

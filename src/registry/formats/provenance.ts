@@ -35,34 +35,52 @@ const INDEX_TYPE = "application/vnd.oci.image.index.v1+json";
  * `verify oci://…` rebuilds the input digest (`lock.inputs`) from `modelfile`,
  * `quantize`, `aliases`, `own` and `references`, and checks `lock.manifest`
  * against the pushed manifest.
+ *
+ * Schema versions (docs/artifacts.md): 1, a model whose FROM is a pinned
+ * reference; 2, a model built FROM another model of the project, which adds
+ * `base` (that model's node, for the variant FROM uses; its own `base` when
+ * it is built FROM another one in turn, and so on) and `namespace`. A
+ * document without a project base is still written as version 1, so that
+ * verifiers that know only version 1 keep reading it.
  */
-export interface ProvenanceDocument {
-  schemaVersion: 1;
-  /** The project model and variant (models.lock `models.<model>.<tag>`). */
+export interface ProvenanceNode {
+  /** The project model and variant (models.lock `models.<model>.<tag>`); in a `base`, the tag FROM names (default `latest`). */
   model: string;
   tag: string;
   /** The Modelfile as built: its path relative to the project root, and its text. */
   modelfile: { path: string; text: string };
   /** The quantization type of this variant, or null for the base weights. */
   quantize: string | null;
-  /** The project's `aliases:` (FROM resolves through them). */
-  aliases: Record<string, string>;
   /** What the Modelfile's text alone does not give: FORMAT schema text and vision projectors, as the build hashed them. */
   own: { format?: { kind: "json" } | { kind: "schema"; text: string }; projectors?: { digest: Sha256Digest; size: number }[] };
   /** The models.lock entries of the references this model uses (base and adapters). */
   references: Record<string, LockedReference>;
   /** The model's models.lock entry: input digest and manifest digest (the store's, Ollama layout). */
   lock: LockedVariant;
+  /** Version 2: the model of the project FROM names, as it was built (its input digest is part of this one's). */
+  base?: ProvenanceNode;
+}
+
+export interface ProvenanceDocument extends ProvenanceNode {
+  schemaVersion: 1 | 2;
+  /** The project's `aliases:` (FROM resolves through them). */
+  aliases: Record<string, string>;
+  /** Version 2: the project's `defaults.namespace`; a project base's name, with it, is part of the input digest. */
+  namespace?: string;
   /** The prompt-test summary (`test --reporter json`) when push was given one, else null. */
   tests: { summary: Record<string, number>; cases: { id: string; name: string; status: string; score: number }[] } | null;
 }
 
+/** The deepest chain of project bases a document holds (a project's FROM graph has no cycles; this bounds a hostile document). */
+const MAX_CHAIN = 32;
+
 /**
  * The provenance document of the stored manifest `digest`, from the project
  * at `dir`: the models.lock variant that records that manifest, its
- * Modelfile, its references' pins. Undefined (with the reason) when the
- * project does not record the manifest; for a project model built FROM
- * another project model also a warning MS5755 (its inputs include the other model's).
+ * Modelfile, its references' pins, and for a model built FROM another
+ * project model that model's node, recursively (version 2). Undefined (with
+ * the reason) when the project does not record the manifest; when models.lock
+ * does not record a base model's variant, also a warning MS5755.
  */
 export async function provenanceFor(dir: string, digest: Sha256Digest, testReport?: string): Promise<{ doc?: ProvenanceDocument; why?: string; warning?: Diagnostic }> {
   if ((await findProjectDir(dir)) === undefined) return { why: `no modelsmith.yaml in ${path.resolve(dir)} or above` };
@@ -83,30 +101,60 @@ export async function provenanceFor(dir: string, digest: Sha256Digest, testRepor
   }
   if (!hit) return { why: `${LOCK_FILE} of ${project.root} records no model with manifest ${digest}` };
   const { models } = await loadModels(project, (abs) => path.relative(project.root, abs) || ".", new Map());
-  const m = models.find((x) => x.name === hit!.model);
-  const def = project.models.find((x) => x.name === hit!.model);
-  if (!m || !def) return { why: `model ${hit.model} is not in ${loaded.file}` };
-  if (m.base.kind === "project") {
-    return { why: `${hit.model} is built FROM ${m.base.model}, a model of the project: one document cannot hold its inputs`, warning: warning("MS5755", `no provenance attached: ${hit.model} is built FROM ${m.base.model}, another model of the project, whose inputs one document cannot hold`, { hint: "push and verify its base model; check this one with `modelsmith build --frozen` in its project" }) };
-  }
-  const q = m.quantize.find((x) => x.tag === hit!.tag) ?? (hit.tag === "latest" ? m.quantize[0] : undefined);
-  const references: Record<string, LockedReference> = {};
-  for (const ref of [m.base, ...m.adapters.map((a) => a.ref)]) {
-    const key = formatReference(ref);
-    if (Object.hasOwn(lock.references, key)) references[key] = lock.references[key]!;
-  }
-  const text = await readFile(def.modelfile, "utf8");
+
+  /** The node of `model`'s variant `tag`, recorded by `entry`; its project base's node under `base`. */
+  const nodeOf = async (model: string, tag: string, entry: LockedVariant, depth: number): Promise<{ node?: ProvenanceNode; why?: string; warning?: Diagnostic }> => {
+    const m = models.find((x) => x.name === model);
+    const def = project.models.find((x) => x.name === model);
+    if (!m || !def) return { why: `model ${model} is not in ${loaded.file}` };
+    const q = m.quantize.find((x) => x.tag === tag) ?? (tag === "latest" || m.tags.includes(tag) ? m.quantize[0] : undefined);
+    let base: ProvenanceNode | undefined;
+    if (m.base.kind === "project") {
+      const baseTag = m.base.tag ?? "latest";
+      const baseEntry = lock.models[m.base.model]?.[baseTag];
+      if (!baseEntry || depth >= MAX_CHAIN) {
+        const why = `${LOCK_FILE} records no variant ${m.base.model}:${baseTag}, the base model of ${model}`;
+        return { why, warning: warning("MS5755", `no provenance attached: ${why}`, { hint: "build the project (`modelsmith build`) so that models.lock records every model the pushed one is built from, then push again" }) };
+      }
+      const made = await nodeOf(m.base.model, baseTag, baseEntry, depth + 1);
+      if (!made.node) return made;
+      base = made.node;
+    }
+    const references: Record<string, LockedReference> = {};
+    for (const ref of [...(m.base.kind === "project" ? [] : [m.base]), ...m.adapters.map((a) => a.ref)]) {
+      const key = formatReference(ref);
+      if (Object.hasOwn(lock.references, key)) references[key] = lock.references[key]!;
+    }
+    const text = await readFile(def.modelfile, "utf8");
+    return {
+      node: {
+        model,
+        tag,
+        modelfile: { path: path.relative(project.root, def.modelfile).split(path.sep).join("/"), text },
+        quantize: q?.type ?? null,
+        own: { ...(m.own.format ? { format: m.own.format } : {}), ...(m.projectors.length ? { projectors: m.projectors.map((p) => lock.references[formatReference(p.ref)]).filter((p) => p !== undefined).map((p) => ({ digest: p.digest, size: p.size })) } : {}) },
+        references,
+        lock: entry,
+        ...(base ? { base } : {}),
+      },
+    };
+  };
+  const made = await nodeOf(hit.model, hit.tag, hit.entry, 0);
+  if (!made.node) return made;
+  const { base, ...top } = made.node;
   return {
     doc: {
-      schemaVersion: 1,
-      model: hit.model,
-      tag: hit.tag,
-      modelfile: { path: path.relative(project.root, def.modelfile).split(path.sep).join("/"), text },
-      quantize: q?.type ?? null,
+      schemaVersion: base ? 2 : 1,
+      model: top.model,
+      tag: top.tag,
+      modelfile: top.modelfile,
+      quantize: top.quantize,
       aliases: project.aliases,
-      own: { ...(m.own.format ? { format: m.own.format } : {}), ...(m.projectors.length ? { projectors: m.projectors.map((p) => lock.references[formatReference(p.ref)]).filter((p) => p !== undefined).map((p) => ({ digest: p.digest, size: p.size })) } : {}) },
-      references,
-      lock: hit.entry,
+      ...(base ? { namespace: project.defaults.namespace } : {}),
+      own: top.own,
+      references: top.references,
+      lock: top.lock,
+      ...(base ? { base } : {}),
       tests: testReport ? await testSummary(testReport, hit.model) : null,
     },
   };
@@ -192,7 +240,8 @@ export async function listProvenance(client: RegistryClient, digest: string): Pr
 export interface VerifyResult {
   subject: Sha256Digest;
   via: "referrers-api" | "tag-schema";
-  documents: { referrer: string; model: string; tag: string; inputs: Sha256Digest; manifest: Sha256Digest }[];
+  /** Per document: the model it describes, and (version 2) the project models it is built from, nearest first, each checked too. */
+  documents: { referrer: string; model: string; tag: string; inputs: Sha256Digest; manifest: Sha256Digest; bases?: { model: string; tag: string; inputs: Sha256Digest; manifest: Sha256Digest }[] }[];
 }
 
 /**
@@ -227,14 +276,19 @@ export async function verifyProvenance(remote: Remote, o: ClientOptions): Promis
       throw new CheckFailedError(error("MS5753", `${where} records manifest ${doc.lock.manifest}, but the pushed model is ${ollama.digest}`, { hint: "the artifact is not the model the document describes" }));
     }
     const inputs = rebuildInputs(doc, where);
-    if (inputs.key !== doc.lock.inputs) {
-      throw new CheckFailedError(error("MS5753", `${where}: its Modelfile and pins give input digest ${inputs.key}, but it records ${doc.lock.inputs}`, { hint: "a pin, the Modelfile or the quantization in the document was changed after the build" }));
+    // The deepest base first: an altered pin is reported at the model whose document part holds it.
+    for (const n of [...inputs.nodes].reverse()) {
+      if (n.key === n.node.lock.inputs) continue;
+      const at = n.node === doc ? where : `${where}, its base model ${n.node.model}:${n.node.tag}`;
+      throw new CheckFailedError(error("MS5753", `${at}: its Modelfile and pins give input digest ${n.key}, but it records ${n.node.lock.inputs}`, { hint: "a pin, the Modelfile or the quantization in the document was changed after the build" }));
     }
     const modelLayer = ollama.manifest.layers.find((l) => l.mediaType === LAYER_MEDIA_TYPES.model);
-    if (doc.quantize === null && modelLayer?.digest !== inputs.base.digest) {
+    // No model of the chain quantized: the weights are the bottom base's pinned bytes.
+    if (inputs.nodes.every((n) => n.node.quantize === null) && modelLayer?.digest !== inputs.base.digest) {
       throw new CheckFailedError(error("MS5753", `${where}: the model layer is ${modelLayer?.digest ?? "missing"}, but the pinned base ${inputs.base.source} is ${inputs.base.digest}`, { hint: "an unquantized model's weights are its base's bytes" }));
     }
-    documents.push({ referrer, model: doc.model, tag: doc.tag, inputs: doc.lock.inputs, manifest: doc.lock.manifest });
+    const bases = inputs.nodes.slice(1).map((n) => ({ model: n.node.model, tag: n.node.tag, inputs: n.node.lock.inputs, manifest: n.node.lock.manifest }));
+    documents.push({ referrer, model: doc.model, tag: doc.tag, inputs: doc.lock.inputs, manifest: doc.lock.manifest, ...(bases.length ? { bases } : {}) });
   }
   return { subject: m.digest, via, documents };
 }
@@ -257,54 +311,88 @@ function parseDocument(bytes: Buffer, referrer: string): ProvenanceDocument {
   } catch (err) {
     throw bad((err as Error).message);
   }
-  if (d?.schemaVersion !== 1) throw bad("schemaVersion is not 1");
-  for (const k of ["model", "tag"] as const) if (typeof d[k] !== "string") throw bad(`${k} is not a string`);
-  if (typeof d.modelfile?.text !== "string" || typeof d.modelfile.path !== "string") throw bad("modelfile is not {path, text}");
-  if (!d.lock || typeof d.lock.inputs !== "string" || typeof d.lock.manifest !== "string") throw bad("lock is not {inputs, manifest}");
-  if (typeof d.references !== "object" || d.references === null) throw bad("references is not a map");
+  if (d?.schemaVersion !== 1 && d?.schemaVersion !== 2) throw bad("schemaVersion is not 1 or 2");
+  if (d.schemaVersion === 1 && d.base !== undefined) throw bad("a version 1 document has no base");
+  if (d.namespace !== undefined && typeof d.namespace !== "string") throw bad("namespace is not a string");
+  let depth = 0;
+  for (let n: ProvenanceNode | undefined = d, at = ""; n !== undefined; n = n.base, at += "base.") {
+    if (typeof n !== "object" || n === null) throw bad(`${at.slice(0, -1)} is not an object`);
+    if (++depth > MAX_CHAIN + 1) throw bad(`more than ${MAX_CHAIN} bases`);
+    for (const k of ["model", "tag"] as const) if (typeof n[k] !== "string") throw bad(`${at}${k} is not a string`);
+    if (typeof n.modelfile?.text !== "string" || typeof n.modelfile.path !== "string") throw bad(`${at}modelfile is not {path, text}`);
+    if (!n.lock || typeof n.lock.inputs !== "string" || typeof n.lock.manifest !== "string") throw bad(`${at}lock is not {inputs, manifest}`);
+    if (typeof n.references !== "object" || n.references === null) throw bad(`${at}references is not a map`);
+    if (n.quantize !== null && typeof n.quantize !== "string") throw bad(`${at}quantize is not a string or null`);
+  }
   return d;
 }
 
 /**
- * The input digest of the document's model, as `build` computes it: the
- * Modelfile parsed, FROM and ADAPTER resolved through `aliases` and rebased
- * as in the project, each pinned by the document's `references`, then the
- * one-model plan's variant key.
+ * The input digest of the document's model, as `build` computes it: each
+ * Modelfile of the chain parsed, FROM and ADAPTER resolved through `aliases`
+ * and rebased as in the project, each pinned by its node's `references` (or,
+ * FROM a project model, planned on that model's node), then the plan of
+ * those models (`namespace` for the base's names). Every node's variant key
+ * comes back, the document's own first, so that each is checked against the
+ * `lock.inputs` it records; `base` is the pin at the bottom of the chain.
  */
-function rebuildInputs(doc: ProvenanceDocument, where: string): { key: Sha256Digest; base: Pin } {
-  const loaded = readModelfile(Buffer.from(doc.modelfile.text), doc.modelfile.path);
-  const typed = loaded.modelfile;
+function rebuildInputs(doc: ProvenanceDocument, where: string): { nodes: { node: ProvenanceNode; key: Sha256Digest }[]; base: Pin } {
   const invalid = (why: string) => new CheckFailedError(error("MS5753", `${where}: ${why}`, { hint: "the document does not describe a build modelsmith can repeat" }));
-  if (!typed?.from) throw invalid("its Modelfile has no FROM");
-  const dir = path.posix.dirname(doc.modelfile.path);
-  const rebase = (r: Reference): Reference => (r.kind === "file" ? rebaseLocalPath(r, dir === "." ? "" : dir) : r);
-  const ref = parseReference(typed.from.ref, { aliases: doc.aliases ?? {}, projectModels: [] }).reference;
-  if (!ref) throw invalid(`its FROM \`${typed.from.ref}\` is not a reference`);
-  const pinOf = (r: Reference): Pin => {
-    const key = formatReference(rebase(r));
-    const locked = Object.hasOwn(doc.references, key) ? doc.references[key] : undefined;
-    if (!locked) throw invalid(`it has no pin for ${key}`);
-    return { source: key, ...locked };
-  };
-  const base = pinOf(ref);
-  const adapters = typed.adapters.map((a) => {
-    const r = parseAdapterReference(a.path, { file: doc.modelfile.path, range: a.range }).ref;
-    if (!r) throw invalid(`its ADAPTER \`${a.path}\` is not a reference`);
-    const p = pinOf(r);
-    return { digest: p.digest, size: p.size };
+  const chain: ProvenanceNode[] = [];
+  for (let n: ProvenanceNode | undefined = doc; n !== undefined; n = n.base) chain.push(n);
+  const names = chain.map((n) => n.model);
+  if (new Set(names).size !== names.length) throw invalid(`its chain of base models repeats a model (${names.join(" <- ")})`);
+  // The variant each node stands for: the document's as it records it (its quantization, or latest), a base's as FROM names it.
+  const variantTag = (n: ProvenanceNode) => (n === doc ? (n.quantize ? n.quantize.toLowerCase() : "latest") : n.tag);
+  let bottom: Pin | undefined;
+  const models = chain.map((n): PlanModel => {
+    const what = n === doc ? "its" : `its base model ${n.model}'s`;
+    const loaded = readModelfile(Buffer.from(n.modelfile.text), n.modelfile.path);
+    const typed = loaded.modelfile;
+    if (!typed?.from) throw invalid(`${what} Modelfile has no FROM`);
+    const dir = path.posix.dirname(n.modelfile.path);
+    const rebase = (r: Reference): Reference => (r.kind === "file" ? rebaseLocalPath(r, dir === "." ? "" : dir) : r);
+    const ref = parseReference(typed.from.ref, { aliases: doc.aliases ?? {}, projectModels: n.base ? [n.base.model] : [] }).reference;
+    if (!ref) throw invalid(`${what} FROM \`${typed.from.ref}\` is not a reference`);
+    const pinOf = (r: Reference): Pin => {
+      const key = formatReference(rebase(r));
+      const locked = Object.hasOwn(n.references, key) ? n.references[key] : undefined;
+      if (!locked) throw invalid(`${what} document part has no pin for ${key}`);
+      return { source: key, ...locked };
+    };
+    let base: PlanModel["base"];
+    if (ref.kind === "project") {
+      if (!n.base || ref.model !== n.base.model || (ref.tag ?? "latest") !== n.base.tag) throw invalid(`${what} FROM \`${typed.from.ref}\` is not the base model the document holds`);
+      if (ref.digest !== undefined && ref.digest !== n.base.lock.manifest) throw invalid(`${what} FROM pins ${ref.digest}, but the base model it holds records manifest ${n.base.lock.manifest}`);
+      base = { kind: "project", model: ref.model, ...(ref.tag ? { tag: ref.tag } : {}), ...(ref.digest ? { digest: ref.digest } : {}) };
+    } else {
+      if (n.base) throw invalid(`${what} FROM \`${typed.from.ref}\` is not the base model ${n.base.model} the document holds`);
+      bottom = pinOf(ref);
+      base = { kind: "pin", pin: bottom };
+    }
+    const adapters = typed.adapters.map((a) => {
+      const r = parseAdapterReference(a.path, { file: n.modelfile.path, range: a.range }).ref;
+      if (!r) throw invalid(`${what} ADAPTER \`${a.path}\` is not a reference`);
+      const p = pinOf(r);
+      return { digest: p.digest, size: p.size };
+    });
+    const own: PlanModel["own"] = {
+      ...ownLayers(typed),
+      adapters,
+      ...(n.own?.format ? { format: n.own.format } : typed.format?.kind === "json" ? { format: { kind: "json" } } : {}),
+      ...(n.own?.projectors?.length ? { projectors: n.own.projectors } : {}),
+    };
+    const tag = variantTag(n);
+    const quantize = n.quantize ? [{ tag: n.quantize.toLowerCase(), type: n.quantize }] : [];
+    // A base's variant may be named by another tag than its type's (`tags:` in modelsmith.yaml, or the type as the project spells it).
+    const tags = tag === "latest" || tag === quantize[0]?.tag ? [] : [tag];
+    return { name: n.model, quantize, tags, base, own, at: {} };
   });
-  const own: PlanModel["own"] = {
-    ...ownLayers(typed),
-    adapters,
-    ...(doc.own?.format ? { format: doc.own.format } : typed.format?.kind === "json" ? { format: { kind: "json" } } : {}),
-    ...(doc.own?.projectors?.length ? { projectors: doc.own.projectors } : {}),
-  };
-  const tag = doc.quantize ? doc.quantize.toLowerCase() : "latest";
-  const { plan, diagnostics } = planBuild({
-    models: [{ name: doc.model, quantize: doc.quantize ? [{ tag, type: doc.quantize }] : [], tags: [], base: { kind: "pin", pin: base }, own, at: {} }],
-    namespace: "library",
+  const { plan, diagnostics } = planBuild({ models: models.reverse(), namespace: doc.namespace ?? "library" });
+  const nodes = chain.map((node) => {
+    const variant = plan?.variants.find((v) => v.model === node.model && v.tag === variantTag(node));
+    if (!variant) throw invalid(diagnostics.map((d) => d.message).join("; ") || `no variant ${node.model}:${variantTag(node)}`);
+    return { node, key: variant.key };
   });
-  const variant = plan?.variants.find((v) => v.tag === tag);
-  if (!variant) throw invalid(diagnostics.map((d) => d.message).join("; ") || "no variant");
-  return { key: variant.key, base };
+  return { nodes, base: bottom! };
 }

@@ -74,7 +74,7 @@ async function generate(ref: TestModelReference, locator: string, ctx: SourceCon
     await withActivity(ctx.activity, `generate ${locator.split("?")[0]}`, "bytes", (onProgress) => writeTestModel(tmp, testModelSpec(ref), onProgress)).catch((err: unknown) => {
       throw storeWriteError("write the test model", tmp, err);
     });
-    const { digest, size } = await ctx.store.ingestFile(tmp, { methods: ["hardlink", "copy"] });
+    const { digest, size } = await ctx.store.ingestFile(tmp, { methods: ["hardlink", "copy"], consume: true });
     const record = recordPath(locator, ctx);
     await mkdir(path.dirname(record), { recursive: true });
     await writeFile(record, `${JSON.stringify({ locator, digest, size })}\n`);
