@@ -12,19 +12,15 @@
  * The `subject` field: https://github.com/opencontainers/image-spec/blob/v1.1.0/manifest.md#image-manifest-property-descriptions
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { tempProject } from "../helpers/cli.js";
 import { json, ms, tempDir } from "../build/helpers.js";
-import { registryMissing, startRegistry, type Registry } from "./helpers.js";
+import { registryMissing, startRegistry } from "./helpers.js";
+import { fetchDocument, replaceDocument } from "./provenance-helpers.js";
 
 const skip = registryMissing();
-const PROVENANCE = "application/vnd.modelsmith.provenance.v1+json";
-const INDEX = "application/vnd.oci.image.index.v1+json";
-const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-const sha = (b: string | Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 interface Node {
   model: string;
@@ -36,30 +32,6 @@ interface Node {
   base?: Node;
 }
 type Doc = Node & { schemaVersion: number; namespace?: string };
-
-async function upload(r: Registry, repo: string, body: string): Promise<{ digest: string; size: number }> {
-  const start = await fetch(`http://${r.host}/v2/${repo}/blobs/uploads/`, { method: "POST" });
-  assert.equal(start.status, 202);
-  const url = new URL(start.headers.get("location")!, `http://${r.host}`);
-  url.searchParams.set("digest", sha(body));
-  const put = await fetch(url, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body });
-  assert.equal(put.status, 201, await put.text());
-  return { digest: sha(body), size: Buffer.byteLength(body) };
-}
-
-async function putManifest(r: Registry, repo: string, ref: string, type: string, body: string): Promise<void> {
-  const res = await fetch(`http://${r.host}/v2/${repo}/manifests/${ref}`, { method: "PUT", headers: { "Content-Type": type }, body });
-  assert.equal(res.status, 201, await res.text());
-}
-
-/** Puts `doc` in place of the pushed referrer: a new referrer manifest, listed alone in the tag schema's index. */
-async function replaceDocument(r: Registry, repo: string, referrer: Record<string, unknown>, subject: string, doc: unknown): Promise<void> {
-  const blob = await upload(r, repo, JSON.stringify(doc));
-  const forged = JSON.stringify({ ...referrer, layers: [{ mediaType: PROVENANCE, ...blob }] });
-  await putManifest(r, repo, sha(forged), MANIFEST, forged);
-  const index = { schemaVersion: 2, mediaType: INDEX, manifests: [{ mediaType: MANIFEST, digest: sha(forged), size: Buffer.byteLength(forged), artifactType: PROVENANCE }] };
-  await putManifest(r, repo, `sha256-${subject.slice(7)}`, INDEX, JSON.stringify(index));
-}
 
 test("a model FROM project models carries the chain (schema 2); verify rebuilds every input digest and fails on any altered pin", { skip, timeout: 240_000 }, async (t) => {
   const registry = await startRegistry(t);
@@ -85,8 +57,7 @@ test("a model FROM project models carries the chain (schema 2); verify rebuilds 
   assert.doesNotMatch(pushed.stderr, /MS5755/);
   const p = json<{ digest: string; provenance: { digest: string; listedBy: string } }>(pushed);
   assert.equal(p.digest, entry("pup", "latest").manifest);
-  const referrer = (await (await fetch(`http://${registry.host}/v2/library/pup/manifests/${p.provenance.digest}`, { headers: { Accept: MANIFEST } })).json()) as { layers: { digest: string }[] } & Record<string, unknown>;
-  const doc = (await (await fetch(`http://${registry.host}/v2/library/pup/blobs/${referrer.layers[0]!.digest}`)).json()) as Doc;
+  const { referrer, doc } = await fetchDocument<Doc>(registry, "library/pup", p.provenance.digest);
   // The chain, nearest base first, each with its Modelfile, quantization and lock entry.
   assert.equal(doc.schemaVersion, 2);
   assert.equal(doc.namespace, "library");

@@ -10,34 +10,15 @@
  * https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { tempProject } from "../helpers/cli.js";
 import { json, ms, tempDir } from "../build/helpers.js";
 import { registryMissing, startRegistry, type Registry } from "./helpers.js";
+import { INDEX, PROVENANCE, putManifest, sha, uploadBlob } from "./provenance-helpers.js";
 
 const skip = registryMissing();
-const PROVENANCE = "application/vnd.modelsmith.provenance.v1+json";
-const INDEX = "application/vnd.oci.image.index.v1+json";
-
-const sha = (b: string | Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-async function uploadBlob(r: Registry, repo: string, body: string): Promise<{ digest: string; size: number }> {
-  const start = await fetch(`http://${r.host}/v2/${repo}/blobs/uploads/`, { method: "POST" });
-  assert.equal(start.status, 202);
-  const url = new URL(start.headers.get("location")!, `http://${r.host}`);
-  url.searchParams.set("digest", sha(body));
-  const put = await fetch(url, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body });
-  assert.equal(put.status, 201, await put.text());
-  return { digest: sha(body), size: Buffer.byteLength(body) };
-}
-
-async function putManifest(r: Registry, repo: string, ref: string, type: string, body: string): Promise<void> {
-  const res = await fetch(`http://${r.host}/v2/${repo}/manifests/${ref}`, { method: "PUT", headers: { "Content-Type": type }, body });
-  assert.equal(res.status, 201, await res.text());
-}
 
 async function getJson<T>(r: Registry, rest: string, accept: string): Promise<T> {
   const res = await fetch(`http://${r.host}/v2/${rest}`, { headers: { Accept: accept } });

@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { error, warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -11,7 +12,11 @@ import { readModelfile } from "../../modelfile/index.js";
 import { findProjectDir, loadProject } from "../../project/load.js";
 import { rebaseLocalPath } from "../../resolve/file-ref.js";
 import { formatReference } from "../../resolve/format-reference.js";
+import { isCheckpointPin } from "../../resolve/checkpoint.js";
 import { parseReference } from "../../resolve/reference.js";
+import { localPath } from "../../resolve/sources/file-source.js";
+import { isCheckpointDir } from "../../convert/checkpoint.js";
+import { isPeftDir } from "../../convert/peft-adapter.js";
 import type { Reference, Sha256Digest } from "../../resolve/reference-types.js";
 import type { Pin } from "../../resolve/sources/pin.js";
 import { makeManifest, parseManifest, serializeManifest, type Manifest } from "../../store/manifest.js";
@@ -51,8 +56,15 @@ export interface ProvenanceNode {
   modelfile: { path: string; text: string };
   /** The quantization type of this variant, or null for the base weights. */
   quantize: string | null;
-  /** What the Modelfile's text alone does not give: FORMAT schema text and vision projectors, as the build hashed them. */
-  own: { format?: { kind: "json" } | { kind: "schema"; text: string }; projectors?: { digest: Sha256Digest; size: number }[] };
+  /**
+   * What the Modelfile's text alone does not give: FORMAT schema text and
+   * vision projectors, as the build hashed them; `convert`, the output type
+   * of the convert step when FROM is a Hugging Face checkpoint (a folder, or
+   * `hf://org/repo`); `peft`, the indexes of the ADAPTER lines that name a
+   * PEFT LoRA folder (each converted for the base by its own step). A local
+   * folder's lock entry does not say it is a folder: these two do.
+   */
+  own: { format?: { kind: "json" } | { kind: "schema"; text: string }; projectors?: { digest: Sha256Digest; size: number }[]; convert?: "F32" | "F16" | "BF16"; peft?: number[] };
   /** The models.lock entries of the references this model uses (base and adapters). */
   references: Record<string, LockedReference>;
   /** The model's models.lock entry: input digest and manifest digest (the store's, Ollama layout). */
@@ -126,13 +138,23 @@ export async function provenanceFor(dir: string, digest: Sha256Digest, testRepor
       if (Object.hasOwn(lock.references, key)) references[key] = lock.references[key]!;
     }
     const text = await readFile(def.modelfile, "utf8");
+    // Folders the build converts: a checkpoint on FROM (or an hf:// repository's), PEFT folders on ADAPTER lines.
+    const where = { projectRoot: project.root, home: homedir() };
+    const baseLock = m.base.kind === "project" ? undefined : lock.references[formatReference(m.base)];
+    const checkpoint = m.base.kind === "file" ? await isCheckpointDir(localPath(m.base.path, where)) : baseLock !== undefined && isCheckpointPin(baseLock);
+    const peft = m.adapters.flatMap((a, i) => (a.ref.kind === "file" && isPeftDir(localPath(a.ref.path, where)) ? [i] : []));
     return {
       node: {
         model,
         tag,
         modelfile: { path: path.relative(project.root, def.modelfile).split(path.sep).join("/"), text },
         quantize: q?.type ?? null,
-        own: { ...(m.own.format ? { format: m.own.format } : {}), ...(m.projectors.length ? { projectors: m.projectors.map((p) => lock.references[formatReference(p.ref)]).filter((p) => p !== undefined).map((p) => ({ digest: p.digest, size: p.size })) } : {}) },
+        own: {
+          ...(m.own.format ? { format: m.own.format } : {}),
+          ...(m.projectors.length ? { projectors: m.projectors.map((p) => lock.references[formatReference(p.ref)]).filter((p) => p !== undefined).map((p) => ({ digest: p.digest, size: p.size })) } : {}),
+          ...(checkpoint ? { convert: m.convert ?? "F16" } : {}),
+          ...(peft.length ? { peft } : {}),
+        },
         references,
         lock: entry,
         ...(base ? { base } : {}),
@@ -283,8 +305,8 @@ export async function verifyProvenance(remote: Remote, o: ClientOptions): Promis
       throw new CheckFailedError(error("MS5753", `${at}: its Modelfile and pins give input digest ${n.key}, but it records ${n.node.lock.inputs}`, { hint: "a pin, the Modelfile or the quantization in the document was changed after the build" }));
     }
     const modelLayer = ollama.manifest.layers.find((l) => l.mediaType === LAYER_MEDIA_TYPES.model);
-    // No model of the chain quantized: the weights are the bottom base's pinned bytes.
-    if (inputs.nodes.every((n) => n.node.quantize === null) && modelLayer?.digest !== inputs.base.digest) {
+    // No model of the chain quantized and no conversion: the weights are the bottom base's pinned bytes (a converted checkpoint's are the converter's output, which only converting again could check).
+    if (inputs.nodes.every((n) => n.node.quantize === null) && !inputs.base.checkpoint && modelLayer?.digest !== inputs.base.digest) {
       throw new CheckFailedError(error("MS5753", `${where}: the model layer is ${modelLayer?.digest ?? "missing"}, but the pinned base ${inputs.base.source} is ${inputs.base.digest}`, { hint: "an unquantized model's weights are its base's bytes" }));
     }
     const bases = inputs.nodes.slice(1).map((n) => ({ model: n.node.model, tag: n.node.tag, inputs: n.node.lock.inputs, manifest: n.node.lock.manifest }));
@@ -323,6 +345,11 @@ function parseDocument(bytes: Buffer, referrer: string): ProvenanceDocument {
     if (!n.lock || typeof n.lock.inputs !== "string" || typeof n.lock.manifest !== "string") throw bad(`${at}lock is not {inputs, manifest}`);
     if (typeof n.references !== "object" || n.references === null) throw bad(`${at}references is not a map`);
     if (n.quantize !== null && typeof n.quantize !== "string") throw bad(`${at}quantize is not a string or null`);
+    if (n.own !== undefined && (typeof n.own !== "object" || n.own === null)) throw bad(`${at}own is not an object`);
+    const convert: unknown = n.own?.convert;
+    if (convert !== undefined && convert !== "F32" && convert !== "F16" && convert !== "BF16") throw bad(`${at}own.convert is not F32, F16 or BF16`);
+    const peft: unknown = n.own?.peft;
+    if (peft !== undefined && !(Array.isArray(peft) && peft.every((i) => Number.isInteger(i) && i >= 0))) throw bad(`${at}own.peft is not a list of ADAPTER line indexes`);
   }
   return d;
 }
@@ -367,13 +394,18 @@ function rebuildInputs(doc: ProvenanceDocument, where: string): { nodes: { node:
       base = { kind: "project", model: ref.model, ...(ref.tag ? { tag: ref.tag } : {}), ...(ref.digest ? { digest: ref.digest } : {}) };
     } else {
       if (n.base) throw invalid(`${what} FROM \`${typed.from.ref}\` is not the base model ${n.base.model} the document holds`);
-      bottom = pinOf(ref);
+      const pin = pinOf(ref);
+      // A checkpoint is planned as the build plans it: a convert step keyed by its files' digest and the output type.
+      bottom = n.own?.convert !== undefined || isCheckpointPin(pin) ? { ...pin, checkpoint: { dir: "", files: [] } } : pin;
       base = { kind: "pin", pin: bottom };
     }
-    const adapters = typed.adapters.map((a) => {
+    const peft = new Set(n.own?.peft ?? []);
+    const loras: NonNullable<PlanModel["loras"]> = [];
+    const adapters = typed.adapters.map((a, index) => {
       const r = parseAdapterReference(a.path, { file: n.modelfile.path, range: a.range }).ref;
       if (!r) throw invalid(`${what} ADAPTER \`${a.path}\` is not a reference`);
       const p = pinOf(r);
+      if (peft.has(index)) loras.push({ index, dir: "", digest: p.digest, shown: a.path, at: {} });
       return { digest: p.digest, size: p.size };
     });
     const own: PlanModel["own"] = {
@@ -386,7 +418,8 @@ function rebuildInputs(doc: ProvenanceDocument, where: string): { nodes: { node:
     const quantize = n.quantize ? [{ tag: n.quantize.toLowerCase(), type: n.quantize }] : [];
     // A base's variant may be named by another tag than its type's (`tags:` in modelsmith.yaml, or the type as the project spells it).
     const tags = tag === "latest" || tag === quantize[0]?.tag ? [] : [tag];
-    return { name: n.model, quantize, tags, base, own, at: {} };
+    const convert = n.own?.convert;
+    return { name: n.model, quantize, tags, base, own, at: {}, ...(convert ? { convert } : {}), ...(loras.length ? { loras } : {}) };
   });
   const { plan, diagnostics } = planBuild({ models: models.reverse(), namespace: doc.namespace ?? "library" });
   const nodes = chain.map((node) => {
