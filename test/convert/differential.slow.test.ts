@@ -7,7 +7,7 @@
  * Debian's python3 with numpy/torch/sentencepiece/tqdm or spm_train is missing.
  */
 import assert from "node:assert/strict";
-import { open, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,7 +17,7 @@ import { convertCheckpoint, type ConvertOutType } from "../../src/convert/index.
 import { permuteRows } from "../../src/convert/tensor-data.js";
 import { plainValue, readGgufFile, writeGguf, type GgufFile, type GgufTensorInput } from "../../src/gguf/index.js";
 import type { HfTestArch } from "../../src/testmodels/index.js";
-import { referenceMissing, runReference, spmTrainMissing, writeTestCheckpoint } from "./helpers.js";
+import { referenceMissing, runReference, spmTrainMissing, tensorBytes, unpermute, writeTestCheckpoint } from "./helpers.js";
 
 const missing = referenceMissing() ?? spmTrainMissing();
 const root = mkdtempSync(path.join(tmpdir(), "modelsmith-convert-diff-"));
@@ -29,18 +29,6 @@ before(async () => {
 after(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-async function tensorBytes(file: string, g: GgufFile, name: string): Promise<Buffer> {
-  const t = g.tensors.find((x) => x.name === name)!;
-  const fh = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(t.size);
-    await fh.read(buf, 0, t.size, t.fileOffset);
-    return buf;
-  } finally {
-    await fh.close();
-  }
-}
 
 function metadataOf(g: GgufFile): Map<string, unknown> {
   return new Map([...g.metadata].filter(([k]) => k !== "general.name").map(([k, e]) => [k, [e.type, plainValue(e.value)]]));
@@ -135,18 +123,3 @@ describe("our converter against llama.cpp's convert_hf_to_gguf.py", { skip: miss
   });
 });
 
-/** The inverse of permuteRows: back to HF's rotate-half order. */
-function unpermute(data: Uint8Array, rows: number, rowBytes: number, nHead: number): Uint8Array {
-  const half = rows / nHead / 2;
-  const out = new Uint8Array(data.length);
-  for (let h = 0; h < nHead; h++) {
-    for (let j = 0; j < 2; j++) {
-      for (let i = 0; i < half; i++) {
-        const permuted = (h * 2 * half + i * 2 + j) * rowBytes;
-        const original = (h * 2 * half + j * half + i) * rowBytes;
-        out.set(data.subarray(permuted, permuted + rowBytes), original);
-      }
-    }
-  }
-  return out;
-}

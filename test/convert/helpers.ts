@@ -4,9 +4,11 @@
  * llama.cpp source node-llama-cpp ships, run by Debian's /usr/bin/python3 with
  * the stand-ins of test/fixtures/hf-standins).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { byteLevelBpeTokenizer, writeHfCheckpoint, type HfCheckpointSpec, type HfTestArch } from "../../src/testmodels/index.js";
+import type { GgufFile } from "../../src/gguf/index.js";
 import { trainSpm } from "../../tools/convert-reference.js";
 
 export { llamaCppSource, PYTHON, referenceMissing, runLoraReference, runReference, spmTrainMissing, trainSpm } from "../../tools/convert-reference.js";
@@ -65,4 +67,39 @@ export async function writeTestCheckpoint(dir: string, arch: HfTestArch, tokeniz
   await writeFile(path.join(dir, "tokenizer.json"), tok.json);
   await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>", chat_template: LLAMA3_TEMPLATE }, null, 2));
   return { pre: "llama-bpe" };
+}
+
+/** The generator's spec of a checkpoint written by writeTestCheckpoint, read back from its config.json. */
+export function checkpointSpec(dir: string, arch: HfTestArch = "llama"): HfCheckpointSpec {
+  const c = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8")) as Record<string, number>;
+  return { arch, seed: 0, hidden: c.hidden_size!, layers: c.num_hidden_layers!, heads: c.num_attention_heads!, kvHeads: c.num_key_value_heads!, ffn: c.intermediate_size!, vocabSize: c.vocab_size! };
+}
+
+/** The bytes of tensor `name` of the GGUF `file` (read as `g`). */
+export async function tensorBytes(file: string, g: GgufFile, name: string): Promise<Buffer> {
+  const t = g.tensors.find((x) => x.name === name)!;
+  const fh = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(t.size);
+    await fh.read(buf, 0, t.size, t.fileOffset);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The inverse of permuteRows: back to HF's rotate-half order. */
+export function unpermute(data: Uint8Array, rows: number, rowBytes: number, nHead: number): Uint8Array {
+  const half = rows / nHead / 2;
+  const out = new Uint8Array(data.length);
+  for (let h = 0; h < nHead; h++) {
+    for (let j = 0; j < 2; j++) {
+      for (let i = 0; i < half; i++) {
+        const permuted = (h * 2 * half + i * 2 + j) * rowBytes;
+        const original = (h * 2 * half + j * half + i) * rowBytes;
+        out.set(data.subarray(permuted, permuted + rowBytes), original);
+      }
+    }
+  }
+  return out;
 }

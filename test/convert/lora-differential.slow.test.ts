@@ -10,16 +10,16 @@
  * is missing.
  */
 import assert from "node:assert/strict";
-import { open, readFile, rm } from "node:fs/promises";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { getLlama, LlamaCompletion, type Llama } from "node-llama-cpp";
 import { convertCheckpoint, convertPeftAdapter, loraBaseOf } from "../../src/convert/index.js";
-import { plainValue, readGgufFile, writeGguf, type GgufFile, type GgufTensorInput } from "../../src/gguf/index.js";
-import { writePeftAdapter, type HfCheckpointSpec, type HfTestArch, type PeftAdapterSpec } from "../../src/testmodels/index.js";
-import { referenceMissing, runLoraReference, spmTrainMissing, writeTestCheckpoint } from "./helpers.js";
+import { plainValue, readGgufFile, writeGguf, type GgufTensorInput } from "../../src/gguf/index.js";
+import { writePeftAdapter, type HfTestArch, type PeftAdapterSpec } from "../../src/testmodels/index.js";
+import { checkpointSpec, referenceMissing, runLoraReference, spmTrainMissing, tensorBytes, unpermute, writeTestCheckpoint } from "./helpers.js";
 
 const missing = referenceMissing() ?? spmTrainMissing();
 const root = mkdtempSync(path.join(tmpdir(), "modelsmith-lora-diff-"));
@@ -31,23 +31,6 @@ before(async () => {
 after(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-function specOf(dir: string, arch: HfTestArch): HfCheckpointSpec {
-  const c = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8")) as Record<string, number>;
-  return { arch, seed: 0, hidden: c.hidden_size!, layers: c.num_hidden_layers!, heads: c.num_attention_heads!, kvHeads: c.num_key_value_heads!, ffn: c.intermediate_size!, vocabSize: c.vocab_size! };
-}
-
-async function tensorBytes(file: string, g: GgufFile, name: string): Promise<Buffer> {
-  const t = g.tensors.find((x) => x.name === name)!;
-  const fh = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(t.size);
-    await fh.read(buf, 0, t.size, t.fileOffset);
-    return buf;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Greedy token ids of the base GGUF with these adapters applied at scale 1 (src/runtime/open-model.ts applies an ADAPTER so). */
 async function greedy(model: string, adapters: string[], prompt: string): Promise<number[]> {
@@ -77,7 +60,7 @@ async function compare(tag: string, arch: HfTestArch, tokenizer: "spm" | "bpe", 
   const ckpt = path.join(root, `${tag}-base`);
   await writeTestCheckpoint(ckpt, arch, tokenizer, baseExtra);
   const lora = path.join(root, `${tag}-lora`);
-  await writePeftAdapter(lora, { base: specOf(ckpt, arch), ...adapter });
+  await writePeftAdapter(lora, { base: checkpointSpec(ckpt, arch), ...adapter });
   const base = path.join(root, `${tag}-base.gguf`);
   await convertCheckpoint({ dir: ckpt, outPath: base, outType: "F32" });
   const ref = path.join(root, `${tag}-ref.gguf`);
@@ -142,18 +125,3 @@ describe("our adapter converter against llama.cpp's convert_lora_to_gguf.py", { 
   });
 });
 
-/** The inverse of permuteRows: back to HF's rotate-half order. */
-function unpermute(data: Uint8Array, rows: number, rowBytes: number, nHead: number): Uint8Array {
-  const half = rows / nHead / 2;
-  const out = new Uint8Array(data.length);
-  for (let h = 0; h < nHead; h++) {
-    for (let j = 0; j < 2; j++) {
-      for (let i = 0; i < half; i++) {
-        const permuted = (h * 2 * half + i * 2 + j) * rowBytes;
-        const original = (h * 2 * half + j * half + i) * rowBytes;
-        out.set(data.subarray(permuted, permuted + rowBytes), original);
-      }
-    }
-  }
-  return out;
-}

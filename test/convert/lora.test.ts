@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -21,7 +20,7 @@ import { openModel } from "../../src/runtime/index.js";
 import { writePeftAdapter, type HfCheckpointSpec, type PeftAdapterSpec } from "../../src/testmodels/index.js";
 import { hasStackTrace, runCli } from "../helpers/cli.js";
 import { adapterProblems } from "../../src/check/adapter-fit.js";
-import { writeTestCheckpoint } from "./helpers.js";
+import { checkpointSpec, tensorBytes, writeTestCheckpoint } from "./helpers.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "modelsmith-lora-"));
 const ckpt = path.join(root, "ckpt");
@@ -31,34 +30,16 @@ let spec: HfCheckpointSpec;
 after(() => rmSync(root, { recursive: true, force: true }));
 before(async () => {
   await writeTestCheckpoint(ckpt, "llama", "bpe");
-  spec = specOf(ckpt);
+  spec = checkpointSpec(ckpt);
   await convertCheckpoint({ dir: ckpt, outPath: baseGguf, outType: "F32" });
   base = await readGgufFile(baseGguf);
 });
-
-/** The generator's spec of a checkpoint written by writeTestCheckpoint, from its config.json. */
-function specOf(dir: string): HfCheckpointSpec {
-  const c = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8")) as Record<string, number>;
-  return { arch: "llama", seed: 0, hidden: c.hidden_size!, layers: c.num_hidden_layers!, heads: c.num_attention_heads!, kvHeads: c.num_key_value_heads!, ffn: c.intermediate_size!, vocabSize: c.vocab_size! };
-}
 
 async function adapter(name: string, extra: Partial<PeftAdapterSpec> = {}): Promise<string> {
   const dir = path.join(root, name);
   rmSync(dir, { recursive: true, force: true });
   await writePeftAdapter(dir, { base: spec, seed: 9, ...extra });
   return dir;
-}
-
-async function bytes(file: string, g: GgufFile, name: string): Promise<Buffer> {
-  const t = g.tensors.find((x) => x.name === name)!;
-  const fh = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(t.size);
-    await fh.read(buf, 0, t.size, t.fileOffset);
-    return buf;
-  } finally {
-    await fh.close();
-  }
 }
 
 async function conversionError(dir: string, b: GgufFile = base): Promise<{ code: string; message: string; hint?: string }> {
@@ -111,12 +92,12 @@ describe("convertPeftAdapter", () => {
     try {
       const src = async (n: string) => st.read(st.entries.get(`base_model.model.model.layers.0.self_attn.${n}.weight`)!);
       const r = 4 * 4; // rank 4, F32 bytes per row of B
-      assert.ok((await bytes(out, g, "blk.0.attn_q.weight.lora_a")).equals(await src("q_proj.lora_A")));
-      assert.ok((await bytes(out, g, "blk.0.attn_k.weight.lora_a")).equals(await src("k_proj.lora_A")));
-      assert.ok(Buffer.from(permuteRows(await src("q_proj.lora_B"), spec.heads * (spec.hidden / spec.heads), r, spec.heads)).equals(await bytes(out, g, "blk.0.attn_q.weight.lora_b")));
-      assert.ok(Buffer.from(permuteRows(await src("k_proj.lora_B"), spec.kvHeads * (spec.hidden / spec.heads), r, spec.kvHeads)).equals(await bytes(out, g, "blk.0.attn_k.weight.lora_b")));
-      assert.ok(!(await src("q_proj.lora_B")).equals(await bytes(out, g, "blk.0.attn_q.weight.lora_b")), "the permutation moved something");
-      assert.ok((await bytes(out, g, "blk.0.attn_v.weight.lora_b")).equals(await src("v_proj.lora_B")));
+      assert.ok((await tensorBytes(out, g, "blk.0.attn_q.weight.lora_a")).equals(await src("q_proj.lora_A")));
+      assert.ok((await tensorBytes(out, g, "blk.0.attn_k.weight.lora_a")).equals(await src("k_proj.lora_A")));
+      assert.ok(Buffer.from(permuteRows(await src("q_proj.lora_B"), spec.heads * (spec.hidden / spec.heads), r, spec.heads)).equals(await tensorBytes(out, g, "blk.0.attn_q.weight.lora_b")));
+      assert.ok(Buffer.from(permuteRows(await src("k_proj.lora_B"), spec.kvHeads * (spec.hidden / spec.heads), r, spec.kvHeads)).equals(await tensorBytes(out, g, "blk.0.attn_k.weight.lora_b")));
+      assert.ok(!(await src("q_proj.lora_B")).equals(await tensorBytes(out, g, "blk.0.attn_q.weight.lora_b")), "the permutation moved something");
+      assert.ok((await tensorBytes(out, g, "blk.0.attn_v.weight.lora_b")).equals(await src("v_proj.lora_B")));
     } finally {
       await st.close();
     }
@@ -134,7 +115,7 @@ describe("convertPeftAdapter", () => {
     const st = await SafetensorsFile.open(path.join(dir, "adapter_model.safetensors"));
     const src = new Float32Array(new Uint8Array(await st.read(st.entries.get("base_model.model.model.embed_tokens.lora_embedding_A")!)).buffer);
     await st.close();
-    const got = new Float32Array(new Uint8Array(await bytes(out, g, a.name)).buffer);
+    const got = new Float32Array(new Uint8Array(await tensorBytes(out, g, a.name)).buffer);
     // PyTorch A[i][j] (i < r, j < vocab) is written at row j, column i.
     for (const [i, j] of [[0, 0], [1, 5], [3, spec.vocabSize - 1]] as const) assert.equal(got[j * 4 + i], src[i * spec.vocabSize + j]);
   });

@@ -7,12 +7,12 @@
  * a real Distribution registry.
  */
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { writePeftAdapter } from "../../src/testmodels/index.js";
 import { json, ms, tempDir } from "../build/helpers.js";
-import { writeTestCheckpoint } from "../convert/helpers.js";
+import { checkpointSpec, writeTestCheckpoint } from "../convert/helpers.js";
 import { registryMissing, startRegistry } from "./helpers.js";
 import { fetchDocument, replaceDocument } from "./provenance-helpers.js";
 
@@ -27,9 +27,7 @@ test("models FROM a checkpoint and with a PEFT adapter: the pushed document veri
   const registry = await startRegistry(t);
   const dir = tempDir(t, "modelsmith-prov-conv-");
   await writeTestCheckpoint(path.join(dir, "ckpt"), "llama", "bpe");
-  const c = JSON.parse(readFileSync(path.join(dir, "ckpt", "config.json"), "utf8")) as Record<string, number>;
-  const spec = { arch: "llama", seed: 0, hidden: c.hidden_size!, layers: c.num_hidden_layers!, heads: c.num_attention_heads!, kvHeads: c.num_key_value_heads!, ffn: c.intermediate_size!, vocabSize: c.vocab_size! } as const;
-  await writePeftAdapter(path.join(dir, "lora"), { base: spec, seed: 4 });
+  await writePeftAdapter(path.join(dir, "lora"), { base: checkpointSpec(path.join(dir, "ckpt")), seed: 4 });
   writeFileSync(path.join(dir, "Plain.Modelfile"), "FROM ./ckpt\n");
   writeFileSync(path.join(dir, "Tuned.Modelfile"), "FROM ./ckpt\nADAPTER ./lora\n");
   writeFileSync(path.join(dir, "modelsmith.yaml"), "models:\n  plain:\n    modelfile: Plain.Modelfile\n    convert: F32\n  tuned:\n    modelfile: Tuned.Modelfile\n    quantize: q8_0\n");
