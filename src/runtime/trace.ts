@@ -13,9 +13,11 @@ import type { LlamaContext } from "node-llama-cpp";
  *   decode call (sampling, the JS of every generation, awaits between rounds);
  * - `samples`, `sampleMs`: sampleToken calls and their wall time, call to answer;
  * - `cpuMs`: the process's CPU time while the model was open, split into the
- *   event loop thread (`main`), libuv's pool (`pool`), and the rest (`other`:
- *   V8's helpers and the compute threads each decode starts, whose time
- *   is counted in the process once they end).
+ *   event loop thread (`main`), the other threads still alive when the model
+ *   closes (`live`: libuv's pool, where decode and sampling run, and V8's
+ *   helpers; Node names them all "node", so they are not told apart), and
+ *   threads that ended meanwhile (`ended`: chiefly the extra compute thread
+ *   that each decode of more than one thread starts and joins).
  *
  * Counts, not speed: a test reads `decodes` against the tokens generated; wall
  * times are for a person reading a run on an idle machine.
@@ -32,7 +34,7 @@ export interface BatchTrace {
   sampleMs: number;
   /** How many decodes ran with 1, 2, ... CPU threads (node-llama-cpp's thread splitter may set fewer than the context's before a decode). */
   threads: Record<string, number>;
-  cpuMs: { main: number; pool: number; other: number };
+  cpuMs: { main: number; live: number; ended: number };
 }
 
 /** Whether MODELSMITH_TRACE asks for the batch trace. */
@@ -58,7 +60,7 @@ const nowNs = () => Number(process.hrtime.bigint());
 export function traceBatches(context: LlamaContext, threads: number): { finish(): BatchTrace } | undefined {
   const native = (context as unknown as { _ctx?: NativeContext })._ctx;
   if (!native || typeof native.initBatch !== "function" || typeof native.setThreads !== "function" || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function") return undefined;
-  const t: BatchTrace = { decodes: 0, tokens: 0, sizes: {}, decodeMs: 0, medianMs: {}, betweenMs: 0, samples: 0, sampleMs: 0, threads: {}, cpuMs: { main: 0, pool: 0, other: 0 } };
+  const t: BatchTrace = { decodes: 0, tokens: 0, sizes: {}, decodeMs: 0, medianMs: {}, betweenMs: 0, samples: 0, sampleMs: 0, threads: {}, cpuMs: { main: 0, live: 0, ended: 0 } };
   const cpuAtStart = threadCpu();
   const processAtStart = process.cpuUsage();
   let batchSize = 0;
@@ -110,8 +112,8 @@ export function traceBatches(context: LlamaContext, threads: number): { finish()
       const cpu = threadCpu();
       const total = process.cpuUsage(processAtStart);
       const main = (cpu.main - cpuAtStart.main) * 10;
-      const pool = (cpu.pool - cpuAtStart.pool) * 10;
-      t.cpuMs = { main, pool, other: Math.max(0, (total.user + total.system) / 1000 - main - pool) };
+      const live = (cpu.live - cpuAtStart.live) * 10;
+      t.cpuMs = { main, live, ended: Math.round(Math.max(0, (total.user + total.system) / 1000 - main - live)) };
       for (const k of ["decodeMs", "betweenMs", "sampleMs"] as const) t[k] = Math.round(t[k]);
       for (const [size, list] of durations) {
         const sorted = [...list].sort((a, b) => a - b);
@@ -122,9 +124,13 @@ export function traceBatches(context: LlamaContext, threads: number): { finish()
   };
 }
 
-/** CPU ticks (utime + stime, 10 ms each on Linux) of the event loop thread and of libuv's pool threads; zeros elsewhere. */
-function threadCpu(): { main: number; pool: number } {
-  const out = { main: 0, pool: 0 };
+/**
+ * CPU ticks (utime + stime, 10 ms each on Linux) of the event loop thread and
+ * of the process's other live threads; zeros elsewhere. A thread that ends
+ * between two calls drops out of `live` (its time stays in the process's).
+ */
+function threadCpu(): { main: number; live: number } {
+  const out = { main: 0, live: 0 };
   if (process.platform !== "linux") return out;
   let tids: string[];
   try {
@@ -138,9 +144,8 @@ function threadCpu(): { main: number; pool: number } {
       // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const ticks = Number(fields[11]) + Number(fields[12]);
-      const comm = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
       if (tid === String(process.pid)) out.main += ticks;
-      else if (comm === "libuv-worker") out.pool += ticks;
+      else out.live += ticks;
     } catch {
       // the thread ended meanwhile
     }
