@@ -8,7 +8,14 @@
  *   tokens each, `modelsmith test --no-cache` on one model with 4 sequences
  *   (`--parallel 4`), against the same cases run one by one (`--parallel 1`);
  *   wall time of the CLI. Target: a speed-up of at least 1.66 (llama-server's
- *   own gain from 8 parallel streams on a 2-core machine);
+ *   own gain from 8 parallel streams on a 2-core machine). Each run's batch
+ *   trace (MODELSMITH_TRACE=batches) is logged: decodes, tokens per decode,
+ *   threads, median decode time per batch size;
+ * - the cost of a decode of 4 sequences against one of 1 (the median decode
+ *   times of those two runs) against llama.cpp's own on the same blob and
+ *   threads (`llama-batched-bench -npl 1,4`, flash attention off and one KV
+ *   stream per sequence as node-llama-cpp's context). Target: at most 1.1x
+ *   llama.cpp's: the speed-up above is bounded by it;
  * - decode: `modelsmith run <model> --verbose` eval rate (the CLI as a user
  *   runs it, BENCH_INFER_DECODE (128) tokens, BENCH_THREADS (2) threads)
  *   against llama.cpp's `llama-bench -p 0 -n <same> -t <same>` on the same
@@ -35,7 +42,8 @@ import { randomLlama } from "../src/testmodels/randomLlama.js";
 import { TokenType } from "../src/testmodels/spmVocab.js";
 import { GgufValueType, gv, writeGguf, type GgufMetadataEntry, type GgufWriteInput } from "../src/gguf/index.js";
 import { fromRoot } from "../tools/paths.js";
-import { buildLlamaBench } from "./llama-bench-build.js";
+import { buildLlamaBatchedBench, buildLlamaBench } from "./llama-bench-build.js";
+import type { BatchTrace } from "../src/runtime/trace.js";
 import { examplesBench } from "./examples.js";
 import type { BenchRow } from "./table.js";
 import { log, nowS, positiveIntEnv, runAlone, s, tps } from "./util.js";
@@ -75,21 +83,47 @@ export async function benchProject(root: string, home: string, o: { cases: numbe
 /**
  * `modelsmith test --no-cache --parallel <n>` as a user runs it: its wall time
  * (Node's start and the model's load included, the same in both runs, so the
- * ratio is if anything understated) and the tokens it generated (from its JSON
- * report). Throws unless every case passed.
+ * ratio is if anything understated), the tokens it generated (from its JSON
+ * report) and its batch trace (MODELSMITH_TRACE=batches, src/runtime/trace.ts).
+ * Throws unless every case passed.
  */
-async function promptTests(dir: string, home: string, parallel: number): Promise<{ seconds: number; tokens: number }> {
+async function promptTests(dir: string, home: string, parallel: number): Promise<{ seconds: number; tokens: number; trace: BatchTrace }> {
   const t0 = nowS();
   const r = await execa(process.execPath, [fromRoot("bin/modelsmith.js"), "test", "--no-cache", "--parallel", String(parallel), "--reporter", "json"], {
     cwd: dir,
-    env: { ...process.env, MODELSMITH_HOME: home, CI: "1" },
+    env: { ...process.env, MODELSMITH_HOME: home, CI: "1", MODELSMITH_TRACE: "batches" },
     input: "",
     reject: false,
   });
   const seconds = nowS() - t0;
   if (r.exitCode !== 0) throw new Error(`inference bench: modelsmith test --parallel ${parallel} exited ${r.exitCode}:\n${r.stderr}`);
   const report = JSON.parse(r.stdout) as { cases: { runs: { completionTokens: number }[] }[] };
-  return { seconds, tokens: report.cases.reduce((n, c) => n + c.runs.reduce((k, x) => k + x.completionTokens, 0), 0) };
+  const line = r.stderr.split("\n").find((l) => l.startsWith("modelsmith trace batches "));
+  if (!line) throw new Error(`inference bench: modelsmith test --parallel ${parallel} printed no batch trace:\n${r.stderr}`);
+  const trace = JSON.parse(line.slice(line.indexOf("{"))) as BatchTrace;
+  log(
+    `inference: --parallel ${parallel}: ${trace.decodes} decodes of ${trace.tokens} tokens (sizes ${JSON.stringify(trace.sizes)}, threads ${JSON.stringify(trace.threads)}), ` +
+      `median decode ${JSON.stringify(trace.medianMs)} ms, ${(trace.betweenMs / Math.max(1, trace.decodes)).toFixed(2)} ms between decodes, ` +
+      `CPU ms ${JSON.stringify(trace.cpuMs)}`,
+  );
+  return { seconds, tokens: report.cases.reduce((n, c) => n + c.runs.reduce((k, x) => k + x.completionTokens, 0), 0), trace };
+}
+
+/**
+ * llama-batched-bench on the same blob and threads, with node-llama-cpp's
+ * context settings (flash attention off, one KV stream per sequence): the
+ * time of one generation round (t_tg / tg) with 1 and with 4 sequences.
+ */
+async function batchedBenchRound(exe: string, blob: string, threads: number): Promise<{ one: number; four: number }> {
+  const { stdout } = await run(exe, ["-m", blob, "-c", "2048", "-npp", "8", "-ntg", "32", "-npl", "1,4", "-t", String(threads), "-fa", "off", "-no-kvu", "--output-format", "jsonl"], { maxBuffer: 64 << 20 });
+  const rows = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { pl: number; tg: number; t_tg: number });
+  const ms = (pl: number) => {
+    const row = rows.find((x) => x.pl === pl);
+    if (!row) throw new Error(`llama-batched-bench printed no row for ${pl} sequences:\n${stdout}`);
+    return (row.t_tg / row.tg) * 1000;
+  };
+  log(`inference: llama-batched-bench: a round of 1 sequence ${ms(1).toFixed(2)} ms, of 4 sequences ${ms(4).toFixed(2)} ms`);
+  return { one: ms(1), four: ms(4) };
 }
 
 /** `modelsmith run --verbose`'s eval rate, best of `reps`. */
@@ -175,6 +209,29 @@ export async function inferenceBench(root: string): Promise<BenchRow[]> {
       ok: speedup >= 1.66 && serial.tokens === parallel.tokens,
     },
   ];
+
+  // What a decode of 4 tokens costs against one of 1: ours (median decode wall time of each run's
+  // batches of 1 and of 4, from the batch trace) against llama.cpp's on the same blob and threads.
+  // Batching gains only when the 4-token decode costs far less than 4 single ones, which on CPU
+  // takes both threads computing at once (see docs/decisions.md, "Prompt tests on 4 sequences").
+  const batched = buildLlamaBatchedBench();
+  const ourOne = serial.trace.medianMs["1"];
+  const ourFour = parallel.trace.medianMs["4"];
+  if (!batched || ourOne === undefined || ourFour === undefined) {
+    rows.push({ measure: `decode of 4 sequences / of 1, ${threads} threads`, ours: ourOne && ourFour ? (ourFour / ourOne).toFixed(2) : "-", baseline: batched ? "no batches of 1 and 4 in the trace" : "llama-batched-bench could not be built", ratio: "-", target: "<= 1.1", ok: false });
+  } else {
+    const theirs = await batchedBenchRound(batched, modelBlob(home, "bench", "q4_k_m"), threads);
+    const ourCost = ourFour / ourOne;
+    const theirCost = theirs.four / theirs.one;
+    rows.push({
+      measure: `decode of 4 sequences / of 1, ${threads} threads`,
+      ours: `${ourCost.toFixed(2)} (${ourFour.toFixed(1)} / ${ourOne.toFixed(1)} ms)`,
+      baseline: `llama-batched-bench ${theirCost.toFixed(2)} (${theirs.four.toFixed(1)} / ${theirs.one.toFixed(1)} ms)`,
+      ratio: (ourCost / theirCost).toFixed(2),
+      target: "<= 1.1",
+      ok: ourCost / theirCost <= 1.1,
+    });
+  }
 
   const exe = buildLlamaBench();
   if (!exe) {

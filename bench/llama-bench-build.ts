@@ -9,3 +9,11 @@ import { buildLlamaTool } from "../tools/llama-tool-build.js";
 export function buildLlamaBench(): string | undefined {
   return buildLlamaTool({ name: "llama-bench", dir: "tools/llama-bench", optimize: ["-O1", "-DNDEBUG"], cpuBackendsBeside: true });
 }
+
+/**
+ * llama.cpp's `llama-batched-bench`, built the same way: decode of 1 and of N
+ * parallel sequences on one context, llama.cpp's own cost of a batch.
+ */
+export function buildLlamaBatchedBench(): string | undefined {
+  return buildLlamaTool({ name: "llama-batched-bench", dir: "tools/batched-bench", optimize: ["-O1", "-DNDEBUG"], cpuBackendsBeside: true });
+}

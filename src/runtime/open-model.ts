@@ -16,6 +16,7 @@ import { Lockstep } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
 import { generatedLogprobs } from "./token-logprobs.js";
 import { serializeFirstSampleAfterDecode } from "./sample-guard.js";
+import { batchTraceWanted, traceBatches, type BatchTrace } from "./trace.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
 import type { GenerateRequest, GenerateResult, ModelFootprint, OpenModelOptions, RuntimeModel } from "./types.js";
 
@@ -75,8 +76,9 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
     throw cannotLoad(stored.adapterPaths.length > 0 ? "its ADAPTER layers or context" : "its context", err);
   }
   serializeFirstSampleAfterDecode(context);
+  const trace = batchTraceWanted() ? traceBatches(context, load.threads) : undefined;
   if (llama.gpu === false && load.threads > 1 && (threadPoolSize() > 1 || options.busyEventLoop === true)) lowerEventLoopPriority();
-  return new LoadedModel(stored, llama, model, context, load, params, warnings, nowNs() - started);
+  return new LoadedModel(stored, llama, model, context, load, params, warnings, nowNs() - started, trace);
 }
 
 /**
@@ -163,6 +165,7 @@ class LoadedModel implements RuntimeModel {
     private readonly params: OptionMap,
     private readonly warnings: WarnOnce,
     loadNs: number,
+    private readonly trace?: { finish(): BatchTrace },
   ) {
     this.name = stored.name;
     this.manifestDigest = stored.manifestDigest;
@@ -217,6 +220,7 @@ class LoadedModel implements RuntimeModel {
   }
 
   async close(): Promise<void> {
+    if (this.trace) process.stderr.write(`modelsmith trace batches ${this.name}: ${JSON.stringify(this.trace.finish())}\n`);
     await this.embedder.close();
     await this.context.dispose();
     await this.model.dispose();
