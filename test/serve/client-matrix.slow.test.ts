@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
+import { generateText, stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
 import type { Ollama } from "ollama";
 import { createOllama } from "ollama-ai-provider-v2";
 import type OpenAI from "openai";
@@ -10,7 +10,7 @@ import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { RunningServer } from "../../src/serve/index.js";
 import {
-  collect, notAPerson, ollamaClient, openaiClient, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
+  collect, notAPerson, ollamaClient, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
   type ServeEnv,
 } from "./helpers.js";
 
@@ -194,4 +194,83 @@ test("ollama chat streamed with a zod schema's format: the pieces join to JSON o
   assert.ok(chunks.length > 1);
   assert.equal(notAPerson(PERSON.parse(JSON.parse(chunks.map((c) => c.message.content).join("")))), undefined);
   assert.equal(chunks.at(-1)!.done, true);
+});
+
+test("AI SDK completion models (/api/generate, /v1/completions): generateText through both providers; streamText through @ai-sdk/openai-compatible", async () => {
+  const viaOllama = createOllama({ baseURL: `${server.url}/api` }).completion("oracle");
+  const compatible = createOpenAICompatible({ name: "modelsmith", baseURL: `${server.url}/v1`, apiKey: "k" }).completionModel("oracle");
+  // ollama-ai-provider-v2 writes the prompt as "user:\n<text>\n\nassistant:\n" (its convertToOllamaCompletionPrompt) and reports
+  // finishReason "stop" whatever done_reason says (its doGenerate passes the literal "stop").
+  const viaOllamaText = await generateText({ model: viaOllama, prompt: "The quick brown", maxRetries: 0 });
+  assert.deepEqual([viaOllamaText.text, viaOllamaText.finishReason], [oracleText("user:\nThe quick brown\n\nassistant:\n"), "stop"]);
+  // The openai-compatible provider writes the same "user:\n…\n\nassistant:\n" (its convertToOpenAICompatibleCompletionPrompt).
+  const whole = await generateText({ model: compatible, prompt: "The quick brown", maxRetries: 0 });
+  assert.deepEqual([whole.text, whole.finishReason], [oracleText("user:\nThe quick brown\n\nassistant:\n"), "length"]);
+  const s = streamText({ model: compatible, prompt: "The quick brown", maxRetries: 0 });
+  const pieces = await collect(s.textStream);
+  assert.ok(pieces.length > 1);
+  assert.equal(pieces.join(""), oracleText("user:\nThe quick brown\n\nassistant:\n"));
+  // Not tested: streamText through ollama-ai-provider-v2's completion model. Its doStream reads the NDJSON with
+  // @ai-sdk/provider-utils' createJsonStreamResponseHandler, which parses each network read as one JSON value, so two
+  // lines in one read fail with AI_JSONParseError; users hit it against Ollama itself
+  // (https://github.com/sgomez/ollama-ai-provider/issues/7). Its chat model splits lines and streams (above).
+});
+
+test("openai chat.completions.runTools with stream: true: the streamed call, the tool run by the client, the streamed answer", async () => {
+  const ran: unknown[] = [];
+  const runner = openai.chat.completions.runTools({
+    model: "weather",
+    stream: true,
+    messages: [{ role: "user", content: WEATHER_QUESTION }],
+    tools: [{ type: "function", function: { name: WEATHER_TOOL.function.name, description: WEATHER_TOOL.function.description, parameters: WEATHER_TOOL.function.parameters, parse: JSON.parse, function: (args: unknown) => (ran.push(args), "22 degrees") } }],
+  });
+  const deltas: string[] = [];
+  runner.on("content", (d) => deltas.push(d));
+  assert.equal(await runner.finalContent(), WEATHER_ANSWER);
+  assert.deepEqual(ran, [WEATHER_CALL.arguments]);
+  assert.ok(deltas.length > 1);
+  assert.ok(deltas.join("").endsWith(WEATHER_ANSWER), JSON.stringify(deltas));
+});
+
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/openai/openai.go#L93-L94
+test("openai embeddings.create with dimensions in the client's default encoding (base64, decoded by the client): cut and normalized", async () => {
+  const r = await openai.embeddings.create({ model: "oracle", input: ["The quick brown", "over the lazy"], dimensions: 600 });
+  // 600 is more than n_embd (512): Ollama keeps the whole vector.
+  assert.deepEqual(r.data.map((d) => d.embedding.length), [512, 512]);
+  const cut = await openai.embeddings.create({ model: "oracle", input: "The quick brown", dimensions: 8 });
+  const v = cut.data[0]!.embedding;
+  assert.equal(v.length, 8);
+  // The oracle's vector is one-hot at a token id past 8: cut to 8 it is all zeros, which normalizing leaves as they are.
+  assert.ok(v.every((x) => x === 0), JSON.stringify(v));
+});
+
+// Ollama bounds an open-ended generation at 10 x num_ctx:
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/llm/llama_server.go#L107-L119
+test("no request is unbounded: num_predict 0 or -1 (ollama client) and no max_tokens (openai client) on a model that never ends stop at 10 x num_ctx", async () => {
+  for (const num_predict of [0, -1]) {
+    const r = await ollama.generate({ model: "oracle", prompt: "The quick brown", options: { num_predict, num_ctx: 32 } });
+    assert.deepEqual([r.done_reason, r.eval_count], ["length", 320], String(num_predict));
+  }
+  const c = await openai.completions.create({ model: "oracle", prompt: "The quick brown" });
+  // "oracle" has PARAMETER num_predict 12: /v1 without max_tokens keeps the model's own.
+  assert.deepEqual([c.choices[0]!.finish_reason, c.usage?.completion_tokens], ["length", 12]);
+});
+
+test("ollama client abort(): the streams in flight end with an AbortError, and the server answers the next request", async () => {
+  const client = ollamaClient(server);
+  const stream = await client.generate({ model: "oracle", prompt: "The quick brown", stream: true, options: { num_predict: 100_000 } });
+  const got: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const part of stream) {
+        got.push(part.response ?? "");
+        if (got.length === 3) client.abort();
+      }
+    })(),
+    (err: Error) => err.name === "AbortError",
+  );
+  // A part or two already read off the socket may still arrive after abort(); never the 100,000 asked for.
+  assert.ok(got.length >= 3 && got.length < 20, String(got.length));
+  const next = await ollama.generate({ model: "oracle", prompt: "The lazy", options: { num_predict: 2 } });
+  assert.equal(next.response, oracleText("The lazy", 2));
 });
