@@ -232,7 +232,9 @@ test("openai chat.completions.runTools with stream: true: the streamed call, the
   assert.ok(deltas.join("").endsWith(WEATHER_ANSWER), JSON.stringify(deltas));
 });
 
-// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/openai/openai.go#L93-L94
+// Cut only below the vector's length, then normalized (a zero vector stays zero, its norm floored at 1e-12):
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L988-L989
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1026-L1040
 test("openai embeddings.create with dimensions in the client's default encoding (base64, decoded by the client): cut and normalized", async () => {
   const r = await openai.embeddings.create({ model: "oracle", input: ["The quick brown", "over the lazy"], dimensions: 600 });
   // 600 is more than n_embd (512): Ollama keeps the whole vector.
