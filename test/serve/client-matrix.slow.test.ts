@@ -10,7 +10,7 @@ import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { RunningServer } from "../../src/serve/index.js";
 import {
-  collect, notAPerson, ollamaClient, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
+  apiError, collect, notAPerson, ollamaClient, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
   type ServeEnv,
 } from "./helpers.js";
 
@@ -275,4 +275,45 @@ test("ollama client abort(): the streams in flight end with an AbortError, and t
   assert.ok(got.length >= 3 && got.length < 20, String(got.length));
   const next = await ollama.generate({ model: "oracle", prompt: "The lazy", options: { num_predict: 2 } });
   assert.equal(next.response, oracleText("The lazy", 2));
+});
+
+// Ollama decodes /v1 and /v1/messages bodies into Go structs with encoding/json, which drops fields a struct lacks
+// (`user`, `logit_bias`, `store`, `metadata`, `service_tier`, `parallel_tool_calls` on chat):
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/openai/openai.go#L105-L124
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/anthropic/anthropic.go#L66-L81
+test("Ollama's tolerance through the openai and anthropic clients: request fields Ollama's structs lack are ignored, the answer as without them", async () => {
+  const plain = await openai.chat.completions.create({ model: "oracle", messages: [{ role: "user", content: "The lazy" }], max_tokens: 3 });
+  const extras = await openai.chat.completions.create({
+    model: "oracle",
+    messages: [{ role: "user", content: "The lazy" }],
+    max_tokens: 3,
+    user: "u1",
+    logit_bias: { "1": 1 },
+    store: false,
+    metadata: { a: "b" },
+    service_tier: "auto",
+    parallel_tool_calls: true,
+  });
+  assert.equal(extras.choices[0]!.message.content, plain.choices[0]!.message.content);
+  assert.equal(extras.choices[0]!.message.content, oracleText("The lazy", 3));
+  const resp = await openai.responses.create({ model: "oracle", input: "The lazy", max_output_tokens: 3, user: "u1", store: false, metadata: { a: "b" }, truncation: "auto" });
+  assert.equal(resp.output_text, oracleText("The lazy", 3));
+  const emb = await openai.embeddings.create({ model: "oracle", input: "The lazy", user: "u1", encoding_format: "float" });
+  assert.equal(emb.data[0]!.embedding.length, 512);
+  const msg = await anthropic.messages.create({
+    model: "oracle",
+    max_tokens: 3,
+    messages: [{ role: "user", content: "The lazy" }],
+    metadata: { user_id: "u1" },
+    service_tier: "auto",
+    tool_choice: { type: "auto" },
+  });
+  assert.deepEqual(msg.content, [{ type: "text", text: oracleText("The lazy", 3) }]);
+});
+
+// Token ids as input are Ollama's 400 `invalid input type` (its EmbedHandler takes strings only):
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L827-L838
+test("openai embeddings.create with token ids: Ollama's 400 invalid input type, through the client", async () => {
+  const err = await apiError(openai.embeddings.create({ model: "oracle", input: [1, 2, 3] }));
+  assert.deepEqual([err.status, err.message], [400, "400 invalid input type"]);
 });
