@@ -317,3 +317,22 @@ test("openai embeddings.create with token ids: Ollama's 400 invalid input type, 
   const err = await apiError(openai.embeddings.create({ model: "oracle", input: [1, 2, 3] }));
   assert.deepEqual([err.status, err.message], [400, "400 invalid input type"]);
 });
+
+test("AI SDK toolChoice through @ai-sdk/openai-compatible: `required` and a named tool constrain the answer to one call (the grammar tools.slow pins)", async () => {
+  const compatible = providers[1]!;
+  for (const toolChoice of ["required" as const, { type: "tool" as const, toolName: "get_weather" as const }]) {
+    // After "hello" the oracle would recite its sentence: only the grammar makes it a call. No execute: the step ends at the call.
+    const r = await generateText({
+      model: compatible.model("weather"),
+      prompt: "hello",
+      tools: { get_weather: tool({ description: WEATHER_TOOL.function.description, inputSchema: z.object({ city: z.enum(["Paris", "Rome"]) }) }) },
+      toolChoice,
+      maxOutputTokens: 400,
+      maxRetries: 0,
+    });
+    assert.equal(r.toolCalls.length, 1, JSON.stringify(toolChoice));
+    assert.equal(r.toolCalls[0]!.toolName, "get_weather");
+    assert.ok(["Paris", "Rome"].includes((r.toolCalls[0]!.input as { city: string }).city), JSON.stringify(r.toolCalls[0]!.input));
+    assert.equal(r.finishReason, "tool-calls");
+  }
+});
