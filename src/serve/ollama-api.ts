@@ -12,6 +12,8 @@ import { ThinkingParser } from "./thinking-parser.js";
 import { AnswerSplitter, nothingSaid, type Said } from "./said.js";
 import { toolCallsOf, toolCallTag, ToolParser, toolsOf } from "./tools.js";
 import { parseTemplate, type OllamaTool, type TemplateAST } from "../gotemplate/index.js";
+import { readGgufFile, type GgufFile } from "../gguf/reader.js";
+import { plainValue, type GgufPlainValue } from "../gguf/valueTypes.js";
 
 /** What the Ollama handlers share. */
 export interface ApiContext {
@@ -350,7 +352,9 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const d = await servedDetails(ctx, model);
   const entry = await catalogEntry(ctx.store, d.stored);
   const g = d.gguf;
-  const modelInfo: Record<string, unknown> = {};
+  const verbose = field(body, "verbose", isBoolean, "a boolean") === true;
+  const header = d.modelLayer ? await readGgufFile(ctx.store.blobPath(d.modelLayer.digest)) : undefined;
+  const modelInfo: Record<string, unknown> = header ? ggufModelInfo(header, verbose) : {};
   if (g) {
     modelInfo["general.architecture"] = g.architecture;
     modelInfo["general.parameter_count"] = g.parameterCount;
@@ -367,9 +371,28 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
     details: entry.details,
     ...(d.messages.length > 0 ? { messages: d.messages } : {}),
     model_info: modelInfo,
+    ...(header ? { tensors: header.tensors.map((t) => ({ name: t.name, type: t.typeName, shape: t.dims })) } : {}),
     capabilities: modelCapabilities(d),
     modified_at: entry.modifiedAt.toISOString(),
   });
+}
+
+/**
+ * model_info as Ollama's ShowHandler answers it: every metadata pair of the
+ * model's GGUF but `general.name` and `tokenizer.chat_template`; without
+ * `verbose`, an array longer than 5 is `[]` (its getModelData), with it whole.
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1567-L1587
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1600-L1619
+ */
+export function ggufModelInfo(header: GgufFile, verbose: boolean): Record<string, unknown> {
+  const json = (v: GgufPlainValue): unknown => (typeof v === "bigint" ? Number(v) : Array.isArray(v) ? v.map(json) : v);
+  const info: Record<string, unknown> = {};
+  for (const [key, entry] of header.metadata) {
+    if (key === "general.name" || key === "tokenizer.chat_template") continue;
+    const v = plainValue(entry.value);
+    info[key] = Array.isArray(v) && v.length > 5 && !verbose ? [] : json(v);
+  }
+  return info;
 }
 
 /**

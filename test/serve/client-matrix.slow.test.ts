@@ -336,3 +336,26 @@ test("AI SDK toolChoice through @ai-sdk/openai-compatible: `required` and a name
     assert.equal(r.finishReason, "tool-calls");
   }
 });
+
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1567-L1588
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1600-L1619
+test("ollama show: model_info is every GGUF metadata pair (not general.name, not the chat template), arrays over 5 `[]` unless verbose; tensors", async () => {
+  const plain = await ollama.show({ model: "oracle" });
+  const info = plain.model_info as unknown as Record<string, unknown>;
+  assert.equal(info["general.architecture"], "llama");
+  assert.equal(info["llama.block_count"], 1);
+  assert.equal(typeof info["tokenizer.ggml.model"], "string");
+  assert.deepEqual(info["tokenizer.ggml.tokens"], []);
+  assert.ok(!("general.name" in info) && !("tokenizer.chat_template" in info), Object.keys(info).join(","));
+  const tensors = (plain as unknown as { tensors: { name: string; type: string; shape: number[] }[] }).tensors;
+  const embd = tensors.find((t) => t.name === "token_embd.weight");
+  assert.ok(embd, tensors.map((t) => t.name).join(","));
+  assert.equal(embd.shape.length, 2);
+  assert.match(embd.type, /^(F32|F16|Q\d.*)$/);
+  // The client's 0.6.4 types lack Ollama's `verbose`; it sends the request as given.
+  const verbose = await ollama.show({ model: "oracle", verbose: true } as { model: string });
+  const tokens = (verbose.model_info as unknown as Record<string, unknown>)["tokenizer.ggml.tokens"] as string[];
+  // One token per row of the embedding matrix (ggml order: [n_embd, n_vocab]).
+  assert.equal(tokens.length, embd.shape[1]);
+  assert.ok(tokens.every((t) => typeof t === "string"));
+});
