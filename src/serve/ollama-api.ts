@@ -12,8 +12,8 @@ import { ThinkingParser } from "./thinking-parser.js";
 import { AnswerSplitter, nothingSaid, type Said } from "./said.js";
 import { toolCallsOf, toolCallTag, ToolParser, toolsOf } from "./tools.js";
 import { parseTemplate, type OllamaTool, type TemplateAST } from "../gotemplate/index.js";
-import { readGgufFile, type GgufFile } from "../gguf/reader.js";
-import { plainValue, type GgufPlainValue } from "../gguf/valueTypes.js";
+import { readGgufFile } from "../gguf/reader.js";
+import { ggufModelInfo } from "./model-info.js";
 
 /** What the Ollama handlers share. */
 export interface ApiContext {
@@ -375,24 +375,6 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
     capabilities: modelCapabilities(d),
     modified_at: entry.modifiedAt.toISOString(),
   });
-}
-
-/**
- * model_info as Ollama's ShowHandler answers it: every metadata pair of the
- * model's GGUF but `general.name` and `tokenizer.chat_template`; without
- * `verbose`, an array longer than 5 is `[]` (its getModelData), with it whole.
- * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1567-L1587
- * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1600-L1619
- */
-export function ggufModelInfo(header: GgufFile, verbose: boolean): Record<string, unknown> {
-  const json = (v: GgufPlainValue): unknown => (typeof v === "bigint" ? Number(v) : Array.isArray(v) ? v.map(json) : v);
-  const info: Record<string, unknown> = {};
-  for (const [key, entry] of header.metadata) {
-    if (key === "general.name" || key === "tokenizer.chat_template") continue;
-    const v = plainValue(entry.value);
-    info[key] = Array.isArray(v) && v.length > 5 && !verbose ? [] : json(v);
-  }
-  return info;
 }
 
 /**
