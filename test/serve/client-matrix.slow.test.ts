@@ -359,3 +359,19 @@ test("ollama show: model_info is every GGUF metadata pair (not general.name, not
   assert.equal(tokens.length, embd.shape[1]);
   assert.ok(tokens.every((t) => typeof t === "string"));
 });
+
+// A thinking block sent back in an assistant turn is the message's Thinking, which the TEMPLATE renders (`<think>…</think>`):
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/anthropic/anthropic.go#L490-L494
+test("anthropic thinking in a multi-turn conversation: the thinking block sent back goes through the TEMPLATE's .Thinking", async () => {
+  const thinking = { type: "enabled" as const, budget_tokens: 1024 };
+  const first = await anthropic.messages.create({ model: "thinker", max_tokens: 50, thinking, messages: [{ role: "user", content: "go" }] });
+  // Ollama's ContentBlock omits an empty signature; so do we.
+  assert.deepEqual(first.content, [{ type: "thinking", thinking: "hmm " }, { type: "text", text: "yes" }]);
+  const turn = (assistant: Anthropic.ContentBlockParam[]) =>
+    anthropic.messages.create({ model: "thinker", max_tokens: 50, thinking, messages: [{ role: "user", content: "go" }, { role: "assistant", content: assistant }, { role: "user", content: "go" }] });
+  const withThinking = await turn(first.content as Anthropic.ContentBlockParam[]);
+  const withoutThinking = await turn([{ type: "text", text: "yes" }]);
+  assert.deepEqual(withThinking.content, first.content);
+  // "<think>hmm </think>" more in the prompt.
+  assert.ok(withThinking.usage.input_tokens > withoutThinking.usage.input_tokens, `${withThinking.usage.input_tokens} vs ${withoutThinking.usage.input_tokens}`);
+});
