@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { generateText, stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
+import { APICallError, generateText, stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
 import type { Ollama } from "ollama";
 import { createOllama } from "ollama-ai-provider-v2";
 import type OpenAI from "openai";
@@ -374,4 +374,17 @@ test("anthropic thinking in a multi-turn conversation: the thinking block sent b
   assert.deepEqual(withThinking.content, first.content);
   // "<think>hmm </think>" more in the prompt.
   assert.ok(withThinking.usage.input_tokens > withoutThinking.usage.input_tokens, `${withThinking.usage.input_tokens} vs ${withoutThinking.usage.input_tokens}`);
+});
+
+test("AI SDK errors: an unknown model is an APICallError with status 404 and the server's message (both providers)", async () => {
+  for (const p of providers) {
+    await assert.rejects(generateText({ model: p.model("no-such-model"), prompt: "hi", maxRetries: 0 }), (err: unknown) => {
+      assert.ok(APICallError.isInstance(err), `${p.name}: ${String(err)}`);
+      assert.equal(err.statusCode, 404, p.name);
+      // Ollama's /api error is {"error": "<text>"}; ollama-ai-provider-v2 parses errors as OpenAI's {"error": {"message"}}
+      // (its ollamaErrorDataSchema), so its message is the status text, against Ollama too; the body has the server's words.
+      assert.match(p.name === "ollama-ai-provider-v2" ? String((JSON.parse(err.responseBody ?? "{}") as { error?: unknown }).error) : err.message, /no-such-model.*not found/, p.name);
+      return true;
+    });
+  }
 });
