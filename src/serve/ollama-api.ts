@@ -134,13 +134,13 @@ async function loadOnly(ctx: ApiContext, model: string, keepAlive: number | unde
   return model;
 }
 
-/** The details of a model this server serves; Ollama's 404 `model "m" not found` when it does not, or the store lacks it. */
+/** The details of a model this server serves; Ollama's 404 `model 'm' not found` when it does not, or the store lacks it. */
 async function servedDetails(ctx: ApiContext, model: string): Promise<Awaited<ReturnType<typeof loadModelDetails>>> {
-  if (!ctx.host.serves(model)) throw new HttpError(404, `model "${model}" not found`);
+  if (!ctx.host.serves(model)) throw new HttpError(404, `model '${model}' not found`);
   try {
     return await loadModelDetails(ctx.store, model);
   } catch (err) {
-    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model "${model}" not found`);
+    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model '${model}' not found`);
     throw err;
   }
 }

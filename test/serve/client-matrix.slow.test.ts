@@ -10,7 +10,7 @@ import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { RunningServer } from "../../src/serve/index.js";
 import {
-  apiError, collect, notAPerson, ollamaClient, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
+  apiError, collect, notAPerson, ollamaClient, ollamaFailure, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
   type ServeEnv,
 } from "./helpers.js";
 
@@ -386,5 +386,22 @@ test("AI SDK errors: an unknown model is an APICallError with status 404 and the
       assert.match(p.name === "ollama-ai-provider-v2" ? String((JSON.parse(err.responseBody ?? "{}") as { error?: unknown }).error) : err.message, /no-such-model.*not found/, p.name);
       return true;
     });
+  }
+});
+
+// Ollama's words for a model it does not have, on generate, chat, embed and show (copy says %q):
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L279-L283
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L842-L846
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1365-L1380
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L2475-L2486
+test("ollama client, unknown model: 404 `model 'm' not found` on generate, chat, embed and show, as Ollama words it", async () => {
+  const m = "no-such-model";
+  for (const call of [
+    () => ollama.generate({ model: m, prompt: "hi" }),
+    () => ollama.chat({ model: m, messages: [{ role: "user", content: "hi" }] }),
+    () => ollama.embed({ model: m, input: "hi" }),
+    () => ollama.show({ model: m }),
+  ]) {
+    assert.deepEqual(await ollamaFailure(call()), { status: 404, error: `model '${m}' not found` });
   }
 });
