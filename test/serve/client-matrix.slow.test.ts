@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { APICallError, generateText, stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
+import { APICallError, embed, generateText, stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
 import type { Ollama } from "ollama";
 import { createOllama } from "ollama-ai-provider-v2";
 import type OpenAI from "openai";
 import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { RunningServer } from "../../src/serve/index.js";
+import { oracleContinuation } from "../../src/testmodels/index.js";
 import {
-  apiError, collect, notAPerson, ollamaClient, ollamaFailure, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
+  apiError, collect, CYCLING_SPEC, notAPerson, ollamaClient, ollamaFailure, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
   type ServeEnv,
 } from "./helpers.js";
 
@@ -404,4 +405,28 @@ test("ollama client, unknown model: 404 `model 'm' not found` on generate, chat,
   ]) {
     assert.deepEqual(await ollamaFailure(call()), { status: 404, error: `model '${m}' not found` });
   }
+});
+
+// The providers' embedding options reach Ollama's EmbedRequest (`dimensions`, `truncate`) and /v1's (`dimensions`, `user`):
+// https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L983-L995
+test("AI SDK embed with provider options: dimensions through both providers; truncate false over num_ctx is Ollama's 400 through ollama-ai-provider-v2", async () => {
+  const viaOllama = createOllama({ baseURL: `${server.url}/api` }).textEmbeddingModel("oracle");
+  const viaOpenAi = createOpenAICompatible({ name: "modelsmith", baseURL: `${server.url}/v1`, apiKey: "k" }).textEmbeddingModel("oracle");
+  // The oracle's embedding is the unit vector of the input's last token (embed.slow.test.ts): cut just past it, it stays that.
+  const t = oracleContinuation(CYCLING_SPEC, "The quick brown", 0).promptTokens.at(-1)!;
+  const expected = Array.from({ length: t + 1 }, (_, i) => (i === t ? 1 : 0));
+  const a = await embed({ model: viaOllama, value: "The quick brown", providerOptions: { ollama: { dimensions: t + 1 } }, maxRetries: 0 });
+  const b = await embed({ model: viaOpenAi, value: "The quick brown", providerOptions: { modelsmith: { dimensions: t + 1, user: "u1" } }, maxRetries: 0 });
+  assert.deepEqual(a.embedding, expected);
+  assert.deepEqual(b.embedding, expected);
+  const long = "dog. ".repeat(400).trim();
+  await assert.rejects(embed({ model: viaOllama, value: long, providerOptions: { ollama: { truncate: false } }, maxRetries: 0 }), (err: unknown) => {
+    assert.ok(APICallError.isInstance(err), String(err));
+    assert.equal(err.statusCode, 400);
+    assert.match(String((JSON.parse(err.responseBody ?? "{}") as { error?: unknown }).error), /the input length exceeds the context length/);
+    return true;
+  });
+  // truncate left to the server: cut to num_ctx, as Ollama's default.
+  const cut = await embed({ model: viaOllama, value: long, maxRetries: 0 });
+  assert.equal(cut.embedding.length, 512);
 });
