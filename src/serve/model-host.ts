@@ -152,7 +152,7 @@ export class ModelHost {
   async acquire(name: string, keepAlive?: number, numCtx?: number): Promise<Lease> {
     const nameKey = ModelHost.key(name);
     if (this.closed) throw new HttpError(503, "the server is shutting down");
-    if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
+    if (!this.serves(name)) throw new HttpError(404, `model '${name}' not found: this server serves ${[...this.only!].map((k) => displayShortest(parseModelName(k))).join(", ")}`);
     if (this.pending() >= this.limits.maxQueue) throw new HttpError(503, MAX_QUEUE_MESSAGE);
     this.waiting++;
     let e: Entry;
@@ -252,7 +252,7 @@ export class ModelHost {
    */
   async unload(name: string): Promise<void> {
     const nameKey = ModelHost.key(name);
-    if (!this.serves(name)) throw new HttpError(404, `model "${name}" not found`);
+    if (!this.serves(name)) throw new HttpError(404, `model '${name}' not found`);
     const { digest } = await this.digestOf(name, nameKey);
     for (const e of this.entries.values()) {
       if (e.digest !== digest) continue;
@@ -328,7 +328,7 @@ function forgetOnExit(model: RuntimeModel, forget: () => void): void {
 function notFoundOr(err: unknown, name: string): unknown {
   if (err instanceof InputError && err.diagnostics.some((d) => d.code === "MS5102")) {
     const d = err.diagnostics.find((x) => x.code === "MS5102")!;
-    return new HttpError(404, `model "${name}" not found${d.hint?.startsWith("did you mean") ? `; ${d.hint}` : ""}`, { cause: err });
+    return new HttpError(404, `model '${name}' not found${d.hint?.startsWith("did you mean") ? `; ${d.hint}` : ""}`, { cause: err });
   }
   return err;
 }

@@ -12,6 +12,8 @@ import { ThinkingParser } from "./thinking-parser.js";
 import { AnswerSplitter, nothingSaid, type Said } from "./said.js";
 import { toolCallsOf, toolCallTag, ToolParser, toolsOf } from "./tools.js";
 import { parseTemplate, type OllamaTool, type TemplateAST } from "../gotemplate/index.js";
+import { readGgufFile } from "../gguf/reader.js";
+import { ggufModelInfo } from "./model-info.js";
 
 /** What the Ollama handlers share. */
 export interface ApiContext {
@@ -132,13 +134,13 @@ async function loadOnly(ctx: ApiContext, model: string, keepAlive: number | unde
   return model;
 }
 
-/** The details of a model this server serves; Ollama's 404 `model "m" not found` when it does not, or the store lacks it. */
+/** The details of a model this server serves; Ollama's 404 `model 'm' not found` when it does not, or the store lacks it. */
 async function servedDetails(ctx: ApiContext, model: string): Promise<Awaited<ReturnType<typeof loadModelDetails>>> {
-  if (!ctx.host.serves(model)) throw new HttpError(404, `model "${model}" not found`);
+  if (!ctx.host.serves(model)) throw new HttpError(404, `model '${model}' not found`);
   try {
     return await loadModelDetails(ctx.store, model);
   } catch (err) {
-    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model "${model}" not found`);
+    if ((err as { diagnostics?: { code: string }[] }).diagnostics?.some((x) => x.code === "MS5102")) throw new HttpError(404, `model '${model}' not found`);
     throw err;
   }
 }
@@ -350,7 +352,9 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const d = await servedDetails(ctx, model);
   const entry = await catalogEntry(ctx.store, d.stored);
   const g = d.gguf;
-  const modelInfo: Record<string, unknown> = {};
+  const verbose = field(body, "verbose", isBoolean, "a boolean") === true;
+  const header = d.modelLayer ? await readGgufFile(ctx.store.blobPath(d.modelLayer.digest)) : undefined;
+  const modelInfo: Record<string, unknown> = header ? ggufModelInfo(header, verbose) : {};
   if (g) {
     modelInfo["general.architecture"] = g.architecture;
     modelInfo["general.parameter_count"] = g.parameterCount;
@@ -367,6 +371,7 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
     details: entry.details,
     ...(d.messages.length > 0 ? { messages: d.messages } : {}),
     model_info: modelInfo,
+    ...(header ? { tensors: header.tensors.map((t) => ({ name: t.name, type: t.typeName, shape: t.dims })) } : {}),
     capabilities: modelCapabilities(d),
     modified_at: entry.modifiedAt.toISOString(),
   });

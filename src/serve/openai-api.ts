@@ -334,10 +334,10 @@ export async function model(ctx: ApiContext, req: IncomingMessage, res: ServerRe
   try {
     name = displayShortest(parseModelName(id));
   } catch {
-    throw new HttpError(404, `model "${id}" not found`);
+    throw new HttpError(404, `model '${id}' not found`);
   }
   const m = (await catalog(ctx.store, (n) => ctx.host.serves(n))).find((x) => x.name === name);
-  if (!m) throw new HttpError(404, `model "${id}" not found`);
+  if (!m) throw new HttpError(404, `model '${id}' not found`);
   sendJson(res, 200, modelObject(m));
 }
 

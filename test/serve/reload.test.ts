@@ -55,5 +55,5 @@ test("a model removed from the store is 404, even while loaded", async () => {
   await env.store.removeManifest("fox");
   const r = await generate({ model: "fox", prompt: "The" });
   assert.equal(r.status, 404);
-  assert.match(String(r.json.error), /^model "fox" not found/);
+  assert.match(String(r.json.error), /^model 'fox' not found/);
 });
