@@ -109,6 +109,11 @@ class Validation {
     this.fileOrder = [source.file];
   }
 
+  /** Errors so far (a warning, such as MS6321, does not drop a case). */
+  errorCount(): number {
+    return this.diagnostics.filter((d) => d.severity === "error").length;
+  }
+
   /** Adds a diagnostic once (defaults' assertions are checked with every case that gets them). */
   push(...ds: Diagnostic[]): void {
     for (const d of ds) {
@@ -370,7 +375,7 @@ class Validation {
     d: { defaults: Raw; defaultsWhere: Where; defaultsAt: YamlPath; defaultVars: Vars; defaultTransform?: Transform; prompts: { text: string; where: Where; at: YamlPath }[]; grader?: GraderRef },
   ): TestCase[] {
     const { where: w, at: here, raw } = rc;
-    const before = this.diagnostics.length;
+    const before = this.errorCount();
     if (isRecord(raw.options)) this.push(...this.optionDiagnostics(w, [...here, "options"], raw.options));
     this.checkTimeout(w, here, raw);
     const transform = isRecord(raw.options) && raw.options.transform !== undefined ? this.transformOf(w, [...here, "options", "transform"], raw.options.transform) : d.defaultTransform;
@@ -414,12 +419,12 @@ class Validation {
         const fromDefaults = this.assertions(d.defaultsWhere, [...d.defaultsAt, "assert"], defaultAssert, cv, sets);
         this.push(...assignGraders(grader, w.file, own, this.opts.projectModels), ...assignGraders(grader, d.defaultsWhere.file, fromDefaults, this.opts.projectModels));
         const assertions = [...own, ...fromDefaults];
-        if (this.diagnostics.length > before) return;
+        if (this.errorCount() > before) return;
         const label = many ? ` [${[...(inputs.length > 1 ? [`prompt ${pi + 1}`] : []), ...expanded.map((n) => `${n}=${varText(combo[n]!)}`)].join(", ")}]` : "";
         cases.push(this.buildCase(rc, d.defaults, cv, prompt, messages, assertions, sets, transform, many ? `#${rc.number}.${k + 1}` : `#${rc.number}`, label));
       });
     });
-    return this.diagnostics.length > before ? [] : cases;
+    return this.errorCount() > before ? [] : cases;
   }
 
   /** Renders one template at `at`; reports a template error (MS6101) or, for prompts, an undefined variable (MS6011). */
