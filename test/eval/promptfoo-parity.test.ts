@@ -470,3 +470,39 @@ describe("promptfoo parity: every promptfoo assertion type is run, or refused by
     assert.equal(r.suite?.cases.length, 1);
   });
 });
+
+// prepareTestCaseForEval (defaultTest merging): assert = defaults' (unless options.disableDefaultAsserts) and the case's;
+// threshold = case ?? defaults; options = {...defaults, ...case}; vars merged key by key; prefix = `testCase.options?.prefix || defaultTest.options?.prefix || ''`.
+// https://github.com/promptfoo/promptfoo/blob/main/src/evaluator.ts (prepareTestCaseForEval, "disableDefaultAsserts", "prependToPrompt")
+describe("promptfoo parity: defaultTest merges into each case", () => {
+  const file = `defaultTest:
+  vars: {a: A, b: B}
+  threshold: 0.5
+  assert: [{type: contains, value: d}]
+  options: {prefix: "P:", temperature: 0.5}
+tests:
+  - prompt: "{{a}} {{b}}"
+    vars: {b: C}
+    options: {temperature: 0, suffix: ":S"}
+    assert: [{type: contains, value: c}]
+  - prompt: "x"
+    threshold: 0.9
+    options: {disableDefaultAsserts: true, prefix: "Q:"}
+    assert: [{type: contains, value: e}]
+`;
+  const r = validateTestFile(file, "t.yaml");
+  it("vars key by key, threshold case ?? defaults, options case over defaults, defaults' assertions added", () => {
+    assert.deepEqual(r.diagnostics, []);
+    const c = r.suite!.cases[0]!;
+    assert.deepEqual([c.vars, c.threshold, c.options, c.assert.map((a) => a.value)], [{ a: "A", b: "C" }, 0.5, { temperature: 0 }, [{ kind: "text", text: "c" }, { kind: "text", text: "d" }]]);
+  });
+  it("prefix and suffix go around the prompt before rendering (case's over defaults'); disableDefaultAsserts drops the defaults' assertions", () => {
+    const [c1, c2] = r.suite!.cases;
+    assert.equal(c1!.prompt, "P:A C:S");
+    assert.deepEqual([c2!.prompt, c2!.threshold, c2!.options, c2!.assert.map((a) => a.value)], ["Q:x", 0.9, { temperature: 0.5 }, [{ kind: "text", text: "e" }]]);
+  });
+  it("a case left with no assertion by disableDefaultAsserts is refused (MS6014)", () => {
+    const bad = validateTestFile("defaultTest:\n  assert: [{type: contains, value: d}]\ntests:\n  - prompt: x\n    options: {disableDefaultAsserts: true}\n", "t.yaml");
+    assert.deepEqual(bad.diagnostics.map((d) => d.code), ["MS6014"]);
+  });
+});
