@@ -161,6 +161,23 @@ const GROUPS: { source: string; rows: Row[] }[] = [
     ],
   },
   {
+    // normalizeScriptAssertionResult with `threshold`: a boolean ignores it; a number passes at >= threshold (0 included);
+    // a grading object is taken as it is (only Python/Ruby objects are held to the threshold).
+    source: `${PF}/87d19eb4689bd39b931f8850289a4e7e7d9aa4f1/src/assertions/scriptResultNormalization.ts#L35-L66`,
+    rows: [
+      ["{type: javascript, value: 'true', threshold: 0.5}", "{}", out("x"), P()],
+      ["{type: javascript, value: 'false', threshold: 0.5}", "{}", out("x"), F()],
+      ["{type: javascript, value: '0.5', threshold: 0.5}", "{}", out("x"), P(0.5)],
+      ["{type: javascript, value: '0', threshold: 0}", "{}", out("x"), P(0)],
+      ["{type: javascript, value: '({pass: true, score: 0.2, reason: \"r\"})', threshold: 0.5}", "{}", out("x"), P(0.2)],
+      ["{type: not-javascript, value: 'true'}", "{}", out("x"), F()],
+      ["{type: not-javascript, value: '0.5', threshold: 0.6}", "{}", out("x"), P(0.5)],
+      // validateResult: a string or null is neither boolean, number nor grading object: the assertion errors (pass false, score 0).
+      ["{type: javascript, value: '\"yes\"'}", "{}", out("x"), F()],
+      ["{type: not-javascript, value: 'null'}", "{}", out("x"), F()],
+    ],
+  },
+  {
     // handleEquals: an object (or list) value is util.isDeepStrictEqual against JSON.parse(output), a parse error is "not equal";
     // anything else is String(value) === output.
     source: `${PF}/08dbe153151ec9d8d2c75a99c335aa98bc0df053/src/assertions/equals.ts#L17-L34`,
@@ -410,6 +427,18 @@ describe("promptfoo parity: CSV shorthand (__expected cells)", () => {
     ["not-perplexity-score(0.4):", { type: "not-perplexity-score", value: "", threshold: 0.4 }],
   ];
   for (const [cell, want] of ROWS) it(JSON.stringify(cell), () => assert.deepEqual(assertionFromString(cell), want));
+
+  it("__threshold: parseFloat, dropped when 0 or not a number (`...(threshold ? { threshold } : {})`); quoted cells keep commas", () => {
+    const rows = parseCsvCases('q,__expected,__threshold\na,contains: a,0\nb,contains: b,abc\nc,"equals: x, y",0.25\n');
+    assert.deepEqual(
+      rows.map((r) => [r.threshold, r.assert.map((a) => a.raw)]),
+      [
+        [undefined, [{ type: "contains", value: " a" }]],
+        [undefined, [{ type: "contains", value: " b" }]],
+        [0.25, [{ type: "equals", value: " x, y" }]],
+      ],
+    );
+  });
 
   it("rows: columns are vars, __expected columns assertions, __metric their metric, __threshold and __description", () => {
     const rows = parseCsvCases('q,__expected1,__expected2,__metric,__threshold,__description\nhi,contains: a,,m,0.5,\n"x, y","icontains-all: p, q",equals: z,,,named\n');
