@@ -55,13 +55,21 @@ export const ASSERTION_TYPES = [
 
 export type AssertionType = (typeof ASSERTION_TYPES)[number];
 
-/** Every name a test file may write: each type and its `not-` form. */
-export const ALL_ASSERTION_NAMES: readonly string[] = ASSERTION_TYPES.flatMap((t) => [t, `not-${t}`]);
+/**
+ * promptfoo's other names for types modelsmith runs: its handler map gives
+ * `model-graded-factuality` to handleFactuality and `similar:cosine` to
+ * handleSimilar (cosine, as `similar`). The assertion keeps the name written.
+ */
+export const TYPE_ALIASES: Readonly<Record<string, AssertionType>> = { "model-graded-factuality": "factuality", "similar:cosine": "similar" };
 
-/** Splits `not-contains` into its type and negation; undefined for an unknown name. */
+/** Every name a test file may write: each type, each alias, and their `not-` forms. */
+export const ALL_ASSERTION_NAMES: readonly string[] = [...ASSERTION_TYPES, ...Object.keys(TYPE_ALIASES)].flatMap((t) => [t, `not-${t}`]);
+
+/** Splits `not-contains` into its type (an alias resolved) and negation; undefined for an unknown name. */
 export function parseAssertionName(name: string): { type: AssertionType; negate: boolean } | undefined {
   const negate = name.startsWith("not-");
   const base = negate ? name.slice(4) : name;
+  if (Object.hasOwn(TYPE_ALIASES, base)) return { type: TYPE_ALIASES[base]!, negate };
   return (ASSERTION_TYPES as readonly string[]).includes(base) ? { type: base as AssertionType, negate } : undefined;
 }
 

@@ -30,7 +30,7 @@ export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at:
   if (!parsed) {
     const only = promptfooOnlyType(raw.type);
     if (only) return { diagnostics: [error("MS6320", `\`${raw.type}\` is a promptfoo assertion type that modelsmith does not run: ${only.why}`, { ...where(["type"]), hint: only.hint })] };
-    const hint = didYouMean(raw.type, ALL_ASSERTION_NAMES) ?? `assertion types: ${ALL_ASSERTION_NAMES.filter((n) => !n.startsWith("not-")).join(", ")} (each may be negated with not-)`;
+    const hint = didYouMean(raw.type, ALL_ASSERTION_NAMES) ?? `assertion types: ${ASSERTION_TYPES.join(", ")} (each may be negated with not-)`;
     return { diagnostics: [error("MS6005", `unknown assertion type \`${raw.type}\``, { ...where(["type"]), hint })] };
   }
   const { type, negate } = parsed;

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { evaluateAssertion, gradeRun, validateTestFile, type AssertionResult, type Output } from "../../src/eval/index.js";
 import { assertionFromString, parseCsvCases } from "../../src/eval/csv-cases.js";
 import { varCombinations } from "../../src/eval/templating.js";
-import { ASSERTION_TYPES } from "../../src/eval/assertion-types.js";
+import { ASSERTION_TYPES, TYPE_ALIASES } from "../../src/eval/assertion-types.js";
 import { PROMPTFOO_ONLY_TYPES } from "../../src/eval/promptfoo-types.js";
 
 /**
@@ -470,8 +470,16 @@ const PROMPTFOO_TYPES = [
 
 describe("promptfoo parity: every promptfoo assertion type is run, or refused by name (MS6320)", () => {
   it("each type promptfoo has is modelsmith's or has a reason and a hint", () => {
-    const missing = PROMPTFOO_TYPES.filter((t) => !(ASSERTION_TYPES as readonly string[]).includes(t) && !Object.hasOwn(PROMPTFOO_ONLY_TYPES, t));
+    const missing = PROMPTFOO_TYPES.filter((t) => !(ASSERTION_TYPES as readonly string[]).includes(t) && !Object.hasOwn(TYPE_ALIASES, t) && !Object.hasOwn(PROMPTFOO_ONLY_TYPES, t));
     assert.deepEqual(missing, []);
+  });
+  // The handler map gives 'model-graded-factuality' to handleFactuality and 'similar:cosine' to handleSimilar:
+  // https://github.com/promptfoo/promptfoo/blob/main/src/assertions/index.ts (search "'model-graded-factuality': handleFactuality")
+  it("promptfoo's aliases run as the type they name, keeping the name written", () => {
+    assert.deepEqual(TYPE_ALIASES, { "model-graded-factuality": "factuality", "similar:cosine": "similar" });
+    const r = validateTestFile("grader: judge\ntests:\n  - prompt: p\n    assert:\n      - {type: model-graded-factuality, value: x}\n      - {type: not-similar:cosine, value: y, provider: judge}\n", "t.yaml", { projectModels: ["judge"] });
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.suite!.cases[0]!.assert.map((a) => [a.name, a.type, a.negate]), [["model-graded-factuality", "factuality", false], ["not-similar:cosine", "similar", true]]);
   });
   for (const t of Object.keys(PROMPTFOO_ONLY_TYPES)) {
     it(`${t} and not-${t}: MS6320 at the type, naming it, with a hint`, () => {
