@@ -241,7 +241,7 @@ const GROUPS: { source: string; rows: Row[] }[] = [
   },
   {
     // handleWordCount: {min, max}, {min}, {max}; min > max and {} are invariants (throw).
-    source: `${PF}/1c0c8c56c90d6759afce8c0c3a70b3c55ea5a84f/src/assertions/wordCount.ts#L31-L80`,
+    source: `${PF}/1c0c8c56c90d6759afce8c0c3a70b3c55ea5a84f/src/assertions/wordCount.ts#L31-L86`,
     rows: [
       ["{type: word-count, value: {min: 2, max: 3}}", "{}", out("a b c"), P()],
       ["{type: word-count, value: {min: 2, max: 3}}", "{}", out("a b c d"), F()],
