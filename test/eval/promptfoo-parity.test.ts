@@ -56,6 +56,18 @@ const GROUPS: { source: string; rows: Row[] }[] = [
     ],
   },
   {
+    // Value forms the handlers' invariants refuse: contains/icontains take isContainsValue (a non-empty string or a number, not a
+    // list or a boolean); contains-any/all a list or a string (a number fails invariant(Array.isArray)); list items are String()ed.
+    source: `${PF}/01ae5a73aeacf402c1b786e709a25cbb07f0f2a1/src/assertions/contains.ts (isContainsValue, handleContainsAny, handleContainsAll)`,
+    rows: [
+      ["{type: contains, value: [a]}", "{}", out("a"), "refused"],
+      ["{type: icontains, value: true}", "{}", out("true"), "refused"],
+      ["{type: contains-any, value: 42}", "{}", out("42"), "refused"],
+      ["{type: contains-all, value: [1, 2]}", "{}", out("1 2"), P()],
+      ["{type: starts-with, value: [a]}", "{}", out("a"), "refused"],
+    ],
+  },
+  {
     // handleStartsWith: invariant(renderedValue) and typeof string.
     source: `${PF}/48851c4654d433e9787d3890da1e0bb3fc902046/src/assertions/startsWith.ts#L11-L15`,
     rows: [
