@@ -5,6 +5,7 @@ import { CLI_CODES } from "./codes.js";
 import { EVAL_CODES } from "../eval/codes.js";
 import { GRADING_CODES } from "../eval/assertions/codes.js";
 import { LOGPROB_CODES } from "../eval/assertions/logprob-codes.js";
+import { PROMPTFOO_PARITY_CODES } from "../eval/promptfoo-types.js";
 import { CONVERT_CODES } from "../convert/codes.js";
 import { LORA_CODES } from "../convert/lora-codes.js";
 import { GGUF_CODES } from "../gguf/codes.js";
@@ -27,7 +28,7 @@ import { FORMAT_CODES } from "../registry/formats/codes.js";
 import { HF_CODES } from "../registry/hf-codes.js";
 import { HF_REPO_CODES } from "../registry/hf-repo-codes.js";
 
-const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GRADING_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES, RUNTIME_CODES, SERVE_CODES, REGISTRY_CODES, HF_CODES, FORMAT_CODES, CONVERT_CODES, LORA_CODES, HF_REPO_CODES, CACHE_CODES, LOGPROB_CODES, MEMORY_BUDGET_CODES, RUNNER_CODES, CREATE_API_CODES];
+const tables: CodeTable[] = [BUILD_CODES, CLI_CODES, EVAL_CODES, GRADING_CODES, GGUF_CODES, GOTEMPLATE_CODES, LOCK_CODES, MODELFILE_CODES, PROJECT_CODES, QUANTIZE_CODES, RESOLVE_CODES, STORE_CODES, INSPECT_CODES, EXPORT_CODES, RUNTIME_CODES, SERVE_CODES, REGISTRY_CODES, HF_CODES, FORMAT_CODES, CONVERT_CODES, LORA_CODES, HF_REPO_CODES, CACHE_CODES, LOGPROB_CODES, MEMORY_BUDGET_CODES, RUNNER_CODES, CREATE_API_CODES, PROMPTFOO_PARITY_CODES];
 
 /** Every diagnostic code of every domain, for docs/errors.md and its test. A code declared twice is a bug. */
 export const ALL_CODES: CodeTable = {};

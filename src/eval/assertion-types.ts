@@ -16,9 +16,9 @@ import { EXTRA_ASSERTION_TYPES } from "./assertions/extra.js";
  * | contains-json | as is-json | contains a JSON object (that the schema accepts) |
  * | word-count | a number (exact), or {min, max} | has that many whitespace-separated words |
  * | finish-reason | stop / length | ended for that reason (`length`: it hit num_predict) |
- * | latency | (none; `threshold` in ms) | was generated within `threshold` milliseconds |
+ * | latency | (none; `threshold` in ms) | was generated within `threshold` milliseconds (without one, `metric` needed: passes scoring the ms) |
  * | javascript | an expression over `output` and `context`, a body that `return`s, or file://script.js | gives true, a number >= `threshold` (default: > 0) used as the score, or a grading object {pass, score, reason} |
- * | levenshtein | text | is within `threshold` edits (default 5) |
+ * | levenshtein | text | is within `threshold` edits (default 5; `not-` ignored, as promptfoo) |
  * | rouge-n | reference text | has a ROUGE-1 F-score >= `threshold` (default 0.75) |
  * | bleu | reference text or list | has a BLEU-4 >= `threshold` (default 0.5) |
  * | similar | text or list | has embeddings with cosine similarity >= `threshold` (default 0.75) |
@@ -31,7 +31,8 @@ import { EXTRA_ASSERTION_TYPES } from "./assertions/extra.js";
  * types take `threshold`: THRESHOLD_TYPES in value-forms.ts. Besides these,
  * `type: assert-set` groups assertions (its own `assert:`, `threshold`,
  * `weight`, `metric`; scoring.ts); every assertion may carry `weight`,
- * `metric` and `transform`.
+ * `metric` and `transform`. promptfoo's other types are refused by name
+ * (MS6320, promptfoo-types.ts).
  */
 export const ASSERTION_TYPES = [
   "equals",
@@ -54,13 +55,21 @@ export const ASSERTION_TYPES = [
 
 export type AssertionType = (typeof ASSERTION_TYPES)[number];
 
-/** Every name a test file may write: each type and its `not-` form. */
-export const ALL_ASSERTION_NAMES: readonly string[] = ASSERTION_TYPES.flatMap((t) => [t, `not-${t}`]);
+/**
+ * promptfoo's other names for types modelsmith runs: its handler map gives
+ * `model-graded-factuality` to handleFactuality and `similar:cosine` to
+ * handleSimilar (cosine, as `similar`). The assertion keeps the name written.
+ */
+export const TYPE_ALIASES: Readonly<Record<string, AssertionType>> = { "model-graded-factuality": "factuality", "similar:cosine": "similar" };
 
-/** Splits `not-contains` into its type and negation; undefined for an unknown name. */
+/** Every name a test file may write: each type, each alias, and their `not-` forms. */
+export const ALL_ASSERTION_NAMES: readonly string[] = [...ASSERTION_TYPES, ...Object.keys(TYPE_ALIASES)].flatMap((t) => [t, `not-${t}`]);
+
+/** Splits `not-contains` into its type (an alias resolved) and negation; undefined for an unknown name. */
 export function parseAssertionName(name: string): { type: AssertionType; negate: boolean } | undefined {
   const negate = name.startsWith("not-");
   const base = negate ? name.slice(4) : name;
+  if (Object.hasOwn(TYPE_ALIASES, base)) return { type: TYPE_ALIASES[base]!, negate };
   return (ASSERTION_TYPES as readonly string[]).includes(base) ? { type: base as AssertionType, negate } : undefined;
 }
 

@@ -1,10 +1,11 @@
-import { error, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
+import { error, warning, type Diagnostic, type SourceRange } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { YamlPath, YamlSource } from "../project/yaml-source.js";
 import { ALL_ASSERTION_NAMES, ASSERTION_TYPES, FINISH_REASONS, parseAssertionName, type AssertionType } from "./assertion-types.js";
 import { schemaProblem } from "./json-schema.js";
 import { javascriptCompileProblem } from "./javascript.js";
 import { parseCommaSeparatedValues, parseJsonSchemaString, THRESHOLD_TYPES } from "./value-forms.js";
+import { promptfooOnlyType } from "./promptfoo-types.js";
 import { MODEL_TYPES, normalizeExtraValue } from "./assertions/extra.js";
 import type { Assertion, AssertionValue } from "./test-file.js";
 
@@ -27,7 +28,9 @@ export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at:
   const where = (p: YamlPath, key = false) => ({ file: source.file, range: source.rangeAt([...at, ...p], { key }) });
   const parsed = parseAssertionName(raw.type);
   if (!parsed) {
-    const hint = didYouMean(raw.type, ALL_ASSERTION_NAMES) ?? `assertion types: ${ALL_ASSERTION_NAMES.filter((n) => !n.startsWith("not-")).join(", ")} (each may be negated with not-)`;
+    const only = promptfooOnlyType(raw.type);
+    if (only) return { diagnostics: [error("MS6320", `\`${raw.type}\` is a promptfoo assertion type that modelsmith does not run: ${only.why}`, { ...where(["type"]), hint: only.hint })] };
+    const hint = didYouMean(raw.type, ALL_ASSERTION_NAMES) ?? `assertion types: ${ASSERTION_TYPES.join(", ")} (each may be negated with not-)`;
     return { diagnostics: [error("MS6005", `unknown assertion type \`${raw.type}\``, { ...where(["type"]), hint })] };
   }
   const { type, negate } = parsed;
@@ -37,10 +40,15 @@ export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at:
   if (raw.threshold !== undefined && !THRESHOLD_TYPES.has(type)) bad(`\`threshold\` applies to ${THRESHOLD_NAMES.join(", ")} assertions, not ${raw.type}`, ["threshold"], "a case's `threshold` (next to `assert:`) sets the score a run needs");
   if (raw.flags !== undefined && type !== "regex") bad(`\`flags\` applies to regex assertions, not ${raw.type}`, ["flags"]);
   if (raw.provider !== undefined && !MODEL_TYPES.has(type)) diagnostics.push(error("MS6203", `\`provider\` applies to assertions graded by a model (${[...MODEL_TYPES].join(", ")}), not ${raw.type}`, where(["provider"], true)));
-  if (type === "latency" && typeof raw.threshold !== "number") bad("a latency assertion needs `threshold`: the most milliseconds a generation may take", [], "e.g. {type: latency, threshold: 2000}");
+  // promptfoo's handleLatency: without a threshold it records the milliseconds as the score, which needs `metric`; not-latency needs a threshold.
+  if (type === "latency" && typeof raw.threshold !== "number" && (negate || typeof raw.metric !== "string" || raw.metric === "")) {
+    bad(negate ? "not-latency needs `threshold`: the fewest milliseconds a generation must take" : "a latency assertion needs `threshold` (the most milliseconds a generation may take), or `metric` to record the milliseconds under", [], "e.g. {type: latency, threshold: 2000}, or {type: latency, metric: latency_ms}");
+  }
+  // promptfoo's handleLevenshtein never reads `inverse`: not-levenshtein grades as levenshtein. So does modelsmith, with a warning.
+  if (type === "levenshtein" && negate) diagnostics.push(warning("MS6321", "not-levenshtein grades exactly as levenshtein: promptfoo's handler ignores `not-`, and modelsmith does the same", { ...where(["type"]), hint: "for a distance above a limit, write javascript" }));
 
   const value = normalizeValue(type, raw, source.rangeAt([...at, "value"]), (message, hint, p = ["value"], code = "MS6006") => diagnostics.push(error(code, message, { ...where(p), hint })));
-  if (diagnostics.length || !value) return { diagnostics };
+  if (diagnostics.some((d) => d.severity === "error") || !value) return { diagnostics };
   const assertion: Assertion = {
     type,
     negate,
@@ -94,6 +102,8 @@ function normalizeValue(type: AssertionType, raw: Raw, valueRange: SourceRange, 
       return { kind: "list", items: v.map(String) };
     case "regex": {
       if (typeof v !== "string") return v === undefined ? missing("a regular expression") : report("regex takes a pattern (a string)"), undefined;
+      // promptfoo: invariant(renderedValue): an empty pattern is an error, not a match of everything.
+      if (v === "") return report("regex takes a non-empty pattern (promptfoo refuses an empty one)", "an empty pattern matches every output: drop the assertion, or write the pattern"), undefined;
       const flags = typeof raw.flags === "string" ? raw.flags : "";
       try {
         new RegExp(v, flags);

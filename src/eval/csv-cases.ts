@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { ALL_ASSERTION_NAMES } from "./assertion-types.js";
+import { PROMPTFOO_ONLY_TYPES } from "./promptfoo-types.js";
 
 /**
  * Test cases from a CSV file, as promptfoo reads `tests: file://cases.csv`
@@ -55,7 +56,7 @@ const THRESHOLD_TYPES = new Set(["answer-relevance", "classifier", "context-fait
  * `[not-]type[(threshold)][:value]` over the known types, else `equals` with the
  * whole text. `types` is the list the regex matches (modelsmith's types).
  */
-export function assertionFromString(expected: string, types: readonly string[] = ALL_ASSERTION_NAMES.filter((n) => !n.startsWith("not-"))): Record<string, unknown> {
+export function assertionFromString(expected: string, types: readonly string[] = CSV_TYPES): Record<string, unknown> {
   for (const prefix of ["javascript:", "fn:", "eval:"]) if (expected.startsWith(prefix)) return { type: "javascript", value: expected.slice(prefix.length).trim() };
   if (expected.startsWith("grade:") || expected.startsWith("llm-rubric:")) return { type: "llm-rubric", value: expected.slice(expected.startsWith("grade:") ? 6 : 11) };
   if (expected.startsWith("python:") || (expected.startsWith("file://") && (expected.endsWith(".py") || expected.includes(".py:")))) {
@@ -84,6 +85,13 @@ export function assertionFromString(expected: string, types: readonly string[] =
   }
   return { type: "equals", value: expected };
 }
+
+/**
+ * The types promptfoo's regex matches: its BaseAssertionTypesSchema, that is
+ * modelsmith's types and promptfoo's own (a `cost(0.5):` cell is a cost
+ * assertion, refused with MS6320 at its cell, not `equals` of the text).
+ */
+const CSV_TYPES: readonly string[] = [...ALL_ASSERTION_NAMES.filter((n) => !n.startsWith("not-")), ...Object.keys(PROMPTFOO_ONLY_TYPES).filter((t) => !["select-best", "max-score", "human"].includes(t))];
 
 const SPECIAL = ["expected", "prefix", "suffix", "description", "providerOutput", "metric", "threshold"].map((k) => `_${k}`);
 

@@ -142,7 +142,9 @@ function positive(a: Assertion, out: Output): Positive {
       return { pass: out.finishReason === want, expected: `finish with ${q(want)}`, detail: `finished with ${q(out.finishReason)}` };
     }
     case "latency": {
-      const limit = a.threshold ?? 0;
+      // promptfoo's handleLatency: without a threshold (then `metric` is set, checkAssertion sees to it) it passes scoring the milliseconds.
+      if (a.threshold === undefined) return { pass: true, score: out.latencyMs, expected: "record the latency", detail: `took ${Math.round(out.latencyMs)} ms` };
+      const limit = a.threshold;
       return { pass: out.latencyMs <= limit, expected: `take at most ${limit} ms`, detail: `took ${Math.round(out.latencyMs)} ms` };
     }
     case "javascript": {

@@ -12,7 +12,7 @@ import { ALL_ASSERTION_NAMES } from "./assertion-types.js";
 const scalar = { type: ["string", "number", "boolean"] } as const;
 
 const options = {
-  description: "Ollama options (temperature, top_k, top_p, num_predict, seed, stop, ...) overriding the Modelfile's PARAMETERs.",
+  description: "Ollama options (temperature, top_k, top_p, num_predict, seed, stop, ...) overriding the Modelfile's PARAMETERs; also promptfoo's transform, provider, prefix and suffix (text around the prompt) and disableDefaultAsserts.",
   type: "object",
 } as const;
 

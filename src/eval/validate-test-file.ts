@@ -109,6 +109,11 @@ class Validation {
     this.fileOrder = [source.file];
   }
 
+  /** Errors so far (a warning, such as MS6321, does not drop a case). */
+  errorCount(): number {
+    return this.diagnostics.filter((d) => d.severity === "error").length;
+  }
+
   /** Adds a diagnostic once (defaults' assertions are checked with every case that gets them). */
   push(...ds: Diagnostic[]): void {
     for (const d of ds) {
@@ -340,8 +345,14 @@ class Validation {
 
   private optionDiagnostics(w: Where, at: YamlPath, options: Raw): Diagnostic[] {
     if (!w.yaml) return [];
-    const { transform: _t, provider: _p, ...ollama } = options;
-    return checkOptions(w.yaml, at, ollama);
+    const { transform: _t, provider: _p, prefix, suffix, disableDefaultAsserts, ...ollama } = options;
+    const out = checkOptions(w.yaml, at, ollama);
+    // promptfoo's own options (TestCase.options): prefix and suffix put around the prompt, disableDefaultAsserts.
+    for (const [k, v] of [["prefix", prefix], ["suffix", suffix]] as const) {
+      if (v !== undefined && typeof v !== "string") out.push(error("MS6012", `option \`${k}\` must be a text`, { ...this.at(w, [...at, k]), hint: `promptfoo's ${k}: text put ${k === "prefix" ? "before" : "after"} the prompt` }));
+    }
+    if (disableDefaultAsserts !== undefined && typeof disableDefaultAsserts !== "boolean") out.push(error("MS6012", "option `disableDefaultAsserts` must be true or false", { ...this.at(w, [...at, "disableDefaultAsserts"]), hint: "true: the case does not get defaultTest's assertions" }));
+    return out;
   }
 
   /** A grader named at `at` (`grader:` or an `options.provider`): a project model, checked (MS6202); undefined when absent. */
@@ -370,7 +381,7 @@ class Validation {
     d: { defaults: Raw; defaultsWhere: Where; defaultsAt: YamlPath; defaultVars: Vars; defaultTransform?: Transform; prompts: { text: string; where: Where; at: YamlPath }[]; grader?: GraderRef },
   ): TestCase[] {
     const { where: w, at: here, raw } = rc;
-    const before = this.diagnostics.length;
+    const before = this.errorCount();
     if (isRecord(raw.options)) this.push(...this.optionDiagnostics(w, [...here, "options"], raw.options));
     this.checkTimeout(w, here, raw);
     const transform = isRecord(raw.options) && raw.options.transform !== undefined ? this.transformOf(w, [...here, "options", "transform"], raw.options.transform) : d.defaultTransform;
@@ -385,10 +396,18 @@ class Validation {
     if (raw.raw === true && raw.messages !== undefined) this.push(error("MS6004", "`raw` applies to `prompt` only", this.at(w, [...here, "raw"], true)));
 
     const ownAssert = Array.isArray(raw.assert) ? raw.assert : [];
-    const defaultAssert = Array.isArray(d.defaults.assert) ? d.defaults.assert : [];
+    // promptfoo's prepareTestCaseForEval: options.disableDefaultAsserts drops defaultTest's assertions for the case.
+    const disableDefaults = isRecord(raw.options) && raw.options.disableDefaultAsserts === true;
+    const defaultAssert = !disableDefaults && Array.isArray(d.defaults.assert) ? d.defaults.assert : [];
     const none = (a: unknown) => a === undefined || (Array.isArray(a) && a.length === 0);
-    if (none(raw.assert) && none(d.defaults.assert)) this.push(error("MS6014", `test case ${rc.number} has no assertions`, { ...this.at(w, here), hint: "add an `assert:` list, so that the case can fail" }));
+    if (none(raw.assert) && none(defaultAssert)) this.push(error("MS6014", `test case ${rc.number} has no assertions`, { ...this.at(w, here), hint: "add an `assert:` list, so that the case can fail" }));
 
+    // promptfoo: `testCase.options?.prefix || defaultTest.options?.prefix || ''` (a CSV row's __prefix is its options.prefix), likewise suffix.
+    const opt = (o: unknown, k: string) => (isRecord(o) && typeof o[k] === "string" ? (o[k] as string) : "");
+    const affix = (k: "prefix" | "suffix") => (typeof raw[`__${k}`] === "string" ? (raw[`__${k}`] as string) : "") || opt(raw.options, k) || opt(d.defaults.options, k);
+    if (raw.messages !== undefined && (affix("prefix") || affix("suffix"))) {
+      this.push(error("MS6004", "`prefix` and `suffix` apply to `prompt`, not to `messages`", { ...this.at(w, [...here, "messages"], true), hint: "write the text into the messages" }));
+    }
     const inputs: { prompt?: string; messages?: Raw[]; where: Where; at: YamlPath }[] =
       raw.prompt !== undefined || raw.messages !== undefined
         ? [{ ...(typeof raw.prompt === "string" ? { prompt: raw.prompt } : {}), ...(Array.isArray(raw.messages) ? { messages: raw.messages.filter(isRecord) } : {}), where: w, at: here }]
@@ -405,8 +424,8 @@ class Validation {
       combos.forEach((combo, ci) => {
         const cv = prepareVars(combo);
         const k = pi * combos.length + ci;
-        const prefix = typeof raw.__prefix === "string" ? raw.__prefix : "";
-        const suffix = typeof raw.__suffix === "string" ? raw.__suffix : "";
+        const prefix = affix("prefix");
+        const suffix = affix("suffix");
         const prompt = input.prompt !== undefined ? this.render(prefix + input.prompt + suffix, cv, input.where, input.where === w ? [...here, "prompt"] : input.at, true) : undefined;
         const messages = input.messages?.map((m, i) => ({ role: m.role as ChatMessage["role"], content: typeof m.content === "string" ? (this.render(m.content, cv, w, [...here, "messages", i, "content"], true) ?? "") : "" }));
         const sets: AssertSetInfo[] = [];
@@ -414,12 +433,12 @@ class Validation {
         const fromDefaults = this.assertions(d.defaultsWhere, [...d.defaultsAt, "assert"], defaultAssert, cv, sets);
         this.push(...assignGraders(grader, w.file, own, this.opts.projectModels), ...assignGraders(grader, d.defaultsWhere.file, fromDefaults, this.opts.projectModels));
         const assertions = [...own, ...fromDefaults];
-        if (this.diagnostics.length > before) return;
+        if (this.errorCount() > before) return;
         const label = many ? ` [${[...(inputs.length > 1 ? [`prompt ${pi + 1}`] : []), ...expanded.map((n) => `${n}=${varText(combo[n]!)}`)].join(", ")}]` : "";
         cases.push(this.buildCase(rc, d.defaults, cv, prompt, messages, assertions, sets, transform, many ? `#${rc.number}.${k + 1}` : `#${rc.number}`, label));
       });
     });
-    return this.diagnostics.length > before ? [] : cases;
+    return this.errorCount() > before ? [] : cases;
   }
 
   /** Renders one template at `at`; reports a template error (MS6101) or, for prompts, an undefined variable (MS6011). */
@@ -537,8 +556,8 @@ class Validation {
     const raw = rc.raw;
     const num = (k: string) => (typeof raw[k] === "number" ? (raw[k] as number) : typeof defaults[k] === "number" ? (defaults[k] as number) : undefined);
     const threshold = num("threshold");
-    const { transform: _t1, provider: _p1, ...ownOptions } = isRecord(raw.options) ? raw.options : {};
-    const { transform: _t2, provider: _p2, ...defaultOptions } = isRecord(defaults.options) ? defaults.options : {};
+    const { transform: _t1, provider: _p1, prefix: _x1, suffix: _y1, disableDefaultAsserts: _z1, ...ownOptions } = isRecord(raw.options) ? raw.options : {};
+    const { transform: _t2, provider: _p2, prefix: _x2, suffix: _y2, disableDefaultAsserts: _z2, ...defaultOptions } = isRecord(defaults.options) ? defaults.options : {};
     const description = typeof raw.description === "string" && raw.description.trim() !== "" ? raw.description : undefined;
     return {
       index: rc.number - 1,

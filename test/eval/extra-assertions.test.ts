@@ -16,7 +16,7 @@ const run = (flow: string, text: string) => {
  * their source, against ours. Sources, in promptfoo/promptfoo:
  * - contains-json: src/assertions/json.ts `handleContainsJson`, src/util/json.ts `extractJsonObjects` (js-yaml parse from each `{`)
  *   https://github.com/promptfoo/promptfoo/blob/main/src/assertions/json.ts
- * - levenshtein: src/assertions/levenshtein.ts: `distance(output, value) <= (threshold || 5)`, score 1/0
+ * - levenshtein: src/assertions/levenshtein.ts: `distance(output, value) <= (threshold ?? 5)`, score 1/0 (older versions had `threshold || 5`)
  *   https://github.com/promptfoo/promptfoo/blob/main/src/assertions/levenshtein.ts
  * - rouge-n: src/assertions/rouge.ts: js-rouge `n(output, value, {})` >= (threshold ?? 0.75), score the F-measure
  *   https://github.com/promptfoo/promptfoo/blob/main/src/assertions/rouge.ts
@@ -34,7 +34,7 @@ describe("differential table: promptfoo's rule against ours, on fixed outputs", 
     ["{type: contains-json, value: {required: [b]}}", '{"a": 1}', [false, 0], "none does"],
     ["{type: levenshtein, value: sitting}", "kitten", [true, 1], "distance 3 <= default 5"],
     ["{type: levenshtein, value: sitting, threshold: 2}", "kitten", [false, 0], "3 > 2"],
-    ["{type: levenshtein, value: sitting, threshold: 0}", "kitten", [true, 1], "threshold 0 is falsy: `threshold || 5`"],
+    ["{type: levenshtein, value: sitting, threshold: 0}", "kitten", [false, 0], "`threshold ?? 5`: 0 asks for the exact text"],
     ["{type: rouge-n, value: the cat ran}", "the cat sat", [false, 0.666667], "P = R = 2/3 < 0.75"],
     ["{type: rouge-n, value: the cat ran, threshold: 0.6}", "the cat sat", [true, 0.666667], "2/3 >= 0.6"],
     ["{type: rouge-n, value: the cat}", "The cat", [false, 0.5], "js-rouge is case-sensitive by default"],

@@ -171,7 +171,7 @@ describe("diagnostics: every problem of a file and of the files it names, in one
         "bad.yaml:9:35 MS6106 check.js exports no function `nope`",
         "bad.yaml:10:34 MS6101 invalid template: expected variable end",
         "bad.yaml:12:11 MS6102 nowhere.yaml not found",
-        "bad-cases.csv:2:7 MS6005 unknown assertion type `python`",
+        "bad-cases.csv:2:7 MS6320 `python` is a promptfoo assertion type that modelsmith does not run: modelsmith runs assertion code in Node only (decision: no Python assertions)",
       ],
     );
     // The file named by a CSV is shown with its code frame.

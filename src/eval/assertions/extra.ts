@@ -11,7 +11,7 @@ import { bleu, extractJsonObjects, levenshtein, rouge1 } from "./text-metrics.js
  * | type | value | threshold (default) | passes when |
  * |---|---|---|---|
  * | contains-json | optional JSON Schema (as is-json) | - | some JSON object in the output (and the schema accepts one) |
- * | levenshtein | text | most edits (5; 0 means 5, as promptfoo's `threshold \|\| 5`) | edit distance <= threshold |
+ * | levenshtein | text | most edits (5; promptfoo's `threshold ?? 5`; `not-` is ignored, as promptfoo does) | edit distance <= threshold |
  * | rouge-n | text | 0.75 | ROUGE-1 F-score (js-rouge) >= threshold |
  * | bleu | text or list of references | 0.5 | BLEU-4 >= threshold |
  * | similar | text or list | 0.75 | cosine similarity of embeddings >= threshold (any of the list) |
@@ -88,6 +88,8 @@ export function normalizeExtraValue(type: Exclude<ExtraAssertionType, "contains-
 export interface ExtraPositive {
   pass: boolean;
   score?: number;
+  /** `not-` leaves the result as it is (promptfoo's handler does not read `inverse`). */
+  ignoresNot?: boolean;
   expected: string;
   detail?: string;
 }
@@ -112,9 +114,10 @@ export function extraPositive(a: Assertion, text: string, judged: Judged | undef
       return { pass: false, expected, detail: `schema: ${first ? `${first.instancePath || "(root)"} ${first.message ?? "is invalid"}` : "rejected"}` };
     }
     case "levenshtein": {
-      const limit = a.threshold || 5;
+      // promptfoo's `assertion.threshold ?? 5` (0 asks for the exact text); its handler never reads `not-`.
+      const limit = a.threshold ?? 5;
       const d = levenshtein(text, textValue);
-      return { pass: d <= limit, expected: `be within ${limit} edits of ${q(textValue)}`, detail: `distance ${d}` };
+      return { ignoresNot: true, pass: d <= limit, expected: `be within ${limit} edits of ${q(textValue)}`, detail: `distance ${d}` };
     }
     case "rouge-n": {
       const limit = a.threshold ?? 0.75;
