@@ -94,6 +94,15 @@ describe("verdicts", () => {
   });
 });
 
+describe("a model-graded assertion with no model result", () => {
+  it("fails scoring 0, negated or not: `not-` never turns a check that could not run into a pass", () => {
+    for (const flow of ["{type: similar, value: x}", "{type: not-similar, value: x}", "{type: llm-rubric, value: polite, provider: fox}", "{type: not-llm-rubric, value: polite, provider: fox}", "{type: not-factuality, value: x, provider: fox}"]) {
+      const r = evaluateAssertion(assertionOf(flow), out("anything"));
+      assert.deepEqual([r.pass, r.score, r.detail], [false, 0, "not graded: no model result"], flow);
+    }
+  });
+});
+
 describe("validation of the new assertions", () => {
   const codes = (yaml: string) => validateTestFile(yaml, "t.yaml", { projectModels: ["fox", "judge"] }).diagnostics.map((d) => [d.code, d.range?.start.line, d.message]);
   it("value forms, threshold and provider where they apply; a grader from the file or the assertion", () => {

@@ -90,6 +90,8 @@ export interface ExtraPositive {
   score?: number;
   /** `not-` leaves the result as it is (promptfoo's handler does not read `inverse`). */
   ignoresNot?: boolean;
+  /** The assertion could not run: it fails, negated or not, scoring 0. */
+  error?: boolean;
   expected: string;
   detail?: string;
 }
@@ -131,7 +133,8 @@ export function extraPositive(a: Assertion, text: string, judged: Judged | undef
     }
     default: {
       const expected = modelExpected(a);
-      if (!judged) return { pass: false, score: 0, expected, detail: "not graded: no model result" };
+      // Nothing to grade (no grader answer or embedding): an error, which `not-` must not turn into a pass (promptfoo's catch: pass false, score 0).
+      if (!judged) return { pass: false, error: true, expected, detail: "not graded: no model result" };
       return { pass: judged.pass, score: judged.score, expected, detail: judged.reason };
     }
   }
