@@ -41,7 +41,9 @@ const STDERR_KEEP = 8192;
 
 /**
  * Ollama's runner model (llm/server.go): the model is loaded in a child process
- * (`fork` of child.ts) and this process holds no llama.cpp context. A runner
+ * (child.ts, started by the spawner thread so that it keeps the process's
+ * starting priority, and connected to this thread over its own socket:
+ * spawner.ts) and this process holds no llama.cpp context. A runner
  * that dies (abort, segfault, OOM kill) or hangs fails its requests only, with
  * Ollama's "llama runner process has terminated: ..." (a 500), and is
  * forgotten by the pool (`onExit`); the next request starts a new one.
