@@ -34,37 +34,44 @@ function starters(pid: number): Map<number, number> {
 }
 
 let env: ServeEnv;
-let server: ChildProcess | undefined;
-let url: string;
-let stderr = "";
+const servers: ChildProcess[] = [];
+
+/** `modelsmith serve` over the test store, with `extraEnv`: its process and URL. */
+async function serve(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "--port", "0", "--host", "127.0.0.1"], {
+    cwd: fromRoot(),
+    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root, ...extraEnv },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  servers.push(child);
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  let url = "";
+  for (let i = 0; i < 1200 && !url; i++) {
+    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? "";
+    if (!url) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(url, stderr);
+  return { child, url };
+}
 
 before(async () => {
   if (!linux) return;
   // Two models (two runners), each decoding on 2 threads: what makes a runner, and then the server, lower their event loops.
   const params = { temperature: 0, num_ctx: 512, num_thread: 2 };
   env = await serveEnv({ first: { gguf: oracleLlama(CYCLING_SPEC), params: { ...params, num_predict: 6 } }, second: { gguf: oracleLlama(CYCLING_SPEC), params: { ...params, num_predict: 7 } } });
-  server = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "--port", "0", "--host", "127.0.0.1"], {
-    cwd: fromRoot(),
-    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  server.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  for (let i = 0; i < 1200 && !url; i++) {
-    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? "";
-    if (!url) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.ok(url, stderr);
 });
 after(async () => {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((resolve) => server!.once("exit", resolve));
-    server.kill("SIGKILL");
+  for (const child of servers) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
     await exited;
   }
   await env?.cleanup();
 });
 
-async function generate(model: string, prompt: string): Promise<string> {
+async function generate(url: string, model: string, prompt: string): Promise<string> {
   const res = await fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model, prompt, stream: false }) });
   const body = (await res.json()) as { response?: string; error?: string };
   assert.equal(res.status, 200, JSON.stringify(body));
@@ -72,12 +79,13 @@ async function generate(model: string, prompt: string): Promise<string> {
 }
 
 test("after a 2-thread CPU runner, serve's event loop is at nice 19, and the next runner still starts at nice 0 (from the spawner thread)", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
-  const pid = server!.pid!;
+  const { child, url } = await serve();
+  const pid = child.pid!;
   assert.equal(niceOf(pid, pid), 0, "the server starts at nice 0");
-  assert.equal(await generate("first", "The quick brown"), oracleText("The quick brown", 6));
+  assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
   assert.equal(niceOf(pid, pid), 19, "the event loop lowered itself once the first runner decoded on 2 CPU threads");
 
-  assert.equal(await generate("second", "The lazy"), oracleText("The lazy", 7));
+  assert.equal(await generate(url, "second", "The lazy"), oracleText("The lazy", 7));
   const runners = starters(pid);
   assert.equal(runners.size, 2, `two runners, one per model: ${[...runners.keys()].join(", ")}`);
   for (const [runner, starter] of runners) {
@@ -89,4 +97,14 @@ test("after a 2-thread CPU runner, serve's event loop is at nice 19, and the nex
     assert.ok(others.length > 0);
     for (const tid of others) assert.equal(niceOf(runner, tid), 0, `runner ${runner}'s thread ${tid} starts at nice 0`);
   }
+});
+
+test("MODELSMITH_SERVE_LOWER_LOOP=0: the runner lowers its own event loop, serve's stays at nice 0", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
+  const { child, url } = await serve({ MODELSMITH_SERVE_LOWER_LOOP: "0" });
+  const pid = child.pid!;
+  assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
+  assert.equal(niceOf(pid, pid), 0);
+  const [runner] = [...starters(pid).keys()];
+  assert.ok(runner);
+  assert.equal(niceOf(runner, runner), 19, "the runner's event loop still lowered itself");
 });

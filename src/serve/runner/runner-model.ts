@@ -151,7 +151,8 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
     switch (m.t) {
       case "ready": {
         // The runner's event loop went to nice 19: this one, which wakes for each of its tokens, too (the spawner thread keeps nice 0 for the next runners).
-        if (m.lowered) lowerEventLoopPriority();
+        // MODELSMITH_SERVE_LOWER_LOOP=0 keeps it at its priority: to compare both on a given machine (see docs/decisions.md).
+        if (m.lowered && process.env["MODELSMITH_SERVE_LOWER_LOOP"] !== "0") lowerEventLoopPriority();
         const model: RunnerModel = {
           name: m.name,
           manifestDigest: m.manifestDigest,
