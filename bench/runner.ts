@@ -2,7 +2,7 @@
  * The runner's cost (issue 10 item 7: "the runner costs at most 5% of decode
  * speed against in-process"): the same stored model, the same settings and
  * prompt, generated with streaming (onToken, as `serve` streams) in this
- * process (openModel) and through a runner process (openInRunner, fork + IPC),
+ * process (openModel) and through a runner process (openInRunner: a child process and its socket),
  * interleaved A B B A … so that load from other work hits both alike; the
  * best of BENCH_RUNNER_REPS (default 4) each. Rows: decode tokens/s (the
  * runtime's eval count / eval duration as the client sees it: tokens arriving

@@ -119,7 +119,7 @@ function threadPoolSize(): number {
  * threads, 52-71 tok/s without, 137-146 with (llama-server 178-192 in the
  * same minutes; 8 streams 234 either way). See bench/serve.ts.
  */
-function lowerEventLoopPriority(): void {
+export function lowerEventLoopPriority(): void {
   if (process.platform !== "linux") return;
   try {
     if (getPriority() < 19) setPriority(19);

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { execa } from "execa";
 import type { RunningServer } from "../../src/serve/index.js";
@@ -126,9 +126,9 @@ test("a runner SIGKILLed mid-stream: the stream ends with an error line, the nex
   assert.ok(alive(fresh.pid));
 });
 
-/** The pids of `pid`'s children (Linux: /proc/<pid>/task/<pid>/children). */
+/** The pids of `pid`'s children, whichever of its threads started them (Linux: /proc/<pid>/task/<tid>/children; runners are started by the spawner thread). */
 function childrenOf(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
 }
 
 test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner process is gone", { timeout: 90_000, skip: process.platform !== "linux" && "reads /proc" }, async () => {

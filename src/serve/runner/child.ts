@@ -1,17 +1,27 @@
 /**
- * A runner: one loaded model in its own process (forked by runner-model.ts).
- * It opens the model with the runtime's openModel and serves the server's
- * requests over the IPC channel (protocol.ts). When the channel closes (the
- * server exited or was killed) it exits at once; under Linux it also runs with
- * a parent-death signal (setpriv --pdeathsig KILL), so it dies with the server.
+ * A runner: one loaded model in its own process (started by runner-model.ts,
+ * from the spawner thread). It connects to the server's socket
+ * (MODELSMITH_RUNNER_SOCKET), opens the model with the runtime's openModel and
+ * serves the server's requests over it (protocol.ts). When the socket closes
+ * (the server exited or was killed) it exits at once; under Linux it also runs
+ * with a parent-death signal (setpriv --pdeathsig KILL), so it dies with the
+ * server.
  */
+import { getPriority } from "node:os";
+import { connect } from "node:net";
 import { openModel, type RuntimeModel } from "../../runtime/index.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
-import { toWire, type FromRunner, type ToRunner } from "./protocol.js";
+import { frame, readMessages, toWire, type FromRunner, type ToRunner } from "./protocol.js";
 
+const address = process.env["MODELSMITH_RUNNER_SOCKET"];
+if (!address) {
+  process.stderr.write("modelsmith runner: MODELSMITH_RUNNER_SOCKET is not set: a runner is started by `modelsmith serve`\n");
+  dieNow();
+}
+const socket = connect(address!);
 const send = (m: FromRunner) => {
-  if (process.connected) process.send!(m);
+  if (!socket.destroyed) socket.write(frame(m));
 };
 
 let model: RuntimeModel | undefined;
@@ -22,8 +32,12 @@ const pending = new Map<number, string[]>();
 let flushQueued = false;
 function flush(): void {
   flushQueued = false;
-  for (const [id, p] of pending) send({ t: "tok", id, p });
+  if (pending.size === 0) return;
+  // One write for every request's pieces: one wake-up of the server per turn, however many streams.
+  let out = "";
+  for (const [id, p] of pending) out += frame({ t: "tok", id, p });
   pending.clear();
+  if (!socket.destroyed) socket.write(out);
 }
 function piece(id: number, text: string): void {
   const list = pending.get(id);
@@ -43,7 +57,9 @@ async function handle(m: ToRunner): Promise<void> {
         const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
         // busyEventLoop: this loop sends every token while the next decode starts, as the in-process server does (see lowerEventLoopPriority).
         model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
-        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function", ...(model.footprint ? { footprint: model.footprint } : {}) });
+        // lowered: openModel put this event loop at nice 19 (lowerEventLoopPriority); the server's, which also wakes per token, follows.
+        const lowered = process.platform === "linux" && getPriority() >= 19;
+        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function", lowered, ...(model.footprint ? { footprint: model.footprint } : {}) });
       } catch (err) {
         send({ t: "openFailed", error: toWire(err) });
       }
@@ -80,9 +96,10 @@ async function handle(m: ToRunner): Promise<void> {
   }
 }
 
-process.on("message", (m: ToRunner) => void handle(m));
-// The server is gone (exited, killed, or closed the channel): nothing to serve.
-process.on("disconnect", () => dieNow());
+readMessages<ToRunner>(socket, (m) => void handle(m));
+// The server is gone (exited, killed, or closed the socket), or never answered: nothing to serve.
+socket.on("close", () => dieNow());
+socket.on("error", () => undefined);
 // And with the parent-death signal and a ppid poll, however the server dies (SIGKILL included).
 dieWithParent(process.ppid);
 // Ctrl-C in a terminal signals the whole process group: the server's grace logic decides when the runner ends.

@@ -2,11 +2,14 @@ import { CheckFailedError, EnvironmentError, InputError, ModelsmithError } from 
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { GenerateRequest, GenerateResult } from "../../runtime/index.js";
 import type { EmbedOptions, EmbedResult, ModelFootprint } from "../../runtime/index.js";
+import type { Socket } from "node:net";
 import { HttpError } from "../http.js";
 
 /**
- * The runner protocol: Node's IPC channel of `child_process.fork`, one JSON
- * message per line (Node's own framing). The server sends `open` once, then
+ * The runner protocol: JSON messages, one per line, over the runner's socket
+ * (spawner.ts: a Unix socket the server listens on and the runner connects
+ * to, MODELSMITH_RUNNER_SOCKET; the framing Node's own IPC channel uses). The
+ * server sends `open` once, then
  * requests with an id; the runner answers each id with `tok` messages (the
  * pieces produced since the last message, in order: one message per event-loop
  * turn, not per token), then `done` or `error`. See docs/decisions.md,
@@ -20,7 +23,8 @@ export type ToRunner =
   | { t: "close" };
 
 export type FromRunner =
-  | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean; footprint?: ModelFootprint }
+  /** `lowered`: the runner's event loop went to nice 19 (a CPU decode on more than one thread): the server's goes too. */
+  | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean; lowered: boolean; footprint?: ModelFootprint }
   | { t: "openFailed"; error: WireError }
   | { t: "warn"; diagnostic: Diagnostic }
   | { t: "tok"; id: number; p: string[] }
@@ -54,4 +58,37 @@ export function fromWire(w: WireError): Error {
   }
   if (w.status !== undefined) return new HttpError(w.status, w.message, { ...(w.code ? { code: w.code } : {}), ...(w.param ? { param: w.param } : {}) });
   return new Error(w.message);
+}
+
+/** One message as it goes over a runner's socket: JSON and a newline (JSON.stringify escapes the newlines inside). */
+export function frame(m: ToRunner | FromRunner): string {
+  return `${JSON.stringify(m)}\n`;
+}
+
+/**
+ * Calls `onMessage` for every message that arrives on `socket`, in order. A
+ * line that is not JSON (a runner writing what it should not) ends the
+ * connection: `socket` is destroyed, and its owner hears "close".
+ */
+export function readMessages<M>(socket: Socket, onMessage: (m: M) => void): void {
+  let buffer = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => {
+    buffer += chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = buffer.indexOf("\n", start)) >= 0) {
+      const line = buffer.slice(start, nl);
+      start = nl + 1;
+      let m: M;
+      try {
+        m = JSON.parse(line) as M;
+      } catch {
+        socket.destroy();
+        return;
+      }
+      onMessage(m);
+    }
+    buffer = buffer.slice(start);
+  });
 }

@@ -1,10 +1,12 @@
-import { fork, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { EmbedOptions, EmbedResult, GenerateRequest, GenerateResult, OpenModelSettings, RuntimeModel } from "../../runtime/index.js";
+import { lowerEventLoopPriority } from "../../runtime/open-model.js";
 import { trackChild } from "../../fsutil/interrupt-cleanup.js";
 import { findOnPath } from "../../quantize/binary.js";
 import { HttpError } from "../http.js";
-import { fromWire, type FromRunner, type ToRunner } from "./protocol.js";
+import { frame, fromWire, readMessages, type FromRunner, type ToRunner } from "./protocol.js";
+import { listenForRunner, spawnFromThread } from "./spawner.js";
 
 /** A runner with no message for this long while it has requests is hung: killed (MODELSMITH_RUNNER_HANG_MS overrides). */
 export const DEFAULT_HANG_MS = 10 * 60_000;
@@ -39,38 +41,50 @@ const STDERR_KEEP = 8192;
 
 /**
  * Ollama's runner model (llm/server.go): the model is loaded in a child process
- * (`fork` of child.ts) and this process holds no llama.cpp context. A runner
+ * (child.ts, started by the spawner thread so that it keeps the process's
+ * starting priority, and connected to this thread over its own socket:
+ * spawner.ts) and this process holds no llama.cpp context. A runner
  * that dies (abort, segfault, OOM kill) or hangs fails its requests only, with
  * Ollama's "llama runner process has terminated: ..." (a 500), and is
  * forgotten by the pool (`onExit`); the next request starts a new one.
  */
-export function openInRunner(storeRoot: string, name: string, options: OpenModelSettings = {}, settings: RunnerSettings = {}): Promise<RunnerModel> {
+export async function openInRunner(storeRoot: string, name: string, options: OpenModelSettings = {}, settings: RunnerSettings = {}): Promise<RunnerModel> {
   const hangMs = settings.hangMs ?? (Number(process.env["MODELSMITH_RUNNER_HANG_MS"]) || DEFAULT_HANG_MS);
   // Under Linux, setpriv --pdeathsig KILL (as for llama-quantize): the kernel kills the runner when the server dies.
   const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
-  const child: ChildProcess = fork(CHILD, [], {
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    serialization: "json",
-    ...(setpriv ? { execPath: setpriv, execArgv: ["--pdeathsig", "KILL", "--", process.execPath, ...process.execArgv] } : {}),
-  });
-  const untrack = trackChild(child);
-  if (child.pid !== undefined) settings.onStart?.(child.pid);
+  const node = [process.execPath, ...process.execArgv, CHILD];
+  const [command, ...args] = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
+  const endpoint = await listenForRunner();
+  let pid: number | undefined;
+  let socket: Socket | undefined;
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_KEEP);
-    // What the runner writes (warnings, llama.cpp's last words) reaches the server's stderr, as Ollama's runner logs do.
-    process.stderr.write(chunk);
-  });
   const waiters = new Map<number, Waiter>();
   let nextId = 1;
   let exited = false;
+  let exitStatus: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
   let closing = false;
   let lastHeard = Date.now();
   const exitListeners: Array<(reason: string) => void> = [];
   if (settings.onExit) exitListeners.push(settings.onExit);
   const send = (m: ToRunner) => {
-    if (!exited && child.connected) child.send(m);
+    if (!exited && socket && !socket.destroyed) socket.write(frame(m));
   };
+  /** Signals the runner (from this thread: a pid is the process's, whichever thread started it); never once it is gone. */
+  const kill = (signal: NodeJS.Signals) => {
+    if (exited || pid === undefined) return false;
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const untrack = trackChild({
+    get pid() {
+      return pid;
+    },
+    kill: (signal) => kill((signal as NodeJS.Signals | undefined) ?? "SIGTERM"),
+  });
 
   let opened: (m: RunnerModel) => void;
   let openFailed: (err: Error) => void;
@@ -78,26 +92,73 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
     opened = resolve;
     openFailed = reject;
   });
-
+  let hung = false;
   const watchdog = setInterval(() => {
     if (waiters.size > 0 && Date.now() - lastHeard > hangMs) {
       hung = true;
-      child.kill("SIGKILL");
+      kill("SIGKILL");
     }
   }, Math.min(1000, Math.max(50, hangMs / 4)));
   watchdog.unref();
-  let hung = false;
 
-  child.on("message", (m: FromRunner) => {
+  // The runner is started by the spawner thread (at the priority the process started with), and connects to `endpoint`.
+  spawnFromThread(command!, args, { ...process.env, MODELSMITH_RUNNER_SOCKET: endpoint.address }, {
+    onSpawn: (p) => {
+      pid = p;
+      settings.onStart?.(p);
+    },
+    onStderr: (chunk) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_KEEP);
+      // What the runner writes (warnings, llama.cpp's last words) reaches the server's stderr, as Ollama's runner logs do.
+      process.stderr.write(chunk);
+    },
+    // A failed spawn (no node binary, no setpriv): the load fails; "exit" follows.
+    onFailed: (message) => openFailed(new Error(`cannot start a runner process: ${message}`)),
+    onExit: (code, signal) => {
+      exitStatus = { code, signal };
+      endpoint.close();
+      // Its last messages may still be on the socket: the runner is gone once both the process and its socket are.
+      if (socket && !socket.destroyed) socket.once("close", gone);
+      else gone();
+    },
+  });
+  let finished = false;
+  function gone(): void {
+    if (finished) return;
+    finished = true;
+    exited = true;
+    clearInterval(watchdog);
+    untrack();
+    const reason = terminated(exitStatus.code, exitStatus.signal, stderr, hung ? hangMs : undefined);
+    const err = new HttpError(500, reason);
+    openFailed(err);
+    for (const w of waiters.values()) w.reject(err);
+    waiters.clear();
+    for (const fn of exitListeners.splice(0)) fn(closing ? "closed" : reason);
+  }
+
+  void endpoint.connected.then((s) => {
+    socket = s;
+    // A socket error (the runner died mid-write) ends in "close"; the process's exit decides.
+    s.on("error", () => undefined);
+    readMessages<FromRunner>(s, onMessage);
+    const { onWarning, ...plain } = options;
+    send({ t: "open", root: storeRoot, name, options: plain as Record<string, unknown>, warnings: onWarning !== undefined });
+  });
+
+  function onMessage(m: FromRunner): void {
     lastHeard = Date.now();
     switch (m.t) {
       case "ready": {
+        // The runner's event loop went to nice 19: this one, which wakes for each of its tokens, too (the spawner thread keeps nice 0 for the next runners).
+        // MODELSMITH_SERVE_LOWER_LOOP=0 keeps it at its priority: to compare both on a given machine (see docs/decisions.md).
+        if (m.lowered && process.env["MODELSMITH_SERVE_LOWER_LOOP"] !== "0") lowerEventLoopPriority();
         const model: RunnerModel = {
           name: m.name,
           manifestDigest: m.manifestDigest,
           backend: m.backend,
           ...(m.footprint ? { footprint: m.footprint } : {}),
-          pid: child.pid!,
+          pid: pid!,
           get exited() {
             return exited;
           },
@@ -118,7 +179,7 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
       case "openFailed":
         openFailed(fromWire(m.error));
         closing = true;
-        child.kill("SIGKILL");
+        kill("SIGKILL");
         return;
       case "tok": {
         const w = waiters.get(m.id);
@@ -133,24 +194,10 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
         waiters.get(m.id)?.reject(fromWire(m.error));
         waiters.delete(m.id);
     }
-  });
-
-  child.on("exit", (code, signal) => {
-    exited = true;
-    clearInterval(watchdog);
-    untrack();
-    const reason = terminated(code, signal, stderr, hung ? hangMs : undefined);
-    const err = new HttpError(500, reason);
-    openFailed(err);
-    for (const w of waiters.values()) w.reject(err);
-    waiters.clear();
-    for (const fn of exitListeners.splice(0)) fn(closing ? "closed" : reason);
-  });
-  // A failed spawn (no node binary) ends in "exit" too, or only in "error": fail the load either way.
-  child.on("error", (err) => openFailed(err));
+  }
 
   function call<T extends GenerateResult | EmbedResult>(m: Extract<ToRunner, { id: number }>, onToken?: (text: string) => void): Promise<T> {
-    if (exited) return Promise.reject(new HttpError(500, terminated(child.exitCode, child.signalCode, stderr, undefined)));
+    if (exited) return Promise.reject(new HttpError(500, terminated(exitStatus.code, exitStatus.signal, stderr, undefined)));
     const id = nextId++;
     if (waiters.size === 0) lastHeard = Date.now();
     return new Promise<T>((resolve, reject) => {
@@ -171,16 +218,14 @@ export function openInRunner(storeRoot: string, name: string, options: OpenModel
   async function close(): Promise<void> {
     if (exited) return;
     closing = true;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const done = new Promise<void>((resolve) => exitListeners.push(() => resolve()));
     send({ t: "close" });
     // The runner closes its model and ends itself; one that does not within 5 s is killed.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await gone;
+    const timer = setTimeout(() => kill("SIGKILL"), 5000);
+    await done;
     clearTimeout(timer);
   }
 
-  const { onWarning, ...plain } = options;
-  send({ t: "open", root: storeRoot, name, options: plain as Record<string, unknown>, warnings: onWarning !== undefined });
   return ready;
 }
 
