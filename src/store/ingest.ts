@@ -25,6 +25,13 @@ export interface IngestOptions {
   statCache?: StatCache;
   /** Record the placed blob's stat as verified (blob-check.ts), so the next build's check does not re-hash it. */
   blobChecks?: BlobChecks;
+  /**
+   * The digest and size of the file's bytes as its writer computed them while
+   * writing (writeGguf hashes the bytes it writes): the file is not read again.
+   * Only for a private temporary file this process just wrote; its size is
+   * checked (MS5108 when it differs).
+   */
+  writtenDigest?: { digest: string; size: number };
 }
 
 export interface IngestResult {
@@ -55,7 +62,7 @@ const UNSUPPORTED = new Set(["EXDEV", "EPERM", "EACCES", "EMLINK", "ENOTSUP", "E
 export async function ingestFile(layout: StoreLayout, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   // link(2) does not follow symlinks: resolve first, or the blob would be the link.
   const source = await realpath(file);
-  const { digest, size, stat: before } = await digestFile(source, options.statCache);
+  const { digest, size, stat: before } = options.writtenDigest ? await asWritten(source, options.writtenDigest) : await digestFile(source, options.statCache);
   checkExpected({ digest, size }, { digest: options.expectedDigest === undefined ? undefined : parseDigest(options.expectedDigest) }, source);
 
   const dest = layout.blobPath(digest);
@@ -84,6 +91,13 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
     }
   }
   throw storeWriteError(`add ${source} to the store (tried ${(options.methods ?? DEFAULT_INGEST_METHODS).join(", ")})`, dest, lastError);
+}
+
+/** The digest a file's writer computed, once its size is the one written. */
+async function asWritten(file: string, written: { digest: string; size: number }): Promise<{ digest: Digest; size: number; stat: BigIntStats }> {
+  const st = await stat(file, { bigint: true });
+  if (st.size !== BigInt(written.size)) throw changedWhileReading(file);
+  return { digest: parseDigest(written.digest), size: written.size, stat: st };
 }
 
 async function placeByLinkOrClone(layout: StoreLayout, method: "hardlink" | "reflink", source: string, before: BigIntStats, digest: Digest): Promise<void> {
