@@ -209,7 +209,7 @@ export async function writeGguf(path: string, input: GgufWriteInput, onProgress?
       const at = size;
       const n = pos;
       size += n;
-      // One write at a time, in file order: buffered writes to one file take its inode lock, so concurrent ones would only wait (spinning) for each other.
+      // One write at a time, in file order: buffered writes to one file serialize on its inode lock anyway, and progress stays in order.
       const write = lastWrite.then(() => writeAt(handle, full.subarray(0, n), at));
       lastWrite = write;
       const hashed = hasher.update(full, n);
