@@ -10,9 +10,9 @@
  *
  * Fair to both: each runs once untimed first; before each timed run its
  * earlier output is removed, `sync` writes back what the previous run left
- * dirty (neither pays for the other's writeback), and the input folder is
- * read once, so both start with the input in the page cache and write into
- * as much memory just freed. BENCH_CONVERT_REPS (1) runs each that many times,
+ * dirty (neither pays for the other's writeback), a 5 s wait lets freed
+ * memory go back to a VM's host (see level), and the input folder is read
+ * once, so both start with the input in the page cache. BENCH_CONVERT_REPS (1) runs each that many times,
  * alternating which goes first; the best of each is reported. The load
  * average before the first run is in the row. A third row times `dd`
  * copying the same safetensors file (bs=8M), levelled the same way: the
@@ -65,10 +65,17 @@ async function timed(cmd: string, args: string[]): Promise<Timing> {
 async function level(input: string, output: string): Promise<void> {
   rmSync(output, { force: true });
   await run("sync", []);
+  // Memory freed a moment ago is several times cheaper to write into than memory freed earlier on a VM whose kernel
+  // hands free memory back to the host (virtio-balloon free page reporting, in 2 MiB blocks, after about 2 s; measured
+  // with dd here: 0.9-5 s just after removing a file of the same size, 7-12 s without, at load 8). Waiting lets the
+  // output just removed go back too, so that no run writes into memory another one has just freed.
+  await new Promise((resolve) => setTimeout(resolve, LEVEL_WAIT_MS));
   for (const f of readdirSync(input)) {
     for await (const _ of createReadStream(path.join(input, f), { highWaterMark: 8 << 20 })) void _;
   }
 }
+
+const LEVEL_WAIT_MS = 5000;
 
 const best = (ts: Timing[]): Timing => ts.reduce((a, b) => (b.s < a.s ? b : a));
 
@@ -98,9 +105,7 @@ export async function convertBench(root: string): Promise<BenchRow[]> {
   const theirRuns: Timing[] = [];
   const ourRuns: Timing[] = [];
   const ddRuns: Timing[] = [];
-  // Each is run once untimed, so that every timed run replaces its own earlier output of the same size: writing into
-  // memory just freed is several times cheaper here than into memory nothing freed (a VM; measured with dd: 0.9-5 s
-  // against 7-12 s at load 8), and the reference's untimed run above would otherwise favour it.
+  // Each is run once untimed (the reference above), so that all start alike.
   await level(dir, ours);
   await modelsmith();
   await level(dir, copy);
