@@ -15,7 +15,7 @@
  * once, so both start with the input in the page cache. BENCH_CONVERT_REPS (1) runs each that many times,
  * alternating which goes first; the best of each is reported. The load
  * average before the first run is in the row. A third row times `dd`
- * copying the same safetensors file (bs=8M), levelled the same way: the
+ * copying the same safetensors file (bs=256K, the size of our write calls), levelled the same way: the
  * I/O floor: no converter that writes these bytes gets under it. Alone, after a build:
  *
  *     BENCH_CONVERT_LAYERS=22 node dist/bench/convert.js
@@ -101,7 +101,7 @@ export async function convertBench(root: string): Promise<BenchRow[]> {
   const modelsmith = () => timed(process.execPath, ["-e", script]);
   // The floor: the same bytes copied by dd, no conversion, no hash (what an I/O-bound converter can at best come near).
   const copy = path.join(root, "copy.bin");
-  const dd = () => timed("dd", [`if=${path.join(dir, "model.safetensors")}`, `of=${copy}`, "bs=8M", "status=none"]);
+  const dd = () => timed("dd", [`if=${path.join(dir, "model.safetensors")}`, `of=${copy}`, "bs=256K", "status=none"]);
   const theirRuns: Timing[] = [];
   const ourRuns: Timing[] = [];
   const ddRuns: Timing[] = [];
