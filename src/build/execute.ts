@@ -145,7 +145,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
    * and offered to the remote cache (with the claim the lookup took, released
    * on failure).
    */
-  const runBlobStep = async (step: ConvertStep | QuantizeStep, produce: (tmp: string) => Promise<void>): Promise<StepSource | "busy"> => {
+  const runBlobStep = async (step: ConvertStep | QuantizeStep, produce: (tmp: string) => Promise<{ digest: string; size: number } | void>): Promise<StepSource | "busy"> => {
     const kind = step.kind;
     const found = await lookup(step, await readStepRecord(store, step.key), async (r) => r.kind === kind && (await intact(r.digest, r.size)));
     if (found.busy) return "busy";
@@ -158,8 +158,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     await mkdir(store.layout.tmpDir, { recursive: true });
     const tmp = path.join(store.layout.tmpDir, `${kind}-${process.pid}-${randomBytes(6).toString("hex")}.gguf`);
     try {
-      await produce(tmp);
-      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"], consume: true });
+      const written = await produce(tmp);
+      const { digest, size } = await store.ingestFile(tmp, { methods: ["hardlink", "copy"], consume: true, ...(written ? { writtenDigest: written } : {}) });
       const record: StepRecord = { kind, digest, size };
       await writeStepRecord(store, step.key, record);
       outputs.set(step.id, { kind, blob: { mediaType: LAYER_MEDIA_TYPES.model, digest, size } });
@@ -202,7 +202,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
         outType: step.outType,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
-      })).then(() => undefined),
+      })).then((r) => ({ digest: r.digest, size: r.size })), // hashed as written: the store does not read the 2 GB again
     );
 
   const runQuantize = (step: QuantizeStep): Promise<StepSource | "busy"> =>

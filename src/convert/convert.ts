@@ -10,12 +10,12 @@
  */
 import { basename, join } from "node:path";
 import { error, InputError } from "../diagnostics/index.js";
-import { encodeFloats, GgmlType, gv, fromHalfBits, toHalfBits, writeGguf, type GgufMetadataEntry, type GgufTensorInput } from "../gguf/index.js";
+import { encodeFloats, GgmlType, gv, fromHalfBits, toHalfBits, writeGguf, type GgufMetadataEntry, type GgufTensorInput, type TensorData, type TensorFill } from "../gguf/index.js";
 import { architectureOf, ropeParameters, type ArchHparams, type Architecture } from "./architectures.js";
 import { openCheckpoint, type Checkpoint, type CheckpointTensor } from "./checkpoint.js";
 import type { JsonObject } from "./json-file.js";
 import { llama3RopeFactors } from "./rope-freqs.js";
-import { convertTensorData, decodeToF32, permuteRows } from "./tensor-data.js";
+import { convertTensorData, decodeToF32, keepsBytes, permuteRange, permuteRows } from "./tensor-data.js";
 import { checkpointVocab } from "./vocab.js";
 
 import { CONVERT_OUT_TYPES, type ConvertOutType } from "./version.js";
@@ -216,6 +216,42 @@ async function* tensorBytes(p: PlannedTensor, signal: AbortSignal | undefined): 
   if (entry.size === 0) yield new Uint8Array(0);
 }
 
+/**
+ * A tensor written as it is in the file (the output type is its dtype): read
+ * straight into the writer's buffers, q/k rows through `scratch` (whole heads
+ * read, their rows moved into place). Undefined for one that is converted.
+ */
+function passThrough(p: PlannedTensor, signal: AbortSignal | undefined, scratch: { buf: Uint8Array }): TensorFill | undefined {
+  if (p.values || p.plusOne || !keepsBytes(p.source!.entry.dtype, p.type)) return undefined;
+  const { file, entry } = p.source!;
+  if (p.permuteHeads === undefined) {
+    return {
+      bytes: entry.size,
+      fill: (target, offset) => {
+        signal?.throwIfAborted();
+        return file.readInto(entry, offset, target);
+      },
+    };
+  }
+  const rows = entry.shape.length === 0 ? 1 : entry.shape[0]!;
+  if (rows % (p.permuteHeads * 2) !== 0) throw new InputError(error("MS3205", `${basename(file.path)}: tensor ${entry.name}: ${rows} rows do not split into ${p.permuteHeads} heads of two halves`, { file: file.path }));
+  const rowBytes = entry.size / rows;
+  const rowsPerHead = rows / p.permuteHeads;
+  const headBytes = rowsPerHead * rowBytes;
+  return {
+    bytes: entry.size,
+    fill: async (target, offset) => {
+      signal?.throwIfAborted();
+      const first = Math.floor(offset / headBytes);
+      const need = (Math.ceil((offset + target.length) / headBytes) - first) * headBytes;
+      if (scratch.buf.length < need) scratch.buf = new Uint8Array(need);
+      const raw = scratch.buf.subarray(0, need);
+      await file.readInto(entry, first * headBytes, raw);
+      permuteRange(raw, target, offset - first * headBytes, rowsPerHead, rowBytes);
+    },
+  };
+}
+
 /** gguf-py's size_label / model_weight_count_rounded_notation. */
 export function sizeLabel(params: number): string {
   const [scaled, suffix] = params > 1e12 ? [params * 1e-12, "T"] : params > 1e9 ? [params * 1e-9, "B"] : params > 1e6 ? [params * 1e-6, "M"] : [params * 1e-3, "K"];
@@ -250,7 +286,12 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       ...vocab.entries.filter(([k]) => arch.gguf === "llama" || k !== "tokenizer.ggml.add_space_prefix"),
       ...(arch.gguf === "gemma2" ? [["tokenizer.ggml.add_space_prefix", gv.bool(false)] as Entry] : []),
     ];
-    const tensors: GgufTensorInput[] = planned.map((p) => ({ name: p.name, dims: p.dims, type: p.type, data: () => tensorBytes(p, opts.signal) }));
+    // One scratch buffer for every permuted tensor: the writer fills one piece at a time.
+    const scratch = { buf: new Uint8Array(0) };
+    const tensors: GgufTensorInput[] = planned.map((p) => {
+      const data: TensorData = (p.source && passThrough(p, opts.signal, scratch)) ?? (() => tensorBytes(p, opts.signal));
+      return { name: p.name, dims: p.dims, type: p.type, data };
+    });
     opts.signal?.throwIfAborted();
     const written = await writeGguf(opts.outPath, { metadata: dedupe(metadata), tensors }, opts.onProgress);
     const inputs = new Set(["config.json", ...ck.shards.map((s) => basename(s.path)), ...vocab.files]);

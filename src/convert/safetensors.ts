@@ -97,15 +97,21 @@ export class SafetensorsFile {
   /** `length` raw bytes of a tensor from `start` (relative to the tensor's data). */
   async readRange(entry: SafetensorsEntry, start: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
+    await this.readInto(entry, start, buf);
+    return buf;
+  }
+
+  /** Fills `target` with a tensor's raw bytes from `start` (relative to the tensor's data). */
+  async readInto(entry: SafetensorsEntry, start: number, target: Uint8Array): Promise<void> {
+    const length = target.length;
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(buf, done, length - done, entry.offset + start + done);
+      const { bytesRead } = await this.handle.read(target, done, length - done, entry.offset + start + done);
       if (bytesRead === 0) {
         throw new InputError(error("MS3203", `${basename(this.path)}: tensor ${entry.name} ends past the end of the file (it shrank while reading)`, { file: this.path }));
       }
       done += bytesRead;
     }
-    return buf;
   }
 
   async close(): Promise<void> {

@@ -47,9 +47,14 @@ export function decodeToF32(raw: Uint8Array, dtype: string, what: string): Float
   }
 }
 
+/** Whether a tensor of safetensors dtype `dtype` is written as it is in ggml type `outType`. */
+export function keepsBytes(dtype: string, outType: number): boolean {
+  return (dtype === "F32" && outType === GgmlType.F32) || (dtype === "F16" && outType === GgmlType.F16) || (dtype === "BF16" && outType === GgmlType.BF16);
+}
+
 /** GGUF tensor bytes of `raw` (safetensors dtype `dtype`) in ggml type `outType` (F32, F16 or BF16). */
 export function convertTensorData(raw: Uint8Array, dtype: string, outType: number, what: string): Uint8Array {
-  if ((dtype === "F32" && outType === GgmlType.F32) || (dtype === "F16" && outType === GgmlType.F16) || (dtype === "BF16" && outType === GgmlType.BF16)) return raw;
+  if (keepsBytes(dtype, outType)) return raw;
   return encodeFloats(decodeToF32(raw, dtype, what), outType);
 }
 
@@ -71,4 +76,23 @@ export function permuteRows(raw: Uint8Array, rows: number, rowBytes: number, nHe
     }
   }
   return out;
+}
+
+/**
+ * Part of {@link permuteRows}' output, straight into `target`: `raw` holds whole
+ * heads (`rowsPerHead` rows of `rowBytes` each) and `target` gets the permuted
+ * bytes from byte `start` of them, for as long as it is (any byte boundaries).
+ */
+export function permuteRange(raw: Uint8Array, target: Uint8Array, start: number, rowsPerHead: number, rowBytes: number): void {
+  const half = rowsPerHead / 2;
+  const end = start + target.length;
+  for (let r = Math.floor(start / rowBytes); r * rowBytes < end; r++) {
+    const head = Math.floor(r / rowsPerHead);
+    const inHead = r - head * rowsPerHead;
+    // Output row i * 2 + j of a head is its input row j * half + i.
+    const src = (head * rowsPerHead + (inHead & 1) * half + (inHead >> 1)) * rowBytes;
+    const from = Math.max(start, r * rowBytes);
+    const to = Math.min(end, (r + 1) * rowBytes);
+    target.set(raw.subarray(src + from - r * rowBytes, src + to - r * rowBytes), from - start);
+  }
 }

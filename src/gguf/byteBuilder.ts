@@ -2,6 +2,8 @@
  * An append-only little-endian byte buffer that grows by doubling. (Each writer
  * reserves before touching `buf`/`view`: growing replaces both.)
  */
+const utf8 = new TextEncoder();
+
 export class ByteBuilder {
   private buf = new Uint8Array(4096);
   private view = new DataView(this.buf.buffer);
@@ -60,6 +62,15 @@ export class ByteBuilder {
   i64(v: bigint): void {
     const at = this.reserve(8);
     this.view.setBigInt64(at, v, true);
+  }
+
+  /** A GGUF string: u64 byte length, then the UTF-8 bytes (encoded in place, no copy). */
+  str(s: string): void {
+    const max = s.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    const at = this.reserve(8 + max);
+    const { written } = utf8.encodeInto(s, this.buf.subarray(at + 8, at + 8 + max));
+    this.view.setBigUint64(at, BigInt(written), true);
+    this.length = at + 8 + written;
   }
 
   bytes(b: Uint8Array): void {

@@ -2,8 +2,6 @@ import { error, InputError } from "../diagnostics/index.js";
 import type { ByteBuilder } from "./byteBuilder.js";
 import { GgufValueType, isValueType, valueTypeName, type GgufValueData } from "./valueTypes.js";
 
-const utf8 = new TextEncoder();
-
 const INT_RANGES: Partial<Record<GgufValueType, [number, number]>> = {
   [GgufValueType.UINT8]: [0, 0xff],
   [GgufValueType.INT8]: [-0x80, 0x7f],
@@ -18,22 +16,23 @@ const BIG_RANGES: Partial<Record<GgufValueType, [bigint, bigint]>> = {
   [GgufValueType.INT64]: [-(1n << 63n), (1n << 63n) - 1n],
 };
 
-function invalid(what: string, message: string): never {
-  throw new InputError(error("MS3013", `${what}: ${message}`));
+/** What a value is called in errors; a function for an array's items, so that no name is built unless one is needed. */
+type What = string | (() => string);
+
+function invalid(what: What, message: string): never {
+  throw new InputError(error("MS3013", `${typeof what === "string" ? what : what()}: ${message}`));
 }
 
 /** Appends a GGUF string: u64 byte length, then UTF-8 bytes. */
 export function writeString(out: ByteBuilder, s: string): void {
-  const bytes = utf8.encode(s);
-  out.u64(BigInt(bytes.length));
-  out.bytes(bytes);
+  out.str(s);
 }
 
 /**
  * Appends one value of `type` (without its type tag, which the caller writes);
  * checks that the value fits the type first. `what` names the value in errors.
  */
-export function writeValue(out: ByteBuilder, type: GgufValueType, value: GgufValueData, what: string): void {
+export function writeValue(out: ByteBuilder, type: GgufValueType, value: GgufValueData, what: What): void {
   if (!isValueType(type)) invalid(what, `unknown value type ${String(type)}`);
   const name = valueTypeName(type);
   const intRange = INT_RANGES[type];
@@ -72,7 +71,26 @@ export function writeValue(out: ByteBuilder, type: GgufValueType, value: GgufVal
       if (!isValueType(value.itemType)) invalid(what, `unknown array item type ${String(value.itemType)}`);
       out.u32(value.itemType);
       out.u64(BigInt(value.items.length));
-      for (let i = 0; i < value.items.length; i++) writeValue(out, value.itemType, value.items[i]!, `${what}[${i}]`);
+      const items = value.items;
+      const label = () => (typeof what === "string" ? what : what());
+      // A vocabulary is three arrays of tens of thousands of items: the common item types without a call per item.
+      if (value.itemType === GgufValueType.STRING) {
+        for (let i = 0; i < items.length; i++) {
+          const v = items[i];
+          if (typeof v !== "string") invalid(() => `${label()}[${i}]`, `${String(v)} is not a STRING`);
+          out.str(v);
+        }
+        return;
+      }
+      if (value.itemType === GgufValueType.FLOAT32) {
+        for (let i = 0; i < items.length; i++) {
+          const v = items[i];
+          if (typeof v !== "number") invalid(() => `${label()}[${i}]`, `${String(v)} is not a FLOAT32`);
+          out.f32(v);
+        }
+        return;
+      }
+      for (let i = 0; i < items.length; i++) writeValue(out, value.itemType, items[i]!, () => `${label()}[${i}]`);
       return;
     }
   }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Worker } from "node:worker_threads";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { error, InputError } from "../diagnostics/index.js";
 import { ByteBuilder } from "./byteBuilder.js";
@@ -7,8 +8,24 @@ import { ggmlType, tensorDataSize } from "./tensorTypes.js";
 import { GgufValueType, type GgufMetadataEntry } from "./valueTypes.js";
 import { writeString, writeValue } from "./writeValue.js";
 
-/** Tensor bytes: all at once, or a function that yields them in chunks (called once). */
-export type TensorData = Uint8Array | (() => Iterable<Uint8Array> | AsyncIterable<Uint8Array>);
+/** Tensor bytes: all at once, a function that yields them in chunks (called once), or a source that copies them into the writer's buffers. */
+export type TensorData = Uint8Array | (() => Iterable<Uint8Array> | AsyncIterable<Uint8Array>) | TensorFill;
+
+/**
+ * Tensor bytes put straight where they are written (a file read into the
+ * writer's buffer, no copy in between). `fill(target, offset)` puts bytes
+ * `[offset, offset + target.length)` of the tensor's data into `target`; the
+ * writer asks for the whole tensor in order, in pieces of any size.
+ */
+export interface TensorFill {
+  /** The tensor's size in bytes; checked against its shape and type. */
+  bytes: number;
+  fill(target: Uint8Array, offset: number): Promise<void> | void;
+}
+
+function isFill(data: TensorData): data is TensorFill {
+  return typeof data === "object" && !(data instanceof Uint8Array);
+}
 
 export interface GgufTensorInput {
   name: string;
@@ -115,7 +132,7 @@ export async function* ggufChunks(input: GgufWriteInput): AsyncGenerator<Uint8Ar
     const t = input.tensors[i]!;
     const { size } = layout.placements[i]!;
     let written = 0;
-    const chunks = t.data instanceof Uint8Array ? [t.data] : t.data();
+    const chunks = t.data instanceof Uint8Array ? [t.data] : isFill(t.data) ? fillChunks(t.data, size, t.name) : t.data();
     for await (const chunk of chunks) {
       written += chunk.length;
       if (written > size) break;
@@ -127,98 +144,274 @@ export async function* ggufChunks(input: GgufWriteInput): AsyncGenerator<Uint8Ar
   }
 }
 
+/** A fill source's bytes in chunks of at most WRITE_BYTES (for ggufChunks). */
+async function* fillChunks(data: TensorFill, size: number, name: string): AsyncGenerator<Uint8Array> {
+  if (data.bytes !== size) invalid(`tensor ${name}: data has ${data.bytes} bytes, its shape and type need ${size}`);
+  for (let at = 0; at < size; at += WRITE_BYTES) {
+    const chunk = new Uint8Array(Math.min(WRITE_BYTES, size - at));
+    await data.fill(chunk, at);
+    yield chunk;
+  }
+  if (size === 0) yield new Uint8Array(0);
+}
+
 export interface WrittenFile {
   size: number;
   /** Hex sha256 of the file's bytes. */
   sha256: string;
 }
 
+export interface WriteGgufOptions {
+  /**
+   * Hash in a worker thread, on another core, while the main thread reads and
+   * writes. Default: for files of HASH_WORKER_FROM bytes and more (below that,
+   * starting the worker costs more than it saves).
+   */
+  hashInWorker?: boolean;
+}
+
+/** Files from this size on are hashed in a worker thread by default. */
+export const HASH_WORKER_FROM = 64 << 20;
+
+/** Bytes per write: the file goes out in buffers of this size, each written with one positional write. */
+const WRITE_BYTES = 8 << 20;
+/** Buffers in the pool: one being filled while the others are written and hashed. */
+const POOL_SIZE = 4;
+
 /**
  * Writes a GGUF file to `path` (via a temporary file beside it, renamed at the
  * end, so a failure leaves no partial file) and returns its size and sha256.
- * `onProgress` hears of the bytes written after each chunk, of the file's total.
+ * `onProgress` hears of the bytes written after each buffer, of the file's total.
+ *
+ * A pipeline over a few reused buffers of WRITE_BYTES: the header, padding and
+ * tensor bytes are packed into a buffer (a {@link TensorFill} reads straight
+ * into it, chunks are copied in), and a full buffer is written at its offset
+ * while it is hashed (in a worker thread for large files) and while the next
+ * buffer is filled. The digest comes from the bytes written, never a re-read.
  */
-export async function writeGguf(path: string, input: GgufWriteInput, onProgress?: (written: number, total: number) => void): Promise<WrittenFile> {
-  const total = onProgress ? encodeGgufHeader(input).fileSize : 0;
+export async function writeGguf(path: string, input: GgufWriteInput, onProgress?: (written: number, total: number) => void, options: WriteGgufOptions = {}): Promise<WrittenFile> {
+  const layout = encodeGgufHeader(input);
+  const total = layout.fileSize;
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const hash = createHash("sha256");
+  const hasher = (options.hashInWorker ?? total >= HASH_WORKER_FROM) ? new WorkerHasher() : new InlineHasher();
+  const handle = await open(tmp, "w").catch(async (err: unknown) => {
+    await hasher.close();
+    throw err;
+  });
+  const pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared);
   let size = 0;
-  const handle = await open(tmp, "w");
   try {
-    // A pipeline: the next chunk is produced (read, converted) while this batch is written, and the batch is hashed while the write runs.
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      if (batchBytes === 0) return;
-      const write = writeAll(handle, batch, batchBytes);
-      for (const b of batch) hash.update(b);
-      await write;
-      size += batchBytes;
-      batch = [];
-      batchBytes = 0;
-      onProgress?.(size, total);
+    let buf = await pool.take();
+    let pos = 0;
+    let lastWrite: Promise<unknown> = Promise.resolve();
+    const emit = () => {
+      const full = buf;
+      const at = size;
+      const n = pos;
+      size += n;
+      // One write at a time, in file order: buffered writes to one file serialize on its inode lock anyway, and progress stays in order.
+      const write = lastWrite.then(() => writeAt(handle, full.subarray(0, n), at));
+      lastWrite = write;
+      const hashed = hasher.update(full, n);
+      pool.inFlight(Promise.all([write, hashed]).then(() => {
+        onProgress?.(at + n, total);
+        return full;
+      }));
     };
-    for await (const chunk of prefetched(ggufChunks(input)[Symbol.asyncIterator]())) {
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= WRITE_BYTES) await flush();
+    /** Room for `n` more bytes, given out as pieces of the current buffer (a full buffer is sent off first). */
+    const pieces = async function* (n: number): AsyncGenerator<Uint8Array> {
+      while (n > 0) {
+        if (pos === buf.length) {
+          emit();
+          buf = await pool.take();
+          pos = 0;
+        }
+        const k = Math.min(n, buf.length - pos);
+        yield buf.subarray(pos, pos + k);
+        pos += k;
+        n -= k;
+      }
+    };
+    const copy = async (bytes: Uint8Array) => {
+      let from = 0;
+      for await (const piece of pieces(bytes.length)) {
+        piece.set(bytes.subarray(from, from + piece.length));
+        from += piece.length;
+      }
+    };
+    await copy(layout.header);
+    for (let i = 0; i < input.tensors.length; i++) {
+      const t = input.tensors[i]!;
+      const tensorSize = layout.placements[i]!.size;
+      if (isFill(t.data)) {
+        if (t.data.bytes !== tensorSize) invalid(`tensor ${t.name}: data has ${t.data.bytes} bytes, its shape and type need ${tensorSize}`);
+        let at = 0;
+        for await (const piece of pieces(tensorSize)) {
+          await t.data.fill(piece, at);
+          at += piece.length;
+        }
+      } else {
+        let written = 0;
+        const chunks = t.data instanceof Uint8Array ? [t.data] : t.data();
+        for await (const chunk of chunks) {
+          written += chunk.length;
+          if (written > tensorSize) break;
+          await copy(chunk);
+        }
+        if (written !== tensorSize) invalid(`tensor ${t.name}: data has ${written > tensorSize ? `more than ${tensorSize}` : written} bytes, its shape and type need ${tensorSize}`);
+      }
+      const pad = padded(tensorSize, layout.alignment) - tensorSize;
+      for await (const piece of pieces(pad)) piece.fill(0);
     }
-    await flush();
+    if (pos > 0) emit();
+    await pool.drain();
+    const sha256 = await hasher.digest();
     await handle.close();
     await rename(tmp, path);
+    return { size, sha256 };
   } catch (err) {
+    await pool.settle();
+    await hasher.close();
     await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
-  return { size, sha256: hash.digest("hex") };
 }
 
-/** Bytes gathered into one write: small chunks (the header, padding) never go out alone. */
-const WRITE_BYTES = 8 << 20;
+/**
+ * Bytes per write system call. The kernel sizes the page-cache folios it
+ * allocates by the length of the write: 8 MiB writes get 2 MiB folios, which
+ * on a VM that hands free memory back to its host (virtio-balloon free page
+ * reporting, in 2 MiB blocks) come from memory the host must fault in again.
+ * Measured with dd here, copying the same 2.2 GB: 7.7-9.0 s with bs=8M,
+ * 3.2 s with 1M, 1.15-1.17 s with 256K (load 3.5-4). See docs/decisions.md.
+ */
+const WRITE_CALL_BYTES = 256 << 10;
 
-/** Writes `buffers` (`bytes` in all) at the handle's position, in as few writev calls as the kernel allows. */
-async function writeAll(handle: FileHandle, buffers: Uint8Array[], bytes: number): Promise<void> {
-  let left = buffers;
-  let remaining = bytes;
-  while (remaining > 0) {
-    const { bytesWritten } = await handle.writev(left);
-    remaining -= bytesWritten;
-    if (remaining === 0) break;
-    // A short write: drop what went out, keep the rest of a partly written buffer.
-    let skip = bytesWritten;
-    const rest: Uint8Array[] = [];
-    for (const b of left) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    left = rest;
+/** Writes all of `bytes` at `position`, WRITE_CALL_BYTES per call. */
+async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, Math.min(WRITE_CALL_BYTES, bytes.length - done), position + done);
+    done += bytesWritten;
   }
 }
 
-/** The items of `source`, the next one always asked for before the current one is handed on. */
-async function* prefetched<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
-  // A rejection is awaited on the next turn; marked handled now so that it is not reported as unhandled meanwhile.
-  const ask = () => {
-    const p = source.next();
-    p.catch(() => undefined);
-    return p;
-  };
-  let next = ask();
-  try {
-    for (;;) {
-      const r = await next;
-      if (r.done) return;
-      next = ask();
-      yield r.value;
+/**
+ * A few buffers reused for the whole file (no allocation, no page faults, no
+ * garbage per write). A buffer sent off comes back when its write and its hash
+ * are done; `take` waits for the oldest one when none is free, and rejects with
+ * its error when it failed.
+ */
+class BufferPool {
+  private readonly free: Uint8Array[] = [];
+  private readonly pending: Promise<Uint8Array>[] = [];
+  private made = 0;
+
+  constructor(
+    private readonly bytes: number,
+    private readonly shared: boolean,
+  ) {}
+
+  async take(): Promise<Uint8Array> {
+    const b = this.free.pop();
+    if (b) return b;
+    if (this.made < POOL_SIZE) {
+      this.made++;
+      return new Uint8Array(this.shared ? new SharedArrayBuffer(this.bytes) : new ArrayBuffer(this.bytes));
     }
-  } finally {
-    // Let a pending read settle before the generator is closed, so nothing runs on after an error.
-    await next.then(() => undefined, () => undefined);
-    await source.return?.(undefined);
+    return this.pending.shift()!;
+  }
+
+  inFlight(p: Promise<Uint8Array>): void {
+    p.catch(() => undefined); // awaited by take or drain; marked handled meanwhile
+    this.pending.push(p);
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) this.free.push(await this.pending.shift()!);
+  }
+
+  /** Waits for every write and hash under way, failed or not. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.pending.splice(0));
+  }
+}
+
+interface Hasher {
+  /** Whether buffers must be on a SharedArrayBuffer. */
+  readonly shared: boolean;
+  /** Hashes `bytes[0, n)`; the buffer is not changed until the promise settles. */
+  update(bytes: Uint8Array, n: number): Promise<void>;
+  digest(): Promise<string>;
+  close(): Promise<void>;
+}
+
+class InlineHasher implements Hasher {
+  readonly shared = false;
+  private readonly hash = createHash("sha256");
+  update(bytes: Uint8Array, n: number): Promise<void> {
+    this.hash.update(bytes.subarray(0, n));
+    return Promise.resolve();
+  }
+  digest(): Promise<string> {
+    return Promise.resolve(this.hash.digest("hex"));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The worker: hashes each buffer it is sent, in order, and answers each; null asks for the digest. */
+const HASH_WORKER = `
+const { parentPort } = require("node:worker_threads");
+const hash = require("node:crypto").createHash("sha256");
+parentPort.on("message", (m) => {
+  if (m === null) parentPort.postMessage(hash.digest("hex"));
+  else {
+    hash.update(new Uint8Array(m.buffer, 0, m.n));
+    parentPort.postMessage(m.n);
+  }
+});`;
+
+/** sha256 on another thread, over buffers shared with it (nothing is copied). */
+class WorkerHasher implements Hasher {
+  readonly shared = true;
+  private readonly worker = new Worker(HASH_WORKER, { eval: true });
+  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private failed: unknown;
+
+  constructor() {
+    this.worker.on("message", (m) => this.waiting.shift()?.resolve(m));
+    const fail = (err: unknown) => {
+      this.failed ??= err;
+      for (const w of this.waiting.splice(0)) w.reject(err);
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => fail(new Error(`the sha256 worker exited (code ${code})`)));
+  }
+
+  private ask(message: unknown): Promise<unknown> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  async update(bytes: Uint8Array, n: number): Promise<void> {
+    await this.ask({ buffer: bytes.buffer, n });
+  }
+
+  async digest(): Promise<string> {
+    const hex = (await this.ask(null)) as string;
+    await this.close();
+    return hex;
+  }
+
+  async close(): Promise<void> {
+    this.failed ??= new Error("the sha256 worker was closed");
+    await this.worker.terminate();
   }
 }
 

@@ -38,6 +38,13 @@ export interface IngestOptions {
    * re-hash it).
    */
   consume?: boolean;
+  /**
+   * The digest and size of the file's bytes as its writer computed them while
+   * writing (writeGguf hashes the bytes it writes): the file is not read again.
+   * Only for a private temporary file this process just wrote; its size is
+   * checked (MS5108 when it differs).
+   */
+  writtenDigest?: { digest: string; size: number };
 }
 
 export interface IngestResult {
@@ -68,7 +75,8 @@ const UNSUPPORTED = new Set(["EXDEV", "EPERM", "EACCES", "EMLINK", "ENOTSUP", "E
 export async function ingestFile(layout: StoreLayout, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   // link(2) does not follow symlinks: resolve first, or the blob would be the link.
   const source = await realpath(file);
-  const { digest, size, stat: before } = options.knownDigest !== undefined ? await statWithDigest(source, options.knownDigest) : await digestFile(source, options.statCache);
+  const known = options.writtenDigest ?? (options.knownDigest !== undefined ? { digest: options.knownDigest } : undefined);
+  const { digest, size, stat: before } = known ? await asWritten(source, known) : await digestFile(source, options.statCache);
   checkExpected({ digest, size }, { digest: options.expectedDigest === undefined ? undefined : parseDigest(options.expectedDigest) }, source);
 
   const dest = layout.blobPath(digest);
@@ -104,10 +112,11 @@ export async function ingestFile(layout: StoreLayout, file: string, options: Ing
   throw storeWriteError(`add ${source} to the store (tried ${(options.methods ?? DEFAULT_INGEST_METHODS).join(", ")})`, dest, lastError);
 }
 
-/** A file's stat and the digest its writer computed (IngestOptions.knownDigest). */
-async function statWithDigest(file: string, known: string): Promise<{ digest: Digest; size: number; stat: BigIntStats }> {
+/** The digest a file's writer computed (knownDigest, writtenDigest), once its size is the one written where that is known. */
+async function asWritten(file: string, written: { digest: string; size?: number }): Promise<{ digest: Digest; size: number; stat: BigIntStats }> {
   const st = await stat(file, { bigint: true });
-  return { digest: parseDigest(known), size: Number(st.size), stat: st };
+  if (written.size !== undefined && st.size !== BigInt(written.size)) throw changedWhileReading(file);
+  return { digest: parseDigest(written.digest), size: Number(st.size), stat: st };
 }
 
 async function placeByLinkOrClone(layout: StoreLayout, method: "hardlink" | "reflink", source: string, before: BigIntStats, digest: Digest): Promise<void> {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { convertCheckpoint, encodeSafetensors, identifyPreTokenizer, isCheckpointDir, SafetensorsFile, sizeLabel } from "../../src/convert/index.js";
-import { permuteRows } from "../../src/convert/tensor-data.js";
+import { permuteRange, permuteRows } from "../../src/convert/tensor-data.js";
 import { InputError } from "../../src/diagnostics/index.js";
 import { plainValue, readGgufFile } from "../../src/gguf/index.js";
 import { LLAMA3_SPLIT_REGEX } from "../../src/testmodels/index.js";
@@ -160,6 +160,19 @@ describe("parts", () => {
   test("q/k rows go from rotate-half to interleaved order, per head", () => {
     const rows = Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7]); // 2 heads of 4 rows, one byte per row
     assert.deepEqual([...permuteRows(rows, 8, 1, 2)], [0, 2, 1, 3, 4, 6, 5, 7]);
+  });
+
+  test("permuteRange gives every byte range of permuteRows' output (the writer asks for pieces cut anywhere)", () => {
+    const rowBytes = 3;
+    const raw = Uint8Array.from({ length: 2 * 6 * rowBytes }, (_, i) => i); // 2 heads of 6 rows
+    const whole = permuteRows(raw, 12, rowBytes, 2);
+    for (let start = 0; start <= raw.length; start++) {
+      for (let end = start; end <= raw.length; end++) {
+        const target = new Uint8Array(end - start);
+        permuteRange(raw, target, start, 6, rowBytes);
+        assert.deepEqual([...target], [...whole.subarray(start, end)], `bytes ${start}..${end}`);
+      }
+    }
   });
 
   test("size labels as gguf-py writes them", () => {

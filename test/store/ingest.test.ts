@@ -52,6 +52,16 @@ describe("ingesting local files", () => {
     assert.equal(blob.ino, (await stat(target)).ino);
   });
 
+  it("takes the digest a file's writer computed as it wrote it, without reading the file again (shown with a digest that is not its bytes'); a size that disagrees is MS5108", async () => {
+    const file = await source("written.gguf", "bytes as written");
+    const claimed = "sha256:" + "ab".repeat(32);
+    assert.deepEqual(await store.ingestFile(file, { writtenDigest: { digest: claimed, size: 16 } }), { digest: claimed, size: 16, method: "hardlink" });
+    assert.equal((await stat(store.blobPath(claimed))).ino, (await stat(file)).ino);
+    const other = await source("grown.gguf", "bytes as written, and more");
+    const err = await rejection(store.ingestFile(other, { writtenDigest: { digest: claimed, size: 16 } }));
+    assert.equal(err.code, "MS5108");
+  });
+
   it("copies when asked to, leaving the source untouched", async () => {
     const file = await source("copied.gguf", "copied weights");
     const r = await store.ingestFile(file, { methods: ["copy"] });
