@@ -78,8 +78,8 @@ async function generate(url: string, model: string, prompt: string): Promise<str
   return body.response!;
 }
 
-test("after a 2-thread CPU runner, serve's event loop is at nice 19, and the next runner still starts at nice 0 (from the spawner thread)", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
-  const { child, url } = await serve();
+test("MODELSMITH_SERVE_LOWER_LOOP=1: after a 2-thread CPU runner, serve's event loop is at nice 19, and the next runner still starts at nice 0 (from the spawner thread)", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
+  const { child, url } = await serve({ MODELSMITH_SERVE_LOWER_LOOP: "1" });
   const pid = child.pid!;
   assert.equal(niceOf(pid, pid), 0, "the server starts at nice 0");
   assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
@@ -99,8 +99,8 @@ test("after a 2-thread CPU runner, serve's event loop is at nice 19, and the nex
   }
 });
 
-test("MODELSMITH_SERVE_LOWER_LOOP=0: the runner lowers its own event loop, serve's stays at nice 0", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
-  const { child, url } = await serve({ MODELSMITH_SERVE_LOWER_LOOP: "0" });
+test("by default the runner lowers its own event loop, serve's stays at nice 0", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
+  const { child, url } = await serve();
   const pid = child.pid!;
   assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
   assert.equal(niceOf(pid, pid), 0);

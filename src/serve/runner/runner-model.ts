@@ -150,9 +150,9 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
     lastHeard = Date.now();
     switch (m.t) {
       case "ready": {
-        // The runner's event loop went to nice 19: this one, which wakes for each of its tokens, too (the spawner thread keeps nice 0 for the next runners).
-        // MODELSMITH_SERVE_LOWER_LOOP=0 keeps it at its priority: to compare both on a given machine (see docs/decisions.md).
-        if (m.lowered && process.env["MODELSMITH_SERVE_LOWER_LOOP"] !== "0") lowerEventLoopPriority();
+        // The runner's event loop went to nice 19. This one, which wakes for each of its tokens, stays at its priority: measured idle, lowering it
+        // too cost one stream 40% (docs/decisions.md). MODELSMITH_SERVE_LOWER_LOOP=1 lowers it (the spawner thread keeps nice 0 for the next runners).
+        if (m.lowered && process.env["MODELSMITH_SERVE_LOWER_LOOP"] === "1") lowerEventLoopPriority();
         const model: RunnerModel = {
           name: m.name,
           manifestDigest: m.manifestDigest,
