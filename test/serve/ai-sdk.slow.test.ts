@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { generateObject, generateText, stepCountIs, streamText, tool, type LanguageModel } from "ai";
+import { generateObject, generateText, stepCountIs, streamText, tool } from "ai";
 import { createOllama } from "ollama-ai-provider-v2";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
@@ -9,6 +8,7 @@ import type { RunningServer } from "../../src/serve/index.js";
 import {
   notAPerson, ollamaClient, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, type ServeEnv,
 } from "./helpers.js";
+import { aiSdkProviders, PERSON, type AiSdkProvider } from "./ai-sdk-providers.js";
 
 /**
  * The Vercel AI SDK (`ai`) against `serve` through both of its providers a
@@ -20,22 +20,14 @@ import {
 
 let env: ServeEnv;
 let server: RunningServer;
-let providers: Array<{ name: string; model: (id: string) => LanguageModel; think: Record<string, Record<string, boolean>> }>;
+let providers: AiSdkProvider[];
 
 before(async () => {
   env = await serveEnv({ oracle: TEST_MODELS.oracle!, random: TEST_MODELS.random!, weather: WEATHER_MODEL, thinker: THINKER_MODEL });
   server = await env.start();
-  const ollama = createOllama({ baseURL: `${server.url}/api` });
-  const compatible = createOpenAICompatible({ name: "modelsmith", baseURL: `${server.url}/v1`, apiKey: "k", supportsStructuredOutputs: true });
-  providers = [
-    // The provider sends think: false unless told (issue 10); thinking is asked for with its option.
-    { name: "ollama-ai-provider-v2", model: (id) => ollama(id), think: { ollama: { think: true } } },
-    { name: "@ai-sdk/openai-compatible", model: (id) => compatible.chatModel(id), think: {} },
-  ];
+  providers = aiSdkProviders(server.url);
 });
 after(() => env?.cleanup(), { timeout: 30_000 });
-
-const PERSON = z.object({ name: z.enum(["ann", "bob", "cy"]), ok: z.boolean(), kind: z.literal("person") });
 
 test("AI SDK generateText and streamText: the oracle's text through either provider; the Ollama provider's completion model (/api/generate)", async () => {
   for (const p of providers) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { APICallError, embed, generateText, stepCountIs, streamObject, streamText, tool, type LanguageModel } from "ai";
+import { APICallError, embed, generateText, stepCountIs, streamObject, streamText, tool } from "ai";
 import type { Ollama } from "ollama";
 import { createOllama } from "ollama-ai-provider-v2";
 import type OpenAI from "openai";
@@ -14,6 +14,7 @@ import {
   apiError, collect, CYCLING_SPEC, notAPerson, ollamaClient, ollamaFailure, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
   type ServeEnv,
 } from "./helpers.js";
+import { aiSdkProviders, PERSON, type AiSdkProvider } from "./ai-sdk-providers.js";
 
 /**
  * The cells of issue 10's client matrix (docs/decisions.md, "Client matrix
@@ -32,7 +33,7 @@ let server: RunningServer;
 let ollama: Ollama;
 let openai: OpenAI;
 let anthropic: Anthropic;
-let providers: Array<{ name: string; model: (id: string) => LanguageModel; think: Record<string, Record<string, boolean>> }>;
+let providers: AiSdkProvider[];
 
 before(async () => {
   env = await serveEnv({ oracle: TEST_MODELS.oracle!, random: TEST_MODELS.random!, weather: WEATHER_MODEL, thinker: THINKER_MODEL });
@@ -40,16 +41,9 @@ before(async () => {
   ollama = ollamaClient(server);
   openai = openaiClient(server);
   anthropic = new Anthropic({ baseURL: server.url, apiKey: "k", maxRetries: 0 });
-  const viaOllama = createOllama({ baseURL: `${server.url}/api` });
-  const compatible = createOpenAICompatible({ name: "modelsmith", baseURL: `${server.url}/v1`, apiKey: "k", supportsStructuredOutputs: true });
-  providers = [
-    { name: "ollama-ai-provider-v2", model: (id) => viaOllama(id), think: { ollama: { think: true } } },
-    { name: "@ai-sdk/openai-compatible", model: (id) => compatible.chatModel(id), think: {} },
-  ];
+  providers = aiSdkProviders(server.url);
 });
 after(() => env?.cleanup(), { timeout: 30_000 });
-
-const PERSON = z.object({ name: z.enum(["ann", "bob", "cy"]), ok: z.boolean(), kind: z.literal("person") });
 
 test("AI SDK streamText with tools (stopWhen, two steps): the call streamed, the SDK runs the tool, the answer streamed (both providers)", async () => {
   for (const p of providers) {
