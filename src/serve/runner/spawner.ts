@@ -1,9 +1,10 @@
 /**
  * Starting runner processes from a thread whose priority stays at nice 0.
  *
- * `serve` lowers its event loop to nice 19 on a CPU (lowerEventLoopPriority in
- * src/runtime/open-model.ts): the loop wakes for every token, just as the next
- * decode starts its compute thread. Linux keeps nice per thread, a forked
+ * `serve` can lower its event loop to nice 19 on a CPU (lowerEventLoopPriority
+ * in src/runtime/open-model.ts; MODELSMITH_SERVE_LOWER_LOOP=1, off by default
+ * since it measured slower through runners, see docs/decisions.md): the loop
+ * wakes for every token, just as the next decode starts its compute thread. Linux keeps nice per thread, a forked
  * process starts with the nice of the thread that forked it, and an
  * unprivileged process can never raise it back: a runner forked by the lowered
  * event loop would decode at nice 19 against everything else on the machine.
