@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { generateObject, generateText, stepCountIs, streamText, tool } from "ai";
+import { generateObject, generateText, stepCountIs, streamText } from "ai";
 import { createOllama } from "ollama-ai-provider-v2";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
@@ -8,7 +8,7 @@ import type { RunningServer } from "../../src/serve/index.js";
 import {
   notAPerson, ollamaClient, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, type ServeEnv,
 } from "./helpers.js";
-import { aiSdkProviders, PERSON, type AiSdkProvider } from "./ai-sdk-providers.js";
+import { aiSdkProviders, PERSON, weatherTools, type AiSdkProvider } from "./ai-sdk-providers.js";
 
 /**
  * The Vercel AI SDK (`ai`) against `serve` through both of its providers a
@@ -53,16 +53,7 @@ test("AI SDK tool round trip: the model calls get_weather, the SDK runs it and s
     const r = await generateText({
       model: p.model("weather"),
       prompt: WEATHER_QUESTION,
-      tools: {
-        get_weather: tool({
-          description: "The current weather in a city",
-          inputSchema: z.object({ city: z.string() }),
-          execute: async (input) => {
-            ran.push(input);
-            return "22 degrees";
-          },
-        }),
-      },
+      tools: weatherTools(ran),
       stopWhen: stepCountIs(3),
       maxRetries: 0,
     });

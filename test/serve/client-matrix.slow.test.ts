@@ -14,7 +14,7 @@ import {
   apiError, collect, CYCLING_SPEC, notAPerson, ollamaClient, ollamaFailure, openaiClient, oracleText, serveEnv, TEST_MODELS, THINKER_MODEL, WEATHER_ANSWER, WEATHER_CALL, WEATHER_MODEL, WEATHER_QUESTION, WEATHER_TOOL,
   type ServeEnv,
 } from "./helpers.js";
-import { aiSdkProviders, PERSON, type AiSdkProvider } from "./ai-sdk-providers.js";
+import { aiSdkProviders, PERSON, weatherTools, type AiSdkProvider } from "./ai-sdk-providers.js";
 
 /**
  * The cells of issue 10's client matrix (docs/decisions.md, "Client matrix
@@ -51,16 +51,7 @@ test("AI SDK streamText with tools (stopWhen, two steps): the call streamed, the
     const s = streamText({
       model: p.model("weather"),
       prompt: WEATHER_QUESTION,
-      tools: {
-        get_weather: tool({
-          description: WEATHER_TOOL.function.description,
-          inputSchema: z.object({ city: z.string() }),
-          execute: async (input) => {
-            ran.push(input);
-            return "22 degrees";
-          },
-        }),
-      },
+      tools: weatherTools(ran),
       stopWhen: stepCountIs(3),
       maxRetries: 0,
     });
