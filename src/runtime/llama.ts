@@ -1,4 +1,5 @@
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+import { threadpools } from "./threadpool.js";
 
 /** Which llama.cpp backend to load: "auto" picks a GPU backend when one works, false is CPU only. */
 export type GpuChoice = "auto" | false;
@@ -10,10 +11,13 @@ const instances = new Map<GpuChoice, Promise<Llama>>();
  * (loading the native library twice wastes memory and threads). Never builds
  * from source (`build: "never"`): the prebuilt binaries ship with node-llama-cpp.
  * llama.cpp's own logging is limited to errors, so `run` prints only the answer.
+ * The thread pool library (./threadpool.ts) is loaded first, so every context
+ * gets a persistent pool as in llama.cpp's own tools.
  */
 export function sharedLlama(gpu: GpuChoice): Promise<Llama> {
   let llama = instances.get(gpu);
   if (!llama) {
+    threadpools();
     llama = getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
     instances.set(gpu, llama);
     llama.catch(() => instances.delete(gpu));

@@ -9,6 +9,7 @@ import { ModelEmbedder, type EmbedOptions, type EmbedResult } from "./embed.js";
 import { generateOnSequence } from "./generate.js";
 import { GrammarCache } from "./grammar.js";
 import { backendName, defaultThreads, sharedLlama, type GpuChoice } from "./llama.js";
+import { threadpools } from "./threadpool.js";
 import { typeOption, typeOptions, type OptionMap } from "./options.js";
 import { loadPlan, samplePlan, type LoadPlan, type NotHonoured } from "./plan.js";
 import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt.js";
@@ -77,7 +78,8 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
   }
   serializeFirstSampleAfterDecode(context);
   const trace = batchTraceWanted() ? traceBatches(context, load.threads) : undefined;
-  if (llama.gpu === false && load.threads > 1 && (threadPoolSize() > 1 || options.busyEventLoop === true)) lowerEventLoopPriority();
+  // With the thread pool library loaded, the compute threads persist and are placed once: nothing to work around (docs/decisions.md, "A thread pool per context").
+  if (llama.gpu === false && load.threads > 1 && !threadpools().loaded && (threadPoolSize() > 1 || options.busyEventLoop === true)) lowerEventLoopPriority();
   return new LoadedModel(stored, llama, model, context, load, params, warnings, nowNs() - started, trace);
 }
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { LlamaContext } from "node-llama-cpp";
+import { threadpools } from "./threadpool.js";
 
 /**
  * The batch trace (`MODELSMITH_TRACE=batches`): what the runtime sends to
@@ -17,7 +18,11 @@ import type { LlamaContext } from "node-llama-cpp";
  *   closes (`live`: libuv's pool, where decode and sampling run, and V8's
  *   helpers; Node names them all "node", so they are not told apart), and
  *   threads that ended meanwhile (`ended`: chiefly the extra compute thread
- *   that each decode of more than one thread starts and joins).
+ *   that each decode of more than one thread starts and joins, when no thread
+ *   pool is attached);
+ * - `threadpool`: how many contexts the thread pool library gave a persistent
+ *   pool (./threadpool.ts) and how many of them are open, or why it is not
+ *   loaded.
  *
  * Counts, not speed: a test reads `decodes` against the tokens generated; wall
  * times are for a person reading a run on an idle machine.
@@ -35,6 +40,8 @@ export interface BatchTrace {
   /** How many decodes ran with 1, 2, ... CPU threads (node-llama-cpp's thread splitter may set fewer than the context's before a decode). */
   threads: Record<string, number>;
   cpuMs: { main: number; live: number; ended: number };
+  /** The thread pool library (./threadpool.ts): contexts given a persistent pool in this process, or why there is none. */
+  threadpool: { attached: number; live: number } | { reason: string };
 }
 
 /** Whether MODELSMITH_TRACE asks for the batch trace. */
@@ -60,7 +67,7 @@ const nowNs = () => Number(process.hrtime.bigint());
 export function traceBatches(context: LlamaContext, threads: number): { finish(): BatchTrace } | undefined {
   const native = (context as unknown as { _ctx?: NativeContext })._ctx;
   if (!native || typeof native.initBatch !== "function" || typeof native.setThreads !== "function" || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function") return undefined;
-  const t: BatchTrace = { decodes: 0, tokens: 0, sizes: {}, decodeMs: 0, medianMs: {}, betweenMs: 0, samples: 0, sampleMs: 0, threads: {}, cpuMs: { main: 0, live: 0, ended: 0 } };
+  const t: BatchTrace = { decodes: 0, tokens: 0, sizes: {}, decodeMs: 0, medianMs: {}, betweenMs: 0, samples: 0, sampleMs: 0, threads: {}, cpuMs: { main: 0, live: 0, ended: 0 }, threadpool: { attached: 0, live: 0 } };
   const cpuAtStart = threadCpu();
   const processAtStart = process.cpuUsage();
   let batchSize = 0;
@@ -114,6 +121,8 @@ export function traceBatches(context: LlamaContext, threads: number): { finish()
       const main = (cpu.main - cpuAtStart.main) * 10;
       const live = (cpu.live - cpuAtStart.live) * 10;
       t.cpuMs = { main, live, ended: Math.round(Math.max(0, (total.user + total.system) / 1000 - main - live)) };
+      const pools = threadpools();
+      t.threadpool = pools.loaded ? { attached: pools.attached(), live: pools.live() } : { reason: pools.reason };
       for (const k of ["decodeMs", "betweenMs", "sampleMs"] as const) t[k] = Math.round(t[k]);
       for (const [size, list] of durations) {
         const sorted = [...list].sort((a, b) => a - b);

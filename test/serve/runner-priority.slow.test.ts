@@ -9,11 +9,16 @@
  * child copies the nice of the thread that forked it). Before the spawner, a
  * runner forked by the lowered loop ran all its threads at nice 19.
  * The CLI as a subprocess, real runners, the priorities read from /proc.
+ * All of this is the fallback without the thread pool library
+ * (MODELSMITH_THREADPOOL=0 below): with a persistent ggml pool per context no
+ * loop lowers itself (docs/decisions.md, "A thread pool per context"), as the
+ * last test pins.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { shimFile } from "../../src/runtime/threadpool.js";
 import { fromRoot } from "../helpers/paths.js";
 import { CYCLING_SPEC, oracleText, serveEnv, type ServeEnv } from "./helpers.js";
 import { oracleLlama } from "../../src/testmodels/index.js";
@@ -79,7 +84,7 @@ async function generate(url: string, model: string, prompt: string): Promise<str
 }
 
 test("MODELSMITH_SERVE_LOWER_LOOP=1: after a 2-thread CPU runner, serve's event loop is at nice 19, and the next runner still starts at nice 0 (from the spawner thread)", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
-  const { child, url } = await serve({ MODELSMITH_SERVE_LOWER_LOOP: "1" });
+  const { child, url } = await serve({ MODELSMITH_SERVE_LOWER_LOOP: "1", MODELSMITH_THREADPOOL: "0" });
   const pid = child.pid!;
   assert.equal(niceOf(pid, pid), 0, "the server starts at nice 0");
   assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
@@ -99,12 +104,22 @@ test("MODELSMITH_SERVE_LOWER_LOOP=1: after a 2-thread CPU runner, serve's event 
   }
 });
 
-test("by default the runner lowers its own event loop, serve's stays at nice 0", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
-  const { child, url } = await serve();
+test("without the thread pool library the runner lowers its own event loop, serve's stays at nice 0", { timeout: 90_000, skip: !linux && "nice per thread and /proc: Linux" }, async () => {
+  const { child, url } = await serve({ MODELSMITH_THREADPOOL: "0" });
   const pid = child.pid!;
   assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
   assert.equal(niceOf(pid, pid), 0);
   const [runner] = [...starters(pid).keys()];
   assert.ok(runner);
   assert.equal(niceOf(runner, runner), 19, "the runner's event loop still lowered itself");
+});
+
+test("with the thread pool library, neither the runner's event loop nor serve's is lowered", { timeout: 90_000, skip: (!linux && "nice per thread and /proc: Linux") || (!existsSync(shimFile()) && "the thread pool library was not built here (no C compiler)") }, async () => {
+  const { child, url } = await serve({ MODELSMITH_SERVE_LOWER_LOOP: "1" });
+  const pid = child.pid!;
+  assert.equal(await generate(url, "first", "The quick brown"), oracleText("The quick brown", 6));
+  const [runner] = [...starters(pid).keys()];
+  assert.ok(runner);
+  assert.equal(niceOf(runner, runner), 0, "the runner's event loop keeps nice 0");
+  assert.equal(niceOf(pid, pid), 0, "so serve's never lowers either, even when asked to follow");
 });
