@@ -9,10 +9,34 @@ import { plainValue, type GgufPlainValue } from "../gguf/valueTypes.js";
  * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1600-L1619
  */
 export function ggufModelInfo(header: GgufFile, verbose: boolean): Record<string, unknown> {
+  const info = ggufKv(header, verbose);
+  delete info["general.name"];
+  delete info["tokenizer.chat_template"];
+  return info;
+}
+
+/**
+ * projector_info as Ollama's ShowHandler answers it for a model with a
+ * projector layer: getModelData of the first projector
+ * (`m.ProjectorPaths[0]`), kept whole: unlike model_info, `general.name` and
+ * `tokenizer.chat_template` stay; `general.parameter_count` is the sum of its
+ * tensors' elements, as ggml's decoder patches it into the KV; arrays longer
+ * than 5 are `[]` without `verbose`. A model without a projector has no
+ * `projector_info` (`omitempty`).
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1589-L1595
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/fs/ggml/gguf.go#L250-L251
+ */
+export function ggufProjectorInfo(header: GgufFile, verbose: boolean): Record<string, unknown> {
+  const info = ggufKv(header, verbose);
+  info["general.parameter_count"] = header.tensors.reduce((sum, t) => sum + t.dims.reduce((n, d) => n * d, 1), 0);
+  return info;
+}
+
+/** Every metadata pair of a GGUF as JSON values, arrays longer than 5 `[]` unless `verbose` (Ollama's getModelData). */
+function ggufKv(header: GgufFile, verbose: boolean): Record<string, unknown> {
   const json = (v: GgufPlainValue): unknown => (typeof v === "bigint" ? Number(v) : Array.isArray(v) ? v.map(json) : v);
   const info: Record<string, unknown> = {};
   for (const [key, entry] of header.metadata) {
-    if (key === "general.name" || key === "tokenizer.chat_template") continue;
     const v = plainValue(entry.value);
     info[key] = Array.isArray(v) && v.length > 5 && !verbose ? [] : json(v);
   }
