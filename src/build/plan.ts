@@ -9,7 +9,8 @@ import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
 import type { OwnLayerDefs } from "./own-layers.js";
 import { CONVERTER_VERSION, type ConvertOutType } from "../convert/version.js";
-import { LORA_CONVERTER_VERSION } from "../convert/version.js";
+import { LORA_CONVERTER_VERSION, SPLIT_JOIN_VERSION } from "../convert/version.js";
+import path from "node:path";
 
 /** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
 export const BUILD_FORMAT = 2;
@@ -95,6 +96,8 @@ export interface ConvertStep {
   deps: string[];
   /** A PEFT LoRA adapter folder (`dir`), converted for this base GGUF; `shown` and `at` are its ADAPTER line's. */
   lora?: { base: BlobInput; shown: string; at: { file?: string; range?: SourceRange } };
+  /** A split GGUF set: its parts (absolute paths, in order) are joined into one GGUF; `outType` is then not used (the tensors are copied). */
+  split?: { parts: string[]; shown: string; at: { file?: string; range?: SourceRange } };
 }
 
 export type Step = ConvertStep | QuantizeStep | AssembleStep;
@@ -173,6 +176,15 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
       const key = digestOf({ v: BUILD_FORMAT, op: "convert", converter: CONVERTER_VERSION, outType, input: pin.digest });
       const id = `${m.name}@convert-${outType.toLowerCase()}`;
       steps.push({ kind: "convert", id, key, model: m.name, dir: pin.checkpoint!.dir, outType, deps: [] });
+      source = { kind: "model-of", step: id };
+      inputKey = key;
+    } else if (m.base.kind === "pin" && m.base.pin.split) {
+      // A split GGUF set: a convert step that joins the parts (src/gguf/split.ts), keyed by the parts' digests.
+      const pin = m.base.pin;
+      const key = digestOf({ v: BUILD_FORMAT, op: "join-split", joiner: SPLIT_JOIN_VERSION, input: pin.digest });
+      const id = `${m.name}@join-split`;
+      const parts = pin.split!.parts.map((p) => p.path);
+      steps.push({ kind: "convert", id, key, model: m.name, dir: path.dirname(parts[0]!), outType: "F16", deps: [], split: { parts, shown: pin.locator, at: m.at } });
       source = { kind: "model-of", step: id };
       inputKey = key;
     } else if (m.base.kind === "pin") {

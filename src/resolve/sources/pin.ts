@@ -43,6 +43,13 @@ export interface Pin {
    * base in a convert step. models.lock keeps the list's digest.
    */
   peft?: { dir: string; files: { name: string; digest: Sha256Digest; size: number }[] };
+  /**
+   * A split GGUF set (`FROM ./model-00001-of-00003.gguf`, src/gguf/split.ts):
+   * `digest` and `size` are those of its parts' list (absolute paths, in
+   * order, with their sha256 and size); the build joins them into one GGUF
+   * in a convert step, as Ollama's create does. models.lock keeps the list's digest.
+   */
+  split?: { parts: { path: string; digest: Sha256Digest; size: number }[] };
 }
 
 /** One inherited layer of a pinned registry manifest. */
