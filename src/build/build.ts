@@ -292,10 +292,10 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly
   }
   await precheck(refs, ctx, (ref) => known.has(formatReference(ref)));
   const pins = new Map<string, Pin>();
-  for (const { ref, at } of refs) {
+  for (const { ref, at, base } of refs) {
     const key = formatReference(ref);
     if (pins.has(key)) continue;
-    pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
+    pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d), ...(base ? {} : { notBase: true }) })));
   }
   // A repository checkpoint is converted from a folder laid out in the store's tmp/ when its convert step runs (runPlan).
   for (const pin of pins.values()) {

@@ -26,6 +26,8 @@ import { looksLikeSplitPart, readSplitSet, splitCountOf } from "../../gguf/split
 export const fileSource: Source<FileReference> = {
   async resolve(ref, ctx) {
     const file = localPath(ref.path, ctx);
+    // On an ADAPTER line adapter_config.json wins over a config.json beside it (the base's, which PEFT folders often carry).
+    if (ctx.notBase && isPeftDir(file)) return resolvePeft(ref, ctx);
     if (await isCheckpointDir(file)) return resolveCheckpoint(ref, ctx);
     if (isPeftDir(file)) return resolvePeft(ref, ctx); // an ADAPTER line's: precheck refuses one on FROM (MS3326)
     await requireGguf(file, ref.path, ctx);
@@ -55,6 +57,7 @@ export const fileSource: Source<FileReference> = {
 async function resolveSplit(ref: FileReference, file: string, ctx: SourceContext): Promise<Pin | undefined> {
   const header = await readGgufFile(file);
   if (splitCountOf(header) === undefined) return undefined;
+  if (ctx.notBase) throw new InputError(error("MS3341", `${ref.path}: a split GGUF can only be the model of a FROM line, not an adapter or projector`, { ...ctx.at, hint: "join the parts with llama.cpp's `llama-gguf-split --merge` and name the one file" }));
   const set = await readSplitSet(file, header, ref.path, ctx.at);
   const parts: { path: string; digest: Sha256Digest; size: number }[] = [];
   for (const part of set.parts) {

@@ -70,6 +70,12 @@ export interface SourceContext {
   offline: boolean;
   /** Where the reference is written (the FROM or ADAPTER line), for diagnostics. */
   at: { file?: string; range?: SourceRange };
+  /**
+   * The reference is not a model's base (an ADAPTER line, or a projector's
+   * later FROM): a folder with adapter_config.json is then a PEFT adapter even
+   * when it also holds a config.json (PEFT folders often carry the base's).
+   */
+  notBase?: boolean;
   /** Receives what the user should know although nothing failed (a corrupt blob made again); default: dropped. */
   warn?: (d: Diagnostic) => void;
   /** Hears of downloads and generated test models as they go (progress output); default none. */
