@@ -179,7 +179,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       if (lora.base.kind === "pin") await opts.ensurePin?.(lora.base.source);
       const base = await readGgufFile(store.blobPath(modelLayerOf(lora.base).digest));
       const { convertPeftAdapter, loraBaseOf } = await import("../convert/lora.js");
-      await convertPeftAdapter({ dir: step.dir, shown: lora.shown, at: lora.at, base: loraBaseOf(base, lora.shown, lora.at), outPath: tmp });
+      await convertPeftAdapter({ dir: step.dir, shown: lora.shown, at: lora.at, base: loraBaseOf(base, lora.shown, lora.at), outPath: tmp, outType: step.outType });
     });
 
   /** The own layers with each PEFT adapter's convert step replaced by the blob it made. */

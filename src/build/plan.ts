@@ -27,7 +27,7 @@ export interface PlanModel {
   /** A project base may be pinned (`chat@sha256:…`): the manifest it builds must have that digest. */
   base: { kind: "pin"; pin: Pin } | { kind: "project"; model: string; tag?: string; digest?: Sha256Digest };
   own: OwnLayerDefs;
-  /** Output type of the convert step when the base is a Hugging Face checkpoint (`convert:` in modelsmith.yaml); default F16. */
+  /** Output type of the convert step when the base is a Hugging Face checkpoint (`convert:` in modelsmith.yaml); default F16. Also the type of its PEFT adapters' tensors, whose default is F32. */
   convert?: ConvertOutType;
   /** Where FROM is written, for errors about the base. */
   at: { file?: string; range?: SourceRange };
@@ -274,10 +274,13 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     if (!m.loras?.length) return { defs: m.own, steps: [] };
     const adapters = [...m.own.adapters];
     const ids: string[] = [];
+    // The adapter's tensors: the model's `convert:` when written, else F32 (convert_lora_to_gguf.py's default --outtype);
+    // an F32 key is the one of before `convert:` applied to adapters, so those adapters are not converted again.
+    const outType = m.convert ?? "F32";
     for (const l of m.loras) {
-      const key = digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: l.digest, base: root.key });
+      const key = digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: l.digest, base: root.key, ...(outType !== "F32" ? { outType } : {}) });
       const id = `${m.name}@adapter-${l.index + 1}`;
-      steps.push({ kind: "convert", id, key, model: m.name, dir: l.dir, outType: "F32", deps: root.input.kind === "model-of" ? [root.input.step] : [], lora: { base: root.input, shown: l.shown, at: l.at } });
+      steps.push({ kind: "convert", id, key, model: m.name, dir: l.dir, outType, deps: root.input.kind === "model-of" ? [root.input.step] : [], lora: { base: root.input, shown: l.shown, at: l.at } });
       adapters[l.index] = { convert: key };
       ids.push(id);
     }

@@ -290,6 +290,38 @@ describe("ADAPTER ./peft-dir through the CLI", () => {
     assert.equal(hasStackTrace(onFrom.stderr), false, onFrom.stderr);
   });
 
+  test("`convert:` applies to the adapter too (convert_lora_to_gguf.py's --outtype); without it the adapter is F32, the reference's default", async () => {
+    const project = path.join(root, "outtype");
+    mkdirSync(project, { recursive: true });
+    copyFileSync(baseGguf, path.join(project, "base.gguf"));
+    await writePeftAdapter(path.join(project, "lora"), { base: spec, seed: 8, dtype: "BF16", targets: ["q_proj", "k_proj", "down_proj"] });
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./base.gguf\nADAPTER ./lora\n");
+    const home = path.join(root, "outtype-home");
+    const adapterLayer = async (yaml: string) => {
+      writeFileSync(path.join(project, "modelsmith.yaml"), yaml);
+      const r = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const manifest = JSON.parse(readFileSync(path.join(home, "manifests", "registry.ollama.ai", "library", "tuned", "latest"), "utf8")) as { layers: { mediaType: string; digest: string }[] };
+      const digest = manifest.layers.find((l) => l.mediaType === "application/vnd.ollama.image.adapter")!.digest;
+      return { digest, gguf: await readGgufFile(path.join(home, "blobs", digest.replace(":", "-"))) };
+    };
+    const direct = async (outType: "F32" | "F16" | "BF16") => {
+      const out = path.join(root, `outtype-${outType}.gguf`);
+      await convertPeftAdapter({ dir: path.join(project, "lora"), shown: "./lora", at: {}, base: loraBaseOf(base, "./lora", {}), outPath: out, outType });
+      return `sha256:${createHash("sha256").update(readFileSync(out)).digest("hex")}`;
+    };
+    const plain = await adapterLayer("models:\n  tuned:\n    modelfile: Modelfile\n");
+    assert.deepEqual([...new Set(plain.gguf.tensors.map((t) => t.typeName))], ["F32"]);
+    assert.equal(plain.digest, await direct("F32"));
+    const f16 = await adapterLayer("models:\n  tuned:\n    modelfile: Modelfile\n    convert: F16\n");
+    assert.deepEqual([...new Set(f16.gguf.tensors.map((t) => t.typeName))], ["F16"]);
+    assert.equal(f16.digest, await direct("F16"));
+    assert.equal(f16.gguf.tensors.length, plain.gguf.tensors.length);
+    const bf16 = await adapterLayer("models:\n  tuned:\n    modelfile: Modelfile\n    convert: BF16\n");
+    assert.deepEqual([...new Set(bf16.gguf.tensors.map((t) => t.typeName))], ["BF16"]);
+    assert.equal(bf16.digest, await direct("BF16"));
+  });
+
   test("a bad PEFT folder is exit 2 at its ADAPTER line with the code and a hint, without a stack trace; on FROM it is MS3326", async () => {
     const project = path.join(root, "bad");
     mkdirSync(project, { recursive: true });
