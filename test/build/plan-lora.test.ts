@@ -42,7 +42,9 @@ describe("planBuild with a PEFT ADAPTER", () => {
     const step = plan!.steps.find((s) => s.id === "tuned@adapter-2") as ConvertStep;
     assert.equal(base.key, digestOf({ v: BUILD_FORMAT, op: "convert", converter: CONVERTER_VERSION, outType: "BF16", input: ckpt.digest }));
     assert.deepEqual([step.deps, step.lora!.base], [["tuned@convert-bf16"], { kind: "model-of", step: "tuned@convert-bf16" }]);
-    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: loraDigest, base: base.key }));
+    // `convert: BF16` applies to the adapter too (convert_lora_to_gguf.py --outtype bf16), in its key; F32 (the default) is not in the key.
+    assert.equal(step.outType, "BF16");
+    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: loraDigest, base: base.key, outType: "BF16" }));
   });
 
   it("FROM a project model: converted for the root of the FROM chain (not the quantized variant); the key moves with the base and the folder only", () => {
