@@ -371,7 +371,8 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     name: m.name,
     quantize: m.quantize,
     tags: m.tags,
-    ...(m.convert ? { convert: m.convert } : {}),
+    // `convert:` as written names the type of the checkpoint's conversion and of the PEFT adapters' (their defaults differ: F16, F32).
+    ...(m.convert ? { convert: m.convert, adapterConvert: m.convert } : {}),
     base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
     own: {
       ...m.own,

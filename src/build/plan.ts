@@ -27,8 +27,10 @@ export interface PlanModel {
   /** A project base may be pinned (`chat@sha256:…`): the manifest it builds must have that digest. */
   base: { kind: "pin"; pin: Pin } | { kind: "project"; model: string; tag?: string; digest?: Sha256Digest };
   own: OwnLayerDefs;
-  /** Output type of the convert step when the base is a Hugging Face checkpoint (`convert:` in modelsmith.yaml); default F16. Also the type of its PEFT adapters' tensors, whose default is F32. */
+  /** Output type of the convert step when the base is a Hugging Face checkpoint (`convert:` in modelsmith.yaml); default F16. */
   convert?: ConvertOutType;
+  /** Type of the PEFT adapters' tensors (`convert:` when written); default F32, convert_lora_to_gguf.py's `--outtype`. */
+  adapterConvert?: ConvertOutType;
   /** Where FROM is written, for errors about the base. */
   at: { file?: string; range?: SourceRange };
   /**
@@ -184,7 +186,7 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
       const key = digestOf({ v: BUILD_FORMAT, op: "join-split", joiner: SPLIT_JOIN_VERSION, input: pin.digest });
       const id = `${m.name}@join-split`;
       const parts = pin.split!.parts.map((p) => p.path);
-      steps.push({ kind: "convert", id, key, model: m.name, dir: path.dirname(parts[0]!), outType: "F16", deps: [], split: { parts, shown: pin.locator, at: m.at } });
+      steps.push({ kind: "convert", id, key, model: m.name, dir: parts.length ? path.dirname(parts[0]!) : "", outType: "F16", deps: [], split: { parts, shown: pin.locator, at: m.at } });
       source = { kind: "model-of", step: id };
       inputKey = key;
     } else if (m.base.kind === "pin") {
@@ -276,7 +278,7 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     const ids: string[] = [];
     // The adapter's tensors: the model's `convert:` when written, else F32 (convert_lora_to_gguf.py's default --outtype);
     // an F32 key is the one of before `convert:` applied to adapters, so those adapters are not converted again.
-    const outType = m.convert ?? "F32";
+    const outType = m.adapterConvert ?? "F32";
     for (const l of m.loras) {
       const key = digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: l.digest, base: root.key, ...(outType !== "F32" ? { outType } : {}) });
       const id = `${m.name}@adapter-${l.index + 1}`;
