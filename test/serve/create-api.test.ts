@@ -85,7 +85,7 @@ test("create from a stored model (stream false): one answer {status: success}; t
   assert.ok((await ollama.list()).models.some((m) => m.name === "child:v1"));
 });
 
-/** A small GGUF shaped as llama.cpp's mmproj files are (architecture clip, a vision encoder, no block_count): `name` in general.name, an array of 6 (which show drops without verbose) and one of 3. */
+/** A small GGUF shaped as llama.cpp's mmproj files are (architecture clip, a vision encoder, no block_count): `name` in general.name, arrays of 3, 6 and 0 values. */
 const clipProjector = (name: string, rows: number) =>
   ggufToBuffer({
     metadata: [
@@ -95,6 +95,7 @@ const clipProjector = (name: string, rows: number) =>
       ["clip.projector_type", gv.str("mlp")],
       ["clip.vision.image_mean", gv.arr(GgufValueType.FLOAT32, [0.5, 0.25, 0.125])],
       ["clip.vision.feature_layer", gv.arr(GgufValueType.INT32, [1, 2, 3, 4, 5, 6])],
+      ["clip.vision.empty", gv.arr(GgufValueType.INT32, [])],
     ],
     tensors: [
       { name: "mm.0.weight", dims: [8, rows], type: GgmlType.F32, data: new Uint8Array(new Float32Array(8 * rows).buffer) },
@@ -102,7 +103,7 @@ const clipProjector = (name: string, rows: number) =>
     ],
   });
 
-test("show: projector_info is the first projector's metadata as Ollama shapes it (general.name kept, parameter_count patched in, long arrays [] unless verbose); a model without one has no projector_info", async () => {
+test("show: projector_info is the first projector's metadata as Ollama shapes it (general.name kept, parameter_count patched in, arrays null unless verbose); a model without one has no projector_info", async () => {
   // Ollama's ShowHandler: resp.ProjectorInfo = getModelData(m.ProjectorPaths[0]) whole, where model_info drops general.name and tokenizer.chat_template:
   // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1579-L1595
   // and ggml's decoder patches general.parameter_count (the sum of the tensors' elements) into the KV:
@@ -119,11 +120,13 @@ test("show: projector_info is the first projector's metadata as Ollama shapes it
   const layers = (await env.store.readManifest("seer")).manifest.layers.filter((l) => l.mediaType.endsWith(".projector"));
   assert.deepEqual(layers.map((l) => l.digest), [files["mmproj-a.gguf"], files["mmproj-b.gguf"]]);
 
-  const first = { "general.architecture": "clip", "general.name": "first", "clip.has_vision_encoder": true, "clip.projector_type": "mlp", "clip.vision.image_mean": [0.5, 0.25, 0.125], "general.parameter_count": 8 * 4 + 4 };
+  const first = { "general.architecture": "clip", "general.name": "first", "clip.has_vision_encoder": true, "clip.projector_type": "mlp", "general.parameter_count": 8 * 4 + 4 };
   const shown = await ollama.show({ model: "seer" });
-  assert.deepEqual(shown.projector_info as unknown, { ...first, "clip.vision.feature_layer": [] });
+  // Without verbose Ollama decodes with maxArraySize 0: every non-empty array comes back without its values, `null`.
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/fs/ggml/gguf.go#L465-L483
+  assert.deepEqual(shown.projector_info as unknown, { ...first, "clip.vision.image_mean": null, "clip.vision.feature_layer": null, "clip.vision.empty": [] });
   const verbose = await ollama.show({ model: "seer", verbose: true } as { model: string }); // the 0.6.4 types lack `verbose` (Ollama's ShowRequest has it); the client sends it as given.
-  assert.deepEqual(verbose.projector_info as unknown, { ...first, "clip.vision.feature_layer": [1, 2, 3, 4, 5, 6] });
+  assert.deepEqual(verbose.projector_info as unknown, { ...first, "clip.vision.image_mean": [0.5, 0.25, 0.125], "clip.vision.feature_layer": [1, 2, 3, 4, 5, 6], "clip.vision.empty": [] });
   // model_info is still the model's, without general.name.
   const info = shown.model_info as unknown as Record<string, unknown>;
   assert.equal(info["general.architecture"], "llama");
