@@ -127,6 +127,10 @@ test("show: projector_info is the first projector's metadata as Ollama shapes it
   assert.deepEqual(shown.projector_info as unknown, { ...first, "clip.vision.image_mean": null, "clip.vision.feature_layer": null, "clip.vision.empty": [] });
   const verbose = await ollama.show({ model: "seer", verbose: true } as { model: string }); // the 0.6.4 types lack `verbose` (Ollama's ShowRequest has it); the client sends it as given.
   assert.deepEqual(verbose.projector_info as unknown, { ...first, "clip.vision.image_mean": [0.5, 0.25, 0.125], "clip.vision.feature_layer": [1, 2, 3, 4, 5, 6], "clip.vision.empty": [] });
+  // Deliberate difference: Ollama's projectorCapabilities adds "vision"; serve refuses `images` (the runtime loads no projector), so it is not listed.
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/images.go#L393-L410
+  assert.equal((shown.capabilities as string[]).includes("vision"), false, shown.capabilities.join());
+  assert.ok(shown.capabilities.includes("completion"));
   // model_info is still the model's, without general.name.
   const info = shown.model_info as unknown as Record<string, unknown>;
   assert.equal(info["general.architecture"], "llama");
