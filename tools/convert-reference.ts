@@ -91,8 +91,8 @@ export async function trainSpm(dir: string): Promise<void> {
 
 
 /** Runs convert_lora_to_gguf.py on the PEFT folder `lora` with `--base` the checkpoint folder `base` (its default --outtype f32). */
-export async function runLoraReference(lora: string, base: string, out: string): Promise<void> {
-  await run(PYTHON, [fromRoot("test/fixtures/hf-standins/run_reference.py"), llamaCppSource(), "--lora", lora, "--base", base, "--outfile", out], {
+export async function runLoraReference(lora: string, base: string, out: string, extra: string[] = []): Promise<void> {
+  await run(PYTHON, [fromRoot("test/fixtures/hf-standins/run_reference.py"), llamaCppSource(), "--lora", lora, "--base", base, "--outfile", out, ...extra], {
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
     maxBuffer: 64 << 20,
   });

@@ -292,10 +292,10 @@ async function resolveProject(o: Omit<BuildOptions, "frozen">, update?: readonly
   }
   await precheck(refs, ctx, (ref) => known.has(formatReference(ref)));
   const pins = new Map<string, Pin>();
-  for (const { ref, at } of refs) {
+  for (const { ref, at, base } of refs) {
     const key = formatReference(ref);
     if (pins.has(key)) continue;
-    pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d) })));
+    pins.set(key, known.get(key) ?? (await resolvePin(ref, { ...ctx, at, warn: (d) => void warnings.push(d), ...(base ? {} : { notBase: true }) })));
   }
   // A repository checkpoint is converted from a folder laid out in the store's tmp/ when its convert step runs (runPlan).
   for (const pin of pins.values()) {
@@ -371,7 +371,8 @@ function planOrThrowWith(project: Project, models: LoadedModel[], pins: Map<stri
     name: m.name,
     quantize: m.quantize,
     tags: m.tags,
-    ...(m.convert ? { convert: m.convert } : {}),
+    // `convert:` as written names the type of the checkpoint's conversion and of the PEFT adapters' (their defaults differ: F16, F32).
+    ...(m.convert ? { convert: m.convert, adapterConvert: m.convert } : {}),
     base: m.base.kind === "project" ? { kind: "project", model: m.base.model, ...(m.base.tag ? { tag: m.base.tag } : {}), ...(m.base.digest ? { digest: m.base.digest } : {}) } : { kind: "pin", pin: pins.get(formatReference(m.base)) ?? fallback!() },
     own: {
       ...m.own,

@@ -179,7 +179,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       if (lora.base.kind === "pin") await opts.ensurePin?.(lora.base.source);
       const base = await readGgufFile(store.blobPath(modelLayerOf(lora.base).digest));
       const { convertPeftAdapter, loraBaseOf } = await import("../convert/lora.js");
-      await convertPeftAdapter({ dir: step.dir, shown: lora.shown, at: lora.at, base: loraBaseOf(base, lora.shown, lora.at), outPath: tmp });
+      await convertPeftAdapter({ dir: step.dir, shown: lora.shown, at: lora.at, base: loraBaseOf(base, lora.shown, lora.at), outPath: tmp, outType: step.outType });
     });
 
   /** The own layers with each PEFT adapter's convert step replaced by the blob it made. */
@@ -194,8 +194,22 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     }),
   });
 
+  /** Joins a split GGUF set into one GGUF (src/gguf/split.ts), read and checked afresh: the parts' digests are the key. */
+  const runJoinSplit = (step: ConvertStep, split: NonNullable<ConvertStep["split"]>): Promise<StepSource | "busy"> =>
+    runBlobStep(step, async (tmp) => {
+      const { mergeSplitGguf, readSplitSet } = await import("../gguf/split.js");
+      const set = await readSplitSet(split.parts[0]!, await readGgufFile(split.parts[0]!), split.shown, split.at);
+      const written = await mergeSplitGguf(set, tmp, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(progress ? { onProgress: (done: number, total: number) => progress.event({ kind: "progress", step, done, total }) } : {}),
+      });
+      const problems = await modelFileProblems(tmp, split.shown, split.at);
+      if (problems.length) throw new InputError(problems);
+      return { digest: `sha256:${written.sha256}`, size: written.size };
+    });
+
   const runConvert = (step: ConvertStep): Promise<StepSource | "busy"> =>
-    step.lora ? runConvertLora(step, step.lora) : runBlobStep(step, (tmp) =>
+    step.split ? runJoinSplit(step, step.split) : step.lora ? runConvertLora(step, step.lora) : runBlobStep(step, (tmp) =>
       import("../convert/convert.js").then(({ convertCheckpoint }) => convertCheckpoint({
         dir: step.dir,
         outPath: tmp,

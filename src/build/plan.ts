@@ -9,7 +9,8 @@ import { LAYER_MEDIA_TYPES } from "../store/media-types.js";
 import { displayShortest, DEFAULT_HOST, type ModelName } from "../store/name.js";
 import type { OwnLayerDefs } from "./own-layers.js";
 import { CONVERTER_VERSION, type ConvertOutType } from "../convert/version.js";
-import { LORA_CONVERTER_VERSION } from "../convert/version.js";
+import { LORA_CONVERTER_VERSION, SPLIT_JOIN_VERSION } from "../convert/version.js";
+import path from "node:path";
 
 /** Bumped when the meaning of a step (what the executor makes of the same inputs) changes. */
 export const BUILD_FORMAT = 2;
@@ -28,6 +29,8 @@ export interface PlanModel {
   own: OwnLayerDefs;
   /** Output type of the convert step when the base is a Hugging Face checkpoint (`convert:` in modelsmith.yaml); default F16. */
   convert?: ConvertOutType;
+  /** Type of the PEFT adapters' tensors (`convert:` when written); default F32, convert_lora_to_gguf.py's `--outtype`. */
+  adapterConvert?: ConvertOutType;
   /** Where FROM is written, for errors about the base. */
   at: { file?: string; range?: SourceRange };
   /**
@@ -95,6 +98,8 @@ export interface ConvertStep {
   deps: string[];
   /** A PEFT LoRA adapter folder (`dir`), converted for this base GGUF; `shown` and `at` are its ADAPTER line's. */
   lora?: { base: BlobInput; shown: string; at: { file?: string; range?: SourceRange } };
+  /** A split GGUF set: its parts (absolute paths, in order) are joined into one GGUF; `outType` is then not used (the tensors are copied). */
+  split?: { parts: string[]; shown: string; at: { file?: string; range?: SourceRange } };
 }
 
 export type Step = ConvertStep | QuantizeStep | AssembleStep;
@@ -173,6 +178,15 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
       const key = digestOf({ v: BUILD_FORMAT, op: "convert", converter: CONVERTER_VERSION, outType, input: pin.digest });
       const id = `${m.name}@convert-${outType.toLowerCase()}`;
       steps.push({ kind: "convert", id, key, model: m.name, dir: pin.checkpoint!.dir, outType, deps: [] });
+      source = { kind: "model-of", step: id };
+      inputKey = key;
+    } else if (m.base.kind === "pin" && m.base.pin.split) {
+      // A split GGUF set: a convert step that joins the parts (src/gguf/split.ts), keyed by the parts' digests.
+      const pin = m.base.pin;
+      const key = digestOf({ v: BUILD_FORMAT, op: "join-split", joiner: SPLIT_JOIN_VERSION, input: pin.digest });
+      const id = `${m.name}@join-split`;
+      const parts = pin.split!.parts.map((p) => p.path);
+      steps.push({ kind: "convert", id, key, model: m.name, dir: parts.length ? path.dirname(parts[0]!) : "", outType: "F16", deps: [], split: { parts, shown: pin.locator, at: m.at } });
       source = { kind: "model-of", step: id };
       inputKey = key;
     } else if (m.base.kind === "pin") {
@@ -262,10 +276,13 @@ export function planBuild(input: PlanInput): { plan?: Plan; diagnostics: Diagnos
     if (!m.loras?.length) return { defs: m.own, steps: [] };
     const adapters = [...m.own.adapters];
     const ids: string[] = [];
+    // The adapter's tensors: the model's `convert:` when written, else F32 (convert_lora_to_gguf.py's default --outtype);
+    // an F32 key is the one of before `convert:` applied to adapters, so those adapters are not converted again.
+    const outType = m.adapterConvert ?? "F32";
     for (const l of m.loras) {
-      const key = digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: l.digest, base: root.key });
+      const key = digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: l.digest, base: root.key, ...(outType !== "F32" ? { outType } : {}) });
       const id = `${m.name}@adapter-${l.index + 1}`;
-      steps.push({ kind: "convert", id, key, model: m.name, dir: l.dir, outType: "F32", deps: root.input.kind === "model-of" ? [root.input.step] : [], lora: { base: root.input, shown: l.shown, at: l.at } });
+      steps.push({ kind: "convert", id, key, model: m.name, dir: l.dir, outType, deps: root.input.kind === "model-of" ? [root.input.step] : [], lora: { base: root.input, shown: l.shown, at: l.at } });
       adapters[l.index] = { convert: key };
       ids.push(id);
     }

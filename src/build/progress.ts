@@ -21,6 +21,7 @@ export type ProgressFactory = (steps: readonly Step[]) => Progress;
 
 /** How a step is named in progress output: `quantize chat Q8_0`, `assemble chat:q8_0, chat:latest`. */
 export function describeStep(step: Step): string {
+  if (step.kind === "convert" && step.split) return `join ${step.model} split GGUF (${step.split.parts.length} parts)`;
   if (step.kind === "convert") return step.lora ? `convert ${step.model} ADAPTER ${step.lora.shown}` : `convert ${step.model} ${step.outType}`;
   return step.kind === "quantize" ? `quantize ${step.model} ${step.type}` : `assemble ${step.names.map((n) => `${n.model}:${n.tag}`).join(", ")}`;
 }

@@ -373,7 +373,7 @@ export class RegistryStepCache implements RemoteStepCache {
 }
 
 function describeStepKind(step: Step): string {
-  return step.kind === "quantize" ? `quantize ${step.model} ${step.type}` : step.kind === "convert" ? (step.lora ? `convert ${step.model} adapter` : `convert ${step.model} ${step.outType}`) : `assemble ${step.model}`;
+  return step.kind === "quantize" ? `quantize ${step.model} ${step.type}` : step.kind === "convert" ? (step.split ? `join ${step.model} split GGUF` : step.lora ? `convert ${step.model} adapter` : `convert ${step.model} ${step.outType}`) : `assemble ${step.model}`;
 }
 
 /** The blobs an entry carries: the quantized or converted model, or an assembled manifest's config and layers. */

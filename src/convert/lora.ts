@@ -8,7 +8,8 @@
  *   adapter.type `lora`, general.name, adapter.lora.alpha (f32),
  *   adapter.alora.invocation_tokens when listed, general.quantization_version;
  * - tensors `<base GGUF name>.lora_a` and `.lora_b`, pair by pair in the
- *   order of the sorted safetensors names, every one F32;
+ *   order of the sorted safetensors names, every one F32 (or F16 or BF16, as
+ *   the reference's `--outtype f16`/`bf16` writes them: `outType`);
  * - lora_A [r, n_in] is written as is (ggml [n_in, r]); lora_B [n_out, r] too
  *   (ggml [r, n_out]); an embedding's A is transposed (ggml [r, vocab]);
  * - Llama's q/k rotate-half permutation (LlamaModel.permute) is applied to
@@ -26,6 +27,7 @@ import { openPeftAdapter, type PeftAt, type LoraPair } from "./peft-adapter.js";
 import { convertTensorData, decodeToF32, permuteRows } from "./tensor-data.js";
 
 export { LORA_CONVERTER_VERSION } from "./version.js";
+import type { ConvertOutType } from "./version.js";
 
 /** What the conversion needs of the base model: read from its GGUF. */
 export interface LoraBase {
@@ -63,6 +65,8 @@ export interface ConvertLoraOptions {
   outPath: string;
   /** general.name; default "adapter" (never the folder's name, so that the bytes depend only on the files). */
   name?: string;
+  /** The tensors' type, as convert_lora_to_gguf.py's `--outtype` (f32, its default; f16; bf16); default F32. */
+  outType?: ConvertOutType;
   signal?: AbortSignal;
 }
 
@@ -74,6 +78,8 @@ interface PlannedPair {
 }
 
 type Entry = [string, GgufMetadataEntry];
+
+const GGML_OF: Record<ConvertOutType, number> = { F32: GgmlType.F32, F16: GgmlType.F16, BF16: GgmlType.BF16 };
 
 /** Converts; every problem of the adapter against the base is an InputError at `at`, before anything is written. */
 export async function convertPeftAdapter(o: ConvertLoraOptions): Promise<{ digest: string; size: number; tensorCount: number }> {
@@ -90,28 +96,30 @@ export async function convertPeftAdapter(o: ConvertLoraOptions): Promise<{ diges
       ["general.quantization_version", gv.u32(2)],
     ];
     const tensors: GgufTensorInput[] = [];
+    // Every pair is 2-D and named .lora_a/.lora_b, so the reference's prepare_tensors gives each the --outtype's type.
+    const type = GGML_OF[o.outType ?? "F32"];
     for (const p of planned) {
       const { a, b } = p.pair;
       const what = (e: typeof a) => `${o.shown}: tensor ${e.name}`;
       tensors.push({
         name: `${p.name}.lora_a`,
         dims: p.pair.embedding ? [a.shape[0]!, a.shape[1]!] : [a.shape[1]!, a.shape[0]!],
-        type: GgmlType.F32,
+        type,
         data: async function* () {
           o.signal?.throwIfAborted();
           const raw = await adapter.file.read(a);
-          yield p.pair.embedding ? encodeFloats(transpose(decodeToF32(raw, a.dtype, what(a)), a.shape[0]!, a.shape[1]!), GgmlType.F32) : convertTensorData(raw, a.dtype, GgmlType.F32, what(a));
+          yield p.pair.embedding ? encodeFloats(transpose(decodeToF32(raw, a.dtype, what(a)), a.shape[0]!, a.shape[1]!), type) : convertTensorData(raw, a.dtype, type, what(a));
         },
       });
       tensors.push({
         name: `${p.name}.lora_b`,
         dims: [b.shape[1]!, b.shape[0]!],
-        type: GgmlType.F32,
+        type,
         data: async function* () {
           o.signal?.throwIfAborted();
           let raw: Uint8Array = await adapter.file.read(b);
           if (p.permuteHeads !== undefined) raw = permuteRows(raw, b.shape[0]!, raw.length / b.shape[0]!, p.permuteHeads);
-          yield convertTensorData(raw, b.dtype, GgmlType.F32, what(b));
+          yield convertTensorData(raw, b.dtype, type, what(b));
         },
       });
     }

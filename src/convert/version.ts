@@ -10,5 +10,8 @@ export const CONVERTER_VERSION = "1";
 /** The same for the PEFT LoRA converter (lora.ts); part of an adapter convert step's key. */
 export const LORA_CONVERTER_VERSION = "1";
 
+/** The same for joining a split GGUF set (src/gguf/split.ts); part of a join step's key. */
+export const SPLIT_JOIN_VERSION = "1";
+
 export type ConvertOutType = "F32" | "F16" | "BF16";
 export const CONVERT_OUT_TYPES: readonly ConvertOutType[] = ["F32", "F16", "BF16"];

@@ -5,7 +5,7 @@ import { ALL_ASSERTION_NAMES, ASSERTION_TYPES, FINISH_REASONS, parseAssertionNam
 import { schemaProblem } from "./json-schema.js";
 import { javascriptCompileProblem } from "./javascript.js";
 import { parseCommaSeparatedValues, parseJsonSchemaString, THRESHOLD_TYPES } from "./value-forms.js";
-import { promptfooOnlyType } from "./promptfoo-types.js";
+import { NOT_IGNORED_TYPES, promptfooOnlyType } from "./promptfoo-types.js";
 import { MODEL_TYPES, normalizeExtraValue } from "./assertions/extra.js";
 import type { Assertion, AssertionValue } from "./test-file.js";
 
@@ -44,8 +44,8 @@ export function checkAssertion(source: Pick<YamlSource, "file" | "rangeAt">, at:
   if (type === "latency" && typeof raw.threshold !== "number" && (negate || typeof raw.metric !== "string" || raw.metric === "")) {
     bad(negate ? "not-latency needs `threshold`: the fewest milliseconds a generation must take" : "a latency assertion needs `threshold` (the most milliseconds a generation may take), or `metric` to record the milliseconds under", [], "e.g. {type: latency, threshold: 2000}, or {type: latency, metric: latency_ms}");
   }
-  // promptfoo's handleLevenshtein never reads `inverse`: not-levenshtein grades as levenshtein. So does modelsmith, with a warning.
-  if (type === "levenshtein" && negate) diagnostics.push(warning("MS6321", "not-levenshtein grades exactly as levenshtein: promptfoo's handler ignores `not-`, and modelsmith does the same", { ...where(["type"]), hint: "for a distance above a limit, write javascript" }));
+  // A type whose promptfoo handler never reads `inverse` (handleLevenshtein): not-<type> grades as <type>. So does modelsmith, with a warning.
+  if (negate && NOT_IGNORED_TYPES.has(type)) diagnostics.push(warning("MS6321", `not-${type} grades exactly as ${type}: promptfoo's handler ignores \`not-\`, and modelsmith does the same`, { ...where(["type"]), hint: type === "levenshtein" ? "for a distance above a limit, write javascript" : "write javascript for the opposite check" }));
 
   const value = normalizeValue(type, raw, source.rangeAt([...at, "value"]), (message, hint, p = ["value"], code = "MS6006") => diagnostics.push(error(code, message, { ...where(p), hint })));
   if (diagnostics.some((d) => d.severity === "error") || !value) return { diagnostics };

@@ -61,7 +61,8 @@ export function evaluateAssertion(a: Assertion, out: Output): AssertionResult {
     text = t.text;
   }
   const r = positive(a, text === out.text ? out : { ...out, text });
-  const negate = a.negate && !r.ignoresNot;
+  // `not-` inverts here, unless the type's handler applied it itself (appliesNot) or promptfoo's ignores it (NOT_IGNORED_TYPES).
+  const negate = a.negate && !r.ignoresNot && !r.appliesNot;
   const pass = r.error ? false : negate ? !r.pass : r.pass;
   const score = r.error ? 0 : r.score !== undefined ? r.score : pass ? 1 : 0;
   return {
@@ -81,8 +82,10 @@ interface Positive {
   score?: number;
   /** The assertion could not run: it fails, negated or not, scoring 0. */
   error?: boolean;
-  /** `not-` leaves pass and score as they are (promptfoo's perplexity handlers do not read `inverse`). */
+  /** `not-` leaves pass and score as they are: promptfoo's handler does not read `inverse` (NOT_IGNORED_TYPES). */
   ignoresNot?: boolean;
+  /** `not-` is already in pass, score and expected: the handler applied it (perplexity's, which inverts only a threshold's test). */
+  appliesNot?: boolean;
   expected: string;
   detail?: string;
 }
@@ -167,7 +170,7 @@ function positive(a: Assertion, out: Output): Positive {
     case "perplexity":
     case "perplexity-score":
       // Throws MS6300 without log-probabilities: the case is an error, as promptfoo's handler throws.
-      return { ...gradeLogprobs(a, out.logprobs), ignoresNot: true };
+      return { ...gradeLogprobs(a, out.logprobs), appliesNot: true };
     default: {
       // The metrics and model-graded types score in [0, 1] and, as promptfoo's handlers (inverse ? 1 - score : score), a `not-` one scores 1 - that.
       const r = extraPositive(a, text, out.judged?.get(a));

@@ -10,9 +10,22 @@ export const PROMPTFOO_PARITY_CODES = defineCodes({
   MS6321: {
     title: "`not-` that promptfoo ignores",
     example: "assert:\n  - type: not-levenshtein\n    value: hello",
-    fix: "promptfoo's handler for this type never reads `not-`, so `not-levenshtein` grades exactly as `levenshtein`; modelsmith does the same and warns. To require a distance above a limit, write `javascript` instead.",
+    fix: "promptfoo's handler for this type never reads `not-` (of the types modelsmith runs, only levenshtein's), so `not-levenshtein` grades exactly as `levenshtein`; modelsmith does the same and warns. To require a distance above a limit, write `javascript` instead.",
   },
 });
+
+/**
+ * The types modelsmith runs whose promptfoo handler never reads `inverse`, so
+ * that `not-<type>` grades exactly as `<type>`: modelsmith does the same and
+ * warns (MS6321) when a test file negates one. Every other type's `not-`
+ * inverts, as its promptfoo handler does (on main; perplexity and
+ * perplexity-score read `inverse` there since handlers of before ignored it).
+ * One list, read by the check (check-assertion.ts) and the grader
+ * (assertions/extra.ts), and pinned type by type in
+ * test/eval/promptfoo-parity.test.ts.
+ * https://github.com/promptfoo/promptfoo/blob/main/src/assertions/levenshtein.ts
+ */
+export const NOT_IGNORED_TYPES: ReadonlySet<string> = new Set(["levenshtein"]);
 
 /**
  * The assertion types promptfoo has (BaseAssertionTypesSchema and the special

@@ -20,7 +20,7 @@ export interface ProjectModel {
   /** Where each `quantize` entry is written (in `defaults:` when the model inherits it). */
   quantizeRanges: SourceRange[];
   tags: string[];
-  /** `convert:`: output type when FROM is a Hugging Face checkpoint folder; absent means F16. */
+  /** `convert:`: output type when FROM is a Hugging Face checkpoint folder (absent means F16), and of PEFT adapters (absent means F32). */
   convert?: "F32" | "F16" | "BF16";
   /** Absolute paths of the model's test files, each with where it is written. */
   tests: { file: string; range: SourceRange }[];

@@ -9,7 +9,7 @@
  *         quantize: Q4_K_M | [Q4_K_M, Q8_0]   # one variant tag per type
  *         tags: [latest, v1]       # extra tags for the default variant
  *         tests: <path> | [<path>...]        # prompt test files
- *         convert: F16             # F32 | F16 | BF16: output type when FROM is a Hugging Face checkpoint folder
+ *         convert: F16             # F32 | F16 | BF16: output type when FROM is a Hugging Face checkpoint folder, and of PEFT ADAPTERs
  *         compare:                 # `modelsmith test --compare`
  *           text: <path>           # text to compare variants with the unquantized base over (per model: a code model wants code)
  *     aliases:                     # short FROM name -> full reference
@@ -52,7 +52,7 @@ export const projectSchema = {
           quantize: { description: "Quantization type, or a list: one variant tag per type.", ...stringOrList },
           tags: { description: "Extra tags for the model.", type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$" }, uniqueItems: true },
           tests: { description: "Prompt test files (YAML), relative to this file.", ...stringOrList },
-          convert: { description: "Output type of the conversion when FROM is a Hugging Face checkpoint folder (config.json + *.safetensors); default F16.", enum: ["F32", "F16", "BF16"] },
+          convert: { description: "Output type of the conversion when FROM is a Hugging Face checkpoint folder (config.json + *.safetensors), default F16; and of PEFT LoRA adapters on ADAPTER lines, default F32 (convert_lora_to_gguf.py's).", enum: ["F32", "F16", "BF16"] },
           compare: {
             description: "`modelsmith test --compare`: how the model's variants are compared with its unquantized base.",
             type: "object",

@@ -9,6 +9,7 @@ import { error, InputError } from "../diagnostics/index.js";
 import { readGgufFile } from "../gguf/index.js";
 import { fileTypeName } from "../quantize/index.js";
 import { isProjectorGguf } from "../build/projector.js";
+import { splitName } from "../gguf/split.js";
 import { printPlainModelfile, type PlainModelfile } from "../modelfile/index.js";
 import type { ParameterValue } from "../modelfile/parameters.js";
 import { tryParseDigest, type Store } from "../store/index.js";
@@ -107,6 +108,34 @@ async function ggufRole(store: Store, digest: string): Promise<GgufRole> {
   return isProjectorGguf(meta) ? "projector" : "model";
 }
 
+/**
+ * Split GGUF parts (by name and digest) grouped into sets as Ollama's create
+ * groups them (splitGGUFGroupKey, mergeSplitGGUFLayers), each set in part
+ * order; a part not named as llama.cpp names them, or a set that lacks a part,
+ * is MS8115 with Ollama's message. That each part's `split.no` and
+ * `split.count` agree with its name is checked when the build joins them
+ * (src/gguf/split.ts, MS3341).
+ * https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/create.go#L1128-L1200
+ */
+function splitSets(parts: [string, string][]): [string, string][][] {
+  const refuse = (message: string) => new InputError(error("MS8115", message, { hint: "send every part llama-gguf-split wrote, under the names it gave them" }));
+  const groups = new Map<string, { count: number; parts: ([string, string] | undefined)[] }>();
+  for (const part of parts) {
+    const name = splitName(part[0]);
+    if (!name) throw refuse(`split GGUF ${JSON.stringify(part[0])} must use llama.cpp split filename pattern`);
+    const key = `${name.prefix}:${name.count}`;
+    const group = groups.get(key) ?? { count: name.count, parts: [] };
+    groups.set(key, group);
+    group.parts[name.index] = part;
+  }
+  return [...groups.values()].map((g) => {
+    const have = g.parts.filter((p) => p !== undefined);
+    if (g.parts[0] === undefined) throw refuse("split GGUF is missing first shard");
+    if (have.length !== g.count) throw refuse(`split GGUF ${JSON.stringify(g.parts[0][0])} has ${have.length} shards, expected ${g.count}`);
+    return have;
+  });
+}
+
 /** Where a safetensors checkpoint's files are laid out, beside the Modelfile: `FROM ./model`. */
 export const CHECKPOINT_DIR = "model";
 /** Where a PEFT adapter's files are laid out, beside the Modelfile: `ADAPTER ./adapter`. */
@@ -135,8 +164,10 @@ function parameterOf(name: string, v: unknown): ParameterValue {
  * PEFT adapter's files (safetensors), laid out under ADAPTER_DIR/ and
  * converted by `ADAPTER ./adapter` against the base, as Ollama converts them.
  * Refused as Ollama refuses them (400): more than one GGUF adapter in
- * `adapters`, files of no known type; and here also (Ollama joins them)
- * split GGUF files, and several models.
+ * `adapters`, files of no known type, split GGUF parts that are not a
+ * whole set (MS8115, with Ollama's messages); and here also several models.
+ * A whole split set is one model: `FROM ./<first part>`, the other parts
+ * beside it, joined by the build as Ollama's create joins them.
  */
 export async function modelfileOfRequest(
   body: Record<string, unknown>,
@@ -157,11 +188,9 @@ export async function modelfileOfRequest(
   } else if (filesKind === "gguf") {
     const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const roleOf = (name: string): GgufRole => (files.length === 1 ? "model" : (kinds?.roles?.get(name) ?? "split"));
-    const split = sorted.filter(([name]) => roleOf(name) === "split");
-    if (split.length > 0) {
-      throw new InputError(error("MS8110", `${split.map(([n]) => n).join(", ")}: a split GGUF; only whole GGUF files can be created from (split files are not joined)`, { hint: "join them with llama.cpp's `llama-gguf-split --merge` and send the one file" }));
-    }
-    const models = sorted.filter(([name]) => roleOf(name) === "model");
+    // Parts of split GGUFs are grouped by name as Ollama groups them; each whole set is one model, FROM its first part, joined by the build.
+    const sets = splitSets(sorted.filter(([name]) => roleOf(name) === "split"));
+    const models = [...sorted.filter(([name]) => roleOf(name) === "model"), ...sets.map((parts) => parts[0]!)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (models.length !== 1) {
       throw new InputError(error("MS8110", `${models.length} model GGUF files among \`files\`: ${models.map(([n]) => n).join(", ") || "only projectors and adapters"}`, { hint: "send one model GGUF, with its projector or adapters beside it if it has them" }));
     }
@@ -170,7 +199,7 @@ export async function modelfileOfRequest(
     if (projectors.length > 0) m.projectors = projectors.map(([name]) => `./${name}`);
     const fileAdapters = sorted.filter(([name]) => roleOf(name) === "adapter");
     m.adapters.push(...fileAdapters.map(([name]) => `./${name}`));
-    links.push(...models, ...projectors, ...fileAdapters);
+    links.push(...models, ...sets.flatMap((parts) => parts.slice(1)), ...projectors, ...fileAdapters);
   } else throw unknownType("files");
   if (adapters.length > 0) {
     if (adaptersKind === "safetensors") {
@@ -215,8 +244,11 @@ function createProgress(store: Store, send: (p: Progress) => void): ProgressFact
     for (const step of steps) {
       if (step.kind !== "quantize") continue;
       const input = step.input;
-      if (input.kind === "pin") {
-        void readGgufFile(store.blobPath(input.digest)).then(
+      const joined = input.kind === "model-of" ? steps.find((s) => s.id === (input as { step: string }).step) : undefined;
+      const typed = input.kind === "pin" ? store.blobPath(input.digest) : joined?.kind === "convert" ? joined.split?.parts[0] : undefined;
+      if (typed !== undefined) {
+        // A stored GGUF's type, or a split set's (its first part's metadata is the joined file's).
+        void readGgufFile(typed).then(
           (g) => {
             const ft = g.metadata.get("general.file_type")?.value;
             const name = typeof ft === "number" ? fileTypeName(ft) : undefined;
@@ -224,14 +256,13 @@ function createProgress(store: Store, send: (p: Progress) => void): ProgressFact
           },
           () => {},
         );
-      } else {
-        const from = steps.find((s) => s.id === input.step);
-        if (from?.kind === "convert") sourceTypes.set(step.id, from.outType);
+      } else if (joined?.kind === "convert") {
+        sourceTypes.set(step.id, joined.outType);
       }
     }
     return {
       event: (e) => {
-        if (e.kind === "start" && e.step.kind === "convert") send({ status: "converting model" });
+        if (e.kind === "start" && e.step.kind === "convert" && !e.step.split) send({ status: "converting model" });
         else if (e.kind === "progress" && e.step.kind === "quantize" && e.total > 0) {
           const source = sourceTypes.get(e.step.id);
           send({ status: `quantizing ${source ? `${source} ` : ""}model to ${e.step.type.toUpperCase()}`, digest: "0000000000000000000", total: e.total, completed: e.done });

@@ -13,7 +13,7 @@ import { AnswerSplitter, nothingSaid, type Said } from "./said.js";
 import { toolCallsOf, toolCallTag, ToolParser, toolsOf } from "./tools.js";
 import { parseTemplate, type OllamaTool, type TemplateAST } from "../gotemplate/index.js";
 import { readGgufFile } from "../gguf/reader.js";
-import { ggufModelInfo } from "./model-info.js";
+import { ggufModelInfo, ggufProjectorInfo } from "./model-info.js";
 
 /** What the Ollama handlers share. */
 export interface ApiContext {
@@ -355,6 +355,8 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
   const verbose = field(body, "verbose", isBoolean, "a boolean") === true;
   const header = d.modelLayer ? await readGgufFile(ctx.store.blobPath(d.modelLayer.digest)) : undefined;
   const modelInfo: Record<string, unknown> = header ? ggufModelInfo(header, verbose) : {};
+  // Ollama reads the first projector only (m.ProjectorPaths[0]).
+  const projector = d.projectors[0] ? await readGgufFile(ctx.store.blobPath(d.projectors[0].digest)) : undefined;
   if (g) {
     modelInfo["general.architecture"] = g.architecture;
     modelInfo["general.parameter_count"] = g.parameterCount;
@@ -374,6 +376,7 @@ export async function show(ctx: ApiContext, req: IncomingMessage, res: ServerRes
     ...(header ? { tensors: header.tensors.map((t) => ({ name: t.name, type: t.typeName, shape: t.dims })) } : {}),
     capabilities: modelCapabilities(d),
     modified_at: entry.modifiedAt.toISOString(),
+    ...(projector ? { projector_info: ggufProjectorInfo(projector, verbose) } : {}),
   });
 }
 

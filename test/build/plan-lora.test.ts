@@ -37,12 +37,20 @@ describe("planBuild with a PEFT ADAPTER", () => {
   });
 
   it("FROM a checkpoint: the adapter step reads the base's convert step output and is keyed by its key", () => {
-    const { plan } = planBuild({ models: [model("tuned", { base: { kind: "pin", pin: ckpt }, convert: "BF16" })], namespace: "library" });
+    // As build.ts passes a written `convert: BF16`: the checkpoint's type and the adapters'.
+    const { plan } = planBuild({ models: [model("tuned", { base: { kind: "pin", pin: ckpt }, convert: "BF16", adapterConvert: "BF16" })], namespace: "library" });
     const base = plan!.steps.find((s) => s.id === "tuned@convert-bf16")!;
     const step = plan!.steps.find((s) => s.id === "tuned@adapter-2") as ConvertStep;
     assert.equal(base.key, digestOf({ v: BUILD_FORMAT, op: "convert", converter: CONVERTER_VERSION, outType: "BF16", input: ckpt.digest }));
     assert.deepEqual([step.deps, step.lora!.base], [["tuned@convert-bf16"], { kind: "model-of", step: "tuned@convert-bf16" }]);
-    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: loraDigest, base: base.key }));
+    // `convert: BF16` applies to the adapter too (convert_lora_to_gguf.py --outtype bf16), in its key; F32 (the default) is not in the key.
+    assert.equal(step.outType, "BF16");
+    assert.equal(step.key, digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: loraDigest, base: base.key, outType: "BF16" }));
+    // The checkpoint's type alone (a provenance document records it resolved, F16 by default) leaves the adapters F32, their default.
+    const alone = planBuild({ models: [model("tuned", { base: { kind: "pin", pin: ckpt }, convert: "F16" })], namespace: "library" }).plan!;
+    const f32 = alone.steps.find((s) => s.id === "tuned@adapter-2") as ConvertStep;
+    assert.equal(f32.outType, "F32");
+    assert.equal(f32.key, digestOf({ v: BUILD_FORMAT, op: "convert-lora", converter: LORA_CONVERTER_VERSION, input: loraDigest, base: alone.steps.find((s) => s.id === "tuned@convert-f16")!.key }));
   });
 
   it("FROM a project model: converted for the root of the FROM chain (not the quantized variant); the key moves with the base and the folder only", () => {

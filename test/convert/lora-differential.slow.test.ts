@@ -5,7 +5,8 @@
  * adapters, our adapter GGUF is byte for byte theirs once general.name is the
  * same (the one normalization, docs/decisions.md "PEFT LoRA adapters"), and
  * applied through node-llama-cpp (as run and serve apply an ADAPTER) both give
- * the same greedy text, which differs from the base's alone. Skipped, naming
+ * the same greedy text, which differs from the base's alone; at the
+ * reference's default `--outtype f32` and at f16 and bf16 (`convert:`). Skipped, naming
  * why, when Debian's python3 with numpy/torch/sentencepiece/tqdm or spm_train
  * is missing.
  */
@@ -19,6 +20,7 @@ import { getLlama, LlamaCompletion, type Llama } from "node-llama-cpp";
 import { convertCheckpoint, convertPeftAdapter, loraBaseOf } from "../../src/convert/index.js";
 import { plainValue, readGgufFile, writeGguf, type GgufTensorInput } from "../../src/gguf/index.js";
 import { writePeftAdapter, type HfTestArch, type PeftAdapterSpec } from "../../src/testmodels/index.js";
+import type { ConvertOutType } from "../../src/convert/version.js";
 import { checkpointSpec, referenceMissing, runLoraReference, spmTrainMissing, tensorBytes, unpermute, writeTestCheckpoint } from "./helpers.js";
 
 const missing = referenceMissing() ?? spmTrainMissing();
@@ -56,7 +58,7 @@ interface Converted {
 }
 
 /** Writes the base and the adapter, converts the base (ours, F32) and the adapter with both, and checks the files are equal. */
-async function compare(tag: string, arch: HfTestArch, tokenizer: "spm" | "bpe", adapter: Omit<PeftAdapterSpec, "base">, baseExtra: Parameters<typeof writeTestCheckpoint>[3] = {}): Promise<Converted> {
+async function compare(tag: string, arch: HfTestArch, tokenizer: "spm" | "bpe", adapter: Omit<PeftAdapterSpec, "base">, baseExtra: Parameters<typeof writeTestCheckpoint>[3] = {}, outType: ConvertOutType = "F32"): Promise<Converted> {
   const ckpt = path.join(root, `${tag}-base`);
   await writeTestCheckpoint(ckpt, arch, tokenizer, baseExtra);
   const lora = path.join(root, `${tag}-lora`);
@@ -64,10 +66,12 @@ async function compare(tag: string, arch: HfTestArch, tokenizer: "spm" | "bpe", 
   const base = path.join(root, `${tag}-base.gguf`);
   await convertCheckpoint({ dir: ckpt, outPath: base, outType: "F32" });
   const ref = path.join(root, `${tag}-ref.gguf`);
-  await runLoraReference(lora, ckpt, ref);
+  // `--outtype f32` is the reference's default; f16 and bf16 as `convert:` asks for them.
+  await runLoraReference(lora, ckpt, ref, outType === "F32" ? [] : ["--outtype", outType.toLowerCase()]);
   const theirs = await readGgufFile(ref);
   const ours = path.join(root, `${tag}-ours.gguf`);
-  await convertPeftAdapter({ dir: lora, shown: lora, at: {}, base: loraBaseOf(await readGgufFile(base), lora, {}), outPath: ours, name: String(theirs.metadata.get("general.name")!.value) });
+  await convertPeftAdapter({ dir: lora, shown: lora, at: {}, base: loraBaseOf(await readGgufFile(base), lora, {}), outPath: ours, name: String(theirs.metadata.get("general.name")!.value), outType });
+  assert.ok(theirs.tensors.every((t) => t.typeName === outType), `the reference wrote ${[...new Set(theirs.tensors.map((t) => t.typeName))].join(", ")}`);
   const mine = await readGgufFile(ours);
   assert.deepEqual([...mine.metadata].map(([k, e]) => [k, e.type, plainValue(e.value)]), [...theirs.metadata].map(([k, e]) => [k, e.type, plainValue(e.value)]));
   assert.deepEqual(mine.tensors.map((t) => [t.name, t.dims, t.typeName]), theirs.tensors.map((t) => [t.name, t.dims, t.typeName]));
@@ -80,16 +84,20 @@ const ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "do
 const PROMPT = "the quick brown fox jumps over the lazy dog and the water is blue";
 
 describe("our adapter converter against llama.cpp's convert_lora_to_gguf.py", { skip: missing }, () => {
-  const CASES: { tag: string; arch: HfTestArch; tokenizer: "spm" | "bpe"; adapter: Omit<PeftAdapterSpec, "base">; what: string; sameAsBase?: true }[] = [
+  const CASES: { tag: string; arch: HfTestArch; tokenizer: "spm" | "bpe"; adapter: Omit<PeftAdapterSpec, "base">; what: string; sameAsBase?: true; outType?: ConvertOutType }[] = [
     { tag: "llama", arch: "llama", tokenizer: "bpe", adapter: { seed: 11, dtype: "BF16", targets: ALL, embeddings: true, scale: 4 }, what: "Llama 3 style base (GQA, two shards), BF16 adapter on every projection and the embeddings" },
     { tag: "mistral", arch: "mistral", tokenizer: "spm", adapter: { seed: 12, dtype: "F16", r: 8, alpha: 8, scale: 4 }, what: "Mistral base, F16 adapter of rank 8 on q/k/v/o" },
     { tag: "qwen2", arch: "qwen2", tokenizer: "bpe", adapter: { seed: 13, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "down_proj"], scale: 4 }, what: "Qwen 2 base (no q/k permutation, q/k/v biases), F32 adapter" },
     { tag: "gemma2", arch: "gemma2", tokenizer: "spm", adapter: { seed: 14, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], scale: 4 }, what: "Gemma 2 base (tied embeddings, norms minus one), F32 adapter", sameAsBase: true },
     { tag: "phi3", arch: "phi3", tokenizer: "spm", adapter: { seed: 15, targets: ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"], scale: 4 }, what: "Phi 3 base: fused qkv and gate_up modules" },
+    // `convert: F16` / `BF16` (the reference's --outtype f16 / bf16): BF16 and F32 weights rounded to F16 (the embeddings' A transposed first), F16 ones to BF16.
+    { tag: "llama-f16", arch: "llama", tokenizer: "bpe", adapter: { seed: 16, dtype: "BF16", targets: ALL, embeddings: true, scale: 4 }, what: "BF16 adapter on every projection and the embeddings, written F16 (--outtype f16)", outType: "F16" },
+    { tag: "qwen2-f16", arch: "qwen2", tokenizer: "bpe", adapter: { seed: 17, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "down_proj"], scale: 4 }, what: "F32 adapter written F16 (--outtype f16)", outType: "F16" },
+    { tag: "mistral-bf16", arch: "mistral", tokenizer: "spm", adapter: { seed: 18, dtype: "F16", r: 8, alpha: 8, scale: 4 }, what: "F16 adapter written BF16 (--outtype bf16)", outType: "BF16" },
   ];
   for (const c of CASES) {
     test(`${c.arch} (${c.what}): same GGUF; same greedy text with either adapter, not the base's`, async () => {
-      const { base, ours, ref } = await compare(c.tag, c.arch, c.tokenizer, c.adapter);
+      const { base, ours, ref } = await compare(c.tag, c.arch, c.tokenizer, c.adapter, {}, c.outType);
       const plain = await greedy(base, [], PROMPT);
       const mine = await greedy(base, [ours], PROMPT);
       assert.ok(mine.length > 0);

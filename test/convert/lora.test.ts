@@ -255,6 +255,73 @@ describe("ADAPTER ./peft-dir through the CLI", () => {
     assert.notEqual(await greedy("tuned"), await greedy("plain"));
   });
 
+  test("a PEFT folder that also holds the base's config.json is an adapter on an ADAPTER line (adapter_config.json wins): built as the same folder without it", async () => {
+    const project = path.join(root, "with-config");
+    mkdirSync(project, { recursive: true });
+    copyFileSync(baseGguf, path.join(project, "base.gguf"));
+    await writePeftAdapter(path.join(project, "lora"), { base: spec, seed: 6, targets: ["q_proj", "v_proj"] });
+    // PEFT's save_pretrained next to a copy of the base's config.json, as many published adapters are: config.json + *.safetensors
+    // also make it look like a checkpoint folder (isCheckpointDir).
+    copyFileSync(path.join(ckpt, "config.json"), path.join(project, "lora", "config.json"));
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./base.gguf\nADAPTER ./lora\n");
+    writeFileSync(path.join(project, "modelsmith.yaml"), "models:\n  tuned:\n    modelfile: Modelfile\n");
+    const home = path.join(root, "with-config-home");
+    const r = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const manifest = JSON.parse(readFileSync(path.join(home, "manifests", "registry.ollama.ai", "library", "tuned", "latest"), "utf8")) as { layers: { mediaType: string; digest: string }[] };
+    assert.deepEqual(manifest.layers.filter((l) => /model|adapter/.test(l.mediaType)).map((l) => l.mediaType), ["application/vnd.ollama.image.model", "application/vnd.ollama.image.adapter"]);
+    const layer = manifest.layers.find((l) => l.mediaType === "application/vnd.ollama.image.adapter")!;
+    // The layer is the adapter converted from the folder's two PEFT files, the config.json unread: the same bytes as without it.
+    const plain = path.join(root, "with-config-plain");
+    await writePeftAdapter(plain, { base: spec, seed: 6, targets: ["q_proj", "v_proj"] });
+    const out = path.join(root, "with-config.gguf");
+    await convertPeftAdapter({ dir: plain, shown: "./lora", at: {}, base: loraBaseOf(base, "./lora", {}), outPath: out });
+    assert.equal(layer.digest, `sha256:${createHash("sha256").update(readFileSync(out)).digest("hex")}`);
+    // models.lock pins it as a PEFT folder: its two files, not config.json.
+    const files = ["adapter_config.json", "adapter_model.safetensors"].map((name) => {
+      const b = readFileSync(path.join(project, "lora", name));
+      return { name, digest: `sha256:${createHash("sha256").update(b).digest("hex")}`, size: b.length };
+    });
+    assert.match(readFileSync(path.join(project, "models.lock"), "utf8"), new RegExp(`  \\./lora:\\n    digest: ${digestOf({ lora: files })}\\n`));
+    // On FROM the same folder is still a checkpoint folder (its config.json and safetensors), which the converter refuses by name.
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./lora\n");
+    const onFrom = await runCli(["build"], { cwd: project, env: { MODELSMITH_HOME: home } });
+    assert.equal(onFrom.exitCode, 2, onFrom.stderr);
+    assert.equal(hasStackTrace(onFrom.stderr), false, onFrom.stderr);
+  });
+
+  test("`convert:` applies to the adapter too (convert_lora_to_gguf.py's --outtype); without it the adapter is F32, the reference's default", async () => {
+    const project = path.join(root, "outtype");
+    mkdirSync(project, { recursive: true });
+    copyFileSync(baseGguf, path.join(project, "base.gguf"));
+    await writePeftAdapter(path.join(project, "lora"), { base: spec, seed: 8, dtype: "BF16", targets: ["q_proj", "k_proj", "down_proj"] });
+    writeFileSync(path.join(project, "Modelfile"), "FROM ./base.gguf\nADAPTER ./lora\n");
+    const home = path.join(root, "outtype-home");
+    const adapterLayer = async (yaml: string) => {
+      writeFileSync(path.join(project, "modelsmith.yaml"), yaml);
+      const r = await runCli(["build", "--json"], { cwd: project, env: { MODELSMITH_HOME: home } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const manifest = JSON.parse(readFileSync(path.join(home, "manifests", "registry.ollama.ai", "library", "tuned", "latest"), "utf8")) as { layers: { mediaType: string; digest: string }[] };
+      const digest = manifest.layers.find((l) => l.mediaType === "application/vnd.ollama.image.adapter")!.digest;
+      return { digest, gguf: await readGgufFile(path.join(home, "blobs", digest.replace(":", "-"))) };
+    };
+    const direct = async (outType: "F32" | "F16" | "BF16") => {
+      const out = path.join(root, `outtype-${outType}.gguf`);
+      await convertPeftAdapter({ dir: path.join(project, "lora"), shown: "./lora", at: {}, base: loraBaseOf(base, "./lora", {}), outPath: out, outType });
+      return `sha256:${createHash("sha256").update(readFileSync(out)).digest("hex")}`;
+    };
+    const plain = await adapterLayer("models:\n  tuned:\n    modelfile: Modelfile\n");
+    assert.deepEqual([...new Set(plain.gguf.tensors.map((t) => t.typeName))], ["F32"]);
+    assert.equal(plain.digest, await direct("F32"));
+    const f16 = await adapterLayer("models:\n  tuned:\n    modelfile: Modelfile\n    convert: F16\n");
+    assert.deepEqual([...new Set(f16.gguf.tensors.map((t) => t.typeName))], ["F16"]);
+    assert.equal(f16.digest, await direct("F16"));
+    assert.equal(f16.gguf.tensors.length, plain.gguf.tensors.length);
+    const bf16 = await adapterLayer("models:\n  tuned:\n    modelfile: Modelfile\n    convert: BF16\n");
+    assert.deepEqual([...new Set(bf16.gguf.tensors.map((t) => t.typeName))], ["BF16"]);
+    assert.equal(bf16.digest, await direct("BF16"));
+  });
+
   test("a bad PEFT folder is exit 2 at its ADAPTER line with the code and a hint, without a stack trace; on FROM it is MS3326", async () => {
     const project = path.join(root, "bad");
     mkdirSync(project, { recursive: true });

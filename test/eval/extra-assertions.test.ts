@@ -125,7 +125,7 @@ describe("validation of the new assertions", () => {
         ["MS6006", 6, "levenshtein needs a `value`: the expected text"],
         ["MS6201", 7, "factuality needs a grader: a model of the project"],
         ["MS6202", 8, "similar: `judg` is not a model of the project"],
-        // promptfoo reads no value for perplexity: one given is refused rather than silently ignored; `not-` is valid (and ignored, as promptfoo does).
+        // promptfoo reads no value for perplexity: one given is refused rather than silently ignored; `not-` is valid (it inverts the threshold's test, as promptfoo's handler on main).
         ["MS6006", 9, "perplexity takes `threshold`, not `value`"],
       ],
     );

@@ -31,7 +31,7 @@ tests:
     assert:
       - {type: perplexity, threshold: 1.5}
       - {type: perplexity-score, threshold: 0.49}
-      - {type: not-perplexity, threshold: 1.5}
+      - {type: not-perplexity, threshold: 0.5}
   - description: nothing generated
     prompt: the lazy dog.
     raw: true
@@ -99,7 +99,7 @@ describe("perplexity from the runtime's token log-probabilities (subprocess, bui
       [
         ["perplexity", true, 1, `perplexity 1.0000 over ${run.completionTokens} tokens`],
         ["perplexity-score", true, 0.5, `perplexity score 0.5000 (perplexity 1.0000 over ${run.completionTokens} tokens)`],
-        // promptfoo's handler never reads `inverse`: not-perplexity grades as perplexity.
+        // promptfoo's handler (main) inverts the threshold's test: perplexity 1 is not <= 0.5, so not-perplexity passes.
         ["not-perplexity", true, 1, `perplexity 1.0000 over ${run.completionTokens} tokens`],
       ],
     );

@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { evaluateAssertion, gradeRun, validateTestFile, type AssertionResult, type Output } from "../../src/eval/index.js";
 import { assertionFromString, parseCsvCases } from "../../src/eval/csv-cases.js";
 import { varCombinations } from "../../src/eval/templating.js";
-import { ASSERTION_TYPES, TYPE_ALIASES } from "../../src/eval/assertion-types.js";
-import { PROMPTFOO_ONLY_TYPES } from "../../src/eval/promptfoo-types.js";
+import { ASSERTION_TYPES, TYPE_ALIASES, type AssertionType } from "../../src/eval/assertion-types.js";
+import { NOT_IGNORED_TYPES, PROMPTFOO_ONLY_TYPES } from "../../src/eval/promptfoo-types.js";
 
 /**
  * The differential table: for each assertion type and value form, the result
@@ -151,22 +151,26 @@ const GROUPS: { source: string; rows: Row[] }[] = [
     ],
   },
   {
-    // handlePerplexity / handlePerplexityScore: perplexity = exp(-mean logProb); `assertion.threshold ?` (none or 0: pass);
-    // perplexity scores pass ? 1 : 0, perplexity-score scores 1 / (1 + perplexity); `inverse` is never read; no logProbs throws.
-    source: `${PF}/e5c8e0173bbabc7387304784fefaa1ba9ccea088/src/assertions/perplexity.ts#L3-L43`,
+    // handlePerplexity / handlePerplexityScore on main: perplexity = exp(-mean logProb); `threshold === undefined` passes (0 is a
+    // threshold); with one, `(test) !== inverse`; perplexity scores pass ? 1 : 0, perplexity-score 1 / (1 + perplexity), `not-` 1 - that;
+    // no logProbs throws. (e5c8e0173bbabc7387304784fefaa1ba9ccea088 and before: `threshold ?`, and `inverse` never read.)
+    source: `${PF}/main/src/assertions/perplexity.ts#L3-L50`,
     rows: [
       // mean -1: perplexity e = 2.718..., score 1 / (1 + e) = 0.2689...
       ["{type: perplexity, threshold: 3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
       ["{type: perplexity, threshold: 2.5}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F()],
       ["{type: perplexity}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
-      ["{type: perplexity, threshold: 0}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
-      ["{type: not-perplexity, threshold: 2.5}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F()],
-      ["{type: not-perplexity, threshold: 3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
+      ["{type: perplexity, threshold: 0}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F()],
+      ["{type: not-perplexity, threshold: 2.5}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
+      ["{type: not-perplexity, threshold: 3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F()],
+      ["{type: not-perplexity}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P()],
       ["{type: perplexity, threshold: 1}", "{}", out("x y", { logprobs: [0, 0] }), P()],
       ["{type: perplexity-score, threshold: 0.25}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P(1 / (1 + Math.E))],
       ["{type: perplexity-score, threshold: 0.3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F(1 / (1 + Math.E))],
       ["{type: perplexity-score}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P(1 / (1 + Math.E))],
-      ["{type: not-perplexity-score, threshold: 0.3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F(1 / (1 + Math.E))],
+      ["{type: not-perplexity-score, threshold: 0.3}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P(1 - 1 / (1 + Math.E))],
+      ["{type: not-perplexity-score, threshold: 0.25}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), F(1 - 1 / (1 + Math.E))],
+      ["{type: not-perplexity-score}", "{}", out("x y", { logprobs: [-0.5, -1.5] }), P(1 - 1 / (1 + Math.E))],
       ["{type: perplexity-score, threshold: 0.5}", "{}", out("x y", { logprobs: [0, 0] }), P(0.5)],
       ["{type: perplexity, threshold: 2}", "{}", out("", { logprobs: [] }), "throws"],
       ["{type: perplexity-score}", "{}", out("x y"), "throws"],
@@ -513,6 +517,62 @@ describe("promptfoo parity: every promptfoo assertion type is run, or refused by
     assert.deepEqual(assertionFromString("not-is-xml"), { type: "not-is-xml" });
     assert.deepEqual(assertionFromString("python: output == 'a'"), { type: "python", value: "output == 'a'" });
   });
+  // `not-` over every type modelsmith runs: each inverts the pass, as its promptfoo handler reads `inverse`, except those whose
+  // handler never reads it (NOT_IGNORED_TYPES: levenshtein), which grade as the positive form and warn (MS6321).
+  // https://github.com/promptfoo/promptfoo/blob/main/src/assertions/index.ts (runAssertion: `inverse` passed to each handler)
+  // https://github.com/promptfoo/promptfoo/blob/main/src/assertions/levenshtein.ts (handleLevenshtein: no `inverse`)
+  // https://github.com/promptfoo/promptfoo/blob/main/src/assertions/perplexity.ts (`(test) !== inverse`)
+  const judged = { pass: true, score: 0.9, reason: "r" };
+  const NOT_TABLE: Record<AssertionType, [string, Output]> = {
+    equals: ["{type: equals, value: a}", out("a")],
+    contains: ["{type: contains, value: a}", out("a")],
+    icontains: ["{type: icontains, value: A}", out("a")],
+    "contains-any": ["{type: contains-any, value: [a, b]}", out("a")],
+    "icontains-any": ["{type: icontains-any, value: [A]}", out("a")],
+    "contains-all": ["{type: contains-all, value: [a]}", out("a")],
+    "icontains-all": ["{type: icontains-all, value: [A]}", out("a")],
+    "starts-with": ["{type: starts-with, value: a}", out("ab")],
+    regex: ["{type: regex, value: '^a'}", out("ab")],
+    "is-json": ["{type: is-json}", out('{"a": 1}')],
+    "word-count": ["{type: word-count, value: 1}", out("a")],
+    "finish-reason": ["{type: finish-reason, value: stop}", out("a")],
+    latency: ["{type: latency, threshold: 100}", out("a")],
+    javascript: ["{type: javascript, value: 'true'}", out("a")],
+    "contains-json": ["{type: contains-json}", out('x {"a": 1}')],
+    levenshtein: ["{type: levenshtein, value: kitten}", out("kitten")],
+    "rouge-n": ["{type: rouge-n, value: the quick brown fox}", out("the quick brown fox")],
+    bleu: ["{type: bleu, value: the quick brown fox jumps}", out("the quick brown fox jumps")],
+    similar: ["{type: similar, value: hi}", out("hello")],
+    "llm-rubric": ["{type: llm-rubric, value: polite}", out("hello")],
+    "model-graded-closedqa": ["{type: model-graded-closedqa, value: polite}", out("hello")],
+    factuality: ["{type: factuality, value: hello}", out("hello")],
+    "answer-relevance": ["{type: answer-relevance}", out("hello")],
+    perplexity: ["{type: perplexity, threshold: 3}", out("x y", { logprobs: [-0.5, -1.5] })],
+    "perplexity-score": ["{type: perplexity-score, threshold: 0.25}", out("x y", { logprobs: [-0.5, -1.5] })],
+  };
+  for (const type of ASSERTION_TYPES) {
+    const ignored = NOT_IGNORED_TYPES.has(type);
+    it(`not-${type} ${ignored ? "grades as " + type + " and warns (MS6321): promptfoo's handler ignores inverse" : "inverts the pass, as promptfoo's handler does; no warning"}`, () => {
+      const [flow, output] = NOT_TABLE[type];
+      const grade = (f: string) => {
+        const r = validateTestFile(`grader: judge\ntests:\n  - prompt: p\n    assert:\n      - ${f}\n`, "t.yaml", { projectModels: ["judge"] });
+        assert.ok(r.suite, JSON.stringify(r.diagnostics));
+        const a = r.suite.cases[0]!.assert[0]!;
+        return { result: evaluateAssertion(a, { ...output, judged: new Map([[a, judged]]) }), warnings: r.diagnostics.map((d) => `${d.code} ${d.severity}`) };
+      };
+      const positive = grade(flow);
+      assert.equal(positive.result.pass, true, `the positive form passes: ${JSON.stringify(positive.result)}`);
+      assert.deepEqual(positive.warnings, []);
+      const negated = grade(flow.replace("{type: ", "{type: not-"));
+      if (ignored) {
+        assert.deepEqual([negated.result.pass, negated.result.score], [positive.result.pass, positive.result.score]);
+        assert.deepEqual(negated.warnings, ["MS6321 warning"]);
+      } else {
+        assert.equal(negated.result.pass, false, JSON.stringify(negated.result));
+        assert.deepEqual(negated.warnings, []);
+      }
+    });
+  }
   it("not-levenshtein grades as levenshtein (promptfoo's handler ignores inverse) and warns, MS6321; the case is kept", () => {
     const r = validateTestFile("tests:\n  - prompt: p\n    assert:\n      - {type: not-levenshtein, value: kitten}\n", "t.yaml");
     assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity]), [["MS6321", "warning"]]);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Ollama, ProgressResponse } from "ollama";
-import { ggufToBuffer } from "../../src/gguf/index.js";
+import { GgmlType, GgufValueType, ggufToBuffer, gv } from "../../src/gguf/index.js";
 import type { RunningServer } from "../../src/serve/index.js";
 import { modelfileOfRequest } from "../../src/serve/create-api.js";
 import { oracleLlama } from "../../src/testmodels/index.js";
@@ -83,6 +83,63 @@ test("create from a stored model (stream false): one answer {status: success}; t
   const child = (await env.store.readManifest("child:v1")).manifest.layers.find((l) => l.mediaType.endsWith(".model"));
   assert.equal(child?.digest, base?.digest);
   assert.ok((await ollama.list()).models.some((m) => m.name === "child:v1"));
+});
+
+/** A small GGUF shaped as llama.cpp's mmproj files are (architecture clip, a vision encoder, no block_count): `name` in general.name, arrays of 3, 6 and 0 values. */
+const clipProjector = (name: string, rows: number) =>
+  ggufToBuffer({
+    metadata: [
+      ["general.architecture", gv.str("clip")],
+      ["general.name", gv.str(name)],
+      ["clip.has_vision_encoder", gv.bool(true)],
+      ["clip.projector_type", gv.str("mlp")],
+      ["clip.vision.image_mean", gv.arr(GgufValueType.FLOAT32, [0.5, 0.25, 0.125])],
+      ["clip.vision.feature_layer", gv.arr(GgufValueType.INT32, [1, 2, 3, 4, 5, 6])],
+      ["clip.vision.empty", gv.arr(GgufValueType.INT32, [])],
+    ],
+    tensors: [
+      { name: "mm.0.weight", dims: [8, rows], type: GgmlType.F32, data: new Uint8Array(new Float32Array(8 * rows).buffer) },
+      { name: "mm.0.bias", dims: [rows], type: GgmlType.F32, data: new Uint8Array(new Float32Array(rows).buffer) },
+    ],
+  });
+
+test("show: projector_info is the first projector's metadata as Ollama shapes it (general.name kept, parameter_count patched in, arrays null unless verbose); a model without one has no projector_info", async () => {
+  // Ollama's ShowHandler: resp.ProjectorInfo = getModelData(m.ProjectorPaths[0]) whole, where model_info drops general.name and tokenizer.chat_template:
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/routes.go#L1579-L1595
+  // and ggml's decoder patches general.parameter_count (the sum of the tensors' elements) into the KV:
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/fs/ggml/gguf.go#L250-L251
+  // `projector_info` is omitempty: https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/api/types.go#L750
+  const upload = async (bytes: Buffer) => {
+    const d = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    assert.equal((await fetch(`${server.url}/api/blobs/${d}`, { method: "POST", body: bytes })).status, 201);
+    return d;
+  };
+  const files = { "oracle.gguf": digest, "mmproj-a.gguf": await upload(await clipProjector("first", 4)), "mmproj-b.gguf": await upload(await clipProjector("second", 2)) };
+  // The client's 0.6.4 types lack `files`; it sends the request as given.
+  assert.deepEqual(await ollama.create({ model: "seer", files } as unknown as { model: string; from: string }), { status: "success" });
+  const layers = (await env.store.readManifest("seer")).manifest.layers.filter((l) => l.mediaType.endsWith(".projector"));
+  assert.deepEqual(layers.map((l) => l.digest), [files["mmproj-a.gguf"], files["mmproj-b.gguf"]]);
+
+  const first = { "general.architecture": "clip", "general.name": "first", "clip.has_vision_encoder": true, "clip.projector_type": "mlp", "general.parameter_count": 8 * 4 + 4 };
+  const shown = await ollama.show({ model: "seer" });
+  // Without verbose Ollama decodes with maxArraySize 0: every non-empty array comes back without its values, `null`.
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/fs/ggml/gguf.go#L465-L483
+  assert.deepEqual(shown.projector_info as unknown, { ...first, "clip.vision.image_mean": null, "clip.vision.feature_layer": null, "clip.vision.empty": [] });
+  const verbose = await ollama.show({ model: "seer", verbose: true } as { model: string }); // the 0.6.4 types lack `verbose` (Ollama's ShowRequest has it); the client sends it as given.
+  assert.deepEqual(verbose.projector_info as unknown, { ...first, "clip.vision.image_mean": [0.5, 0.25, 0.125], "clip.vision.feature_layer": [1, 2, 3, 4, 5, 6], "clip.vision.empty": [] });
+  // Deliberate difference: Ollama's projectorCapabilities adds "vision"; serve refuses `images` (the runtime loads no projector), so it is not listed.
+  // https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/images.go#L393-L410
+  assert.equal((shown.capabilities as string[]).includes("vision"), false, shown.capabilities.join());
+  assert.ok(shown.capabilities.includes("completion"));
+  // model_info is still the model's, without general.name.
+  const info = shown.model_info as unknown as Record<string, unknown>;
+  assert.equal(info["general.architecture"], "llama");
+  assert.equal("general.name" in info, false);
+
+  const raw = await post(`${server.url}/api/show`, { model: "made" });
+  assert.equal(raw.status, 200);
+  assert.equal("projector_info" in (raw.json as Record<string, unknown>), false, JSON.stringify(Object.keys(raw.json as object)));
+  assert.ok("model_info" in (raw.json as Record<string, unknown>));
 });
 
 test("create with quantize: the model layer quantized by llama.cpp (Q8_0), as `modelsmith create -q`; an unknown type is a 400", async () => {

@@ -199,7 +199,7 @@ test("several GGUF files, as `ollama create` sends a folder's: the model, its pr
   assert.equal(json<{ manifest: string }>(cli).manifest, (await env.store.readManifest("folder")).digest);
 });
 
-test("refused with a 400 and its code: a DoRA adapter, two GGUF adapters, a split GGUF, two models, files of no known type; nothing is stored", async () => {
+test("refused with a 400 and its code: a DoRA adapter, two GGUF adapters, a split GGUF without all its parts, two models, files of no known type; nothing is stored", async () => {
   // A PEFT adapter the converter refuses (DoRA): its code, at the ADAPTER line of the Modelfile the request stands for.
   const dora = await peftFiles("dora", { seed: 5, config: { use_dora: true } });
   const refusedPeft = await ollamaFailure(ollama.create(req({ model: "r1", files: ckptFiles, adapters: dora.files })));
@@ -209,12 +209,12 @@ test("refused with a 400 and its code: a DoRA adapter, two GGUF adapters, a spli
   const two = await ollamaFailure(ollama.create(req({ model: "r2", files: { "o.gguf": oracle }, adapters: { "a.gguf": lora, "b.gguf": lora } })));
   assert.equal(two.status, 400);
   assert.match(two.error, /^MS8113: only one adapter is currently supported/);
-  // A split GGUF (llama-gguf-split's split.count), which Ollama joins and modelsmith does not; two models.
-  const part = (no: number) => ggufToBuffer({ metadata: [["general.architecture", gv.str("llama")], ["split.no", gv.u16(no)], ["split.count", gv.u16(2)], ["split.tensors.count", gv.i32(0)]], tensors: [] });
-  const parts = { "m-00001-of-00002.gguf": await upload(await part(0)), "m-00002-of-00002.gguf": await upload(await part(1)) };
+  // A split GGUF (llama-gguf-split's split.count) without all its parts (Ollama's mergeSplitGGUFLayers; whole sets are joined: split-gguf.test.ts); two models.
+  const part = (no: number) => ggufToBuffer({ metadata: [["general.architecture", gv.str("llama")], ["split.no", gv.u16(no)], ["split.count", gv.u16(3)], ["split.tensors.count", gv.i32(0)]], tensors: [] });
+  const parts = { "m-00001-of-00003.gguf": await upload(await part(0)), "m-00002-of-00003.gguf": await upload(await part(1)) };
   const split = await ollamaFailure(ollama.create(req({ model: "r3", files: parts })));
   assert.equal(split.status, 400);
-  assert.match(split.error, /^MS8110: m-00001-of-00002\.gguf, m-00002-of-00002\.gguf: a split GGUF; .*llama-gguf-split --merge/);
+  assert.match(split.error, /^MS8115: split GGUF "m-00001-of-00003\.gguf" has 2 shards, expected 3/);
   const twoModels = await ollamaFailure(ollama.create(req({ model: "r6", files: { "a.gguf": oracle, "b.gguf": await upload(await ggufToBuffer(randomLlama(TINY_RANDOM))) } })));
   assert.equal(twoModels.status, 400);
   assert.match(twoModels.error, /^MS8110: 2 model GGUF files among `files`: a\.gguf, b\.gguf/);

@@ -1,6 +1,7 @@
 import type { AssertionValue, Assertion } from "../test-file.js";
 import { compileSchema } from "../json-schema.js";
 import { bleu, extractJsonObjects, levenshtein, rouge1 } from "./text-metrics.js";
+import { NOT_IGNORED_TYPES } from "../promptfoo-types.js";
 
 /**
  * The assertions of promptfoo's wider vocabulary (issue 11, item 6), their
@@ -119,7 +120,7 @@ export function extraPositive(a: Assertion, text: string, judged: Judged | undef
       // promptfoo's `assertion.threshold ?? 5` (0 asks for the exact text); its handler never reads `not-`.
       const limit = a.threshold ?? 5;
       const d = levenshtein(text, textValue);
-      return { ignoresNot: true, pass: d <= limit, expected: `be within ${limit} edits of ${q(textValue)}`, detail: `distance ${d}` };
+      return { ignoresNot: NOT_IGNORED_TYPES.has("levenshtein"), pass: d <= limit, expected: `be within ${limit} edits of ${q(textValue)}`, detail: `distance ${d}` };
     }
     case "rouge-n": {
       const limit = a.threshold ?? 0.75;

@@ -10,8 +10,11 @@ import type { Assertion } from "../test-file.js";
  * - perplexity = exp(-mean log-probability);
  * - `perplexity` passes when perplexity <= threshold and scores 1 or 0 by its pass;
  * - `perplexity-score` scores 1 / (1 + perplexity) and passes when that is >= threshold;
- * - no threshold, or threshold 0 (promptfoo tests `assertion.threshold ?`): passes;
- * - `not-` changes nothing: promptfoo's handlers do not read `inverse`;
+ * - no threshold (promptfoo tests `assertion.threshold === undefined`): passes, `not-` or not;
+ * - `not-` inverts the threshold's test (`(perplexity <= threshold) !== inverse`), and
+ *   `not-perplexity-score` scores 1 - the score, as promptfoo's handlers on main do
+ *   (https://github.com/promptfoo/promptfoo/blob/main/src/assertions/perplexity.ts; the
+ *   handlers before, e.g. e5c8e0173bbabc7387304784fefaa1ba9ccea088, ignored `inverse`);
  * - no log-probabilities, or none because nothing was generated: the case is an
  *   error (promptfoo's handler throws), MS6300.
  */
@@ -39,11 +42,14 @@ export function gradeLogprobs(a: Assertion, logprobs: readonly number[] | undefi
   }
   const perplexity = perplexityOf(logprobs);
   const t = a.threshold;
+  const inverse = a.negate;
   if (a.type === "perplexity") {
-    const pass = t ? perplexity <= t : true;
-    return { pass, score: pass ? 1 : 0, expected: t ? `have a perplexity <= ${t}` : "have a perplexity", detail: `perplexity ${perplexity.toFixed(4)} over ${logprobs.length} token${logprobs.length === 1 ? "" : "s"}` };
+    const pass = t === undefined ? true : perplexity <= t !== inverse;
+    const expected = t === undefined ? "have a perplexity" : `have a perplexity ${inverse ? ">" : "<="} ${t}`;
+    return { pass, score: pass ? 1 : 0, expected, detail: `perplexity ${perplexity.toFixed(4)} over ${logprobs.length} token${logprobs.length === 1 ? "" : "s"}` };
   }
   const norm = 1 / (1 + perplexity);
-  const pass = t ? norm >= t : true;
-  return { pass, score: norm, expected: t ? `have a perplexity score >= ${t}` : "have a perplexity score", detail: `perplexity score ${norm.toFixed(4)} (perplexity ${perplexity.toFixed(4)} over ${logprobs.length} token${logprobs.length === 1 ? "" : "s"})` };
+  const pass = t === undefined ? true : norm >= t !== inverse;
+  const expected = t === undefined ? "have a perplexity score" : `have a perplexity score ${inverse ? "<" : ">="} ${t}`;
+  return { pass, score: inverse ? 1 - norm : norm, expected, detail: `perplexity score ${norm.toFixed(4)} (perplexity ${perplexity.toFixed(4)} over ${logprobs.length} token${logprobs.length === 1 ? "" : "s"})` };
 }

@@ -17,6 +17,8 @@ import { parseReference } from "../../resolve/reference.js";
 import { localPath } from "../../resolve/sources/file-source.js";
 import { isCheckpointDir } from "../../convert/checkpoint.js";
 import { isPeftDir } from "../../convert/peft-adapter.js";
+import { readGgufFile } from "../../gguf/reader.js";
+import { looksLikeSplitPart, splitCountOf } from "../../gguf/split.js";
 import type { Reference, Sha256Digest } from "../../resolve/reference-types.js";
 import type { Pin } from "../../resolve/sources/pin.js";
 import { makeManifest, parseManifest, serializeManifest, type Manifest } from "../../store/manifest.js";
@@ -63,8 +65,10 @@ export interface ProvenanceNode {
    * `hf://org/repo`); `peft`, the indexes of the ADAPTER lines that name a
    * PEFT LoRA folder (each converted for the base by its own step). A local
    * folder's lock entry does not say it is a folder: these two do.
+   * `peftConvert`: the PEFT adapters' type when not F32 (`convert:`);
+   * `split`: FROM names the first part of a split GGUF, joined by a step.
    */
-  own: { format?: { kind: "json" } | { kind: "schema"; text: string }; projectors?: { digest: Sha256Digest; size: number }[]; convert?: "F32" | "F16" | "BF16"; peft?: number[] };
+  own: { format?: { kind: "json" } | { kind: "schema"; text: string }; projectors?: { digest: Sha256Digest; size: number }[]; convert?: "F32" | "F16" | "BF16"; peft?: number[]; peftConvert?: "F32" | "F16" | "BF16"; split?: true };
   /** The models.lock entries of the references this model uses (base and adapters). */
   references: Record<string, LockedReference>;
   /** The model's models.lock entry: input digest and manifest digest (the store's, Ollama layout). */
@@ -143,6 +147,7 @@ export async function provenanceFor(dir: string, digest: Sha256Digest, testRepor
     const baseLock = m.base.kind === "project" ? undefined : lock.references[formatReference(m.base)];
     const checkpoint = m.base.kind === "file" ? await isCheckpointDir(localPath(m.base.path, where)) : baseLock !== undefined && isCheckpointPin(baseLock);
     const peft = m.adapters.flatMap((a, i) => (a.ref.kind === "file" && isPeftDir(localPath(a.ref.path, where)) ? [i] : []));
+    const split = m.base.kind === "file" && looksLikeSplitPart(m.base.path) && splitCountOf(await readGgufFile(localPath(m.base.path, where))) !== undefined;
     return {
       node: {
         model,
@@ -153,7 +158,10 @@ export async function provenanceFor(dir: string, digest: Sha256Digest, testRepor
           ...(m.own.format ? { format: m.own.format } : {}),
           ...(m.projectors.length ? { projectors: m.projectors.map((p) => lock.references[formatReference(p.ref)]).filter((p) => p !== undefined).map((p) => ({ digest: p.digest, size: p.size })) } : {}),
           ...(checkpoint ? { convert: m.convert ?? "F16" } : {}),
+          ...(split ? { split: true as const } : {}),
           ...(peft.length ? { peft } : {}),
+          // The PEFT adapters' type when `convert:` names one (absent: F32, and documents of before stay as they were).
+          ...(peft.length && m.convert && m.convert !== "F32" ? { peftConvert: m.convert } : {}),
         },
         references,
         lock: entry,
@@ -306,7 +314,7 @@ export async function verifyProvenance(remote: Remote, o: ClientOptions): Promis
     }
     const modelLayer = ollama.manifest.layers.find((l) => l.mediaType === LAYER_MEDIA_TYPES.model);
     // No model of the chain quantized and no conversion: the weights are the bottom base's pinned bytes (a converted checkpoint's are the converter's output, which only converting again could check).
-    if (inputs.nodes.every((n) => n.node.quantize === null) && !inputs.base.checkpoint && modelLayer?.digest !== inputs.base.digest) {
+    if (inputs.nodes.every((n) => n.node.quantize === null) && !inputs.base.checkpoint && !inputs.base.split && modelLayer?.digest !== inputs.base.digest) {
       throw new CheckFailedError(error("MS5753", `${where}: the model layer is ${modelLayer?.digest ?? "missing"}, but the pinned base ${inputs.base.source} is ${inputs.base.digest}`, { hint: "an unquantized model's weights are its base's bytes" }));
     }
     const bases = inputs.nodes.slice(1).map((n) => ({ model: n.node.model, tag: n.node.tag, inputs: n.node.lock.inputs, manifest: n.node.lock.manifest }));
@@ -348,6 +356,9 @@ function parseDocument(bytes: Buffer, referrer: string): ProvenanceDocument {
     if (n.own !== undefined && (typeof n.own !== "object" || n.own === null)) throw bad(`${at}own is not an object`);
     const convert: unknown = n.own?.convert;
     if (convert !== undefined && convert !== "F32" && convert !== "F16" && convert !== "BF16") throw bad(`${at}own.convert is not F32, F16 or BF16`);
+    if (n.own?.split !== undefined && n.own.split !== true) throw bad(`${at}own.split is not true`);
+    const peftConvert: unknown = n.own?.peftConvert;
+    if (peftConvert !== undefined && peftConvert !== "F32" && peftConvert !== "F16" && peftConvert !== "BF16") throw bad(`${at}own.peftConvert is not F32, F16 or BF16`);
     const peft: unknown = n.own?.peft;
     if (peft !== undefined && !(Array.isArray(peft) && peft.every((i) => Number.isInteger(i) && i >= 0))) throw bad(`${at}own.peft is not a list of ADAPTER line indexes`);
   }
@@ -396,7 +407,7 @@ function rebuildInputs(doc: ProvenanceDocument, where: string): { nodes: { node:
       if (n.base) throw invalid(`${what} FROM \`${typed.from.ref}\` is not the base model ${n.base.model} the document holds`);
       const pin = pinOf(ref);
       // A checkpoint is planned as the build plans it: a convert step keyed by its files' digest and the output type.
-      bottom = n.own?.convert !== undefined || isCheckpointPin(pin) ? { ...pin, checkpoint: { dir: "", files: [] } } : pin;
+      bottom = n.own?.convert !== undefined || isCheckpointPin(pin) ? { ...pin, checkpoint: { dir: "", files: [] } } : n.own?.split === true ? { ...pin, split: { parts: [] } } : pin;
       base = { kind: "pin", pin: bottom };
     }
     const peft = new Set(n.own?.peft ?? []);
@@ -419,7 +430,8 @@ function rebuildInputs(doc: ProvenanceDocument, where: string): { nodes: { node:
     // A base's variant may be named by another tag than its type's (`tags:` in modelsmith.yaml, or the type as the project spells it).
     const tags = tag === "latest" || tag === quantize[0]?.tag ? [] : [tag];
     const convert = n.own?.convert;
-    return { name: n.model, quantize, tags, base, own, at: {}, ...(convert ? { convert } : {}), ...(loras.length ? { loras } : {}) };
+    const adapterConvert = n.own?.peftConvert;
+    return { name: n.model, quantize, tags, base, own, at: {}, ...(convert ? { convert } : {}), ...(adapterConvert ? { adapterConvert } : {}), ...(loras.length ? { loras } : {}) };
   });
   const { plan, diagnostics } = planBuild({ models: models.reverse(), namespace: doc.namespace ?? "library" });
   const nodes = chain.map((node) => {

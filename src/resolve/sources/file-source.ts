@@ -11,6 +11,9 @@ import { blobInStore, type Pin, type Source, type SourceContext } from "./pin.js
 import { isCheckpointDir, resolveCheckpoint } from "./checkpoint-source.js";
 import { resolvePeft } from "./peft-source.js";
 import { isPeftDir } from "../../convert/peft-adapter.js";
+import { digestOf } from "../../lock/canonical-json.js";
+import { readGgufFile } from "../../gguf/reader.js";
+import { looksLikeSplitPart, readSplitSet, splitCountOf } from "../../gguf/split.js";
 
 /**
  * Local GGUF files. The reference's path must already be rebased to the
@@ -23,19 +26,48 @@ import { isPeftDir } from "../../convert/peft-adapter.js";
 export const fileSource: Source<FileReference> = {
   async resolve(ref, ctx) {
     const file = localPath(ref.path, ctx);
+    // On an ADAPTER line adapter_config.json wins over a config.json beside it (the base's, which PEFT folders often carry).
+    if (ctx.notBase && isPeftDir(file)) return resolvePeft(ref, ctx);
     if (await isCheckpointDir(file)) return resolveCheckpoint(ref, ctx);
     if (isPeftDir(file)) return resolvePeft(ref, ctx); // an ADAPTER line's: precheck refuses one on FROM (MS3326)
     await requireGguf(file, ref.path, ctx);
+    if (looksLikeSplitPart(file)) {
+      const split = await resolveSplit(ref, file, ctx);
+      if (split) return split;
+    }
     const { digest, size } = await fileDigest(file, ctx);
     if (ref.digest !== undefined && ref.digest !== digest) throw pinMismatch(ref.path, ref.digest, digest, ctx);
     return { source: formatReference(ref), locator: ref.path, digest, size };
   },
   async fetch(pin, ctx) {
-    if (pin.checkpoint || pin.peft) return; // converted by the build's convert step
+    if (pin.checkpoint || pin.peft || pin.split) return; // converted (joined) by the build's convert step
     if (await blobInStore(pin, ctx)) return;
     await ctx.store.ingestFile(localPath(pin.locator, ctx), { expectedDigest: pin.digest });
   },
 };
+
+/**
+ * A part of a split GGUF set (a file named as llama-gguf-split names them,
+ * whose header says `split.count` > 1): the set is checked (src/gguf/split.ts)
+ * and pinned by the digest of its parts' names, sha256 and sizes, as a
+ * checkpoint folder is; the build joins the parts into one GGUF in a convert
+ * step. Undefined for a file that is not a part (a model that happens to be
+ * named so).
+ */
+async function resolveSplit(ref: FileReference, file: string, ctx: SourceContext): Promise<Pin | undefined> {
+  const header = await readGgufFile(file);
+  if (splitCountOf(header) === undefined) return undefined;
+  if (ctx.notBase) throw new InputError(error("MS3341", `${ref.path}: a split GGUF can only be the model of a FROM line, not an adapter or projector`, { ...ctx.at, hint: "join the parts with llama.cpp's `llama-gguf-split --merge` and name the one file" }));
+  const set = await readSplitSet(file, header, ref.path, ctx.at);
+  const parts: { path: string; digest: Sha256Digest; size: number }[] = [];
+  for (const part of set.parts) {
+    const d = await fileDigest(part, ctx);
+    parts.push({ path: part, digest: d.digest, size: d.size });
+  }
+  const digest = digestOf({ split: parts.map((p) => ({ name: path.basename(p.path), digest: p.digest, size: p.size })) });
+  if (ref.digest !== undefined && ref.digest !== digest) throw pinMismatch(ref.path, ref.digest, digest, ctx);
+  return { source: formatReference(ref), locator: ref.path, digest, size: parts.reduce((n, p) => n + p.size, 0), split: { parts } };
+}
 
 /**
  * The file's digest, from the stat cache when its size, mtime and inode are

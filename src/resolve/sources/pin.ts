@@ -43,6 +43,13 @@ export interface Pin {
    * base in a convert step. models.lock keeps the list's digest.
    */
   peft?: { dir: string; files: { name: string; digest: Sha256Digest; size: number }[] };
+  /**
+   * A split GGUF set (`FROM ./model-00001-of-00003.gguf`, src/gguf/split.ts):
+   * `digest` and `size` are those of its parts' list (absolute paths, in
+   * order, with their sha256 and size); the build joins them into one GGUF
+   * in a convert step, as Ollama's create does. models.lock keeps the list's digest.
+   */
+  split?: { parts: { path: string; digest: Sha256Digest; size: number }[] };
 }
 
 /** One inherited layer of a pinned registry manifest. */
@@ -63,6 +70,12 @@ export interface SourceContext {
   offline: boolean;
   /** Where the reference is written (the FROM or ADAPTER line), for diagnostics. */
   at: { file?: string; range?: SourceRange };
+  /**
+   * The reference is not a model's base (an ADAPTER line, or a projector's
+   * later FROM): a folder with adapter_config.json is then a PEFT adapter even
+   * when it also holds a config.json (PEFT folders often carry the base's).
+   */
+  notBase?: boolean;
   /** Receives what the user should know although nothing failed (a corrupt blob made again); default: dropped. */
   warn?: (d: Diagnostic) => void;
   /** Hears of downloads and generated test models as they go (progress output); default none. */
