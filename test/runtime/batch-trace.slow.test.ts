@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { batchTraceWanted, type BatchTrace } from "../../src/runtime/trace.js";
-import { runCli, tempProject } from "../helpers/cli.js";
+import { oracleTraceProject } from "./trace-project.js";
 
 // The batch trace (MODELSMITH_TRACE=batches, src/runtime/trace.ts) of
 // `modelsmith test` run as a user runs it: the CLI as a subprocess, through
@@ -22,39 +19,18 @@ import { runCli, tempProject } from "../helpers/cli.js";
 const CASES = 8;
 const TOKENS = 12;
 
-function traceOf(stderr: string): BatchTrace {
-  const line = stderr.split("\n").find((l) => l.startsWith("modelsmith trace batches "));
-  assert.ok(line, `no trace line on stderr:\n${stderr}`);
-  return JSON.parse(line.slice(line.indexOf("{"))) as BatchTrace;
-}
-
 describe("batch trace of `modelsmith test` (CLI subprocess, oracle model)", () => {
-  let dir: string;
-  let home: string;
+  let project: Awaited<ReturnType<typeof oracleTraceProject>>;
   const prompts = Array.from({ length: CASES }, (_, i) => ["The quick", "brown fox", "jumps over", "the lazy dog."][i % 4]! + " ".repeat(1 + Math.floor(i / 4)));
 
   before(async () => {
-    home = mkdtempSync(path.join(tmpdir(), "modelsmith-trace-home-"));
-    const cases = prompts.map((p) => `  - prompt: ${JSON.stringify(p)}\n    raw: true\n    options: {num_predict: ${TOKENS}}\n    assert: [{type: regex, value: "."}]\n`);
-    dir = tempProject({
-      "modelsmith.yaml": "models:\n  fox:\n    modelfile: Modelfile\n    tests: tests.yaml\n",
-      Modelfile: "FROM testmodel://oracle?eos=false\nPARAMETER temperature 0\nPARAMETER num_ctx 256\nPARAMETER num_thread 1\n",
-      "tests.yaml": `tests:\n${cases.join("")}`,
-    });
-    const built = await runCli(["build", "--no-test"], { cwd: dir, env: { MODELSMITH_HOME: home } });
-    assert.equal(built.exitCode, 0, built.stderr);
+    project = await oracleTraceProject({ prompts, tokens: TOKENS, numThread: 1 });
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
-  });
+  after(() => project?.remove());
 
   async function testRun(parallel: number): Promise<{ trace: BatchTrace; generated: number }> {
-    const r = await runCli(["test", "--no-cache", "--parallel", String(parallel), "--reporter", "json"], { cwd: dir, env: { MODELSMITH_HOME: home, MODELSMITH_TRACE: "batches" } });
-    assert.equal(r.exitCode, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { cases: { runs: { completionTokens: number }[] }[] };
-    const generated = report.cases.reduce((n, c) => n + c.runs.reduce((k, x) => k + x.completionTokens, 0), 0);
-    return { trace: traceOf(r.stderr), generated };
+    const { trace, runs } = await project.test(["--parallel", String(parallel)]);
+    return { trace, generated: runs.reduce((n, x) => n + x.completionTokens, 0) };
   }
 
   test("one by one (--parallel 1): one decode per generated token, each of one token after the prompt", async () => {

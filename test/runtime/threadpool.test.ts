@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { BatchTrace } from "../../src/runtime/trace.js";
 import { shimFile } from "../../src/runtime/threadpool.js";
-import { runCli, tempProject } from "../helpers/cli.js";
+import { oracleTraceProject } from "./trace-project.js";
 
 // The thread pool per llama.cpp context (src/runtime/native/threadpool.c):
 // llama.cpp's own tools attach a persistent ggml pool to each context
@@ -26,37 +24,17 @@ const compiler = (() => {
 })();
 const skip = process.platform !== "linux" ? "the library is Linux only" : !compiler ? "no C compiler here (cc), so npm run build made no library" : false;
 
-function traceOf(stderr: string): BatchTrace {
-  const line = stderr.split("\n").find((l) => l.startsWith("modelsmith trace batches "));
-  assert.ok(line, `no trace line on stderr:\n${stderr}`);
-  return JSON.parse(line.slice(line.indexOf("{"))) as BatchTrace;
-}
-
 describe("thread pool per context (CLI subprocess, oracle model on 2 threads)", { skip }, () => {
-  let dir: string;
-  let home: string;
+  let project: Awaited<ReturnType<typeof oracleTraceProject>>;
 
   before(async () => {
-    home = mkdtempSync(path.join(tmpdir(), "modelsmith-threadpool-home-"));
-    const cases = ["The quick", "brown fox", "jumps over", "the lazy dog."].map((p) => `  - prompt: ${JSON.stringify(p)}\n    raw: true\n    options: {num_predict: 16}\n    assert: [{type: regex, value: "."}]\n`);
-    dir = tempProject({
-      "modelsmith.yaml": "models:\n  fox:\n    modelfile: Modelfile\n    tests: tests.yaml\n",
-      Modelfile: "FROM testmodel://oracle?eos=false\nPARAMETER temperature 0\nPARAMETER num_ctx 256\nPARAMETER num_thread 2\n",
-      "tests.yaml": `tests:\n${cases.join("")}`,
-    });
-    const built = await runCli(["build", "--no-test"], { cwd: dir, env: { MODELSMITH_HOME: home } });
-    assert.equal(built.exitCode, 0, built.stderr);
+    project = await oracleTraceProject({ prompts: ["The quick", "brown fox", "jumps over", "the lazy dog."], tokens: 16, numThread: 2 });
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
-  });
+  after(() => project?.remove());
 
   async function testRun(env: Record<string, string>): Promise<{ trace: BatchTrace; outputs: string[] }> {
-    const r = await runCli(["test", "--no-cache", "--parallel", "2", "--reporter", "json"], { cwd: dir, env: { MODELSMITH_HOME: home, MODELSMITH_TRACE: "batches", ...env } });
-    assert.equal(r.exitCode, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { cases: { runs: { text: string }[] }[] };
-    return { trace: traceOf(r.stderr), outputs: report.cases.flatMap((c) => c.runs.map((x) => x.text)) };
+    const { trace, runs } = await project.test(["--parallel", "2"], env);
+    return { trace, outputs: runs.map((x) => x.text) };
   }
 
   test("npm run build compiled the library for this node-llama-cpp", () => {
