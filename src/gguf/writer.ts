@@ -168,9 +168,15 @@ export interface WriteGgufOptions {
    * starting the worker costs more than it saves).
    */
   hashInWorker?: boolean;
+  /**
+   * Write in a worker thread (synchronous writes in a loop, no hand-off to
+   * libuv's pool per call) while the main thread reads and converts. Default:
+   * for files of HASH_WORKER_FROM bytes and more.
+   */
+  writeInWorker?: boolean;
 }
 
-/** Files from this size on are hashed in a worker thread by default. */
+/** Files from this size on are hashed and written in worker threads by default. */
 export const HASH_WORKER_FROM = 64 << 20;
 
 /** Bytes per write: the file goes out in buffers of this size, each written with one positional write. */
@@ -198,20 +204,18 @@ export async function writeGguf(path: string, input: GgufWriteInput, onProgress?
     await hasher.close();
     throw err;
   });
-  const pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared);
+  const writer = (options.writeInWorker ?? total >= HASH_WORKER_FROM) ? new WorkerWriter(handle.fd) : new AsyncWriter(handle);
+  const pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared || writer.shared);
   let size = 0;
   try {
     let buf = await pool.take();
     let pos = 0;
-    let lastWrite: Promise<unknown> = Promise.resolve();
     const emit = () => {
       const full = buf;
       const at = size;
       const n = pos;
       size += n;
-      // One write at a time, in file order: buffered writes to one file serialize on its inode lock anyway, and progress stays in order.
-      const write = lastWrite.then(() => writeAt(handle, full.subarray(0, n), at));
-      lastWrite = write;
+      const write = writer.write(full, n, at);
       const hashed = hasher.update(full, n);
       pool.inFlight(Promise.all([write, hashed]).then(() => {
         onProgress?.(at + n, total);
@@ -266,12 +270,14 @@ export async function writeGguf(path: string, input: GgufWriteInput, onProgress?
     if (pos > 0) emit();
     await pool.drain();
     const sha256 = await hasher.digest();
+    await writer.close();
     await handle.close();
     await rename(tmp, path);
     return { size, sha256 };
   } catch (err) {
     await pool.settle();
     await hasher.close();
+    await writer.close();
     await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
@@ -294,6 +300,115 @@ async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number):
   while (done < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, done, Math.min(WRITE_CALL_BYTES, bytes.length - done), position + done);
     done += bytesWritten;
+  }
+}
+
+interface Writer {
+  /** Whether buffers must be on a SharedArrayBuffer. */
+  readonly shared: boolean;
+  /** Writes `bytes[0, n)` at `position`, after every write asked for before it; the buffer is not changed until the promise settles. */
+  write(bytes: Uint8Array, n: number, position: number): Promise<void>;
+  /** Ends the writer (every write asked for has settled); the file handle stays open. */
+  close(): Promise<void>;
+}
+
+/** Writes through libuv's thread pool, one at a time, in file order (for small files: no thread to start). */
+class AsyncWriter implements Writer {
+  readonly shared = false;
+  private last: Promise<unknown> = Promise.resolve();
+  constructor(private readonly handle: FileHandle) {}
+  write(bytes: Uint8Array, n: number, position: number): Promise<void> {
+    // One write at a time, in file order: buffered writes to one file serialize on its inode lock anyway, and progress stays in order.
+    const write = this.last.then(() => writeAt(this.handle, bytes.subarray(0, n), position));
+    this.last = write.catch(() => undefined);
+    return write;
+  }
+  async close(): Promise<void> {
+    await this.last;
+  }
+}
+
+/**
+ * A thread that runs requests in order and answers each: a number, a string,
+ * or `{ error }` (an errno error's message, code, errno and syscall, rebuilt
+ * on this side so that ENOSPC still reads as ENOSPC).
+ */
+class WorkerQueue {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private failed: unknown;
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    source: string,
+    private readonly what: string,
+  ) {
+    this.worker = new Worker(source, { eval: true });
+    this.worker.on("message", (m: unknown) => {
+      const w = this.waiting.shift();
+      if (typeof m === "object" && m !== null && "error" in m) w?.reject(Object.assign(new Error((m.error as { message: string }).message), m.error));
+      else w?.resolve(m);
+    });
+    const fail = (err: unknown) => {
+      this.failed ??= err;
+      for (const w of this.waiting.splice(0)) w.reject(err);
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => fail(new Error(`the ${what} worker exited (code ${code})`)));
+  }
+
+  ask(message: unknown): Promise<unknown> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const answer = new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(message);
+    });
+    // Answers come in order: the last one settled means every one has.
+    this.last = answer.catch(() => undefined);
+    return answer;
+  }
+
+  /** Waits for every request asked to be answered (either way), then stops the thread. */
+  async close(): Promise<void> {
+    await this.last;
+    this.failed ??= new Error(`the ${this.what} worker was closed`);
+    await this.worker.terminate();
+  }
+}
+
+/** The write worker: writes each buffer it is sent at its position, WRITE_CALL_BYTES per call, and answers each. */
+const WRITE_WORKER = `
+const { parentPort } = require("node:worker_threads");
+const { writeSync } = require("node:fs");
+parentPort.on("message", ({ buffer, n, position, fd, call }) => {
+  try {
+    const bytes = new Uint8Array(buffer, 0, n);
+    for (let done = 0; done < n; ) {
+      const k = writeSync(fd, bytes, done, Math.min(call, n - done), position + done);
+      if (k <= 0) throw Object.assign(new Error("write returned " + k), { code: "EIO" });
+      done += k;
+    }
+    parentPort.postMessage(n);
+  } catch (e) {
+    parentPort.postMessage({ error: { message: e.message, code: e.code, errno: e.errno, syscall: e.syscall } });
+  }
+});`;
+
+/**
+ * Writes on another thread, over buffers shared with it (nothing is copied):
+ * a loop of synchronous positional writes there, where libuv's pool would
+ * take a hand-off between threads and a promise per call. Requests run in
+ * the order asked, so the file is written in order.
+ */
+class WorkerWriter implements Writer {
+  readonly shared = true;
+  private readonly queue = new WorkerQueue(WRITE_WORKER, "write");
+  constructor(private readonly fd: number) {}
+  async write(bytes: Uint8Array, n: number, position: number): Promise<void> {
+    await this.queue.ask({ buffer: bytes.buffer, n, position, fd: this.fd, call: WRITE_CALL_BYTES });
+  }
+  close(): Promise<void> {
+    return this.queue.close();
   }
 }
 
@@ -377,41 +492,20 @@ parentPort.on("message", (m) => {
 /** sha256 on another thread, over buffers shared with it (nothing is copied). */
 class WorkerHasher implements Hasher {
   readonly shared = true;
-  private readonly worker = new Worker(HASH_WORKER, { eval: true });
-  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
-  private failed: unknown;
-
-  constructor() {
-    this.worker.on("message", (m) => this.waiting.shift()?.resolve(m));
-    const fail = (err: unknown) => {
-      this.failed ??= err;
-      for (const w of this.waiting.splice(0)) w.reject(err);
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the sha256 worker exited (code ${code})`)));
-  }
-
-  private ask(message: unknown): Promise<unknown> {
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.worker.postMessage(message);
-    });
-  }
+  private readonly queue = new WorkerQueue(HASH_WORKER, "sha256");
 
   async update(bytes: Uint8Array, n: number): Promise<void> {
-    await this.ask({ buffer: bytes.buffer, n });
+    await this.queue.ask({ buffer: bytes.buffer, n });
   }
 
   async digest(): Promise<string> {
-    const hex = (await this.ask(null)) as string;
+    const hex = (await this.queue.ask(null)) as string;
     await this.close();
     return hex;
   }
 
-  async close(): Promise<void> {
-    this.failed ??= new Error("the sha256 worker was closed");
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.queue.close();
   }
 }
 
