@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import { Worker } from "node:worker_threads";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { error, InputError } from "../diagnostics/index.js";
 import { ByteBuilder } from "./byteBuilder.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_MAX_DIMS } from "./reader.js";
 import { ggmlType, tensorDataSize } from "./tensorTypes.js";
+import { AsyncWriter, InlineHasher, WorkerHasher, WorkerWriter, type Hasher, type Writer } from "./writer-threads.js";
 import { GgufValueType, type GgufMetadataEntry } from "./valueTypes.js";
 import { writeString, writeValue } from "./writeValue.js";
 
@@ -195,221 +194,106 @@ const POOL_SIZE = 4;
  * while it is hashed (in a worker thread for large files) and while the next
  * buffer is filled. The digest comes from the bytes written, never a re-read.
  */
-export async function writeGguf(path: string, input: GgufWriteInput, onProgress?: (written: number, total: number) => void, options: WriteGgufOptions = {}): Promise<WrittenFile> {
-  const layout = encodeGgufHeader(input);
-  const total = layout.fileSize;
+export async function writeGguf(path: string, input: GgufWriteInput | Promise<GgufWriteInput>, onProgress?: (written: number, total: number) => void, options: WriteGgufOptions = {}): Promise<WrittenFile> {
+  // Given as a promise, the input is awaited after the temporary file is opened and the worker threads asked for in
+  // `options` are started, so that their start-up overlaps whatever computes it.
+  const ready = Promise.resolve(input);
+  ready.catch(() => undefined); // awaited below; marked handled while the file is opened
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const hasher = (options.hashInWorker ?? total >= HASH_WORKER_FROM) ? new WorkerHasher() : new InlineHasher();
-  const handle = await open(tmp, "w").catch(async (err: unknown) => {
-    await hasher.close();
-    throw err;
-  });
-  const writer = (options.writeInWorker ?? total >= HASH_WORKER_FROM) ? new WorkerWriter(handle.fd) : new AsyncWriter(handle);
-  const pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared || writer.shared);
-  let size = 0;
+  const handle = await open(tmp, "w");
+  let hasher: Hasher | undefined;
+  let writer: Writer | undefined;
+  let pool: BufferPool | undefined;
   try {
-    let buf = await pool.take();
-    let pos = 0;
-    const emit = () => {
-      const full = buf;
-      const at = size;
-      const n = pos;
-      size += n;
-      const write = writer.write(full, n, at);
-      const hashed = hasher.update(full, n);
-      pool.inFlight(Promise.all([write, hashed]).then(() => {
-        onProgress?.(at + n, total);
-        return full;
-      }));
-    };
-    /** Room for `n` more bytes, given out as pieces of the current buffer (a full buffer is sent off first). */
-    const pieces = async function* (n: number): AsyncGenerator<Uint8Array> {
-      while (n > 0) {
-        if (pos === buf.length) {
-          emit();
-          buf = await pool.take();
-          pos = 0;
-        }
-        const k = Math.min(n, buf.length - pos);
-        yield buf.subarray(pos, pos + k);
-        pos += k;
-        n -= k;
-      }
-    };
-    const copy = async (bytes: Uint8Array) => {
-      let from = 0;
-      for await (const piece of pieces(bytes.length)) {
-        piece.set(bytes.subarray(from, from + piece.length));
-        from += piece.length;
-      }
-    };
-    await copy(layout.header);
-    for (let i = 0; i < input.tensors.length; i++) {
-      const t = input.tensors[i]!;
-      const tensorSize = layout.placements[i]!.size;
-      if (isFill(t.data)) {
-        if (t.data.bytes !== tensorSize) invalid(`tensor ${t.name}: data has ${t.data.bytes} bytes, its shape and type need ${tensorSize}`);
-        let at = 0;
-        for await (const piece of pieces(tensorSize)) {
-          await t.data.fill(piece, at);
-          at += piece.length;
-        }
-      } else {
-        let written = 0;
-        const chunks = t.data instanceof Uint8Array ? [t.data] : t.data();
-        for await (const chunk of chunks) {
-          written += chunk.length;
-          if (written > tensorSize) break;
-          await copy(chunk);
-        }
-        if (written !== tensorSize) invalid(`tensor ${t.name}: data has ${written > tensorSize ? `more than ${tensorSize}` : written} bytes, its shape and type need ${tensorSize}`);
-      }
-      const pad = padded(tensorSize, layout.alignment) - tensorSize;
-      for await (const piece of pieces(pad)) piece.fill(0);
-    }
-    if (pos > 0) emit();
-    await pool.drain();
-    const sha256 = await hasher.digest();
-    await writer.close();
-    await handle.close();
-    await rename(tmp, path);
-    return { size, sha256 };
+    if (options.hashInWorker) hasher = new WorkerHasher();
+    if (options.writeInWorker) writer = new WorkerWriter(handle.fd);
+    const resolved = await ready;
+    const layout = encodeGgufHeader(resolved);
+    const total = layout.fileSize;
+    hasher ??= options.hashInWorker === undefined && total >= HASH_WORKER_FROM ? new WorkerHasher() : new InlineHasher();
+    writer ??= options.writeInWorker === undefined && total >= HASH_WORKER_FROM ? new WorkerWriter(handle.fd) : new AsyncWriter(handle);
+    pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared || writer.shared);
+    return await writeFrom(resolved, layout, handle, hasher, writer, pool, tmp, path, onProgress);
   } catch (err) {
-    await pool.settle();
-    await hasher.close();
-    await writer.close();
+    await pool?.settle();
+    await hasher?.close();
+    await writer?.close();
     await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
 }
 
-/**
- * Bytes per write system call. The kernel sizes the page-cache folios it
- * allocates by the length of the write: 8 MiB writes get 2 MiB folios, which
- * on a VM that hands free memory back to its host (virtio-balloon free page
- * reporting, in 2 MiB blocks) come from memory the host must fault in again.
- * Measured with dd here, copying the same 2.2 GB: 7.7-9.0 s with bs=8M,
- * 3.2 s with 1M, 1.15-1.17 s with 256K (load 3.5-4). See docs/decisions.md.
- */
-const WRITE_CALL_BYTES = 256 << 10;
-
-/** Writes all of `bytes` at `position`, WRITE_CALL_BYTES per call. */
-async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, Math.min(WRITE_CALL_BYTES, bytes.length - done), position + done);
-    done += bytesWritten;
-  }
-}
-
-interface Writer {
-  /** Whether buffers must be on a SharedArrayBuffer. */
-  readonly shared: boolean;
-  /** Writes `bytes[0, n)` at `position`, after every write asked for before it; the buffer is not changed until the promise settles. */
-  write(bytes: Uint8Array, n: number, position: number): Promise<void>;
-  /** Ends the writer (every write asked for has settled); the file handle stays open. */
-  close(): Promise<void>;
-}
-
-/** Writes through libuv's thread pool, one at a time, in file order (for small files: no thread to start). */
-class AsyncWriter implements Writer {
-  readonly shared = false;
-  private last: Promise<unknown> = Promise.resolve();
-  constructor(private readonly handle: FileHandle) {}
-  write(bytes: Uint8Array, n: number, position: number): Promise<void> {
-    // One write at a time, in file order: buffered writes to one file serialize on its inode lock anyway, and progress stays in order.
-    const write = this.last.then(() => writeAt(this.handle, bytes.subarray(0, n), position));
-    this.last = write.catch(() => undefined);
-    return write;
-  }
-  async close(): Promise<void> {
-    await this.last;
-  }
-}
-
-/**
- * A thread that runs requests in order and answers each: a number, a string,
- * or `{ error }` (an errno error's message, code, errno and syscall, rebuilt
- * on this side so that ENOSPC still reads as ENOSPC).
- */
-class WorkerQueue {
-  private readonly worker: Worker;
-  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
-  private failed: unknown;
-  private last: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    source: string,
-    private readonly what: string,
-  ) {
-    this.worker = new Worker(source, { eval: true });
-    this.worker.on("message", (m: unknown) => {
-      const w = this.waiting.shift();
-      if (typeof m === "object" && m !== null && "error" in m) w?.reject(Object.assign(new Error((m.error as { message: string }).message), m.error));
-      else w?.resolve(m);
-    });
-    const fail = (err: unknown) => {
-      this.failed ??= err;
-      for (const w of this.waiting.splice(0)) w.reject(err);
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the ${what} worker exited (code ${code})`)));
-  }
-
-  ask(message: unknown): Promise<unknown> {
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    const answer = new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.worker.postMessage(message);
-    });
-    // Answers come in order: the last one settled means every one has.
-    this.last = answer.catch(() => undefined);
-    return answer;
-  }
-
-  /** Waits for every request asked to be answered (either way), then stops the thread. */
-  async close(): Promise<void> {
-    await this.last;
-    this.failed ??= new Error(`the ${this.what} worker was closed`);
-    await this.worker.terminate();
-  }
-}
-
-/** The write worker: writes each buffer it is sent at its position, WRITE_CALL_BYTES per call, and answers each. */
-const WRITE_WORKER = `
-const { parentPort } = require("node:worker_threads");
-const { writeSync } = require("node:fs");
-parentPort.on("message", ({ buffer, n, position, fd, call }) => {
-  try {
-    const bytes = new Uint8Array(buffer, 0, n);
-    for (let done = 0; done < n; ) {
-      const k = writeSync(fd, bytes, done, Math.min(call, n - done), position + done);
-      if (k <= 0) throw Object.assign(new Error("write returned " + k), { code: "EIO" });
-      done += k;
+/** writeGguf's pipeline, once the header is laid out and the hasher and writer are chosen. */
+async function writeFrom(input: GgufWriteInput, layout: GgufLayout, handle: FileHandle, hasher: Hasher, writer: Writer, pool: BufferPool, tmp: string, path: string, onProgress: ((written: number, total: number) => void) | undefined): Promise<WrittenFile> {
+  const total = layout.fileSize;
+  let size = 0;
+  let buf = await pool.take();
+  let pos = 0;
+  const emit = () => {
+    const full = buf;
+    const at = size;
+    const n = pos;
+    size += n;
+    const write = writer.write(full, n, at);
+    const hashed = hasher.update(full, n);
+    pool.inFlight(Promise.all([write, hashed]).then(() => {
+      onProgress?.(at + n, total);
+      return full;
+    }));
+  };
+  /** Room for `n` more bytes, given out as pieces of the current buffer (a full buffer is sent off first). */
+  const pieces = async function* (n: number): AsyncGenerator<Uint8Array> {
+    while (n > 0) {
+      if (pos === buf.length) {
+        emit();
+        buf = await pool.take();
+        pos = 0;
+      }
+      const k = Math.min(n, buf.length - pos);
+      yield buf.subarray(pos, pos + k);
+      pos += k;
+      n -= k;
     }
-    parentPort.postMessage(n);
-  } catch (e) {
-    parentPort.postMessage({ error: { message: e.message, code: e.code, errno: e.errno, syscall: e.syscall } });
+  };
+  const copy = async (bytes: Uint8Array) => {
+    let from = 0;
+    for await (const piece of pieces(bytes.length)) {
+      piece.set(bytes.subarray(from, from + piece.length));
+      from += piece.length;
+    }
+  };
+  await copy(layout.header);
+  for (let i = 0; i < input.tensors.length; i++) {
+    const t = input.tensors[i]!;
+    const tensorSize = layout.placements[i]!.size;
+    if (isFill(t.data)) {
+      if (t.data.bytes !== tensorSize) invalid(`tensor ${t.name}: data has ${t.data.bytes} bytes, its shape and type need ${tensorSize}`);
+      let at = 0;
+      for await (const piece of pieces(tensorSize)) {
+        await t.data.fill(piece, at);
+        at += piece.length;
+      }
+    } else {
+      let written = 0;
+      const chunks = t.data instanceof Uint8Array ? [t.data] : t.data();
+      for await (const chunk of chunks) {
+        written += chunk.length;
+        if (written > tensorSize) break;
+        await copy(chunk);
+      }
+      if (written !== tensorSize) invalid(`tensor ${t.name}: data has ${written > tensorSize ? `more than ${tensorSize}` : written} bytes, its shape and type need ${tensorSize}`);
+    }
+    const pad = padded(tensorSize, layout.alignment) - tensorSize;
+    for await (const piece of pieces(pad)) piece.fill(0);
   }
-});`;
-
-/**
- * Writes on another thread, over buffers shared with it (nothing is copied):
- * a loop of synchronous positional writes there, where libuv's pool would
- * take a hand-off between threads and a promise per call. Requests run in
- * the order asked, so the file is written in order.
- */
-class WorkerWriter implements Writer {
-  readonly shared = true;
-  private readonly queue = new WorkerQueue(WRITE_WORKER, "write");
-  constructor(private readonly fd: number) {}
-  async write(bytes: Uint8Array, n: number, position: number): Promise<void> {
-    await this.queue.ask({ buffer: bytes.buffer, n, position, fd: this.fd, call: WRITE_CALL_BYTES });
-  }
-  close(): Promise<void> {
-    return this.queue.close();
-  }
+  if (pos > 0) emit();
+  await pool.drain();
+  const sha256 = await hasher.digest();
+  await writer.close();
+  await handle.close();
+  await rename(tmp, path);
+  return { size, sha256 };
 }
 
 /**
@@ -450,62 +334,6 @@ class BufferPool {
   /** Waits for every write and hash under way, failed or not. */
   async settle(): Promise<void> {
     await Promise.allSettled(this.pending.splice(0));
-  }
-}
-
-interface Hasher {
-  /** Whether buffers must be on a SharedArrayBuffer. */
-  readonly shared: boolean;
-  /** Hashes `bytes[0, n)`; the buffer is not changed until the promise settles. */
-  update(bytes: Uint8Array, n: number): Promise<void>;
-  digest(): Promise<string>;
-  close(): Promise<void>;
-}
-
-class InlineHasher implements Hasher {
-  readonly shared = false;
-  private readonly hash = createHash("sha256");
-  update(bytes: Uint8Array, n: number): Promise<void> {
-    this.hash.update(bytes.subarray(0, n));
-    return Promise.resolve();
-  }
-  digest(): Promise<string> {
-    return Promise.resolve(this.hash.digest("hex"));
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-/** The worker: hashes each buffer it is sent, in order, and answers each; null asks for the digest. */
-const HASH_WORKER = `
-const { parentPort } = require("node:worker_threads");
-const hash = require("node:crypto").createHash("sha256");
-parentPort.on("message", (m) => {
-  if (m === null) parentPort.postMessage(hash.digest("hex"));
-  else {
-    hash.update(new Uint8Array(m.buffer, 0, m.n));
-    parentPort.postMessage(m.n);
-  }
-});`;
-
-/** sha256 on another thread, over buffers shared with it (nothing is copied). */
-class WorkerHasher implements Hasher {
-  readonly shared = true;
-  private readonly queue = new WorkerQueue(HASH_WORKER, "sha256");
-
-  async update(bytes: Uint8Array, n: number): Promise<void> {
-    await this.queue.ask({ buffer: bytes.buffer, n });
-  }
-
-  async digest(): Promise<string> {
-    const hex = (await this.queue.ask(null)) as string;
-    await this.close();
-    return hex;
-  }
-
-  close(): Promise<void> {
-    return this.queue.close();
   }
 }
 
