@@ -206,8 +206,10 @@ export async function writeGguf(path: string, input: GgufWriteInput | Promise<Gg
   let pool: BufferPool | undefined;
   try {
     if (options.hashInWorker) hasher = new WorkerHasher();
-    if (options.writeInWorker) writer = new WorkerWriter(handle.fd);
     const resolved = await ready;
+    // The write worker starts once the input is here (while the header is encoded): the first writes can wait for it
+    // (the pool holds a few buffers), the first hash cannot, and two workers starting at once are both up later.
+    if (options.writeInWorker) writer = new WorkerWriter(handle.fd);
     const layout = encodeGgufHeader(resolved);
     const total = layout.fileSize;
     hasher ??= options.hashInWorker === undefined && total >= HASH_WORKER_FROM ? new WorkerHasher() : new InlineHasher();
