@@ -180,8 +180,14 @@ export const HASH_WORKER_FROM = 64 << 20;
 
 /** Bytes per write: the file goes out in buffers of this size, each written with one positional write. */
 const WRITE_BYTES = 8 << 20;
-/** Buffers in the pool: one being filled while the others are written and hashed. */
-const POOL_SIZE = 4;
+/**
+ * Buffers in the pool: one being filled while the others are written and hashed.
+ * Three, not more: each is fresh memory the first time it is filled, and a page
+ * fault costs ~16 µs on this VM (8 MiB: ~34 ms), most of it before the hash is
+ * up to speed. Smaller buffers fault less but cost more in messages to the
+ * workers (see docs/decisions.md, "Conversion speed").
+ */
+const POOL_SIZE = 3;
 
 /**
  * Writes a GGUF file to `path` (via a temporary file beside it, renamed at the
