@@ -102,12 +102,14 @@ test("a fill tensor whose byte count disagrees with its shape is MS3013, and no 
   assert.deepEqual(readdirSync(sub), []);
 });
 
-test("a fill that fails midway, with the sha256 worker running, rejects with its error and leaves no file (and no worker: the test process ends)", async () => {
-  const sub = mkdtempSync(path.join(dir, "fill-fail-"));
-  const failing: GgufWriteInput = { metadata: [], tensors: [fillTensor("big", 6 << 20, 1), fillTensor("h", 1 << 20, 2, { fail: 1000 })] };
-  await assert.rejects(writeGguf(path.join(sub, "bad.gguf"), failing, undefined, { hashInWorker: true }), /tensor h failed at 0/);
-  assert.deepEqual(readdirSync(sub), []);
-});
+for (const writeInWorker of [false, true]) {
+  test(`a fill that fails midway, with the sha256 worker running${writeInWorker ? " and the write worker" : ""}, rejects with its error and leaves no file (and no worker: the test process ends)`, async () => {
+    const sub = mkdtempSync(path.join(dir, "fill-fail-"));
+    const failing: GgufWriteInput = { metadata: [], tensors: [fillTensor("big", 6 << 20, 1), fillTensor("h", 1 << 20, 2, { fail: 1000 })] };
+    await assert.rejects(writeGguf(path.join(sub, "bad.gguf"), failing, undefined, { hashInWorker: true, writeInWorker }), /tensor h failed at 0/);
+    assert.deepEqual(readdirSync(sub), []);
+  });
+}
 
 test("a tensor that fails midway rejects with its error and leaves no file, not even the temporary one", async () => {
   const sub = mkdtempSync(path.join(dir, "fail-"));
