@@ -271,7 +271,8 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     const planned = planTensors(ck, arch, h, outType, configPath);
     const params = planned.reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
     // A large output is hashed and written by worker threads, started now so that they are up once the vocabulary is
-    // read and the header laid out (their start-up, ~0.1 s, would otherwise come before the first byte is hashed).
+    // read and the header laid out (a worker takes ~55 ms of CPU to start, which would otherwise come before the first
+    // byte is hashed).
     const workers = params * (outType === "F32" ? 4 : 2) >= HASH_WORKER_FROM;
     const vocabRead = checkpointVocab(opts.dir, ck.config, arch.vocab === "phi3" ? "phi3" : undefined);
     const input = vocabRead.then((vocab): GgufWriteInput => {
