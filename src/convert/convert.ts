@@ -10,7 +10,7 @@
  */
 import { basename, join } from "node:path";
 import { error, InputError } from "../diagnostics/index.js";
-import { encodeFloats, GgmlType, gv, fromHalfBits, toHalfBits, writeGguf, type GgufMetadataEntry, type GgufTensorInput, type TensorData, type TensorFill } from "../gguf/index.js";
+import { encodeFloats, GgmlType, gv, fromHalfBits, toHalfBits, writeGguf, type GgufMetadataEntry, type GgufTensorInput, type GgufWriteInput, type TensorData, type TensorFill, HASH_WORKER_FROM } from "../gguf/index.js";
 import { architectureOf, ropeParameters, type ArchHparams, type Architecture } from "./architectures.js";
 import { openCheckpoint, type Checkpoint, type CheckpointTensor } from "./checkpoint.js";
 import type { JsonObject } from "./json-file.js";
@@ -269,31 +269,39 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
     const { hfArch, arch } = architectureOf(ck.config, configPath);
     const h = hparams(ck.config, configPath);
     const planned = planTensors(ck, arch, h, outType, configPath);
-    const vocab = await checkpointVocab(opts.dir, ck.config, arch.vocab === "phi3" ? "phi3" : undefined);
-    if (arch.vocab === "spm" && vocab.kind !== "spm") {
-      throw new InputError(error("MS3207", `${basename(opts.dir)}: ${arch.gguf} needs tokenizer.model (SentencePiece)`, { file: opts.dir, hint: "Copy tokenizer.model from the model's repository beside config.json." }));
-    }
     const params = planned.reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
-    const metadata: Entry[] = [
-      ["general.architecture", gv.str(arch.gguf)],
-      ...phi3AttnFactor(arch, ck.config),
-      ["general.type", gv.str("model")],
-      ["general.name", gv.str(opts.name ?? defaultName(ck.config))],
-      ["general.size_label", gv.str(sizeLabel(params))],
-      ...arch.params(ck.config, h, OUT[outType].fileType),
-      ["general.quantization_version", gv.u32(2)],
-      // Only LlamaModel.set_vocab copies tokenizer_config.json's add_prefix_space.
-      ...vocab.entries.filter(([k]) => arch.gguf === "llama" || k !== "tokenizer.ggml.add_space_prefix"),
-      ...(arch.gguf === "gemma2" ? [["tokenizer.ggml.add_space_prefix", gv.bool(false)] as Entry] : []),
-    ];
-    // One scratch buffer for every permuted tensor: the writer fills one piece at a time.
-    const scratch = { buf: new Uint8Array(0) };
-    const tensors: GgufTensorInput[] = planned.map((p) => {
-      const data: TensorData = (p.source && passThrough(p, opts.signal, scratch)) ?? (() => tensorBytes(p, opts.signal));
-      return { name: p.name, dims: p.dims, type: p.type, data };
+    // A large output is hashed and written by worker threads, started now so that they are up once the vocabulary is
+    // read and the header laid out (a worker takes ~55 ms of CPU to start, which would otherwise come before the first
+    // byte is hashed).
+    const workers = params * (outType === "F32" ? 4 : 2) >= HASH_WORKER_FROM;
+    const vocabRead = checkpointVocab(opts.dir, ck.config, arch.vocab === "phi3" ? "phi3" : undefined);
+    const input = vocabRead.then((vocab): GgufWriteInput => {
+      if (arch.vocab === "spm" && vocab.kind !== "spm") {
+        throw new InputError(error("MS3207", `${basename(opts.dir)}: ${arch.gguf} needs tokenizer.model (SentencePiece)`, { file: opts.dir, hint: "Copy tokenizer.model from the model's repository beside config.json." }));
+      }
+      const metadata: Entry[] = [
+        ["general.architecture", gv.str(arch.gguf)],
+        ...phi3AttnFactor(arch, ck.config),
+        ["general.type", gv.str("model")],
+        ["general.name", gv.str(opts.name ?? defaultName(ck.config))],
+        ["general.size_label", gv.str(sizeLabel(params))],
+        ...arch.params(ck.config, h, OUT[outType].fileType),
+        ["general.quantization_version", gv.u32(2)],
+        // Only LlamaModel.set_vocab copies tokenizer_config.json's add_prefix_space.
+        ...vocab.entries.filter(([k]) => arch.gguf === "llama" || k !== "tokenizer.ggml.add_space_prefix"),
+        ...(arch.gguf === "gemma2" ? [["tokenizer.ggml.add_space_prefix", gv.bool(false)] as Entry] : []),
+      ];
+      // One scratch buffer for every permuted tensor: the writer fills one piece at a time.
+      const scratch = { buf: new Uint8Array(0) };
+      const tensors: GgufTensorInput[] = planned.map((p) => {
+        const data: TensorData = (p.source && passThrough(p, opts.signal, scratch)) ?? (() => tensorBytes(p, opts.signal));
+        return { name: p.name, dims: p.dims, type: p.type, data };
+      });
+      opts.signal?.throwIfAborted();
+      return { metadata: dedupe(metadata), tensors };
     });
-    opts.signal?.throwIfAborted();
-    const written = await writeGguf(opts.outPath, { metadata: dedupe(metadata), tensors }, opts.onProgress);
+    const written = await writeGguf(opts.outPath, input, opts.onProgress, { hashInWorker: workers, writeInWorker: workers });
+    const vocab = await vocabRead;
     const inputs = new Set(["config.json", ...ck.shards.map((s) => basename(s.path)), ...vocab.files]);
     if (ck.shards.length > 0 && (await import("node:fs")).existsSync(join(opts.dir, "model.safetensors.index.json"))) inputs.add("model.safetensors.index.json");
     return {

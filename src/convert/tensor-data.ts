@@ -8,11 +8,15 @@
 import { encodeFloats, fromHalfBits, GgmlType } from "../gguf/index.js";
 import { error, InputError } from "../diagnostics/index.js";
 
-const HALF_TABLE = (() => {
-  const t = new Float32Array(65536);
-  for (let i = 0; i < 65536; i++) t[i] = fromHalfBits(i);
-  return t;
-})();
+/** Float32 value of every half-precision bit pattern; built on first use (an F16 to F16 conversion never needs it, and building it at import took ~10-30 ms before the first byte is written). */
+let halfTable: Float32Array | undefined;
+function halfTableOnce(): Float32Array {
+  if (halfTable === undefined) {
+    halfTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) halfTable[i] = fromHalfBits(i);
+  }
+  return halfTable;
+}
 
 /** Source dtypes the converter reads. */
 export const FLOAT_DTYPES = ["F32", "F16", "BF16", "F64"] as const;
@@ -28,7 +32,8 @@ export function decodeToF32(raw: Uint8Array, dtype: string, what: string): Float
     }
     case "F16": {
       const out = new Float32Array(raw.length / 2);
-      for (let i = 0; i < out.length; i++) out[i] = HALF_TABLE[view.getUint16(i * 2, true)]!;
+      const table = halfTableOnce();
+      for (let i = 0; i < out.length; i++) out[i] = table[view.getUint16(i * 2, true)]!;
       return out;
     }
     case "BF16": {

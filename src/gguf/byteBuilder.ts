@@ -2,10 +2,9 @@
  * An append-only little-endian byte buffer that grows by doubling. (Each writer
  * reserves before touching `buf`/`view`: growing replaces both.)
  */
-const utf8 = new TextEncoder();
-
 export class ByteBuilder {
-  private buf = new Uint8Array(4096);
+  /** A Buffer for its utf8 `write`, which returns the byte count without allocating (TextEncoder.encodeInto needs a view and returns an object per string). */
+  private buf = Buffer.alloc(4096);
   private view = new DataView(this.buf.buffer);
   length = 0;
 
@@ -13,7 +12,7 @@ export class ByteBuilder {
     if (this.length + n > this.buf.length) {
       let size = this.buf.length * 2;
       while (size < this.length + n) size *= 2;
-      const next = new Uint8Array(size);
+      const next = Buffer.alloc(size);
       next.set(this.buf.subarray(0, this.length));
       this.buf = next;
       this.view = new DataView(next.buffer);
@@ -68,8 +67,10 @@ export class ByteBuilder {
   str(s: string): void {
     const max = s.length * 3; // UTF-8 bytes per UTF-16 unit, at most
     const at = this.reserve(8 + max);
-    const { written } = utf8.encodeInto(s, this.buf.subarray(at + 8, at + 8 + max));
-    this.view.setBigUint64(at, BigInt(written), true);
+    const written = this.buf.write(s, at + 8, max, "utf8");
+    // Two u32 halves: no BigInt per string (a vocabulary has tens of thousands).
+    this.view.setUint32(at, written % 0x100000000, true);
+    this.view.setUint32(at + 4, Math.floor(written / 0x100000000), true);
     this.length = at + 8 + written;
   }
 
@@ -87,6 +88,6 @@ export class ByteBuilder {
 
   /** The bytes written so far (a copy). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return new Uint8Array(this.buf.subarray(0, this.length));
   }
 }

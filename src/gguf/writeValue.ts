@@ -90,6 +90,14 @@ export function writeValue(out: ByteBuilder, type: GgufValueType, value: GgufVal
         }
         return;
       }
+      if (value.itemType === GgufValueType.INT32) {
+        for (let i = 0; i < items.length; i++) {
+          const v = items[i];
+          if (typeof v !== "number" || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) invalid(() => `${label()}[${i}]`, `${String(v)} is not a INT32`);
+          out.i32(v);
+        }
+        return;
+      }
       for (let i = 0; i < items.length; i++) writeValue(out, value.itemType, items[i]!, () => `${label()}[${i}]`);
       return;
     }

@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import { Worker } from "node:worker_threads";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { error, InputError } from "../diagnostics/index.js";
 import { ByteBuilder } from "./byteBuilder.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_MAX_DIMS } from "./reader.js";
 import { ggmlType, tensorDataSize } from "./tensorTypes.js";
+import { AsyncWriter, InlineHasher, WorkerHasher, WorkerWriter, type Hasher, type Writer } from "./writer-threads.js";
 import { GgufValueType, type GgufMetadataEntry } from "./valueTypes.js";
 import { writeString, writeValue } from "./writeValue.js";
 
@@ -168,15 +167,27 @@ export interface WriteGgufOptions {
    * starting the worker costs more than it saves).
    */
   hashInWorker?: boolean;
+  /**
+   * Write in a worker thread (synchronous writes in a loop, no hand-off to
+   * libuv's pool per call) while the main thread reads and converts. Default:
+   * for files of HASH_WORKER_FROM bytes and more.
+   */
+  writeInWorker?: boolean;
 }
 
-/** Files from this size on are hashed in a worker thread by default. */
+/** Files from this size on are hashed and written in worker threads by default. */
 export const HASH_WORKER_FROM = 64 << 20;
 
 /** Bytes per write: the file goes out in buffers of this size, each written with one positional write. */
 const WRITE_BYTES = 8 << 20;
-/** Buffers in the pool: one being filled while the others are written and hashed. */
-const POOL_SIZE = 4;
+/**
+ * Buffers in the pool: one being filled while the others are written and hashed.
+ * Three, not more: each is fresh memory the first time it is filled, and a page
+ * fault costs ~16 µs on this VM (8 MiB: ~34 ms), most of it before the hash is
+ * up to speed. Smaller buffers fault less but cost more in messages to the
+ * workers (see docs/decisions.md, "Conversion speed").
+ */
+const POOL_SIZE = 3;
 
 /**
  * Writes a GGUF file to `path` (via a temporary file beside it, renamed at the
@@ -189,112 +200,108 @@ const POOL_SIZE = 4;
  * while it is hashed (in a worker thread for large files) and while the next
  * buffer is filled. The digest comes from the bytes written, never a re-read.
  */
-export async function writeGguf(path: string, input: GgufWriteInput, onProgress?: (written: number, total: number) => void, options: WriteGgufOptions = {}): Promise<WrittenFile> {
-  const layout = encodeGgufHeader(input);
-  const total = layout.fileSize;
+export async function writeGguf(path: string, input: GgufWriteInput | Promise<GgufWriteInput>, onProgress?: (written: number, total: number) => void, options: WriteGgufOptions = {}): Promise<WrittenFile> {
+  // Given as a promise, the input is awaited after the temporary file is opened and the worker threads asked for in
+  // `options` are started, so that their start-up overlaps whatever computes it.
+  const ready = Promise.resolve(input);
+  ready.catch(() => undefined); // awaited below; marked handled while the file is opened
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const hasher = (options.hashInWorker ?? total >= HASH_WORKER_FROM) ? new WorkerHasher() : new InlineHasher();
-  const handle = await open(tmp, "w").catch(async (err: unknown) => {
-    await hasher.close();
-    throw err;
-  });
-  const pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared);
-  let size = 0;
+  const handle = await open(tmp, "w");
+  let hasher: Hasher | undefined;
+  let writer: Writer | undefined;
+  let pool: BufferPool | undefined;
   try {
-    let buf = await pool.take();
-    let pos = 0;
-    let lastWrite: Promise<unknown> = Promise.resolve();
-    const emit = () => {
-      const full = buf;
-      const at = size;
-      const n = pos;
-      size += n;
-      // One write at a time, in file order: buffered writes to one file serialize on its inode lock anyway, and progress stays in order.
-      const write = lastWrite.then(() => writeAt(handle, full.subarray(0, n), at));
-      lastWrite = write;
-      const hashed = hasher.update(full, n);
-      pool.inFlight(Promise.all([write, hashed]).then(() => {
-        onProgress?.(at + n, total);
-        return full;
-      }));
-    };
-    /** Room for `n` more bytes, given out as pieces of the current buffer (a full buffer is sent off first). */
-    const pieces = async function* (n: number): AsyncGenerator<Uint8Array> {
-      while (n > 0) {
-        if (pos === buf.length) {
-          emit();
-          buf = await pool.take();
-          pos = 0;
-        }
-        const k = Math.min(n, buf.length - pos);
-        yield buf.subarray(pos, pos + k);
-        pos += k;
-        n -= k;
-      }
-    };
-    const copy = async (bytes: Uint8Array) => {
-      let from = 0;
-      for await (const piece of pieces(bytes.length)) {
-        piece.set(bytes.subarray(from, from + piece.length));
-        from += piece.length;
-      }
-    };
-    await copy(layout.header);
-    for (let i = 0; i < input.tensors.length; i++) {
-      const t = input.tensors[i]!;
-      const tensorSize = layout.placements[i]!.size;
-      if (isFill(t.data)) {
-        if (t.data.bytes !== tensorSize) invalid(`tensor ${t.name}: data has ${t.data.bytes} bytes, its shape and type need ${tensorSize}`);
-        let at = 0;
-        for await (const piece of pieces(tensorSize)) {
-          await t.data.fill(piece, at);
-          at += piece.length;
-        }
-      } else {
-        let written = 0;
-        const chunks = t.data instanceof Uint8Array ? [t.data] : t.data();
-        for await (const chunk of chunks) {
-          written += chunk.length;
-          if (written > tensorSize) break;
-          await copy(chunk);
-        }
-        if (written !== tensorSize) invalid(`tensor ${t.name}: data has ${written > tensorSize ? `more than ${tensorSize}` : written} bytes, its shape and type need ${tensorSize}`);
-      }
-      const pad = padded(tensorSize, layout.alignment) - tensorSize;
-      for await (const piece of pieces(pad)) piece.fill(0);
-    }
-    if (pos > 0) emit();
-    await pool.drain();
-    const sha256 = await hasher.digest();
-    await handle.close();
-    await rename(tmp, path);
-    return { size, sha256 };
+    if (options.hashInWorker) hasher = new WorkerHasher();
+    const resolved = await ready;
+    // The write worker starts once the input is here (while the header is encoded): the first writes can wait for it
+    // (the pool holds a few buffers), the first hash cannot, and two workers starting at once are both up later.
+    if (options.writeInWorker) writer = new WorkerWriter(handle.fd);
+    const layout = encodeGgufHeader(resolved);
+    const total = layout.fileSize;
+    hasher ??= options.hashInWorker === undefined && total >= HASH_WORKER_FROM ? new WorkerHasher() : new InlineHasher();
+    writer ??= options.writeInWorker === undefined && total >= HASH_WORKER_FROM ? new WorkerWriter(handle.fd) : new AsyncWriter(handle);
+    pool = new BufferPool(Math.min(WRITE_BYTES, Math.max(total, 1)), hasher.shared || writer.shared);
+    return await writeFrom(resolved, layout, handle, hasher, writer, pool, tmp, path, onProgress);
   } catch (err) {
-    await pool.settle();
-    await hasher.close();
+    await pool?.settle();
+    await hasher?.close();
+    await writer?.close();
     await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
 }
 
-/**
- * Bytes per write system call. The kernel sizes the page-cache folios it
- * allocates by the length of the write: 8 MiB writes get 2 MiB folios, which
- * on a VM that hands free memory back to its host (virtio-balloon free page
- * reporting, in 2 MiB blocks) come from memory the host must fault in again.
- * Measured with dd here, copying the same 2.2 GB: 7.7-9.0 s with bs=8M,
- * 3.2 s with 1M, 1.15-1.17 s with 256K (load 3.5-4). See docs/decisions.md.
- */
-const WRITE_CALL_BYTES = 256 << 10;
-
-/** Writes all of `bytes` at `position`, WRITE_CALL_BYTES per call. */
-async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, Math.min(WRITE_CALL_BYTES, bytes.length - done), position + done);
-    done += bytesWritten;
+/** writeGguf's pipeline, once the header is laid out and the hasher and writer are chosen. */
+async function writeFrom(input: GgufWriteInput, layout: GgufLayout, handle: FileHandle, hasher: Hasher, writer: Writer, pool: BufferPool, tmp: string, path: string, onProgress: ((written: number, total: number) => void) | undefined): Promise<WrittenFile> {
+  const total = layout.fileSize;
+  let size = 0;
+  let buf = await pool.take();
+  let pos = 0;
+  const emit = () => {
+    const full = buf;
+    const at = size;
+    const n = pos;
+    size += n;
+    const write = writer.write(full, n, at);
+    const hashed = hasher.update(full, n);
+    pool.inFlight(Promise.all([write, hashed]).then(() => {
+      onProgress?.(at + n, total);
+      return full;
+    }));
+  };
+  /** Room for `n` more bytes, given out as pieces of the current buffer (a full buffer is sent off first). */
+  const pieces = async function* (n: number): AsyncGenerator<Uint8Array> {
+    while (n > 0) {
+      if (pos === buf.length) {
+        emit();
+        buf = await pool.take();
+        pos = 0;
+      }
+      const k = Math.min(n, buf.length - pos);
+      yield buf.subarray(pos, pos + k);
+      pos += k;
+      n -= k;
+    }
+  };
+  const copy = async (bytes: Uint8Array) => {
+    let from = 0;
+    for await (const piece of pieces(bytes.length)) {
+      piece.set(bytes.subarray(from, from + piece.length));
+      from += piece.length;
+    }
+  };
+  await copy(layout.header);
+  for (let i = 0; i < input.tensors.length; i++) {
+    const t = input.tensors[i]!;
+    const tensorSize = layout.placements[i]!.size;
+    if (isFill(t.data)) {
+      if (t.data.bytes !== tensorSize) invalid(`tensor ${t.name}: data has ${t.data.bytes} bytes, its shape and type need ${tensorSize}`);
+      let at = 0;
+      for await (const piece of pieces(tensorSize)) {
+        await t.data.fill(piece, at);
+        at += piece.length;
+      }
+    } else {
+      let written = 0;
+      const chunks = t.data instanceof Uint8Array ? [t.data] : t.data();
+      for await (const chunk of chunks) {
+        written += chunk.length;
+        if (written > tensorSize) break;
+        await copy(chunk);
+      }
+      if (written !== tensorSize) invalid(`tensor ${t.name}: data has ${written > tensorSize ? `more than ${tensorSize}` : written} bytes, its shape and type need ${tensorSize}`);
+    }
+    const pad = padded(tensorSize, layout.alignment) - tensorSize;
+    for await (const piece of pieces(pad)) piece.fill(0);
   }
+  if (pos > 0) emit();
+  await pool.drain();
+  const sha256 = await hasher.digest();
+  await writer.close();
+  await handle.close();
+  await rename(tmp, path);
+  return { size, sha256 };
 }
 
 /**
@@ -335,83 +342,6 @@ class BufferPool {
   /** Waits for every write and hash under way, failed or not. */
   async settle(): Promise<void> {
     await Promise.allSettled(this.pending.splice(0));
-  }
-}
-
-interface Hasher {
-  /** Whether buffers must be on a SharedArrayBuffer. */
-  readonly shared: boolean;
-  /** Hashes `bytes[0, n)`; the buffer is not changed until the promise settles. */
-  update(bytes: Uint8Array, n: number): Promise<void>;
-  digest(): Promise<string>;
-  close(): Promise<void>;
-}
-
-class InlineHasher implements Hasher {
-  readonly shared = false;
-  private readonly hash = createHash("sha256");
-  update(bytes: Uint8Array, n: number): Promise<void> {
-    this.hash.update(bytes.subarray(0, n));
-    return Promise.resolve();
-  }
-  digest(): Promise<string> {
-    return Promise.resolve(this.hash.digest("hex"));
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-/** The worker: hashes each buffer it is sent, in order, and answers each; null asks for the digest. */
-const HASH_WORKER = `
-const { parentPort } = require("node:worker_threads");
-const hash = require("node:crypto").createHash("sha256");
-parentPort.on("message", (m) => {
-  if (m === null) parentPort.postMessage(hash.digest("hex"));
-  else {
-    hash.update(new Uint8Array(m.buffer, 0, m.n));
-    parentPort.postMessage(m.n);
-  }
-});`;
-
-/** sha256 on another thread, over buffers shared with it (nothing is copied). */
-class WorkerHasher implements Hasher {
-  readonly shared = true;
-  private readonly worker = new Worker(HASH_WORKER, { eval: true });
-  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
-  private failed: unknown;
-
-  constructor() {
-    this.worker.on("message", (m) => this.waiting.shift()?.resolve(m));
-    const fail = (err: unknown) => {
-      this.failed ??= err;
-      for (const w of this.waiting.splice(0)) w.reject(err);
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the sha256 worker exited (code ${code})`)));
-  }
-
-  private ask(message: unknown): Promise<unknown> {
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.worker.postMessage(message);
-    });
-  }
-
-  async update(bytes: Uint8Array, n: number): Promise<void> {
-    await this.ask({ buffer: bytes.buffer, n });
-  }
-
-  async digest(): Promise<string> {
-    const hex = (await this.ask(null)) as string;
-    await this.close();
-    return hex;
-  }
-
-  async close(): Promise<void> {
-    this.failed ??= new Error("the sha256 worker was closed");
-    await this.worker.terminate();
   }
 }
 

@@ -5,7 +5,8 @@
  * built FROM a checkpoint folder through the CLI.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -143,6 +144,32 @@ describe("convertCheckpoint", () => {
     const e4 = await convertError(pre);
     assert.equal(e4.code, "MS3209");
     assert.equal(e4.message, 'tokenizer.json: its Split regex "\\\\s+" is none llama.cpp implements');
+  });
+
+  test("an output of 64 MiB and more is hashed and written by two worker threads: the digest is the file's; aborted mid-file, no file is left and no thread (the test process ends)", async () => {
+    const dir = path.join(root, "big");
+    // About 90 MB of F16 weights: past HASH_WORKER_FROM, so both workers run.
+    await writeTestCheckpoint(dir, "llama", "bpe", { hidden: 1024, ffn: 4096, layers: 3, heads: 8, kvHeads: 4 });
+    const out = path.join(root, "big-out");
+    mkdirSync(out);
+    const file = path.join(out, "big.gguf");
+    const threadsBefore = readdirSync("/proc/self/task").length;
+    let threadsDuring = 0;
+    const r = await convertCheckpoint({ dir, outPath: file, onProgress: () => void (threadsDuring = Math.max(threadsDuring, readdirSync("/proc/self/task").length)) });
+    assert.ok(r.size >= 64 << 20, String(r.size));
+    assert.ok(threadsDuring >= threadsBefore + 2, `threads ${threadsBefore} before, ${threadsDuring} during`);
+    assert.equal(r.digest, `sha256:${createHash("sha256").update(readFileSync(file)).digest("hex")}`);
+    rmSync(file);
+    const abort = new AbortController();
+    const reason = new Error("the client hung up");
+    let seen = 0;
+    const aborted = convertCheckpoint({ dir, outPath: file, signal: abort.signal, onProgress: (done, total) => {
+      seen = done;
+      if (done < total) abort.abort(reason);
+    } });
+    await assert.rejects(aborted, (e) => e === reason);
+    assert.ok(seen > 0 && seen < r.size, String(seen));
+    assert.deepEqual(readdirSync(out), []);
   });
 });
 

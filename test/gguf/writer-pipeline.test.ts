@@ -1,17 +1,19 @@
 /**
  * writeGguf's pipeline (a few reused buffers, filled in place or with chunks
- * copied in, each written at its offset while it is hashed, inline or in a
- * worker thread, and while the next one is filled): the file and its sha256
- * are those of the bytes, and a failing tensor leaves no file.
+ * copied in, each written at its offset while it is hashed, each of the two
+ * inline or in a worker thread, and while the next one is filled): the file
+ * and its sha256 are those of the bytes, and a failing tensor or input leaves
+ * no file and no thread.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { InputError } from "../../src/diagnostics/index.js";
 import { GgmlType, ggufToBuffer, gv, writeGguf, type GgufTensorInput, type GgufWriteInput, type TensorFill } from "../../src/gguf/index.js";
+import { WorkerWriter } from "../../src/gguf/writer-threads.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "modelsmith-gguf-pipeline-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,16 +63,20 @@ function input(fail?: number, pieces?: [number, number][]): GgufWriteInput {
   };
 }
 
-for (const hashInWorker of [false, true]) {
-  test(`many small and some large chunks, tensors that fill the buffers: the file is the bytes, its sha256 theirs (sha256 ${hashInWorker ? "in a worker" : "inline"})`, async () => {
+for (const [hashInWorker, writeInWorker, early] of [[false, false, false], [true, false, false], [false, true, false], [true, true, false], [true, true, true]]) {
+  const how = `sha256 ${hashInWorker ? "in a worker" : "inline"}, writes ${writeInWorker ? "in a worker" : "through libuv"}${early ? ", the input given as a promise" : ""}`;
+  test(`many small and some large chunks, tensors that fill the buffers: the file is the bytes, its sha256 theirs (${how})`, async () => {
     const expected = await ggufToBuffer(input());
-    const file = path.join(dir, `ok-${hashInWorker}.gguf`);
+    const file = path.join(dir, `ok-${hashInWorker}-${writeInWorker}-${early}.gguf`);
     const progress: number[] = [];
     const pieces: [number, number][] = [];
-    const written = await writeGguf(file, input(undefined, pieces), (n, total) => {
+    const given = input(undefined, pieces);
+    // As a promise, the input comes after the workers have been started (as the converter hands it over).
+    const late = early ? new Promise<GgufWriteInput>((resolve) => setTimeout(() => resolve(given), 20)) : given;
+    const written = await writeGguf(file, late, (n, total) => {
       assert.equal(total, expected.length);
       progress.push(n);
-    }, { hashInWorker });
+    }, { hashInWorker, writeInWorker });
     assert.equal(written.size, expected.length);
     assert.equal(written.sha256, createHash("sha256").update(expected).digest("hex"));
     assert.ok(readFileSync(file).equals(expected));
@@ -96,15 +102,38 @@ test("a fill tensor whose byte count disagrees with its shape is MS3013, and no 
   assert.deepEqual(readdirSync(sub), []);
 });
 
-test("a fill that fails midway, with the sha256 worker running, rejects with its error and leaves no file (and no worker: the test process ends)", async () => {
-  const sub = mkdtempSync(path.join(dir, "fill-fail-"));
-  const failing: GgufWriteInput = { metadata: [], tensors: [fillTensor("big", 6 << 20, 1), fillTensor("h", 1 << 20, 2, { fail: 1000 })] };
-  await assert.rejects(writeGguf(path.join(sub, "bad.gguf"), failing, undefined, { hashInWorker: true }), /tensor h failed at 0/);
-  assert.deepEqual(readdirSync(sub), []);
-});
+for (const writeInWorker of [false, true]) {
+  test(`a fill that fails midway, with the sha256 worker running${writeInWorker ? " and the write worker" : ""}, rejects with its error and leaves no file (and no worker: the test process ends)`, async () => {
+    const sub = mkdtempSync(path.join(dir, "fill-fail-"));
+    const failing: GgufWriteInput = { metadata: [], tensors: [fillTensor("big", 6 << 20, 1), fillTensor("h", 1 << 20, 2, { fail: 1000 })] };
+    await assert.rejects(writeGguf(path.join(sub, "bad.gguf"), failing, undefined, { hashInWorker: true, writeInWorker }), /tensor h failed at 0/);
+    assert.deepEqual(readdirSync(sub), []);
+  });
+}
 
 test("a tensor that fails midway rejects with its error and leaves no file, not even the temporary one", async () => {
   const sub = mkdtempSync(path.join(dir, "fail-"));
   await assert.rejects(writeGguf(path.join(sub, "bad.gguf"), input(96)), /tensor a failed at 96/);
   assert.deepEqual(readdirSync(sub), []);
+});
+
+test("an input promise that rejects, with both workers started, rejects with its error and leaves no file (and no worker: the test process ends)", async () => {
+  const sub = mkdtempSync(path.join(dir, "input-fail-"));
+  const rejected = new Promise<GgufWriteInput>((_, reject) => setTimeout(() => reject(new Error("no vocabulary")), 20));
+  await assert.rejects(writeGguf(path.join(sub, "bad.gguf"), rejected, undefined, { hashInWorker: true, writeInWorker: true }), /no vocabulary/);
+  assert.deepEqual(readdirSync(sub), []);
+});
+
+test("a write that fails in the write worker rejects with the errno error as it is (ENOSPC from /dev/full keeps its code, so the CLI reports MS5109)", async () => {
+  const fd = openSync("/dev/full", "w");
+  const writer = new WorkerWriter(fd);
+  try {
+    const buf = new Uint8Array(new SharedArrayBuffer(1 << 20));
+    await assert.rejects(writer.write(buf, buf.length, 0), (e: NodeJS.ErrnoException) => e instanceof Error && e.code === "ENOSPC" && e.syscall === "write" && /no space left on device/.test(e.message));
+    // The worker is still there for the next request, and close waits for it.
+    await assert.rejects(writer.write(buf, 10, 0), (e: NodeJS.ErrnoException) => e.code === "ENOSPC");
+  } finally {
+    await writer.close();
+    closeSync(fd);
+  }
 });
