@@ -117,7 +117,7 @@ test("safetensors files: converted as `FROM ./checkpoint` converts them (the sam
   assert.equal(await cliManifest(cliDir, request, ["--quantize", "q8_0"]), q8.digest);
 });
 
-/** The generator's spec of the checkpoint writeTestCheckpoint wrote, from its config.json (as test/convert/lora.test.ts reads it). */
+/** The generator's spec of the checkpoint writeTestCheckpoint wrote, from its config.json (as test/convert/lora.slow.test.ts reads it). */
 async function specOf(dir: string): Promise<HfCheckpointSpec> {
   const c = JSON.parse(await readFile(path.join(dir, "config.json"), "utf8")) as Record<string, number>;
   return { arch: "llama", seed: 0, hidden: c.hidden_size!, layers: c.num_hidden_layers!, heads: c.num_attention_heads!, kvHeads: c.num_key_value_heads!, ffn: c.intermediate_size!, vocabSize: c.vocab_size! };
@@ -209,7 +209,7 @@ test("refused with a 400 and its code: a DoRA adapter, two GGUF adapters, a spli
   const two = await ollamaFailure(ollama.create(req({ model: "r2", files: { "o.gguf": oracle }, adapters: { "a.gguf": lora, "b.gguf": lora } })));
   assert.equal(two.status, 400);
   assert.match(two.error, /^MS8113: only one adapter is currently supported/);
-  // A split GGUF (llama-gguf-split's split.count) without all its parts (Ollama's mergeSplitGGUFLayers; whole sets are joined: split-gguf.test.ts); two models.
+  // A split GGUF (llama-gguf-split's split.count) without all its parts (Ollama's mergeSplitGGUFLayers; whole sets are joined: split-gguf.slow.test.ts); two models.
   const part = (no: number) => ggufToBuffer({ metadata: [["general.architecture", gv.str("llama")], ["split.no", gv.u16(no)], ["split.count", gv.u16(3)], ["split.tensors.count", gv.i32(0)]], tensors: [] });
   const parts = { "m-00001-of-00003.gguf": await upload(await part(0)), "m-00002-of-00003.gguf": await upload(await part(1)) };
   const split = await ollamaFailure(ollama.create(req({ model: "r3", files: parts })));
