@@ -62,6 +62,15 @@ export function findLibllama(): LibllamaLocation | { reason: string } {
   return { reason: reasons.join("; ") };
 }
 
+/** node-llama-cpp's own version, from the package.json above its entry point; undefined when it cannot be read. */
+export function nodeLlamaCppVersion(): string | undefined {
+  try {
+    return readVersion(path.resolve(path.dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..", "package.json"));
+  } catch {
+    return undefined;
+  }
+}
+
 function readVersion(file: string): string | undefined {
   try {
     const v = (JSON.parse(fs.readFileSync(file, "utf8")) as { version?: unknown }).version;

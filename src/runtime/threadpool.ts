@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeLlamaCppVersion } from "../quantize/library.js";
 
 /**
  * The thread pool per llama.cpp context (src/runtime/native/threadpool.c,
@@ -18,23 +19,9 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 
-function nodeLlamaCppVersion(): string {
-  let dir = path.dirname(require.resolve("node-llama-cpp"));
-  for (;;) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "node-llama-cpp" && pkg.version) return pkg.version;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return "unknown";
-    dir = up;
-  }
-}
-
 /** Where `npm run build` puts the library: its name carries the node-llama-cpp version whose headers it was compiled with. */
 export function shimFile(): string {
-  return fileURLToPath(new URL(`./native/threadpool-node-llama-cpp-${nodeLlamaCppVersion()}.so`, import.meta.url));
+  return fileURLToPath(new URL(`./native/threadpool-node-llama-cpp-${nodeLlamaCppVersion() ?? "unknown"}.so`, import.meta.url));
 }
 
 export type Threadpools =
