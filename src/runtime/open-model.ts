@@ -16,7 +16,7 @@ import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt
 import { Lockstep } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
 import { generatedLogprobs } from "./token-logprobs.js";
-import { serializeFirstSampleAfterDecode } from "./sample-guard.js";
+import { afterEachDecode, serializeFirstSampleAfterDecode } from "./sample-guard.js";
 import { batchTraceWanted, traceBatches, type BatchTrace } from "./trace.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
 import type { GenerateRequest, GenerateResult, ModelFootprint, OpenModelOptions, RuntimeModel } from "./types.js";
@@ -185,6 +185,10 @@ class LoadedModel implements RuntimeModel {
 
   embed(inputs: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     return this.embedder.embed(inputs, options);
+  }
+
+  afterEachDecode(listener: () => void): () => void {
+    return afterEachDecode(this.context, listener);
   }
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {

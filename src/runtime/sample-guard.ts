@@ -7,6 +7,24 @@ interface NativeContext {
 }
 
 const guarded = new WeakSet<object>();
+/** Per native context: who is told when each batch decode has finished (afterEachDecode). */
+const decodeListeners = new WeakMap<object, Set<() => void>>();
+
+/**
+ * Calls `listener` each time a batch decode on `context` finishes (its compute
+ * threads are then idle until the next one is queued), before node-llama-cpp
+ * samples from it; returns a function that removes it. The runner writes its
+ * tokens to the server at these moments (see child.ts). Needs
+ * serializeFirstSampleAfterDecode to have wrapped the context (openModel does);
+ * a context it could not wrap tells nobody.
+ */
+export function afterEachDecode(context: LlamaContext, listener: () => void): () => void {
+  const native = (context as unknown as { _ctx?: NativeContext })._ctx;
+  const set = native ? decodeListeners.get(native) : undefined;
+  if (!set) return () => undefined;
+  set.add(listener);
+  return () => set.delete(listener);
+}
 
 /**
  * Makes the first token sampled after each batch decode run alone, before the
@@ -30,6 +48,11 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext): void {
   const native = (context as unknown as { _ctx?: NativeContext })._ctx;
   if (!native || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function" || guarded.has(native)) return;
   guarded.add(native);
+  const listeners = new Set<() => void>();
+  decodeListeners.set(native, listeners);
+  const tell = () => {
+    for (const fn of listeners) fn();
+  };
   const decodeBatch = native.decodeBatch.bind(native);
   const sampleToken = native.sampleToken.bind(native);
   /** Set by a decode, until the first sample after it has read the logits (and so reordered them). */
@@ -40,7 +63,10 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext): void {
   own("decodeBatch", (...args) => {
     fresh = true;
     reordering = undefined;
-    return decodeBatch(...args);
+    const decoded = decodeBatch(...args);
+    // Registered before node-llama-cpp's own continuation, so it runs first, as the decode resolves.
+    if (listeners.size > 0) decoded.then(tell, () => undefined);
+    return decoded;
   });
   own("sampleToken", (...args) => {
     if (fresh) {

@@ -70,6 +70,8 @@ export interface RuntimeModel {
   generate(req: GenerateRequest): Promise<GenerateResult>;
   /** Embeddings of `inputs` (see ModelEmbedder): one vector each, not normalized. */
   embed?(inputs: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
+  /** Calls `listener` each time a batch decode finishes (the compute threads idle until the next); returns its remover. In-process models only. */
+  afterEachDecode?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -112,6 +112,23 @@ describe("generations on one context's sequences", () => {
     }
   });
 
+  test("afterEachDecode: told once per batch decode, after the decode and before its token is taken; removable", async () => {
+    const events: string[] = [];
+    const remove = model.afterEachDecode!(() => events.push("decoded"));
+    try {
+      await model.generate({ prompt: "The quick brown", raw: true, onToken: () => events.push("token") });
+    } finally {
+      remove();
+    }
+    // One decode for the prompt, then one per token but the last (12 tokens: 12 decodes), each told before the token it gave.
+    assert.equal(events.filter((e) => e === "decoded").length, 12, events.join(" "));
+    assert.equal(events.filter((e) => e === "token").length, 12);
+    for (let i = 0; i < 12; i++) assert.equal(events[2 * i], "decoded", `event ${2 * i}: ${events.join(" ")}`);
+    const before = events.length;
+    await model.generate({ prompt: "jumps over the", raw: true });
+    assert.equal(events.length, before, "removed: no longer told");
+  });
+
   test("instrumented (counts node-llama-cpp's internal decode calls): four generations of 12 tokens decode in lockstep batches", async () => {
     const context = (model as unknown as { context: { _ctx: Record<string | symbol, unknown> } }).context;
     const real = context._ctx;

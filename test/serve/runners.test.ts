@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { execa } from "execa";
@@ -97,6 +98,49 @@ test("a GGUF that makes llama.cpp abort: its request is a 500 'llama runner proc
   const again = await post(`${server.url}/api/generate`, { model: "aborts", prompt: "hello", stream: false });
   assert.equal(again.status, 500);
   assert.equal(runners.filter((x) => x.name === "aborts").length, 2);
+});
+
+test("a runner streams its pieces between decodes, several to a message (outbox.ts), the first at once: every piece arrives, one NDJSON line each, in order", { timeout: 60_000 }, async () => {
+  const prompt = "The quick brown";
+  const n = 96;
+  // The oracle decodes a token in well under a millisecond: at most every 16 ms, the runner's messages carry many pieces each, and
+  // the server writes a message's lines in one tick, which Node sends in one write (it corks a response's socket per tick:
+  // lib/_http_outgoing.js write_, connectionCorkNT). So the client's socket reads far fewer chunks than there are lines. Read
+  // on a raw socket: node:http's parser would emit one "data" per chunked-encoding chunk whatever the reads.
+  const raw = await new Promise<{ reads: number; text: string }>((resolve, reject) => {
+    const url = new URL(server.url);
+    const payload = JSON.stringify({ model: "oracle", prompt, raw: true, options: { num_predict: n } });
+    const s = connect(Number(url.port), url.hostname, () => {
+      s.write(`POST /api/generate HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+    });
+    let reads = 0;
+    let text = "";
+    s.setEncoding("utf8");
+    s.on("data", (c: string) => {
+      reads++;
+      text += c;
+    });
+    s.on("end", () => resolve({ reads, text }));
+    s.on("error", reject);
+  });
+  const reads = raw.reads;
+  // De-chunk: the body's chunks are "<hex size>\r\n<data>\r\n" after the headers.
+  let rest = raw.text.slice(raw.text.indexOf("\r\n\r\n") + 4);
+  let body = "";
+  for (;;) {
+    const eol = rest.indexOf("\r\n");
+    const size = Number.parseInt(rest.slice(0, eol), 16);
+    if (!size) break;
+    body += Buffer.from(rest.slice(eol + 2)).subarray(0, size).toString("utf8");
+    rest = Buffer.from(rest.slice(eol + 2)).subarray(size + 2).toString("utf8");
+  }
+  const lines = body.trimEnd().split("\n").map((l) => JSON.parse(l) as { response: string; done: boolean; eval_count?: number });
+  assert.equal(lines.at(-1)!.done, true);
+  assert.equal(lines.at(-1)!.eval_count, n);
+  const pieces = lines.slice(0, -1);
+  assert.ok(pieces.every((l) => l.response !== ""), "one line per piece, none empty");
+  assert.equal(pieces.map((l) => l.response).join(""), oracleText(prompt, n));
+  assert.ok(reads < pieces.length / 2, `${reads} reads for ${pieces.length} lines: pieces are not grouped`);
 });
 
 test("a runner SIGKILLed mid-stream: the stream ends with an error line, the next request starts a new runner and is answered", { timeout: 60_000 }, async () => {

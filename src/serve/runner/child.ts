@@ -12,6 +12,7 @@ import { connect } from "node:net";
 import { openModel, type RuntimeModel } from "../../runtime/index.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
+import { Outbox, streamIntervalMs } from "./outbox.js";
 import { frame, readMessages, toWire, type FromRunner, type ToRunner } from "./protocol.js";
 
 const address = process.env["MODELSMITH_RUNNER_SOCKET"];
@@ -27,26 +28,19 @@ const send = (m: FromRunner) => {
 let model: RuntimeModel | undefined;
 const aborts = new Map<number, AbortController>();
 
-/** Pieces waiting to be sent, per request: flushed once per event-loop turn. */
-const pending = new Map<number, string[]>();
-let flushQueued = false;
-function flush(): void {
-  flushQueued = false;
-  if (pending.size === 0) return;
-  // One write for every request's pieces: one wake-up of the server per turn, however many streams.
-  let out = "";
-  for (const [id, p] of pending) out += frame({ t: "tok", id, p });
-  pending.clear();
-  if (!socket.destroyed) socket.write(out);
-}
-function piece(id: number, text: string): void {
-  const list = pending.get(id);
-  if (list) list.push(text);
-  else pending.set(id, [text]);
-  if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flush);
-  }
+/** Pieces of streamed answers, sent between decodes (outbox.ts); paced once the model is open. */
+let outbox = newOutbox(false);
+function newOutbox(paced: boolean): Outbox {
+  // One write for every request's pieces: one wake-up of the server per message, however many streams.
+  return new Outbox(
+    (batch) => {
+      if (socket.destroyed) return;
+      let out = "";
+      for (const [id, p] of batch) out += frame({ t: "tok", id, p });
+      socket.write(out);
+    },
+    { paced, intervalMs: streamIntervalMs(), maxDelayMs: 50 },
+  );
 }
 
 async function handle(m: ToRunner): Promise<void> {
@@ -57,6 +51,11 @@ async function handle(m: ToRunner): Promise<void> {
         const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
         // busyEventLoop: this loop sends every token while the next decode starts, as the in-process server does (see lowerEventLoopPriority).
         model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
+        if (model.afterEachDecode) {
+          const paced = newOutbox(true);
+          model.afterEachDecode(() => paced.decoded());
+          outbox = paced;
+        }
         // lowered: openModel put this event loop at nice 19 (lowerEventLoopPriority); the server's, which also wakes per token, follows.
         const lowered = process.platform === "linux" && getPriority() >= 19;
         send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function", lowered, ...(model.footprint ? { footprint: model.footprint } : {}) });
@@ -68,11 +67,11 @@ async function handle(m: ToRunner): Promise<void> {
       const abort = new AbortController();
       aborts.set(m.id, abort);
       try {
-        const result = await model!.generate({ ...m.req, signal: abort.signal, ...(m.stream ? { onToken: (text: string) => piece(m.id, text) } : {}) });
-        flush();
+        const result = await model!.generate({ ...m.req, signal: abort.signal, ...(m.stream ? { onToken: (text: string) => outbox.piece(m.id, text) } : {}) });
+        outbox.end(m.id);
         send({ t: "done", id: m.id, result });
       } catch (err) {
-        flush();
+        outbox.end(m.id);
         send({ t: "error", id: m.id, error: toWire(err) });
       } finally {
         aborts.delete(m.id);

@@ -11,8 +11,9 @@ import { HttpError } from "../http.js";
  * to, MODELSMITH_RUNNER_SOCKET; the framing Node's own IPC channel uses). The
  * server sends `open` once, then
  * requests with an id; the runner answers each id with `tok` messages (the
- * pieces produced since the last message, in order: one message per event-loop
- * turn, not per token), then `done` or `error`. See docs/decisions.md,
+ * pieces produced since the last message, in order: a request's first piece at
+ * once, later ones between decodes, at most every 16 ms: outbox.ts), then
+ * `done` or `error`. See docs/decisions.md,
  * "Each loaded model runs in its own runner process".
  */
 export type ToRunner =
