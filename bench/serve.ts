@@ -21,7 +21,7 @@
  * cache cannot reuse an earlier one (modelsmith has none across requests):
  *
  * - one stream: decode tokens/s ((tokens - 1) / (last token - first token)) and
- *   time to first token, the median of BENCH_SERVE_REPS (3);
+ *   time to first token, the median of BENCH_SERVE_REPS (3) per round;
  * - 4 and 8 concurrent streams: aggregate tokens/s (all tokens / wall time
  *   from the first request to the last token) and the TTFT p50;
  * - a BENCH_SERVE_PROMPT (512) token prompt (counted with llama-server's
@@ -29,6 +29,10 @@
  * - RSS of the server's process tree (/proc VmRSS of the process and its
  *   descendants, sampled every 250 ms): idle (after the load, settled 1 s) and
  *   peak (over the whole run).
+ *
+ * The servers take turns, BENCH_SERVE_ROUNDS (2) rounds in the order llama-server
+ * then modelsmith, then modelsmith then llama-server, and so on; every figure is
+ * the median over all reps of all rounds (peak RSS: the maximum).
  *
  * Targets (issue 10): throughput >= 0.9x llama-server, TTFT <= 1.1x, RSS <= 1.2x.
  */
@@ -265,8 +269,42 @@ export interface Measures {
   counts: number[];
 }
 
+/** What one run of the load script measured: every rep's figure, to be combined over rounds (combine). */
+export interface Samples {
+  decode1: number[];
+  ttft1: number[];
+  agg: Record<number, number[]>;
+  ttftP50: Record<number, number[]>;
+  promptRate: number[];
+  promptTokens: number;
+  rssIdle: number[];
+  rssPeak: number;
+  counts: number[];
+}
+
+/**
+ * The measures of one server over every round: the median of all its reps'
+ * figures (idle RSS too), the peak RSS of all rounds, the token counts of the
+ * first round (each round asks the same requests at temperature 0).
+ */
+export function combine(rounds: readonly Samples[]): Measures {
+  const all = (pick: (s: Samples) => number[]) => median(rounds.flatMap(pick));
+  const streams = Object.keys(rounds[0]!.agg).map(Number);
+  return {
+    decode1: all((s) => s.decode1),
+    ttft1: all((s) => s.ttft1),
+    agg: Object.fromEntries(streams.map((n) => [n, all((s) => s.agg[n]!)])),
+    ttftP50: Object.fromEntries(streams.map((n) => [n, all((s) => s.ttftP50[n]!)])),
+    promptRate: all((s) => s.promptRate),
+    promptTokens: rounds[0]!.promptTokens,
+    rssIdle: all((s) => s.rssIdle),
+    rssPeak: Math.max(...rounds.map((s) => s.rssPeak)),
+    counts: rounds[0]!.counts,
+  };
+}
+
 /** The load script: the same requests, in the same order, against one running server. */
-async function drive(server: Running, o: { tokens: number; reps: number; promptWords: number; streams: number[]; label: string }): Promise<Measures> {
+async function drive(server: Running, o: { tokens: number; reps: number; promptWords: number; streams: number[]; label: string }): Promise<Samples> {
   const sampler = rssSampler(server.child.pid!);
   const counts: number[] = [];
   const req = (tag: string, maxTokens: number, words = 8) => streamCompletion(server.url, { model: server.model, prompt: promptOf(tag, words), max_tokens: maxTokens });
@@ -276,8 +314,8 @@ async function drive(server: Running, o: { tokens: number; reps: number; promptW
     for (let i = 0; i < o.reps; i++) singles.push(await req(`S${i}`, o.tokens));
     counts.push(...singles.map((r) => r.completionTokens));
     log(`serve bench: ${o.label}: one stream: ${singles.map((r) => `${r.completionTokens} tokens, TTFT ${(r.ttft * 1000).toFixed(0)} ms, ${((r.completionTokens - 1) / r.decode).toFixed(1)} tok/s`).join("; ")}`);
-    const agg: Record<number, number> = {};
-    const ttftP50: Record<number, number> = {};
+    const agg: Record<number, number[]> = {};
+    const ttftP50: Record<number, number[]> = {};
     for (const n of o.streams) {
       const rates: number[] = [];
       const ttfts: number[] = [];
@@ -290,8 +328,8 @@ async function drive(server: Running, o: { tokens: number; reps: number; promptW
         rates.push(tokens / wall);
         ttfts.push(median(rs.map((r) => r.ttft)));
       }
-      agg[n] = median(rates);
-      ttftP50[n] = median(ttfts);
+      agg[n] = rates;
+      ttftP50[n] = ttfts;
       log(`serve bench: ${o.label}: ${n} streams: ${rates.map((r) => r.toFixed(1)).join(", ")} tok/s aggregate, TTFT p50 ${ttfts.map((t) => (t * 1000).toFixed(0)).join(", ")} ms`);
     }
     const prompts: StreamResult[] = [];
@@ -300,13 +338,13 @@ async function drive(server: Running, o: { tokens: number; reps: number; promptW
     await sleep(1000);
     const rssIdle = treeRss(server.child.pid!);
     return {
-      decode1: median(singles.map((r) => (r.completionTokens - 1) / r.decode)),
-      ttft1: median(singles.map((r) => r.ttft)),
+      decode1: singles.map((r) => (r.completionTokens - 1) / r.decode),
+      ttft1: singles.map((r) => r.ttft),
       agg,
       ttftP50,
-      promptRate: median(prompts.map((r) => r.promptTokens / r.ttft)),
+      promptRate: prompts.map((r) => r.promptTokens / r.ttft),
       promptTokens: prompts[0]!.promptTokens,
-      rssIdle,
+      rssIdle: [rssIdle],
       rssPeak: Math.max(sampler.peak(), rssIdle),
       counts,
     };
@@ -357,25 +395,46 @@ export async function serveBench(root: string): Promise<BenchRow[]> {
   const dir = await benchProject(root, home, { cases: 1, tokens: 1, threads, numCtx: ctx, name: "serve", bytesAsText: true });
   const blob = modelBlob(home, "bench", "q4_k_m");
 
-  const theirsServer = await startLlamaServer(exe, blob, { threads, parallel, ctx, logDir: root });
-  let theirs: Measures;
-  let promptWords: number;
-  try {
-    promptWords = await wordsFor(theirsServer.url, promptTokens);
-    theirs = await drive(theirsServer, { tokens, reps, promptWords, streams, label: "llama-server" });
-  } finally {
-    await stop(theirsServer.child);
+  // Rounds in the order A B, B A, A B, ... (BENCH_SERVE_ROUNDS, 2): this machine's speed drifts by more than the targets'
+  // margin from one minute to the next (llama-server alone: 130-179 tok/s on one stream across runs), and alternating the
+  // order cancels a steady drift; each measure is the median of every rep of every round.
+  const rounds = env("BENCH_SERVE_ROUNDS", 2);
+  let promptWords = 0;
+  const theirsRounds: Samples[] = [];
+  const oursRounds: Samples[] = [];
+  const runTheirs = async (round: number) => {
+    const server = await startLlamaServer(exe, blob, { threads, parallel, ctx, logDir: root });
+    try {
+      if (promptWords === 0) promptWords = await wordsFor(server.url, promptTokens);
+      theirsRounds.push(await drive(server, { tokens, reps, promptWords, streams, label: `llama-server (round ${round})` }));
+    } finally {
+      await stop(server.child);
+    }
+    if (round === 1) {
+      const settings = readFileSync(path.join(root, "llama-server.log"), "utf8").split("\n").filter((l) => /n_ctx|n_batch|n_ubatch|flash_attn|n_seq_max|kv_unified|causal_attn|n_threads|type_k|type_v/.test(l));
+      log(`serve bench: llama-server's context:\n  ${settings.join("\n  ")}`);
+    }
+  };
+  const runOurs = async (round: number) => {
+    const server = await startModelsmith(dir, home, { parallel });
+    try {
+      oursRounds.push(await drive(server, { tokens, reps, promptWords, streams, label: `modelsmith (round ${round})` }));
+    } finally {
+      await stop(server.child);
+    }
+  };
+  for (let round = 1; round <= rounds; round++) {
+    // llama-server first in round 1: its /tokenize sizes the long prompt.
+    if (round % 2 === 1) {
+      await runTheirs(round);
+      await runOurs(round);
+    } else {
+      await runOurs(round);
+      await runTheirs(round);
+    }
   }
-  const settings = readFileSync(path.join(root, "llama-server.log"), "utf8").split("\n").filter((l) => /n_ctx|n_batch|n_ubatch|flash_attn|n_seq_max|kv_unified|causal_attn|n_threads|type_k|type_v/.test(l));
-  log(`serve bench: llama-server's context:\n  ${settings.join("\n  ")}`);
-
-  const oursServer = await startModelsmith(dir, home, { parallel });
-  let ours: Measures;
-  try {
-    ours = await drive(oursServer, { tokens, reps, promptWords, streams, label: "modelsmith" });
-  } finally {
-    await stop(oursServer.child);
-  }
+  const theirs = combine(theirsRounds);
+  const ours = combine(oursRounds);
   if (ours.counts.join() !== theirs.counts.join()) log(`serve bench: completion token counts differ: modelsmith ${ours.counts.join(",")}; llama-server ${theirs.counts.join(",")}`);
   return serveRows(ours, theirs, { threads, parallel });
 }

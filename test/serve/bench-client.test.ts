@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { serveRows, streamCompletion, type Measures } from "../../bench/serve.js";
+import { combine, serveRows, streamCompletion, type Measures, type Samples } from "../../bench/serve.js";
 import { treeRss } from "../../tools/process-tree.js";
 import type { RunningServer } from "../../src/serve/index.js";
 import { oracleText, oracleTokens, serveEnv, type ServeEnv } from "./helpers.js";
@@ -67,4 +67,16 @@ test("serveRows: ratios modelsmith / llama-server against the issue's targets", 
   const slow = serveRows(m(0.8, 1.5), { ...m(1, 1), counts: [128, 100] }, { threads: 2, parallel: 4 });
   assert.deepEqual(slow.map((r) => r.ok), [false, false, false, false, false, false, false]);
   assert.match(slow[0]!.measure, /token counts differ/);
+});
+
+test("combine: each measure is the median over every rep of every round; peak RSS the maximum; counts from round 1", () => {
+  const round = (d: number[], rss: number, peak: number): Samples => ({ decode1: d, ttft1: d.map((x) => 1 / x), agg: { 4: d.map((x) => 2 * x) }, ttftP50: { 4: [0.2] }, promptRate: [500], promptTokens: 512, rssIdle: [rss], rssPeak: peak, counts: [d.length] });
+  const m = combine([round([100, 90, 140], 10, 12), round([120, 80, 130], 20, 30)]);
+  // All six reps: 80 90 100 120 130 140, median 110 (a round alone would say 100 or 120).
+  assert.equal(m.decode1, 110);
+  assert.equal(m.agg[4], 220);
+  assert.equal(m.ttftP50[4], 0.2);
+  assert.equal(m.rssIdle, 15);
+  assert.equal(m.rssPeak, 30);
+  assert.deepEqual(m.counts, [3]);
 });
