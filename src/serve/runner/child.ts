@@ -53,7 +53,8 @@ async function handle(m: ToRunner): Promise<void> {
         model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
         if (model.afterEachDecode) {
           const paced = newOutbox(true);
-          model.afterEachDecode(() => paced.decoded());
+          // On the next turn: node-llama-cpp queues the decode's sampling in microtasks, and the server, woken by the write, would take this core first.
+          model.afterEachDecode(() => setImmediate(() => paced.decoded()));
           outbox = paced;
         }
         // lowered: openModel put this event loop at nice 19 (lowerEventLoopPriority); the server's, which also wakes per token, follows.

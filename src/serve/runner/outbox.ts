@@ -9,8 +9,9 @@
  *
  * - a request's first piece goes at once (on the next turn of the event loop,
  *   with whatever else is pending): time to first token is not delayed;
- * - later pieces wait for the end of a batch decode (`decoded()`: the compute
- *   threads are idle while node-llama-cpp samples) and go when at least
+ * - later pieces wait for the end of a batch decode (`decoded()`, called on
+ *   the turn after it, once node-llama-cpp has queued its sampling: the
+ *   compute threads are idle while it samples) and go when at least
  *   `intervalMs` (16, one frame of a 60 Hz screen) have passed since the last
  *   message, so the server and its clients work between decodes, once per
  *   interval, not during every decode;
