@@ -13,7 +13,8 @@
  * llama-server's holds -c / -np per slot).
  *
  * One load script drives both over `/v1/completions` (a raw prompt, so no
- * chat template differs), streamed, `temperature: 0`, `max_tokens`
+ * chat template differs), streamed, `temperature: 0` (and, to llama-server,
+ * Ollama's other sampling defaults, which modelsmith applies: llamaServerSampling), `max_tokens`
  * BENCH_SERVE_TOKENS (128), `stream_options.include_usage` (the token counts
  * come from each server's usage; rates are computed from the counted tokens,
  * so an early EOS cannot flatter either side, and the table says when the
@@ -46,6 +47,7 @@ import { fromRoot } from "../tools/paths.js";
 import { benchProject, modelBlob } from "./inference.js";
 import { buildLlamaServer } from "./llama-server-build.js";
 import { treeRss } from "../tools/process-tree.js";
+import { OLLAMA_DEFAULTS } from "../src/runtime/options.js";
 import type { BenchRow } from "./table.js";
 import { log, nowS, positiveIntEnv, runAlone, tps } from "./util.js";
 
@@ -68,11 +70,26 @@ export interface StreamResult {
   text: string;
 }
 
-/** One server under test: its process, URL, and the model name its requests carry. */
+/** One server under test: its process, URL, the model name its requests carry, and sampling fields they add (llamaServerSampling). */
 export interface Running {
   child: ChildProcess;
   url: string;
   model: string;
+  sampling?: Record<string, number>;
+}
+
+/**
+ * Ollama's sampling defaults (api.DefaultOptions, OLLAMA_DEFAULTS), which
+ * `modelsmith serve` applies to an OpenAI request as Ollama does, in
+ * llama-server's request fields (tools/server/server-schema.cpp: top_k,
+ * top_p, min_p, repeat_last_n, repeat_penalty, presence_penalty,
+ * frequency_penalty), so that both servers sample the same way: llama-server's
+ * own defaults differ (no repeat penalty, top_p 0.95, min_p 0.05) and the
+ * repeat penalty costs a sampler pass per token.
+ */
+export function llamaServerSampling(): Record<string, number> {
+  const d = OLLAMA_DEFAULTS as Record<string, number>;
+  return { top_k: d["top_k"]!, top_p: d["top_p"]!, min_p: d["min_p"]!, repeat_last_n: d["repeat_last_n"]!, repeat_penalty: d["repeat_penalty"]!, presence_penalty: d["presence_penalty"]!, frequency_penalty: d["frequency_penalty"]! };
 }
 
 /**
@@ -205,7 +222,7 @@ export async function startLlamaServer(exe: string, blob: string, o: { threads: 
     throw err;
   }
   writeFileSync(logFile, text);
-  return { child, url, model: "bench" };
+  return { child, url, model: "bench", sampling: llamaServerSampling() };
 }
 
 async function startModelsmith(dir: string, home: string, o: { parallel: number }): Promise<Running> {
@@ -307,7 +324,7 @@ export function combine(rounds: readonly Samples[]): Measures {
 async function drive(server: Running, o: { tokens: number; reps: number; promptWords: number; streams: number[]; label: string }): Promise<Samples> {
   const sampler = rssSampler(server.child.pid!);
   const counts: number[] = [];
-  const req = (tag: string, maxTokens: number, words = 8) => streamCompletion(server.url, { model: server.model, prompt: promptOf(tag, words), max_tokens: maxTokens });
+  const req = (tag: string, maxTokens: number, words = 8) => streamCompletion(server.url, { ...server.sampling, model: server.model, prompt: promptOf(tag, words), max_tokens: maxTokens });
   try {
     await req("W0", 8); // warm-up: first-request costs on both sides (not measured)
     const singles: StreamResult[] = [];
@@ -333,7 +350,7 @@ async function drive(server: Running, o: { tokens: number; reps: number; promptW
       log(`serve bench: ${o.label}: ${n} streams: ${rates.map((r) => r.toFixed(1)).join(", ")} tok/s aggregate, TTFT p50 ${ttfts.map((t) => (t * 1000).toFixed(0)).join(", ")} ms`);
     }
     const prompts: StreamResult[] = [];
-    for (let i = 0; i < o.reps; i++) prompts.push(await streamCompletion(server.url, { model: server.model, prompt: promptOf(`P${i}`, o.promptWords), max_tokens: 1 }));
+    for (let i = 0; i < o.reps; i++) prompts.push(await streamCompletion(server.url, { ...server.sampling, model: server.model, prompt: promptOf(`P${i}`, o.promptWords), max_tokens: 1 }));
     log(`serve bench: ${o.label}: long prompt: ${prompts.map((r) => `${r.promptTokens} tokens in ${(r.ttft * 1000).toFixed(0)} ms`).join("; ")}`);
     await sleep(1000);
     const rssIdle = treeRss(server.child.pid!);

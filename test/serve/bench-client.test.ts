@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { combine, serveRows, streamCompletion, type Measures, type Samples } from "../../bench/serve.js";
+import { combine, llamaServerSampling, serveRows, streamCompletion, type Measures, type Samples } from "../../bench/serve.js";
 import { treeRss } from "../../tools/process-tree.js";
 import type { RunningServer } from "../../src/serve/index.js";
 import { oracleText, oracleTokens, serveEnv, type ServeEnv } from "./helpers.js";
@@ -79,4 +79,10 @@ test("combine: each measure is the median over every rep of every round; peak RS
   assert.equal(m.rssIdle, 15);
   assert.equal(m.rssPeak, 30);
   assert.deepEqual(m.counts, [3]);
+});
+
+test("llamaServerSampling: Ollama's sampling defaults (which serve applies) in llama-server's request fields", () => {
+  // Ollama's api.DefaultOptions (https://github.com/ollama/ollama/blob/main/api/types.go, DefaultOptions); llama-server's field
+  // names (https://github.com/ggml-org/llama.cpp/blob/master/tools/server/server-schema.cpp: repeat_penalty, repeat_last_n, ...).
+  assert.deepEqual(llamaServerSampling(), { top_k: 40, top_p: 0.9, min_p: 0, repeat_last_n: 64, repeat_penalty: 1.1, presence_penalty: 0, frequency_penalty: 0 });
 });
