@@ -49,7 +49,7 @@ async function handle(m: ToRunner): Promise<void> {
       try {
         // The server's onWarning, when it gave one, gets the warnings; else they go to stderr (the server's, which the runner's is piped to).
         const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
-        // busyEventLoop: this loop sends every token while the next decode starts, as the in-process server does (see lowerEventLoopPriority).
+        // busyEventLoop: this loop sends tokens to the server while decodes run, as the in-process server does (see lowerEventLoopPriority).
         model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
         if (model.afterEachDecode) {
           const paced = newOutbox(true);
