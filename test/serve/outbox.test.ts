@@ -57,6 +57,21 @@ test("a piece never waits past the interval and maxDelayMs when no decode ends (
   assert.deepEqual(sent[1], [[7, ["y"]]]);
 });
 
+test("a slow model's piece (maxDelayMs or more since the last message) goes on the next turn, without waiting for a decode", async () => {
+  const { box, sent, tick } = outbox();
+  box.piece(1, "a");
+  await nextTurn();
+  tick(120); // one decode of a large model
+  box.piece(1, "b");
+  await nextTurn();
+  assert.deepEqual(sent[1], [[1, ["b"]]]);
+  tick(10);
+  box.piece(1, "c");
+  await nextTurn();
+  assert.equal(sent.length, 2, "10 ms later: it waits for a decode again");
+  box.end(1);
+});
+
 test("end(id) sends what is pending at once, and the next request's first piece is immediate again", async () => {
   const { box, sent } = outbox();
   box.piece(3, "p");

@@ -15,9 +15,10 @@
  *   `intervalMs` (16, one frame of a 60 Hz screen) have passed since the last
  *   message, so the server and its clients work between decodes, once per
  *   interval, not during every decode;
- * - a piece never waits more than `maxDelayMs` (50) past the interval: a
- *   slow decode (a large model, more than the interval per token) still sends
- *   every token as its decode ends;
+ * - a piece never waits more than `maxDelayMs` (50) past the interval, and
+ *   one made `maxDelayMs` or more after the last message goes at once: a slow
+ *   model (a decode longer than that) sends each token as it comes, where the
+ *   server's work is small beside the decode;
  * - `end(id)` (the answer is complete, failed or cancelled) sends everything
  *   pending first, so the `done` message follows its pieces.
  *
@@ -64,7 +65,8 @@ export class Outbox {
     const list = this.pending.get(id);
     if (list) list.push(text);
     else this.pending.set(id, [text]);
-    if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id)) {
+    if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id) || this.now() - this.lastSent >= this.o.maxDelayMs) {
+      // The first piece, or a slow model's (a decode longer than maxDelayMs: the server's work is small beside it).
       this.started.add(id);
       this.flushSoon();
     } else if (this.timer === undefined) {
