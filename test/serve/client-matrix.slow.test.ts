@@ -257,10 +257,9 @@ test("ollama client abort(): the streams in flight end with an AbortError, and t
     })(),
     (err: Error) => err.name === "AbortError",
   );
-  // Parts already read off the socket may still arrive after abort(): the runner sends a fast model's pieces in groups
-  // (at most 16 ms of them, src/serve/runner/outbox.ts), and the client yields a group it has read before it sees the
-  // abort. Never the 100,000 asked for.
-  assert.ok(got.length >= 3 && got.length < 500, String(got.length));
+  // A part or two already read off the socket may still arrive after abort() (the runner groups a fast model's pieces, at
+  // most 4 to a message: src/serve/runner/outbox.ts); never the 100,000 asked for.
+  assert.ok(got.length >= 3 && got.length < 20, String(got.length));
   const next = await ollama.generate({ model: "oracle", prompt: "The lazy", options: { num_predict: 2 } });
   assert.equal(next.response, oracleText("The lazy", 2));
 });

@@ -4,10 +4,10 @@ import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promi
 import { Outbox, streamIntervalMs } from "../../src/serve/runner/outbox.js";
 
 /** An outbox on a clock the test moves; what it sent, message by message. */
-function outbox(o: { paced?: boolean; intervalMs?: number; maxDelayMs?: number } = {}) {
+function outbox(o: { paced?: boolean; intervalMs?: number; maxDelayMs?: number; maxPieces?: number } = {}) {
   let clock = 1000;
   const sent: Array<Array<[number, string[]]>> = [];
-  const box = new Outbox((batch) => sent.push(batch), { paced: o.paced ?? true, intervalMs: o.intervalMs ?? 16, maxDelayMs: o.maxDelayMs ?? 50, now: () => clock });
+  const box = new Outbox((batch) => sent.push(batch), { paced: o.paced ?? true, intervalMs: o.intervalMs ?? 16, maxDelayMs: o.maxDelayMs ?? 50, maxPieces: o.maxPieces ?? 4, now: () => clock });
   return { box, sent, tick: (ms: number) => (clock += ms) };
 }
 
@@ -48,7 +48,7 @@ test("later pieces wait for a decode's end once the interval has passed, and go 
 
 test("a piece never waits past the interval and maxDelayMs when no decode ends (real timers)", async () => {
   const sent: Array<Array<[number, string[]]>> = [];
-  const box = new Outbox((batch) => sent.push(batch), { paced: true, intervalMs: 5, maxDelayMs: 10 });
+  const box = new Outbox((batch) => sent.push(batch), { paced: true, intervalMs: 5, maxDelayMs: 10, maxPieces: 4 });
   box.piece(7, "x");
   await nextTurn();
   box.piece(7, "y");
@@ -69,6 +69,19 @@ test("a slow model's piece (maxDelayMs or more since the last message) goes on t
   box.piece(1, "c");
   await nextTurn();
   assert.equal(sent.length, 2, "10 ms later: it waits for a decode again");
+  box.end(1);
+});
+
+test("a request with maxPieces pending sends them on the next turn, without waiting for the interval", async () => {
+  const { box, sent } = outbox();
+  box.piece(1, "a");
+  await nextTurn();
+  for (const p of ["b", "c", "d"]) box.piece(1, p);
+  await nextTurn();
+  assert.equal(sent.length, 1, "three pending: they wait");
+  box.piece(1, "e");
+  await nextTurn();
+  assert.deepEqual(sent[1], [[1, ["b", "c", "d", "e"]]]);
   box.end(1);
 });
 

@@ -39,7 +39,7 @@ function newOutbox(paced: boolean): Outbox {
       for (const [id, p] of batch) out += frame({ t: "tok", id, p });
       socket.write(out);
     },
-    { paced, intervalMs: streamIntervalMs(), maxDelayMs: 50 },
+    { paced, intervalMs: streamIntervalMs(), maxDelayMs: 50, maxPieces: 4 },
   );
 }
 

@@ -19,6 +19,9 @@
  *   one made `maxDelayMs` or more after the last message goes at once: a slow
  *   model (a decode longer than that) sends each token as it comes, where the
  *   server's work is small beside the decode;
+ * - a message carries at most `maxPieces` (4) pieces of a request: a very fast
+ *   model sends every 4 tokens, and a client that stops reading (an abort)
+ *   has at most a few more pieces in hand than with one message per piece;
  * - `end(id)` (the answer is complete, failed or cancelled) sends everything
  *   pending first, so the `done` message follows its pieces.
  *
@@ -32,6 +35,8 @@
 export interface OutboxOptions {
   intervalMs: number;
   maxDelayMs: number;
+  /** A request with this many pieces pending sends them at once (4). */
+  maxPieces: number;
   /** Whether `decoded()` will be called (the model tells when its decodes end). */
   paced: boolean;
   now?: () => number;
@@ -65,8 +70,9 @@ export class Outbox {
     const list = this.pending.get(id);
     if (list) list.push(text);
     else this.pending.set(id, [text]);
-    if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id) || this.now() - this.lastSent >= this.o.maxDelayMs) {
-      // The first piece, or a slow model's (a decode longer than maxDelayMs: the server's work is small beside it).
+    const count = list ? list.length : 1;
+    if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id) || count >= this.o.maxPieces || this.now() - this.lastSent >= this.o.maxDelayMs) {
+      // The first piece; a full group (a very fast model); or a slow model's piece (a decode longer than maxDelayMs: the server's work is small beside it).
       this.started.add(id);
       this.flushSoon();
     } else if (this.timer === undefined) {
