@@ -72,16 +72,22 @@ test("a slow model's piece (maxDelayMs or more since the last message) goes on t
   box.end(1);
 });
 
-test("a request with maxPieces pending sends them on the next turn, without waiting for the interval", async () => {
-  const { box, sent } = outbox();
+test("a request with maxPieces pending sends them at the next decode's end, without waiting for the interval", async () => {
+  const { box, sent, tick } = outbox();
   box.piece(1, "a");
   await nextTurn();
   for (const p of ["b", "c", "d"]) box.piece(1, p);
-  await nextTurn();
-  assert.equal(sent.length, 1, "three pending: they wait");
+  tick(1);
+  box.decoded();
+  assert.equal(sent.length, 1, "three pending, 1 ms after the last message: they wait");
   box.piece(1, "e");
   await nextTurn();
+  assert.equal(sent.length, 1, "four pending: not at once, but at the end of the next decode (the compute threads idle)");
+  box.decoded();
   assert.deepEqual(sent[1], [[1, ["b", "c", "d", "e"]]]);
+  box.piece(1, "f");
+  box.decoded();
+  assert.equal(sent.length, 2, "sent: the count starts again");
   box.end(1);
 });
 

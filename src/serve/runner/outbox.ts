@@ -19,9 +19,10 @@
  *   one made `maxDelayMs` or more after the last message goes at once: a slow
  *   model (a decode longer than that) sends each token as it comes, where the
  *   server's work is small beside the decode;
- * - a message carries at most `maxPieces` (4) pieces of a request: a very fast
- *   model sends every 4 tokens, and a client that stops reading (an abort)
- *   has at most a few more pieces in hand than with one message per piece;
+ * - a request with `maxPieces` (4) pieces pending sends at the next decode's
+ *   end, interval or not: a very fast model sends about every 4 tokens, and a
+ *   client that stops reading (an abort) has at most a few more pieces in hand
+ *   than with one message per piece;
  * - `end(id)` (the answer is complete, failed or cancelled) sends everything
  *   pending first, so the `done` message follows its pieces.
  *
@@ -35,7 +36,7 @@
 export interface OutboxOptions {
   intervalMs: number;
   maxDelayMs: number;
-  /** A request with this many pieces pending sends them at once (4). */
+  /** A request with this many pieces pending sends them at the next decode's end, interval or not (4). */
   maxPieces: number;
   /** Whether `decoded()` will be called (the model tells when its decodes end). */
   paced: boolean;
@@ -55,6 +56,8 @@ export class Outbox {
   private readonly started = new Set<number>();
   private lastSent = Number.NEGATIVE_INFINITY;
   private soon = false;
+  /** Some request has maxPieces pending: the next decode's end sends, interval or not. */
+  private full = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -70,9 +73,9 @@ export class Outbox {
     const list = this.pending.get(id);
     if (list) list.push(text);
     else this.pending.set(id, [text]);
-    const count = list ? list.length : 1;
-    if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id) || count >= this.o.maxPieces || this.now() - this.lastSent >= this.o.maxDelayMs) {
-      // The first piece; a full group (a very fast model); or a slow model's piece (a decode longer than maxDelayMs: the server's work is small beside it).
+    if ((list ? list.length : 1) >= this.o.maxPieces) this.full = true;
+    if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id) || this.now() - this.lastSent >= this.o.maxDelayMs) {
+      // The first piece, or a slow model's (a decode longer than maxDelayMs: the server's work is small beside it).
       this.started.add(id);
       this.flushSoon();
     } else if (this.timer === undefined) {
@@ -80,9 +83,9 @@ export class Outbox {
     }
   }
 
-  /** A batch decode ended: the pieces go now when the interval has passed. */
+  /** A batch decode ended: the pieces go now when the interval has passed or a request has maxPieces pending. */
   decoded(): void {
-    if (this.pending.size > 0 && this.now() - this.lastSent >= this.o.intervalMs) this.flush();
+    if (this.pending.size > 0 && (this.full || this.now() - this.lastSent >= this.o.intervalMs)) this.flush();
   }
 
   /** Request `id` is over: everything pending goes now. */
@@ -97,6 +100,7 @@ export class Outbox {
       this.timer = undefined;
     }
     if (this.pending.size === 0) return;
+    this.full = false;
     this.lastSent = this.now();
     const batch = [...this.pending];
     this.pending.clear();
