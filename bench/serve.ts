@@ -88,8 +88,9 @@ export interface Running {
  * repeat penalty costs a sampler pass per token.
  */
 export function llamaServerSampling(): Record<string, number> {
-  const d = OLLAMA_DEFAULTS as Record<string, number>;
-  return { top_k: d["top_k"]!, top_p: d["top_p"]!, min_p: d["min_p"]!, repeat_last_n: d["repeat_last_n"]!, repeat_penalty: d["repeat_penalty"]!, presence_penalty: d["presence_penalty"]!, frequency_penalty: d["frequency_penalty"]! };
+  // Both name these options alike.
+  const names = ["top_k", "top_p", "min_p", "repeat_last_n", "repeat_penalty", "presence_penalty", "frequency_penalty"];
+  return Object.fromEntries(names.map((name) => [name, OLLAMA_DEFAULTS[name] as number]));
 }
 
 /**

@@ -56,8 +56,6 @@ export class Outbox {
   private readonly started = new Set<number>();
   private lastSent = Number.NEGATIVE_INFINITY;
   private soon = false;
-  /** Some request has maxPieces pending: the next decode's end sends, interval or not. */
-  private full = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -73,7 +71,6 @@ export class Outbox {
     const list = this.pending.get(id);
     if (list) list.push(text);
     else this.pending.set(id, [text]);
-    if ((list ? list.length : 1) >= this.o.maxPieces) this.full = true;
     if (!this.o.paced || this.o.intervalMs === 0 || !this.started.has(id) || this.now() - this.lastSent >= this.o.maxDelayMs) {
       // The first piece, or a slow model's (a decode longer than maxDelayMs: the server's work is small beside it).
       this.started.add(id);
@@ -85,7 +82,7 @@ export class Outbox {
 
   /** A batch decode ended: the pieces go now when the interval has passed or a request has maxPieces pending. */
   decoded(): void {
-    if (this.pending.size > 0 && (this.full || this.now() - this.lastSent >= this.o.intervalMs)) this.flush();
+    if (this.pending.size > 0 && (this.now() - this.lastSent >= this.o.intervalMs || this.full())) this.flush();
   }
 
   /** Request `id` is over: everything pending goes now. */
@@ -100,11 +97,16 @@ export class Outbox {
       this.timer = undefined;
     }
     if (this.pending.size === 0) return;
-    this.full = false;
     this.lastSent = this.now();
     const batch = [...this.pending];
     this.pending.clear();
     this.send(batch);
+  }
+
+  /** Some request has maxPieces pending: the next decode's end sends, interval or not. */
+  private full(): boolean {
+    for (const list of this.pending.values()) if (list.length >= this.o.maxPieces) return true;
+    return false;
   }
 
   private flushSoon(): void {
