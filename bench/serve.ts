@@ -31,7 +31,7 @@
  *   descendants, sampled every 250 ms): idle (after the load, settled 1 s) and
  *   peak (over the whole run).
  *
- * The servers take turns, BENCH_SERVE_ROUNDS (2) rounds in the order llama-server
+ * The servers take turns, BENCH_SERVE_ROUNDS (4) rounds in the order llama-server
  * then modelsmith, then modelsmith then llama-server, and so on; every figure is
  * the median over all reps of all rounds (peak RSS: the maximum).
  *
@@ -415,10 +415,10 @@ export async function serveBench(root: string): Promise<BenchRow[]> {
   const dir = await benchProject(root, home, { cases: 1, tokens: 1, threads, numCtx: ctx, name: "serve", bytesAsText: true });
   const blob = modelBlob(home, "bench", "q4_k_m");
 
-  // Rounds in the order A B, B A, A B, ... (BENCH_SERVE_ROUNDS, 2): this machine's speed drifts by more than the targets'
-  // margin from one minute to the next (llama-server alone: 130-179 tok/s on one stream across runs), and alternating the
-  // order cancels a steady drift; each measure is the median of every rep of every round.
-  const rounds = env("BENCH_SERVE_ROUNDS", 2);
+  // Rounds in the order A B, B A, A B, ... (BENCH_SERVE_ROUNDS, 4): this machine's speed drifts by more than the targets'
+  // margin from one minute to the next (llama-server alone: 104-196 tok/s on one stream across runs; 125-151 within one
+  // round), and alternating the order cancels a steady drift; each measure is the median of every rep of every round.
+  const rounds = env("BENCH_SERVE_ROUNDS", 4);
   let promptWords = 0;
   const theirsRounds: Samples[] = [];
   const oursRounds: Samples[] = [];

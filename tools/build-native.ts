@@ -1,39 +1,57 @@
 /**
- * `npm run build`'s last step: compiles src/runtime/native/threadpool.c (the
- * thread pool per llama.cpp context, docs/decisions.md "A thread pool per
- * context") into dist/src/runtime/native/, against the llama.h and ggml
- * headers of the llama.cpp source node-llama-cpp bundles (read with git,
- * tools/llama-source.ts). The file name carries node-llama-cpp's version, so a
- * library compiled for other headers is never loaded (src/runtime/threadpool.ts).
+ * `npm run build`'s last step: compiles into dist/src/runtime/native/, against
+ * the llama.h and ggml headers of the llama.cpp source node-llama-cpp bundles
+ * (read with git, tools/llama-source.ts):
  *
- * Never fails the build: without a C compiler (`$CC`, else `cc`) or git, it
- * says why and modelsmith runs without the pool, as before. Skipped off Linux
- * (the library relies on ELF symbol interposition).
+ * - src/runtime/native/threadpool.c, with `$CC` (else `cc`): the thread pool
+ *   per llama.cpp context (docs/decisions.md, "A thread pool per context");
+ * - src/runtime/native/on-thread.cc, with `$CXX` (else `c++`), also against
+ *   node's N-API headers (beside the node binary), node-addon-api's and
+ *   node-llama-cpp's own addon headers: decodes and samples on a runner's
+ *   JavaScript thread (docs/decisions.md, "Decodes on the runner's own thread").
+ *
+ * Each file name carries node-llama-cpp's version, so a library compiled for
+ * other headers is never loaded (src/runtime/threadpool.ts, on-thread.ts).
+ * Never fails the build: without a compiler, git or a header, it says why and
+ * modelsmith runs without that library, as before. Skipped off Linux (the
+ * libraries rely on ELF symbol interposition and dladdr).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { onThreadFile } from "../src/runtime/on-thread.js";
 import { shimFile } from "../src/runtime/threadpool.js";
 import { extractHeaders } from "./llama-source.js";
 import { fromRoot } from "./paths.js";
 
-function build(): string {
+/** What compiles one library: its source, output, compiler (env variable and default) and arguments besides -o. */
+interface Library {
+  source: string;
+  out: string;
+  compiler: { env: string; fallback: string };
+  args(headers: string): string[] | string;
+}
+
+function build(lib: Library): string {
   if (process.platform !== "linux") return `skipped on ${process.platform}`;
-  const out = shimFile();
-  const source = fromRoot("src/runtime/native/threadpool.c");
+  const { out, source } = lib;
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(source).mtimeMs) return `up to date: ${path.relative(fromRoot("."), out)}`;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "modelsmith-native-"));
   try {
     if (!extractHeaders(work)) return "not built: git cannot read the llama.cpp source node-llama-cpp bundles";
+    const args = lib.args(work);
+    if (typeof args === "string") return `not built: ${args}`;
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
-    const cc = process.env["CC"] || "cc";
+    const cc = process.env[lib.compiler.env] || lib.compiler.fallback;
     try {
-      execFileSync(cc, ["-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-I", work, source, "-o", tmp, "-pthread", "-ldl"], { stdio: ["ignore", "ignore", "pipe"] });
+      execFileSync(cc, [...args, "-o", tmp], { stdio: ["ignore", "ignore", "pipe"] });
     } catch (err) {
       const e = err as { code?: string; stderr?: Buffer };
-      return e.code === "ENOENT" ? `not built: no C compiler (${cc})` : `not built: ${cc} failed: ${String(e.stderr ?? err).trim().split("\n").slice(0, 5).join(" | ")}`;
+      return e.code === "ENOENT" ? `not built: no compiler (${cc})` : `not built: ${cc} failed: ${String(e.stderr ?? err).trim().split("\n").slice(0, 5).join(" | ")}`;
     }
     fs.renameSync(tmp, out);
     return `built ${path.relative(fromRoot("."), out)}`;
@@ -42,4 +60,36 @@ function build(): string {
   }
 }
 
-console.log(`thread pool library: ${build()}`);
+const threadpool: Library = {
+  source: fromRoot("src/runtime/native/threadpool.c"),
+  out: shimFile(),
+  compiler: { env: "CC", fallback: "cc" },
+  args: (headers) => ["-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-I", headers, fromRoot("src/runtime/native/threadpool.c"), "-pthread", "-ldl"],
+};
+
+const onThread: Library = {
+  source: fromRoot("src/runtime/native/on-thread.cc"),
+  out: onThreadFile(),
+  compiler: { env: "CXX", fallback: "c++" },
+  args(headers) {
+    // node's own headers (node_api.h), as the official builds and Debian's packages install them beside the binary.
+    const nodeHeaders = [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) => fs.existsSync(path.join(d, "node_api.h")));
+    if (!nodeHeaders) return "node's N-API headers (include/node/node_api.h) are not installed beside the node binary";
+    let addonApi: string;
+    let addon: string;
+    try {
+      // node-llama-cpp's package root (its exports hide package.json), and node-addon-api as node-llama-cpp resolves it.
+      const nodeLlamaCpp = path.resolve(path.dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..");
+      addon = path.join(nodeLlamaCpp, "llama", "addon");
+      addonApi = path.dirname(createRequire(path.join(nodeLlamaCpp, "package.json")).resolve("node-addon-api"));
+    } catch (err) {
+      return `cannot find node-llama-cpp or node-addon-api: ${(err as Error).message}`;
+    }
+    if (!fs.existsSync(path.join(addon, "AddonContext.h"))) return `node-llama-cpp ships no addon headers (${addon})`;
+    // NAPI_VERSION as node-llama-cpp compiles its addon (llama/CMakeLists.txt), so the shared classes have its layout.
+    return ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-DNAPI_VERSION=7", "-I", headers, "-I", nodeHeaders, "-I", addonApi, "-I", addon, fromRoot("src/runtime/native/on-thread.cc"), "-ldl"];
+  },
+};
+
+console.log(`thread pool library: ${build(threadpool)}`);
+console.log(`on-thread decode library: ${build(onThread)}`);

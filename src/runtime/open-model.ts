@@ -16,7 +16,8 @@ import { renderPrompt, type GgufChatTemplate, type PromptLayers } from "./prompt
 import { Lockstep } from "./lockstep.js";
 import { SequencePool } from "./sequence-pool.js";
 import { generatedLogprobs } from "./token-logprobs.js";
-import { afterEachDecode, serializeFirstSampleAfterDecode } from "./sample-guard.js";
+import { onThread } from "./on-thread.js";
+import { afterEachDecode, onThreadCounts, serializeFirstSampleAfterDecode } from "./sample-guard.js";
 import { batchTraceWanted, traceBatches, type BatchTrace } from "./trace.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
 import type { GenerateRequest, GenerateResult, ModelFootprint, OpenModelOptions, RuntimeModel } from "./types.js";
@@ -32,6 +33,13 @@ export interface OpenModelSettings extends OpenModelOptions {
    * (see lowerEventLoopPriority). `serve` sets it.
    */
   busyEventLoop?: boolean;
+  /**
+   * Decode small batches and sample on this thread, not on libuv's workers
+   * (src/runtime/on-thread.ts): for a process that exists to decode, a serve
+   * runner. Only on the CPU with the thread pool library loaded (the event
+   * loop is then not lowered, and its thread computes with the pool's).
+   */
+  decodeOnThread?: boolean;
 }
 
 const nowNs = () => Number(process.hrtime.bigint());
@@ -76,7 +84,8 @@ export async function openModel(storeRoot: string, name: string, options: OpenMo
     await model.dispose();
     throw cannotLoad(stored.adapterPaths.length > 0 ? "its ADAPTER layers or context" : "its context", err);
   }
-  serializeFirstSampleAfterDecode(context);
+  const here = options.decodeOnThread === true && llama.gpu === false && threadpools().loaded ? onThread() : undefined;
+  serializeFirstSampleAfterDecode(context, here?.loaded ? here.lib : undefined);
   const trace = batchTraceWanted() ? traceBatches(context, load.threads) : undefined;
   // With the thread pool library loaded, the compute threads persist and are placed once: nothing to work around (docs/decisions.md, "A thread pool per context").
   if (llama.gpu === false && load.threads > 1 && !threadpools().loaded && (threadPoolSize() > 1 || options.busyEventLoop === true)) lowerEventLoopPriority();
@@ -185,6 +194,10 @@ class LoadedModel implements RuntimeModel {
 
   embed(inputs: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     return this.embedder.embed(inputs, options);
+  }
+
+  onThreadCounts(): { decodes: number; samples: number } | undefined {
+    return onThreadCounts(this.context);
   }
 
   afterEachDecode(listener: () => void): () => void {

@@ -8,12 +8,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { execa } from "execa";
 import type { RunningServer } from "../../src/serve/index.js";
 import { openInRunner, type RunnerModel } from "../../src/serve/runner/runner-model.js";
 import { gv } from "../../src/gguf/index.js";
+import { onThreadFile } from "../../src/runtime/on-thread.js";
+import { shimFile } from "../../src/runtime/threadpool.js";
 import { oracleLlama, randomLlama } from "../../src/testmodels/index.js";
 import { TINY_RANDOM } from "../testmodels/specs.js";
 import { hasStackTrace } from "../helpers/cli.js";
@@ -141,6 +143,16 @@ test("a runner streams its pieces between decodes, several to a message (outbox.
   assert.ok(pieces.every((l) => l.response !== ""), "one line per piece, none empty");
   assert.equal(pieces.map((l) => l.response).join(""), oracleText(prompt, n));
   assert.ok(reads < pieces.length / 2, `${reads} reads for ${pieces.length} lines: pieces are not grouped`);
+});
+
+test("a runner decodes and samples on its own thread where npm run build made the module (on-thread.ts), and answers the oracle's text", { timeout: 60_000 }, async () => {
+  const r = await post(`${server.url}/api/generate`, { model: "oracle", prompt: "jumps over the", stream: false });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((r.json as { response: string }).response, oracleText("jumps over the"));
+  const runner = runners.filter((x) => x.name === "oracle" && x.model && !x.model.exited).at(-1)!;
+  // openModel's decodeOnThread: the CPU, the thread pool library and the module all present (as npm run build makes them on Linux with compilers).
+  const expected = process.platform === "linux" && existsSync(onThreadFile()) && existsSync(shimFile()) && process.env["MODELSMITH_DECODE_ON_THREAD"] !== "0";
+  assert.equal(runner.model!.decodesOnThread, expected, `module ${onThreadFile()} ${existsSync(onThreadFile()) ? "present" : "absent"}`);
 });
 
 test("a runner SIGKILLed mid-stream: the stream ends with an error line, the next request starts a new runner and is answered", { timeout: 60_000 }, async () => {

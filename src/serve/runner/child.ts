@@ -50,7 +50,8 @@ async function handle(m: ToRunner): Promise<void> {
         // The server's onWarning, when it gave one, gets the warnings; else they go to stderr (the server's, which the runner's is piped to).
         const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};
         // busyEventLoop: this loop sends tokens to the server while decodes run, as the in-process server does (see lowerEventLoopPriority).
-        model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true });
+        // decodeOnThread: this process exists to decode: small decodes and samples run here, not on libuv's workers (on-thread.ts).
+        model = await openModel(m.root, m.name, { ...m.options, ...onWarning, busyEventLoop: true, decodeOnThread: true });
         if (model.afterEachDecode) {
           const paced = newOutbox(true);
           // On the next turn: node-llama-cpp queues the decode's sampling in microtasks, and the server, woken by the write, would take this core first.
@@ -59,7 +60,7 @@ async function handle(m: ToRunner): Promise<void> {
         }
         // lowered: openModel put this event loop at nice 19 (lowerEventLoopPriority); the server's, which also wakes per token, follows.
         const lowered = process.platform === "linux" && getPriority() >= 19;
-        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function", lowered, ...(model.footprint ? { footprint: model.footprint } : {}) });
+        send({ t: "ready", name: model.name, manifestDigest: model.manifestDigest, backend: model.backend, embeds: typeof model.embed === "function", lowered, onThread: model.onThreadCounts?.() !== undefined, ...(model.footprint ? { footprint: model.footprint } : {}) });
       } catch (err) {
         send({ t: "openFailed", error: toWire(err) });
       }

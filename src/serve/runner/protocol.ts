@@ -24,8 +24,8 @@ export type ToRunner =
   | { t: "close" };
 
 export type FromRunner =
-  /** `lowered`: the runner's event loop went to nice 19 (a CPU decode on more than one thread): the server's goes too. */
-  | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean; lowered: boolean; footprint?: ModelFootprint }
+  /** `lowered`: the runner's event loop went to nice 19 (a CPU decode on more than one thread): the server's goes too. `onThread`: it decodes on its own thread (openModel's decodeOnThread). */
+  | { t: "ready"; name: string; manifestDigest: string; backend: string; embeds: boolean; lowered: boolean; onThread?: boolean; footprint?: ModelFootprint }
   | { t: "openFailed"; error: WireError }
   | { t: "warn"; diagnostic: Diagnostic }
   | { t: "tok"; id: number; p: string[] }

@@ -25,6 +25,8 @@ export interface RunnerModel extends RuntimeModel {
   readonly pid: number;
   /** Whether the runner process is gone. */
   readonly exited: boolean;
+  /** Whether the runner decodes and samples on its own JavaScript thread (openModel's decodeOnThread; docs/decisions.md, "Decodes on the runner's own thread"). */
+  readonly decodesOnThread: boolean;
   /** `fn` runs once when the runner process is gone, for whatever reason. */
   onExit(fn: (reason: string) => void): void;
 }
@@ -159,6 +161,7 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
           backend: m.backend,
           ...(m.footprint ? { footprint: m.footprint } : {}),
           pid: pid!,
+          decodesOnThread: m.onThread === true,
           get exited() {
             return exited;
           },
