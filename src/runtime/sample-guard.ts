@@ -94,25 +94,38 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?
   let onWorker = false;
   const use = { decodes: 0, samples: 0 };
   if (onThread) onThreadUse.set(native, use);
-  /** The decode on this thread, as a settled promise; undefined when the module leaves it to the addon. */
-  const decodeHere = (): Promise<unknown> | undefined => {
-    let status: number | undefined;
-    try {
-      status = onThread!.decode(native, ON_THREAD_MAX_TOKENS);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (status === undefined) return undefined;
-    use.decodes++;
-    return status === 0 ? Promise.resolve() : Promise.reject(decodeFailure(status));
-  };
+  /**
+   * The decode on this thread, on the event loop's next turn (setImmediate): the loop must turn between tokens, for what
+   * the runner writes (the outbox) and reads (a cancel), and a decode that settled at once would let node-llama-cpp run a
+   * whole answer in microtasks (its dispatcher decodes again without yielding while decodes are queued). A batch the
+   * module leaves to the addon (a prompt of more than ON_THREAD_MAX_TOKENS) goes to its worker from there.
+   */
+  const decodeHere = (args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      setImmediate(() => {
+        let status: number | undefined;
+        try {
+          status = onThread!.decode(native, ON_THREAD_MAX_TOKENS);
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        if (status === undefined) {
+          decodeBatch(...args).then(resolve, reject);
+          return;
+        }
+        use.decodes++;
+        if (status === 0) resolve(undefined);
+        else reject(decodeFailure(status));
+      });
+    });
   // The addon's methods are read-only on its prototype: own properties shadow them.
   const own = (name: keyof NativeContext, value: NativeContext[keyof NativeContext]) => Object.defineProperty(native, name, { value, configurable: true });
   own("decodeBatch", (...args) => {
     fresh = true;
     reordering = undefined;
     onWorker = false;
-    const decoded = (onThread ? decodeHere() : undefined) ?? decodeBatch(...args);
+    const decoded = onThread ? decodeHere(args) : decodeBatch(...args);
     // Registered before node-llama-cpp's own continuation, so it runs first, as the decode resolves.
     if (listeners.size > 0) decoded.then(tell, () => undefined);
     return decoded;

@@ -31,6 +31,7 @@ describe("decodes and samples on the JavaScript thread (oracle model, in process
   let env: Awaited<ReturnType<typeof tempStore>>;
   let here: RuntimeModel;
   let workers: RuntimeModel;
+  let single: RuntimeModel;
 
   before(async () => {
     env = await tempStore();
@@ -38,10 +39,12 @@ describe("decodes and samples on the JavaScript thread (oracle model, in process
     await storeModel(env.store, "oracle", { gguf: oracleLlama({ endWithEos: false }), params: { temperature: 0, num_predict: 12 } });
     here = await openModel(env.root, "oracle", { threads: 1, contextSize: 512, parallel: 4, gpu: false, decodeOnThread: true });
     workers = await openModel(env.root, "oracle", { threads: 1, contextSize: 512, parallel: 4, gpu: false });
+    single = await openModel(env.root, "oracle", { threads: 1, contextSize: 512, parallel: 1, gpu: false, decodeOnThread: true });
   });
   after(async () => {
     await here?.close();
     await workers?.close();
+    await single?.close();
     await env?.cleanup();
   });
 
@@ -70,6 +73,30 @@ describe("decodes and samples on the JavaScript thread (oracle model, in process
     assert.equal(decodes, 12);
     assert.equal(after.decodes - before.decodes, 12);
     assert.equal(after.samples - before.samples, 12);
+  });
+
+  test("the event loop turns between every two tokens (what a runner writes and reads never waits for the answer's end), one sequence or several", async () => {
+    // With one sequence, node-llama-cpp's dispatcher decodes again at once while a decode is queued: a decode that
+    // settled at once ran a whole answer in microtasks (seen through a runner: nothing streamed, the hang check fired).
+    for (const model of [single, here]) {
+      let turns = 0;
+      let running = true;
+      const spin = () => {
+        if (!running) return;
+        turns++;
+        setImmediate(spin);
+      };
+      setImmediate(spin);
+      const seen: number[] = [];
+      try {
+        await model.generate({ prompt: "The quick brown", raw: true, onToken: () => seen.push(turns) });
+      } finally {
+        running = false;
+      }
+      assert.equal(seen.length, 12);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!, `no turn of the loop between tokens ${i - 1} and ${i}: ${seen.join(" ")}`);
+    }
+    assert.ok(single.onThreadCounts!()!.decodes >= 12, "the single-sequence model decodes here too");
   });
 
   test("four at once on one context: batched decodes, each sequence samples its own logits", async () => {
