@@ -106,20 +106,43 @@ napi_value undefinedValue(napi_env env) {
   return u;
 }
 
+// Runs `work`; a C++ exception from llama.cpp or the addon becomes a JavaScript error (as the addon's workers reject with
+// its message), and the answer is then false: the caller returns nullptr.
+template <typename Work>
+bool rethrown(napi_env env, const char* unknown, Work&& work) {
+  try {
+    work();
+    return true;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  } catch (...) {
+    napi_throw_error(env, nullptr, unknown);
+  }
+  return false;
+}
+
 // The context's llama.cpp context, when the objects are what this library was compiled for.
 bool vouched(AddonContext* context, const Methods& m) {
   return !context->disposed && context->ctx != nullptr && context->model != nullptr && m.get_model(context->ctx) == context->model->model;
 }
 
+// Both functions' arguments: (context, an int32, ...): false when they are not that.
+template <size_t N>
+bool contextArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], AddonContext*& context, int32_t& number) {
+  size_t argc = N;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < N) return false;
+  if (napi_get_value_int32(env, argv[1], &number) != napi_ok) return false;
+  context = unwrap<AddonContext>(env, argv[0]);
+  return context != nullptr;
+}
+
 napi_value Sample(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) return undefinedValue(env);
+  AddonContext* context = nullptr;
   int32_t batchLogitIndex = 0;
-  if (napi_get_value_int32(env, argv[1], &batchLogitIndex) != napi_ok) return undefinedValue(env);
-  AddonContext* context = unwrap<AddonContext>(env, argv[0]);
+  if (!contextArgs(env, info, argv, context, batchLogitIndex)) return undefinedValue(env);
   AddonSampler* sampler = unwrap<AddonSampler>(env, argv[2]);
-  if (context == nullptr || sampler == nullptr) return undefinedValue(env);
+  if (sampler == nullptr) return undefinedValue(env);
   Methods m, ofSampler;
   if (!methodsFor(context, m) || !methodsFor(sampler, ofSampler) || ofSampler.base != m.base) return undefinedValue(env);
   // Both objects must name one model, the context's llama_context being of that model.
@@ -127,7 +150,7 @@ napi_value Sample(napi_env env, napi_callback_info info) {
   if (m.get_logits(context->ctx) == nullptr) return undefinedValue(env);  // the addon's worker reports that error
 
   llama_token token = -1;
-  try {
+  const bool done = rethrown(env, "Unknown error when sampling a token", [&] {
     m.rebuild(sampler);
     llama_token_data_array cur_p{};
     m.sample(sampler, context->ctx, batchLogitIndex, cur_p, false);
@@ -135,13 +158,8 @@ napi_value Sample(napi_env env, napi_callback_info info) {
       token = cur_p.data[cur_p.selected].id;
       m.accept(sampler, token);
     }
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, e.what());
-    return nullptr;
-  } catch (...) {
-    napi_throw_error(env, nullptr, "Unknown error when sampling a token");
-    return nullptr;
-  }
+  });
+  if (!done) return nullptr;
   napi_value result;
   if (token < 0)
     napi_create_int32(env, -1, &result);
@@ -151,27 +169,19 @@ napi_value Sample(napi_env env, napi_callback_info info) {
 }
 
 napi_value Decode(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) return undefinedValue(env);
+  AddonContext* context = nullptr;
   int32_t most = 0;
-  if (napi_get_value_int32(env, argv[1], &most) != napi_ok) return undefinedValue(env);
-  AddonContext* context = unwrap<AddonContext>(env, argv[0]);
-  if (context == nullptr) return undefinedValue(env);
+  if (!contextArgs(env, info, argv, context, most)) return undefinedValue(env);
   Methods m;
   if (!methodsFor(context, m)) return undefinedValue(env);
   if (!vouched(context, m) || !context->has_batch || context->batch.n_tokens <= 0 || context->batch.n_tokens > most) return undefinedValue(env);
   int32_t r = 0;
-  try {
+  const bool done = rethrown(env, "Unknown error when calling \"llama_decode\"", [&] {
     r = m.decode(context->ctx, context->batch);
     if (r == 0) m.synchronize(context->ctx);
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, e.what());
-    return nullptr;
-  } catch (...) {
-    napi_throw_error(env, nullptr, "Unknown error when calling \"llama_decode\"");
-    return nullptr;
-  }
+  });
+  if (!done) return nullptr;
   napi_value result;
   napi_create_int32(env, r, &result);
   return result;
