@@ -22,17 +22,17 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import { onThreadFile } from "../src/runtime/on-thread.js";
+import { nodeHeaderDir, onThreadFile } from "../src/runtime/on-thread.js";
 import { shimFile } from "../src/runtime/threadpool.js";
 import { extractHeaders } from "./llama-source.js";
 import { fromRoot } from "./paths.js";
 
-/** What compiles one library: its source, output, compiler (env variable and default) and arguments besides -o. */
+/** What compiles one library: its source, output, compiler (env variable and default) and arguments besides -o (the source among them), or why it cannot. */
 interface Library {
   source: string;
   out: string;
   compiler: { env: string; fallback: string };
-  args(headers: string): string[] | string;
+  args(headers: string, source: string): string[] | string;
 }
 
 function build(lib: Library): string {
@@ -42,7 +42,7 @@ function build(lib: Library): string {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "modelsmith-native-"));
   try {
     if (!extractHeaders(work)) return "not built: git cannot read the llama.cpp source node-llama-cpp bundles";
-    const args = lib.args(work);
+    const args = lib.args(work, source);
     if (typeof args === "string") return `not built: ${args}`;
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
@@ -64,16 +64,15 @@ const threadpool: Library = {
   source: fromRoot("src/runtime/native/threadpool.c"),
   out: shimFile(),
   compiler: { env: "CC", fallback: "cc" },
-  args: (headers) => ["-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-I", headers, fromRoot("src/runtime/native/threadpool.c"), "-pthread", "-ldl"],
+  args: (headers, source) => ["-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-I", headers, source, "-pthread", "-ldl"],
 };
 
 const onThread: Library = {
   source: fromRoot("src/runtime/native/on-thread.cc"),
   out: onThreadFile(),
   compiler: { env: "CXX", fallback: "c++" },
-  args(headers) {
-    // node's own headers (node_api.h), as the official builds and Debian's packages install them beside the binary.
-    const nodeHeaders = [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) => fs.existsSync(path.join(d, "node_api.h")));
+  args(headers, source) {
+    const nodeHeaders = nodeHeaderDir();
     if (!nodeHeaders) return "node's N-API headers (include/node/node_api.h) are not installed beside the node binary";
     let addonApi: string;
     let addon: string;
@@ -87,7 +86,7 @@ const onThread: Library = {
     }
     if (!fs.existsSync(path.join(addon, "AddonContext.h"))) return `node-llama-cpp ships no addon headers (${addon})`;
     // NAPI_VERSION as node-llama-cpp compiles its addon (llama/CMakeLists.txt), so the shared classes have its layout.
-    return ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-DNAPI_VERSION=7", "-I", headers, "-I", nodeHeaders, "-I", addonApi, "-I", addon, fromRoot("src/runtime/native/on-thread.cc"), "-ldl"];
+    return ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-DNAPI_VERSION=7", "-I", headers, "-I", nodeHeaders, "-I", addonApi, "-I", addon, source, "-ldl"];
   },
 };
 

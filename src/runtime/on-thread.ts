@@ -22,6 +22,14 @@ export function onThreadFile(): string {
   return fileURLToPath(new URL(`./native/on-thread-node-llama-cpp-${nodeLlamaCppVersion() ?? "unknown"}.node`, import.meta.url));
 }
 
+/**
+ * Where node's own N-API headers (node_api.h) are, which the module is compiled against: beside the node binary, as the
+ * official builds install them, or where Debian's packages do; undefined when neither has them.
+ */
+export function nodeHeaderDir(): string | undefined {
+  return [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) => fs.existsSync(path.join(d, "node_api.h")));
+}
+
 /** The module's two functions; each answers undefined, having done nothing, when the caller should use the addon's own. */
 export interface OnThread {
   /** llama_decode and llama_synchronize on the native context's batch, when it holds at most maxTokens: llama_decode's status. */

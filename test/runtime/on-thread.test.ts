@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openModel, type RuntimeModel } from "../../src/runtime/index.js";
-import { onThread, onThreadFile } from "../../src/runtime/on-thread.js";
+import { nodeHeaderDir, onThread, onThreadFile } from "../../src/runtime/on-thread.js";
 import { ON_THREAD_MAX_TOKENS } from "../../src/runtime/sample-guard.js";
 import { oracleContinuation, oracleLlama } from "../../src/testmodels/index.js";
 import { storeModel, tempStore } from "./store-model.js";
@@ -22,7 +21,7 @@ const compiles = (() => {
   } catch {
     return false;
   }
-  return [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].some((d) => existsSync(path.join(d, "node_api.h")));
+  return nodeHeaderDir() !== undefined;
 })();
 const skip = process.platform !== "linux" ? "the module is Linux only" : !compiles ? "no C++ compiler or node headers here, so npm run build made no module" : false;
 
