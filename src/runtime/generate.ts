@@ -1,6 +1,7 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
 import type { Lockstep } from "./lockstep.js";
 import type { SamplePlan } from "./plan.js";
+import { loneSampler, stepOnThread } from "./sample-guard.js";
 import { sequenceIdOf } from "./sequence-pool.js";
 import { StopScanner } from "./stop-scanner.js";
 import { TokenText } from "./token-text.js";
@@ -16,6 +17,11 @@ export interface GenerationInput {
   onToken?: (text: string) => void;
   /** Keeps this generation in step with the others on the same context, so their tokens decode in one batch. */
   lockstep?: Lockstep;
+  /**
+   * While the lockstep says this generation is alone on its context, take each next token with stepOnThread (a
+   * context decoding on its thread: openModel's decodeOnThread) instead of node-llama-cpp's evaluate; default false.
+   */
+  stepAlone?: boolean;
 }
 
 const nowNs = () => Number(process.hrtime.bigint());
@@ -79,9 +85,17 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
   let stopped = false;
   const lockstep = input.lockstep;
   const order = sequenceIdOf(sequence);
+  // Steps on this thread (stepOnThread) only where nothing of node-llama-cpp's evaluate is needed between tokens: no
+  // grammar (its state), no checkpoints (hybrid, recurrent or sliding-window models take them after decodes).
+  const stepping = input.stepAlone === true && lockstep !== undefined && input.grammar === undefined && !sequence.needsCheckpoints;
+  /** The sampler node-llama-cpp's evaluate created for this generation, once known (loneSampler). */
+  let sampler: object | undefined;
   await lockstep?.join(order);
+  const tokens = sequence.evaluate(toEvaluate, options)[Symbol.asyncIterator]();
   try {
-      for await (const token of sequence.evaluate(toEvaluate, options)) {
+    let next = await tokens.next();
+    while (!next.done) {
+      const token = next.value;
       if (completionTokens === 0) firstAt = nowNs();
       completionTokens++;
       history.push(token);
@@ -100,9 +114,25 @@ export async function generateOnSequence(input: GenerationInput): Promise<Omit<G
         break;
       }
       await lockstep?.arrive(order);
+      let stepped: Token | null | undefined;
+      if (stepping && lockstep!.alone()) {
+        sampler ??= loneSampler(sequence.context, token);
+        if (sampler) stepped = await stepOnThread(sequence.context, sequence, sampler, token);
+      }
+      if (stepped === undefined) {
+        // node-llama-cpp decodes `token` (after steps, its own last token is an earlier one) and samples the next.
+        next = await tokens.next(token);
+      } else if (stepped === null) {
+        throw new Error("Failed to sample next token"); // as node-llama-cpp's evaluate says it
+      } else if (model.isEogToken(stepped)) {
+        break; // the end of the answer: not yielded, as node-llama-cpp's evaluate ends
+      } else {
+        next = { done: false, value: stepped };
+      }
     }
   } finally {
     lockstep?.leave();
+    await tokens.return(undefined);
   }
   if (!stopped) emit(stops.flush());
   const end = nowNs();

@@ -49,6 +49,11 @@ export class Lockstep {
     return p;
   }
 
+  /** Whether the caller, running, is the only generation here: none other running or waiting to join. */
+  alone(): boolean {
+    return this.running === 1 && this.waiting.length === 0;
+  }
+
   /** The generation is done; the round may end without it. */
   leave(): void {
     this.running--;

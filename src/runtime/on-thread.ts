@@ -30,12 +30,18 @@ export function nodeHeaderDir(): string | undefined {
   return [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) => fs.existsSync(path.join(d, "node_api.h")));
 }
 
-/** The module's two functions; each answers undefined, having done nothing, when the caller should use the addon's own. */
+/** The module's functions; each answers undefined, having done nothing, when the caller should use the addon's own. */
 export interface OnThread {
   /** llama_decode and llama_synchronize on the native context's batch, when it holds at most maxTokens: llama_decode's status. */
   decode(nativeContext: object, maxTokens: number): number | undefined;
   /** The addon's sampling of one token without probabilities: the token, or -1 when the logits give none. */
   sample(nativeContext: object, batchLogitIndex: number, nativeSampler: object): number | undefined;
+  /**
+   * One token of one sequence from start to end: `token` decoded alone at `position` of sequence `sequenceId`, then the
+   * next token sampled from its logits as `sample` does: that token, or -1 when the logits give none. Throws the addon's
+   * error when the decode fails.
+   */
+  step(nativeContext: object, sequenceId: number, nativeSampler: object, position: number, token: number): number | undefined;
 }
 
 export type OnThreadState = { loaded: true; file: string; lib: OnThread } | { loaded: false; reason: string };
@@ -55,7 +61,7 @@ function load(): OnThreadState {
   if (!fs.existsSync(file)) return { loaded: false, reason: `${path.basename(file)} was not built (npm run build compiles it where a C++ compiler and node's headers are present)` };
   try {
     const lib = require(file) as Partial<OnThread>;
-    if (typeof lib.decode !== "function" || typeof lib.sample !== "function") return { loaded: false, reason: `${path.basename(file)} lacks decode or sample` };
+    if (typeof lib.decode !== "function" || typeof lib.sample !== "function" || typeof lib.step !== "function") return { loaded: false, reason: `${path.basename(file)} lacks decode, sample or step` };
     return { loaded: true, file, lib: lib as OnThread };
   } catch (err) {
     return { loaded: false, reason: `cannot load ${path.basename(file)}: ${(err as Error).message}` };

@@ -166,6 +166,8 @@ class LoadedModel implements RuntimeModel {
   private readonly layers: PromptLayers;
   private loadNs: number;
   private readonly embedder: ModelEmbedder;
+  /** Whether a generation alone on the context takes its tokens on this thread (its context decodes on the thread: stepOnThread). */
+  private readonly stepAlone: boolean;
 
   constructor(
     private readonly stored: StoredModel,
@@ -190,13 +192,14 @@ class LoadedModel implements RuntimeModel {
     this.layers = { messages: stored.messages, ...pick(stored, ...(detected ? [] : ["template" as const]), "system"), ...chat };
     this.loadNs = loadNs;
     this.embedder = new ModelEmbedder(model, load.contextSize, load.threads);
+    this.stepAlone = onThreadCounts(context) !== undefined;
   }
 
   embed(inputs: readonly string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     return this.embedder.embed(inputs, options);
   }
 
-  onThreadCounts(): { decodes: number; samples: number } | undefined {
+  onThreadCounts(): { decodes: number; samples: number; steps: number } | undefined {
     return onThreadCounts(this.context);
   }
 
@@ -220,7 +223,7 @@ class LoadedModel implements RuntimeModel {
     const prompt = this.fit(this.tokenize(promptText), plan.numKeep);
     const sequence = await this.pool.acquire();
     try {
-      const r = await generateOnSequence({ sequence, prompt, plan, lockstep: this.lockstep, ...pick(req, "signal", "onToken"), ...(grammar ? { grammar } : {}) });
+      const r = await generateOnSequence({ sequence, prompt, plan, lockstep: this.lockstep, stepAlone: this.stepAlone, ...pick(req, "signal", "onToken"), ...(grammar ? { grammar } : {}) });
       const end = nowNs();
       const logprobs = req.logprobs ? await generatedLogprobs(sequence, prompt, r.tokens) : undefined;
       return {

@@ -1,4 +1,4 @@
-import type { LlamaContext } from "node-llama-cpp";
+import { TokenMeter, type LlamaContext, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import type { OnThread } from "./on-thread.js";
 
 /** The two methods of node-llama-cpp's native context (`LlamaContext._ctx`, internal) that this guard wraps. */
@@ -7,9 +7,26 @@ interface NativeContext {
   sampleToken(...args: unknown[]): Promise<unknown>;
 }
 
-const guarded = new WeakSet<object>();
-/** Per native context decoding on its JavaScript thread: how many decodes and samples went that way (onThreadCounts). */
-const onThreadUse = new WeakMap<object, { decodes: number; samples: number }>();
+/** What the guard of one native context knows (serializeFirstSampleAfterDecode). */
+interface Guard {
+  /** The on-thread module, for a context decoding on its JavaScript thread. */
+  onThread?: OnThread;
+  /** How many decodes and samples ran on the JavaScript thread, and how many of them in steps (onThreadCounts). */
+  use: { decodes: number; samples: number; steps: number };
+  /** Who is told when each batch decode has finished (afterEachDecode). */
+  listeners: Set<() => void>;
+  /** Decodes and samples handed to the addon's worker threads and not yet settled: while one runs, the context's logits are theirs. */
+  workers: number;
+  /** The sampler and the token of the only sample since the last decode, when it ran on this thread (loneSample). */
+  lone?: { sampler: object; token: number };
+  /** Samples since the last decode. */
+  samples: number;
+  /** Called after a step (stepOnThread) decoded and sampled on this thread: the sampling state a decode resets. */
+  stepped(sampler: object, token: number): void;
+}
+
+const guards = new WeakMap<object, Guard>();
+const nativeOf = (context: LlamaContext) => (context as unknown as { _ctx?: NativeContext })._ctx;
 
 /**
  * The most tokens a batch decoded on the JavaScript thread may hold: one token
@@ -25,14 +42,16 @@ function decodeFailure(status: number): Error {
   return new Error(status === 1 ? "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)" : "Eval has failed");
 }
 
-/** How many decodes and samples of `context` ran on the JavaScript thread; undefined when it was not set up to (serializeFirstSampleAfterDecode's onThread). */
-export function onThreadCounts(context: LlamaContext): { decodes: number; samples: number } | undefined {
-  const native = (context as unknown as { _ctx?: object })._ctx;
-  const use = native ? onThreadUse.get(native) : undefined;
-  return use ? { ...use } : undefined;
+/**
+ * How many decodes and samples of `context` ran on the JavaScript thread, and how many of those were a step's
+ * (stepOnThread: one decode and one sample each, counted in both); undefined when it was not set up to
+ * (serializeFirstSampleAfterDecode's onThread).
+ */
+export function onThreadCounts(context: LlamaContext): { decodes: number; samples: number; steps: number } | undefined {
+  const native = nativeOf(context);
+  const guard = native ? guards.get(native) : undefined;
+  return guard?.onThread ? { ...guard.use } : undefined;
 }
-/** Per native context: who is told when each batch decode has finished (afterEachDecode). */
-const decodeListeners = new WeakMap<object, Set<() => void>>();
 
 /**
  * Calls `listener` each time a batch decode on `context` finishes (its compute
@@ -43,8 +62,8 @@ const decodeListeners = new WeakMap<object, Set<() => void>>();
  * a context it could not wrap tells nobody.
  */
 export function afterEachDecode(context: LlamaContext, listener: () => void): () => void {
-  const native = (context as unknown as { _ctx?: NativeContext })._ctx;
-  const set = native ? decodeListeners.get(native) : undefined;
+  const native = nativeOf(context);
+  const set = native ? guards.get(native)?.listeners : undefined;
   if (!set) return () => undefined;
   set.add(listener);
   return () => set.delete(listener);
@@ -77,11 +96,10 @@ export function afterEachDecode(context: LlamaContext, listener: () => void): ()
  * the rest of that decode's samples follow it there.
  */
 export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?: OnThread): void {
-  const native = (context as unknown as { _ctx?: NativeContext })._ctx;
-  if (!native || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function" || guarded.has(native)) return;
-  guarded.add(native);
+  const native = nativeOf(context);
+  if (!native || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function" || guards.has(native)) return;
+  const use = { decodes: 0, samples: 0, steps: 0 };
   const listeners = new Set<() => void>();
-  decodeListeners.set(native, listeners);
   const tell = () => {
     for (const fn of listeners) fn();
   };
@@ -92,8 +110,32 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?
   let fresh = false;
   /** Whether a sample since the last decode went to a libuv worker: the rest follow it there. */
   let onWorker = false;
-  const use = { decodes: 0, samples: 0 };
-  if (onThread) onThreadUse.set(native, use);
+  const guard: Guard = {
+    ...(onThread ? { onThread } : {}),
+    use,
+    listeners,
+    workers: 0,
+    samples: 0,
+    stepped(sampler, token) {
+      fresh = false;
+      reordering = undefined;
+      onWorker = false;
+      guard.samples = 1;
+      guard.lone = { sampler, token };
+      use.decodes++;
+      use.samples++;
+      use.steps++;
+      tell();
+    },
+  };
+  guards.set(native, guard);
+  /** A call handed to the addon's worker: counted until it settles. */
+  const onAddonWorker = (call: Promise<unknown>): Promise<unknown> => {
+    guard.workers++;
+    const settled = () => void guard.workers--;
+    call.then(settled, settled);
+    return call;
+  };
   /**
    * The decode on this thread, on the event loop's next turn (setImmediate): the loop must turn between tokens, for what
    * the runner writes (the outbox) and reads (a cancel), and a decode that settled at once would let node-llama-cpp run a
@@ -111,7 +153,7 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?
           return;
         }
         if (status === undefined) {
-          decodeBatch(...args).then(resolve, reject);
+          onAddonWorker(decodeBatch(...args)).then(resolve, reject);
           return;
         }
         use.decodes++;
@@ -125,7 +167,9 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?
     fresh = true;
     reordering = undefined;
     onWorker = false;
-    const decoded = onThread ? decodeHere(args) : decodeBatch(...args);
+    guard.samples = 0;
+    guard.lone = undefined;
+    const decoded = onThread ? decodeHere(args) : onAddonWorker(decodeBatch(...args));
     // Registered before node-llama-cpp's own continuation, so it runs first, as the decode resolves.
     if (listeners.size > 0) decoded.then(tell, () => undefined);
     return decoded;
@@ -142,17 +186,111 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?
         // It read the logits here, so any reordering is done.
         fresh = false;
         use.samples++;
+        guard.lone = guard.samples === 0 ? { sampler: args[1], token } : undefined;
+        guard.samples++;
         return Promise.resolve(token);
       }
     }
     onWorker = true;
+    guard.samples++;
+    guard.lone = undefined;
     if (fresh) {
       fresh = false;
-      const first = sampleToken(...args);
+      const first = onAddonWorker(sampleToken(...args));
       reordering = first.catch(() => undefined);
       return first;
     }
-    if (reordering) return reordering.then(() => sampleToken(...args));
-    return sampleToken(...args);
+    if (reordering) return onAddonWorker(reordering.then(() => sampleToken(...args)));
+    return onAddonWorker(sampleToken(...args));
+  });
+}
+
+/**
+ * The sampler of the only sample taken from `context`'s logits since its last
+ * decode, when that sample ran on this thread and gave `token`; else
+ * undefined. A generation alone on its context (Lockstep) learns from it
+ * which of node-llama-cpp's samplers is its own (the one its evaluate created),
+ * so that stepOnThread samples with the same chain, penalties and history.
+ */
+export function loneSampler(context: LlamaContext, token: Token): object | undefined {
+  const native = nativeOf(context);
+  const lone = native ? guards.get(native)?.lone : undefined;
+  return lone && lone.token === token ? lone.sampler : undefined;
+}
+
+/** The internals of node-llama-cpp's LlamaContextSequence that a step keeps as its own decode would (LlamaContextSequence._decodeTokens). */
+interface SequenceState {
+  _sequenceId: number;
+  _nextTokenIndex: number;
+  _contextTokens: Token[];
+  _loadedTokenPredictions: unknown[];
+  _disposed: boolean;
+  tokenMeter: TokenMeter;
+}
+interface ContextState {
+  _disposed: boolean;
+  _backendContextDisposeGuard: { createPreventDisposalHandle(): { dispose(): void } };
+}
+
+/**
+ * One token of a generation alone on its context, without node-llama-cpp's
+ * dispatcher: `token` (the last one sampled) decoded as the next of
+ * `sequence` and the token after it sampled with `sampler` (loneSampler), both
+ * on this thread through the on-thread module's `step`, on the event loop's
+ * next turn (as decodeHere: the loop turns between tokens). The sequence's
+ * state advances as node-llama-cpp's own decode advances it (next token index,
+ * context tokens, token meter), so its evaluate goes on from there when handed
+ * the sampled token. Resolves to that token (null: the logits gave none), or to
+ * undefined, having done nothing, when the step cannot be taken at that turn: no
+ * module, a decode or sample of another sequence on an addon worker (its
+ * logits), a disposed sequence or context, a predicted token loaded, or a full
+ * context (node-llama-cpp shifts it). Rejects with the addon's error when the
+ * decode fails.
+ *
+ * Why (docs/decisions.md, "One stream steps on the runner's thread"): per
+ * token, node-llama-cpp's evaluate runs its dispatcher (a setImmediate, two
+ * locks, a dispose guard, a batch built in JavaScript, a thread allocation,
+ * promise chains for the decode and the sample): about 0.65 ms of JavaScript
+ * per token on this machine, where llama-server's loop spends about 0.3.
+ */
+export function stepOnThread(context: LlamaContext, sequence: LlamaContextSequence, sampler: object, token: Token): Promise<Token | null | undefined> {
+  const native = nativeOf(context);
+  const guard = native ? guards.get(native) : undefined;
+  const step = guard?.onThread?.step;
+  if (!native || !guard || !step) return Promise.resolve(undefined);
+  const seq = sequence as unknown as SequenceState;
+  const ctx = context as unknown as ContextState;
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      if (guard.workers > 0 || ctx._disposed || seq._disposed || seq._loadedTokenPredictions.length > 0 || context.contextSize - 1 - seq._nextTokenIndex <= 0) {
+        resolve(undefined);
+        return;
+      }
+      let handle: { dispose(): void };
+      try {
+        handle = ctx._backendContextDisposeGuard.createPreventDisposalHandle();
+      } catch {
+        resolve(undefined); // being disposed: node-llama-cpp's evaluate reports it
+        return;
+      }
+      let next: number | undefined;
+      try {
+        next = step.call(guard.onThread, native, seq._sequenceId, sampler, seq._nextTokenIndex, token);
+      } catch (err) {
+        reject(err);
+        return;
+      } finally {
+        handle.dispose();
+      }
+      if (next === undefined) {
+        resolve(undefined);
+        return;
+      }
+      seq._nextTokenIndex += 1;
+      seq._contextTokens = seq._contextTokens.concat(token);
+      TokenMeter.useTokens(seq.tokenMeter, 1, "output");
+      guard.stepped(sampler, next);
+      resolve(next === -1 ? null : (next as Token));
+    });
   });
 }

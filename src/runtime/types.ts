@@ -72,8 +72,8 @@ export interface RuntimeModel {
   embed?(inputs: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
   /** Calls `listener` each time a batch decode finishes (the compute threads idle until the next); returns its remover. In-process models only. */
   afterEachDecode?(listener: () => void): () => void;
-  /** How many decodes and samples ran on the JavaScript thread (openModel's decodeOnThread); undefined when the model does not decode there. */
-  onThreadCounts?(): { decodes: number; samples: number } | undefined;
+  /** How many decodes and samples ran on the JavaScript thread (openModel's decodeOnThread), and how many were steps of a generation alone (stepOnThread); undefined when the model does not decode there. */
+  onThreadCounts?(): { decodes: number; samples: number; steps: number } | undefined;
   close(): Promise<void>;
 }
 

@@ -136,21 +136,20 @@ bool contextArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], A
   return context != nullptr;
 }
 
-napi_value Sample(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  AddonContext* context = nullptr;
-  int32_t batchLogitIndex = 0;
-  if (!contextArgs(env, info, argv, context, batchLogitIndex)) return undefinedValue(env);
-  AddonSampler* sampler = unwrap<AddonSampler>(env, argv[2]);
-  if (sampler == nullptr) return undefinedValue(env);
-  Methods m, ofSampler;
-  if (!methodsFor(context, m) || !methodsFor(sampler, ofSampler) || ofSampler.base != m.base) return undefinedValue(env);
-  // Both objects must name one model, the context's llama_context being of that model.
-  if (!vouched(context, m) || sampler->model != context->model || sampler->disposed) return undefinedValue(env);
-  if (m.get_logits(context->ctx) == nullptr) return undefinedValue(env);  // the addon's worker reports that error
+// The sampler's objects vouched for beside the context's: one model for both, the context's llama_context being of it.
+bool vouchedPair(napi_env env, napi_value value, AddonContext* context, AddonSampler*& sampler, Methods& m) {
+  sampler = unwrap<AddonSampler>(env, value);
+  if (sampler == nullptr) return false;
+  Methods ofSampler;
+  if (!methodsFor(context, m) || !methodsFor(sampler, ofSampler) || ofSampler.base != m.base) return false;
+  return vouched(context, m) && sampler->model == context->model && !sampler->disposed;
+}
 
-  llama_token token = -1;
-  const bool done = rethrown(env, "Unknown error when sampling a token", [&] {
+// The token `sampler` takes from the logits of output `batchLogitIndex` (accepted into the sampler's history), or -1 when
+// they give none; false when llama.cpp or the addon threw (a JavaScript error is pending).
+bool sampleWith(napi_env env, const Methods& m, AddonContext* context, AddonSampler* sampler, int32_t batchLogitIndex, llama_token& token) {
+  token = -1;
+  return rethrown(env, "Unknown error when sampling a token", [&] {
     m.rebuild(sampler);
     llama_token_data_array cur_p{};
     m.sample(sampler, context->ctx, batchLogitIndex, cur_p, false);
@@ -159,13 +158,29 @@ napi_value Sample(napi_env env, napi_callback_info info) {
       m.accept(sampler, token);
     }
   });
-  if (!done) return nullptr;
+}
+
+napi_value tokenValue(napi_env env, llama_token token) {
   napi_value result;
   if (token < 0)
     napi_create_int32(env, -1, &result);
   else
     napi_create_uint32(env, static_cast<uint32_t>(token), &result);
   return result;
+}
+
+napi_value Sample(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  AddonContext* context = nullptr;
+  int32_t batchLogitIndex = 0;
+  if (!contextArgs(env, info, argv, context, batchLogitIndex)) return undefinedValue(env);
+  AddonSampler* sampler = nullptr;
+  Methods m;
+  if (!vouchedPair(env, argv[2], context, sampler, m)) return undefinedValue(env);
+  if (m.get_logits(context->ctx) == nullptr) return undefinedValue(env);  // the addon's worker reports that error
+  llama_token token = -1;
+  if (!sampleWith(env, m, context, sampler, batchLogitIndex, token)) return nullptr;
+  return tokenValue(env, token);
 }
 
 napi_value Decode(napi_env env, napi_callback_info info) {
@@ -187,6 +202,53 @@ napi_value Decode(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// step(context, sequenceId, sampler, position, token): one token of one sequence, alone, from start to end: `token`
+// decoded at `position` of sequence `sequenceId` in a batch of its own (as node-llama-cpp's dispatcher builds one:
+// one token, its logits asked for), then the next token sampled from those logits with `sampler`, as Sample does.
+// Answers that token, -1 when the logits give none, or undefined, having done nothing, when the objects cannot be
+// vouched for; a failed decode throws the addon's error for its status.
+napi_value Step(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  AddonContext* context = nullptr;
+  int32_t sequenceId = 0;
+  if (!contextArgs(env, info, argv, context, sequenceId)) return undefinedValue(env);
+  int32_t position = 0;
+  uint32_t input = 0;
+  if (napi_get_value_int32(env, argv[3], &position) != napi_ok || napi_get_value_uint32(env, argv[4], &input) != napi_ok) return undefinedValue(env);
+  AddonSampler* sampler = nullptr;
+  Methods m;
+  if (sequenceId < 0 || position < 0 || !vouchedPair(env, argv[2], context, sampler, m)) return undefinedValue(env);
+
+  llama_token tokens[1] = {static_cast<llama_token>(input)};
+  llama_pos positions[1] = {position};
+  int32_t seqCounts[1] = {1};
+  llama_seq_id seqIds[1] = {sequenceId};
+  llama_seq_id* seqIdLists[1] = {seqIds};
+  int8_t logits[1] = {1};
+  llama_batch batch{};
+  batch.n_tokens = 1;
+  batch.token = tokens;
+  batch.pos = positions;
+  batch.n_seq_id = seqCounts;
+  batch.seq_id = seqIdLists;
+  batch.logits = logits;
+
+  int32_t r = 0;
+  if (!rethrown(env, "Unknown error when calling \"llama_decode\"", [&] {
+        r = m.decode(context->ctx, batch);
+        if (r == 0) m.synchronize(context->ctx);
+      }))
+    return nullptr;
+  if (r != 0) {
+    // The addon's messages for these statuses (AddonContextDecodeBatchWorker::Execute).
+    napi_throw_error(env, nullptr, r == 1 ? "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)" : "Eval has failed");
+    return nullptr;
+  }
+  llama_token token = -1;
+  if (!sampleWith(env, m, context, sampler, 0, token)) return nullptr;
+  return tokenValue(env, token);
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -195,5 +257,7 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "sample", fn) != napi_ok) return nullptr;
   if (napi_create_function(env, "decode", NAPI_AUTO_LENGTH, Decode, nullptr, &fn) != napi_ok) return nullptr;
   if (napi_set_named_property(env, exports, "decode", fn) != napi_ok) return nullptr;
+  if (napi_create_function(env, "step", NAPI_AUTO_LENGTH, Step, nullptr, &fn) != napi_ok) return nullptr;
+  if (napi_set_named_property(env, exports, "step", fn) != napi_ok) return nullptr;
   return exports;
 }
