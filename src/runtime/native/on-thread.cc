@@ -19,6 +19,11 @@
  *   rebuildChainIfNeeded, sample, the selected candidate, acceptToken (the
  *   addon's own exported AddonSampler methods). Answers the token, -1 when
  *   the logits give none (as the addon answers), or undefined as above.
+ * - `step(context, sequenceId, sampler, position, token)`: one token of a
+ *   generation alone on its context (docs/decisions.md, "One stream steps on
+ *   the runner's thread"): `token` decoded alone at `position` of the
+ *   sequence, then the next token sampled from its logits as `sample` does.
+ *   Answers that token, -1, or undefined as above.
  *
  * Compiled by tools/build-native.ts against node-llama-cpp's own addon
  * headers (so AddonContext's and AddonSampler's member offsets are those of
