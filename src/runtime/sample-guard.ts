@@ -232,6 +232,17 @@ interface ContextState {
   _backendContextDisposeGuard: { createPreventDisposalHandle(): { dispose(): void } };
 }
 
+/** Whether node-llama-cpp's internals have the shapes a step reads and writes (those of the pinned version). */
+function knownShapes(seq: SequenceState, ctx: ContextState): boolean {
+  return (
+    typeof seq._sequenceId === "number" &&
+    typeof seq._nextTokenIndex === "number" &&
+    Array.isArray(seq._contextTokens) &&
+    Array.isArray(seq._loadedTokenPredictions) &&
+    typeof ctx._backendContextDisposeGuard?.createPreventDisposalHandle === "function"
+  );
+}
+
 /**
  * One token of a generation alone on its context, without node-llama-cpp's
  * dispatcher: `token` (the last one sampled) decoded as the next of
@@ -262,7 +273,7 @@ export function stepOnThread(context: LlamaContext, sequence: LlamaContextSequen
   const ctx = context as unknown as ContextState;
   return new Promise((resolve, reject) => {
     setImmediate(() => {
-      if (guard.workers > 0 || ctx._disposed || seq._disposed || seq._loadedTokenPredictions.length > 0 || context.contextSize - 1 - seq._nextTokenIndex <= 0) {
+      if (guard.workers > 0 || !knownShapes(seq, ctx) || ctx._disposed || seq._disposed || seq._loadedTokenPredictions.length > 0 || context.contextSize - 1 - seq._nextTokenIndex <= 0) {
         resolve(undefined);
         return;
       }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { LlamaContext } from "node-llama-cpp";
+import { onThreadCounts } from "./sample-guard.js";
 import { threadpools } from "./threadpool.js";
 
 /**
@@ -13,6 +14,10 @@ import { threadpools } from "./threadpool.js";
  *   (the pool thread's queue included), `betweenMs`: from an answer to the next
  *   decode call (sampling, the JS of every generation, awaits between rounds);
  * - `samples`, `sampleMs`: sampleToken calls and their wall time, call to answer;
+ * - `steps`: single tokens decoded and sampled in one call past node-llama-cpp
+ *   (a runner's generation alone: stepOnThread in ./sample-guard.ts), each
+ *   counted as a decode of one token and a sample; their times are in
+ *   neither `decodeMs` nor `sampleMs`;
  * - `cpuMs`: the process's CPU time while the model was open, split into the
  *   event loop thread (`main`), the other threads still alive when the model
  *   closes (`live`: libuv's pool, where decode and sampling run, and V8's
@@ -37,6 +42,8 @@ export interface BatchTrace {
   betweenMs: number;
   samples: number;
   sampleMs: number;
+  /** Decodes and samples taken as steps (stepOnThread), counted in decodes, tokens, sizes and samples. */
+  steps: number;
   /** How many decodes ran with 1, 2, ... CPU threads (node-llama-cpp's thread splitter may set fewer than the context's before a decode). */
   threads: Record<string, number>;
   cpuMs: { main: number; live: number; ended: number };
@@ -67,9 +74,10 @@ const nowNs = () => Number(process.hrtime.bigint());
 export function traceBatches(context: LlamaContext, threads: number): { finish(): BatchTrace } | undefined {
   const native = (context as unknown as { _ctx?: NativeContext })._ctx;
   if (!native || typeof native.initBatch !== "function" || typeof native.setThreads !== "function" || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function") return undefined;
-  const t: BatchTrace = { decodes: 0, tokens: 0, sizes: {}, decodeMs: 0, medianMs: {}, betweenMs: 0, samples: 0, sampleMs: 0, threads: {}, cpuMs: { main: 0, live: 0, ended: 0 }, threadpool: { attached: 0, live: 0 } };
+  const t: BatchTrace = { decodes: 0, tokens: 0, sizes: {}, decodeMs: 0, medianMs: {}, betweenMs: 0, samples: 0, sampleMs: 0, steps: 0, threads: {}, cpuMs: { main: 0, live: 0, ended: 0 }, threadpool: { attached: 0, live: 0 } };
   const cpuAtStart = threadCpu();
   const processAtStart = process.cpuUsage();
+  const stepsAtStart = onThreadCounts(context)?.steps ?? 0;
   let batchSize = 0;
   const durations = new Map<number, number[]>();
   let lastAnswer: number | undefined;
@@ -116,19 +124,26 @@ export function traceBatches(context: LlamaContext, threads: number): { finish()
   });
   return {
     finish() {
+      // The steps since the start, added to a copy of the counts (finish may be called again).
+      const steps = (onThreadCounts(context)?.steps ?? 0) - stepsAtStart;
+      const out: BatchTrace = { ...t, steps, decodes: t.decodes + steps, tokens: t.tokens + steps, samples: t.samples + steps, sizes: { ...t.sizes }, threads: { ...t.threads }, medianMs: {} };
+      if (steps > 0) {
+        out.sizes[1] = (out.sizes[1] ?? 0) + steps;
+        out.threads[currentThreads] = (out.threads[currentThreads] ?? 0) + steps;
+      }
       const cpu = threadCpu();
       const total = process.cpuUsage(processAtStart);
       const main = (cpu.main - cpuAtStart.main) * 10;
       const live = (cpu.live - cpuAtStart.live) * 10;
-      t.cpuMs = { main, live, ended: Math.round(Math.max(0, (total.user + total.system) / 1000 - main - live)) };
+      out.cpuMs = { main, live, ended: Math.round(Math.max(0, (total.user + total.system) / 1000 - main - live)) };
       const pools = threadpools();
-      t.threadpool = pools.loaded ? { attached: pools.attached(), live: pools.live() } : { reason: pools.reason };
-      for (const k of ["decodeMs", "betweenMs", "sampleMs"] as const) t[k] = Math.round(t[k]);
+      out.threadpool = pools.loaded ? { attached: pools.attached(), live: pools.live() } : { reason: pools.reason };
+      for (const k of ["decodeMs", "betweenMs", "sampleMs"] as const) out[k] = Math.round(t[k]);
       for (const [size, list] of durations) {
         const sorted = [...list].sort((a, b) => a - b);
-        t.medianMs[size] = Math.round(sorted[Math.floor(sorted.length / 2)]! * 100) / 100;
+        out.medianMs[size] = Math.round(sorted[Math.floor(sorted.length / 2)]! * 100) / 100;
       }
-      return t;
+      return out;
     },
   };
 }

@@ -212,4 +212,33 @@ describe("decodes and samples on the JavaScript thread (oracle model, in process
     // The sequence is left as node-llama-cpp would leave it: the next answer on it is right.
     assert.equal((await here.generate({ prompt: "The quick brown", raw: true })).text, oracleContinuation({ endWithEos: false }, "The quick brown", 12).rawText);
   });
+
+  test("the batch trace (MODELSMITH_TRACE=batches) counts the steps among the decodes and samples", async () => {
+    const saved = process.env["MODELSMITH_TRACE"];
+    process.env["MODELSMITH_TRACE"] = "batches";
+    let traced: RuntimeModel;
+    try {
+      traced = await openModel(env.root, "oracle", { threads: 1, contextSize: 512, parallel: 1, gpu: false, decodeOnThread: true });
+    } finally {
+      if (saved === undefined) delete process.env["MODELSMITH_TRACE"];
+      else process.env["MODELSMITH_TRACE"] = saved;
+    }
+    await traced.generate({ prompt: "The quick brown", raw: true });
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await traced.close();
+    } finally {
+      process.stderr.write = write;
+    }
+    const line = lines.find((l) => l.startsWith("modelsmith trace batches"));
+    assert.ok(line, lines.join(""));
+    const trace = JSON.parse(line.slice(line.indexOf("{"))) as { decodes: number; steps: number; samples: number; tokens: number; sizes: Record<string, number> };
+    assert.equal(trace.steps, 11);
+    assert.equal(trace.decodes, 12, "the prompt's decode and 11 steps");
+    assert.equal(trace.samples, 12);
+    assert.equal(trace.sizes["1"], 11);
+    assert.equal(trace.tokens - Object.entries(trace.sizes).reduce((n, [size, count]) => n + Number(size) * count, 0), 0, "tokens is the sum over the batch sizes");
+  });
 });
