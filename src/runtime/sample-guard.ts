@@ -17,7 +17,7 @@ interface Guard {
   listeners: Set<() => void>;
   /** Decodes and samples handed to the addon's worker threads and not yet settled: while one runs, the context's logits are theirs. */
   workers: number;
-  /** The sampler and the token of the only sample since the last decode, when it ran on this thread (loneSample). */
+  /** The sampler and the token of the only sample since the last decode, when it ran on this thread (loneSampler). */
   lone?: { sampler: object; token: number };
   /** Samples since the last decode. */
   samples: number;

@@ -66,15 +66,26 @@ struct Methods {
   sync_fn synchronize = nullptr;
 };
 
-// The addon most recently seen; another one (a second build) is looked up when its objects come.
+// The addon most recently seen; another one (a second build) is looked up when its objects come. `vtables` holds the
+// vtable pointers already seen in that addon's image (an AddonContext's and an AddonSampler's), so that objects of a
+// known class skip dladdr, which walks the loaded libraries (measured: about 10 us per call, two calls per step).
 Methods cached;
+const void* vtables[2] = {nullptr, nullptr};
 
 bool methodsFor(const void* object, Methods& out) {
   // The first word of a polymorphic object is its vtable pointer, inside the addon's image.
   const void* vtable = *static_cast<const void* const*>(object);
+  if (vtable != nullptr && cached.rebuild != nullptr && (vtable == vtables[0] || vtable == vtables[1])) {
+    out = cached;
+    return true;
+  }
   Dl_info info;
   if (dladdr(vtable, &info) == 0 || info.dli_fname == nullptr) return false;
   if (cached.base == info.dli_fbase && cached.rebuild != nullptr) {
+    if (vtables[0] == nullptr)
+      vtables[0] = vtable;
+    else if (vtables[1] == nullptr)
+      vtables[1] = vtable;
     out = cached;
     return true;
   }
@@ -94,6 +105,8 @@ bool methodsFor(const void* object, Methods& out) {
       m.get_logits == nullptr || m.decode == nullptr || m.synchronize == nullptr)
     return false;
   cached = m;
+  vtables[0] = vtable;
+  vtables[1] = nullptr;
   out = m;
   return true;
 }
