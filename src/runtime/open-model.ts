@@ -20,7 +20,7 @@ import { onThread } from "./on-thread.js";
 import { afterEachDecode, onThreadCounts, serializeFirstSampleAfterDecode } from "./sample-guard.js";
 import { batchTraceWanted, traceBatches, type BatchTrace } from "./trace.js";
 import { readStoredModel, type StoredModel } from "./stored-model.js";
-import type { GenerateRequest, GenerateResult, ModelFootprint, OpenModelOptions, RuntimeModel } from "./types.js";
+import type { GenerateRequest, GenerateResult, ModelFootprint, OnThreadCounts, OpenModelOptions, RuntimeModel } from "./types.js";
 
 /** OpenModelOptions plus the backend choice: "auto" (a GPU when one works, the default) or false (CPU). */
 export interface OpenModelSettings extends OpenModelOptions {
@@ -199,7 +199,7 @@ class LoadedModel implements RuntimeModel {
     return this.embedder.embed(inputs, options);
   }
 
-  onThreadCounts(): { decodes: number; samples: number; steps: number } | undefined {
+  onThreadCounts(): OnThreadCounts | undefined {
     return onThreadCounts(this.context);
   }
 

@@ -1,5 +1,6 @@
 import { TokenMeter, type LlamaContext, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import type { OnThread } from "./on-thread.js";
+import type { OnThreadCounts } from "./types.js";
 
 /** The two methods of node-llama-cpp's native context (`LlamaContext._ctx`, internal) that this guard wraps. */
 interface NativeContext {
@@ -7,12 +8,25 @@ interface NativeContext {
   sampleToken(...args: unknown[]): Promise<unknown>;
 }
 
+/** `work` on the event loop's next turn (setImmediate): a promise of what it returns (a promise it returns is followed), rejected with what it throws. */
+function onNextTurn<T>(work: () => T | Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) =>
+    setImmediate(() => {
+      try {
+        resolve(work());
+      } catch (err) {
+        reject(err);
+      }
+    }),
+  );
+}
+
 /** What the guard of one native context knows (serializeFirstSampleAfterDecode). */
 interface Guard {
   /** The on-thread module, for a context decoding on its JavaScript thread. */
   onThread?: OnThread;
   /** How many decodes and samples ran on the JavaScript thread, and how many of them in steps (onThreadCounts). */
-  use: { decodes: number; samples: number; steps: number };
+  use: OnThreadCounts;
   /** Who is told when each batch decode has finished (afterEachDecode). */
   listeners: Set<() => void>;
   /** Decodes and samples handed to the addon's worker threads and not yet settled: while one runs, the context's logits are theirs. */
@@ -47,7 +61,7 @@ function decodeFailure(status: number): Error {
  * (stepOnThread: one decode and one sample each, counted in both); undefined when it was not set up to
  * (serializeFirstSampleAfterDecode's onThread).
  */
-export function onThreadCounts(context: LlamaContext): { decodes: number; samples: number; steps: number } | undefined {
+export function onThreadCounts(context: LlamaContext): OnThreadCounts | undefined {
   const native = nativeOf(context);
   const guard = native ? guards.get(native) : undefined;
   return guard?.onThread ? { ...guard.use } : undefined;
@@ -98,7 +112,7 @@ export function afterEachDecode(context: LlamaContext, listener: () => void): ()
 export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?: OnThread): void {
   const native = nativeOf(context);
   if (!native || typeof native.decodeBatch !== "function" || typeof native.sampleToken !== "function" || guards.has(native)) return;
-  const use = { decodes: 0, samples: 0, steps: 0 };
+  const use: OnThreadCounts = { decodes: 0, samples: 0, steps: 0 };
   const listeners = new Set<() => void>();
   const tell = () => {
     for (const fn of listeners) fn();
@@ -143,23 +157,12 @@ export function serializeFirstSampleAfterDecode(context: LlamaContext, onThread?
    * module leaves to the addon (a prompt of more than ON_THREAD_MAX_TOKENS) goes to its worker from there.
    */
   const decodeHere = (args: unknown[]): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      setImmediate(() => {
-        let status: number | undefined;
-        try {
-          status = onThread!.decode(native, ON_THREAD_MAX_TOKENS);
-        } catch (err) {
-          reject(err);
-          return;
-        }
-        if (status === undefined) {
-          onAddonWorker(decodeBatch(...args)).then(resolve, reject);
-          return;
-        }
-        use.decodes++;
-        if (status === 0) resolve(undefined);
-        else reject(decodeFailure(status));
-      });
+    onNextTurn(() => {
+      const status = onThread!.decode(native, ON_THREAD_MAX_TOKENS);
+      if (status === undefined) return onAddonWorker(decodeBatch(...args));
+      use.decodes++;
+      if (status !== 0) throw decodeFailure(status);
+      return undefined;
     });
   // The addon's methods are read-only on its prototype: own properties shadow them.
   const own = (name: keyof NativeContext, value: NativeContext[keyof NativeContext]) => Object.defineProperty(native, name, { value, configurable: true });
@@ -271,37 +274,25 @@ export function stepOnThread(context: LlamaContext, sequence: LlamaContextSequen
   if (!native || !guard || !step) return Promise.resolve(undefined);
   const seq = sequence as unknown as SequenceState;
   const ctx = context as unknown as ContextState;
-  return new Promise((resolve, reject) => {
-    setImmediate(() => {
-      if (guard.workers > 0 || !knownShapes(seq, ctx) || ctx._disposed || seq._disposed || seq._loadedTokenPredictions.length > 0 || context.contextSize - 1 - seq._nextTokenIndex <= 0) {
-        resolve(undefined);
-        return;
-      }
-      let handle: { dispose(): void };
-      try {
-        handle = ctx._backendContextDisposeGuard.createPreventDisposalHandle();
-      } catch {
-        resolve(undefined); // being disposed: node-llama-cpp's evaluate reports it
-        return;
-      }
-      let next: number | undefined;
-      try {
-        next = step.call(guard.onThread, native, seq._sequenceId, sampler, seq._nextTokenIndex, token);
-      } catch (err) {
-        reject(err);
-        return;
-      } finally {
-        handle.dispose();
-      }
-      if (next === undefined) {
-        resolve(undefined);
-        return;
-      }
-      seq._nextTokenIndex += 1;
-      seq._contextTokens = seq._contextTokens.concat(token);
-      TokenMeter.useTokens(seq.tokenMeter, 1, "output");
-      guard.stepped(sampler, next);
-      resolve(next === -1 ? null : (next as Token));
-    });
+  return onNextTurn(() => {
+    if (guard.workers > 0 || !knownShapes(seq, ctx) || ctx._disposed || seq._disposed || seq._loadedTokenPredictions.length > 0 || context.contextSize - 1 - seq._nextTokenIndex <= 0) return undefined;
+    let handle: { dispose(): void };
+    try {
+      handle = ctx._backendContextDisposeGuard.createPreventDisposalHandle();
+    } catch {
+      return undefined; // being disposed: node-llama-cpp's evaluate reports it
+    }
+    let next: number | undefined;
+    try {
+      next = step.call(guard.onThread, native, seq._sequenceId, sampler, seq._nextTokenIndex, token);
+    } finally {
+      handle.dispose();
+    }
+    if (next === undefined) return undefined;
+    seq._nextTokenIndex += 1;
+    seq._contextTokens = seq._contextTokens.concat(token);
+    TokenMeter.useTokens(seq.tokenMeter, 1, "output");
+    guard.stepped(sampler, next);
+    return next === -1 ? null : (next as Token);
   });
 }

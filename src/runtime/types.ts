@@ -57,6 +57,13 @@ export interface GenerateResult {
   timings: { loadNs: number; promptEvalNs: number; evalNs: number; totalNs: number };
 }
 
+/** Decodes and samples that ran on a model's JavaScript thread (sample-guard.ts), and how many of them were steps of a generation alone (stepOnThread: one decode and one sample each, counted in both). */
+export interface OnThreadCounts {
+  decodes: number;
+  samples: number;
+  steps: number;
+}
+
 export interface RuntimeModel {
   /** e.g. "code-assistant:latest" (Ollama's shortest display form). */
   readonly name: string;
@@ -72,8 +79,8 @@ export interface RuntimeModel {
   embed?(inputs: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
   /** Calls `listener` each time a batch decode finishes (the compute threads idle until the next); returns its remover. In-process models only. */
   afterEachDecode?(listener: () => void): () => void;
-  /** How many decodes and samples ran on the JavaScript thread (openModel's decodeOnThread), and how many were steps of a generation alone (stepOnThread); undefined when the model does not decode there. */
-  onThreadCounts?(): { decodes: number; samples: number; steps: number } | undefined;
+  /** How many decodes and samples ran on the JavaScript thread (openModel's decodeOnThread); undefined when the model does not decode there. */
+  onThreadCounts?(): OnThreadCounts | undefined;
   close(): Promise<void>;
 }
 
