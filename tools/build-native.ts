@@ -8,7 +8,10 @@
  * - src/runtime/native/on-thread.cc, with `$CXX` (else `c++`), also against
  *   node's N-API headers (beside the node binary), node-addon-api's and
  *   node-llama-cpp's own addon headers: decodes and samples on a runner's
- *   JavaScript thread (docs/decisions.md, "Decodes on the runner's own thread").
+ *   JavaScript thread (docs/decisions.md, "Decodes on the runner's own thread");
+ * - src/runtime/native/fdpass.c, with `$CC`, against node's N-API headers
+ *   only: passes a client's connection from serve to a runner
+ *   (docs/decisions.md, "A runner writes its stream to the client itself").
  *
  * Each file name carries node-llama-cpp's version, so a library compiled for
  * other headers is never loaded (src/runtime/threadpool.ts, on-thread.ts).
@@ -24,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { nodeHeaderDir, onThreadFile } from "../src/runtime/on-thread.js";
 import { shimFile } from "../src/runtime/threadpool.js";
+import { fdpassFile } from "../src/serve/runner/fdpass.js";
 import { extractHeaders } from "./llama-source.js";
 import { fromRoot } from "./paths.js";
 
@@ -33,6 +37,8 @@ interface Library {
   out: string;
   compiler: { env: string; fallback: string };
   args(headers: string, source: string): string[] | string;
+  /** Whether it needs no llama.cpp header (`headers` is then an empty directory). */
+  standalone?: boolean;
 }
 
 function build(lib: Library): string {
@@ -41,7 +47,7 @@ function build(lib: Library): string {
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(source).mtimeMs) return `up to date: ${path.relative(fromRoot("."), out)}`;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "modelsmith-native-"));
   try {
-    if (!extractHeaders(work)) return "not built: git cannot read the llama.cpp source node-llama-cpp bundles";
+    if (!lib.standalone && !extractHeaders(work)) return "not built: git cannot read the llama.cpp source node-llama-cpp bundles";
     const args = lib.args(work, source);
     if (typeof args === "string") return `not built: ${args}`;
     fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -90,5 +96,18 @@ const onThread: Library = {
   },
 };
 
+const fdpass: Library = {
+  source: fromRoot("src/runtime/native/fdpass.c"),
+  out: fdpassFile(),
+  compiler: { env: "CC", fallback: "cc" },
+  standalone: true,
+  args(_headers, source) {
+    const nodeHeaders = nodeHeaderDir();
+    if (!nodeHeaders) return "node's N-API headers (include/node/node_api.h) are not installed beside the node binary";
+    return ["-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-DNAPI_VERSION=7", "-I", nodeHeaders, source];
+  },
+};
+
 console.log(`thread pool library: ${build(threadpool)}`);
 console.log(`on-thread decode library: ${build(onThread)}`);
+console.log(`connection passing library: ${build(fdpass)}`);

@@ -4,7 +4,7 @@
  * GGUF's chat template, SYSTEM, MESSAGEs, PARAMETERs, FORMAT as a grammar,
  * ADAPTERs as LoRA). `run`, `test`, `serve` and `watch` all go through it.
  */
-export type { ChatMessage, GenerateRequest, GenerateResult, ModelFootprint, OpenModelOptions, RuntimeModel } from "./types.js";
+export type { ChatMessage, GenerateRequest, GenerateResult, ModelFootprint, StreamHandoff, OpenModelOptions, RuntimeModel } from "./types.js";
 export { ModelEmbedder, type EmbedOptions, type EmbedResult } from "./embed.js";
 export { openModel, type OpenModelSettings } from "./open-model.js";
 export { describeModel, type ModelIdentity } from "./describe-model.js";

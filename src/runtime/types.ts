@@ -37,6 +37,23 @@ export interface GenerateRequest {
   logprobs?: boolean;
   signal?: AbortSignal;
   onToken?: (text: string) => void;
+  /**
+   * serve only (with `onToken`): the client's connection may be handed to the
+   * model's runner, which then writes every later piece itself, in the bytes
+   * `frame` gives (src/serve/runner/frames.ts). A model in this process
+   * ignores it: every piece goes to onToken.
+   */
+  handoff?: StreamHandoff;
+}
+
+/** A streamed answer's connection, offered to a runner (docs/decisions.md, "A runner writes its stream to the client itself"). */
+export interface StreamHandoff {
+  /** The bytes of one piece's chunk: literal parts, with 0 for the piece and 1 for the time, each as a JSON string. */
+  frame: { parts: Array<string | 0 | 1>; skipEmpty: boolean };
+  /** Once the pieces given to onToken so far are written: the connection's file descriptor, or undefined when it cannot be handed over now. */
+  take(): Promise<number | undefined>;
+  /** The runner died holding the connection while it was backed up: what it wrote may end mid-chunk, so the connection is closed. */
+  lost(): void;
 }
 
 export interface GenerateResult {

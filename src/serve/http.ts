@@ -54,10 +54,15 @@ export interface Stream {
   end(): void;
 }
 
+/** One NDJSON line. */
+export const ndjsonLine = (v: unknown): string => `${JSON.stringify(v)}\n`;
+/** One server-sent event of JSON data. */
+export const sseEvent = (v: unknown): string => `data: ${JSON.stringify(v)}\n\n`;
+
 export function ndjsonStream(res: ServerResponse): Stream {
   res.writeHead(200, { "Content-Type": "application/x-ndjson" });
   return {
-    send: (v) => void res.write(`${JSON.stringify(v)}\n`),
+    send: (v) => void res.write(ndjsonLine(v)),
     end: () => void res.end(),
   };
 }
@@ -65,7 +70,7 @@ export function ndjsonStream(res: ServerResponse): Stream {
 export function sseStream(res: ServerResponse): Stream {
   res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });
   return {
-    send: (v) => void res.write(`data: ${JSON.stringify(v)}\n\n`),
+    send: (v) => void res.write(sseEvent(v)),
     end: () => {
       res.write("data: [DONE]\n\n");
       res.end();

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { TLSSocket } from "node:tls";
 import { loadModelDetails, reconstructModelfile, renderParameters } from "../inspect/index.js";
-import { ollamaTimingFields, type ChatMessage, type GenerateRequest, type GenerateResult } from "../runtime/index.js";
+import { ollamaTimingFields, type ChatMessage, type GenerateRequest, type GenerateResult, type StreamHandoff } from "../runtime/index.js";
+import { pieceFrame, type PieceFrame } from "./runner/frames.js";
 import type { Store } from "../store/index.js";
 import { modelCapabilities, thinkingTags, thinkOf } from "./capabilities.js";
 import { catalog, catalogEntry } from "./catalog.js";
-import { field, HttpError, isArray, isBoolean, isObject, isString, ndjsonStream, readJsonBody, sendJson, type Stream } from "./http.js";
+import { field, HttpError, isArray, isBoolean, isObject, isString, ndjsonLine, ndjsonStream, readJsonBody, sendJson, type Stream } from "./http.js";
 import { keepAliveMs } from "./keep-alive.js";
 import type { ModelHost } from "./model-host.js";
 import { requestOptions } from "./request-options.js";
@@ -85,6 +87,8 @@ export async function generateFor(
   keepAlive: number | undefined,
   request: GenerateRequest,
   onPiece?: (text: string) => void,
+  /** The bytes onPiece writes for every later piece (frames.ts): given, a runner may write them itself (handoffOf). */
+  frame?: PieceFrame,
 ): Promise<Served> {
   const started = nowNs();
   const lease = await ctx.host.acquire(model, keepAlive, numCtxOf(request.options));
@@ -98,7 +102,8 @@ export async function generateFor(
   ctx.stopping?.addEventListener("abort", onStop);
   try {
     if (ctx.stopping?.aborted) abort.abort();
-    const result = await lease.model.generate({ ...request, signal: abort.signal, ...(onPiece ? { onToken: onPiece } : {}) });
+    const handoff = onPiece && frame ? { handoff: handoffOf(res, frame) } : {};
+    const result = await lease.model.generate({ ...request, signal: abort.signal, ...(onPiece ? { onToken: onPiece } : {}), ...handoff });
     if (ctx.stopping?.aborted) throw new HttpError(503, "the server is shutting down");
     return { result, name: lease.model.name, loadNs, totalNs: nowNs() - started };
   } finally {
@@ -106,6 +111,29 @@ export async function generateFor(
     ctx.stopping?.removeEventListener("abort", onStop);
     lease.release();
   }
+}
+
+/**
+ * The client's connection, offered to a runner once the first pieces are
+ * written (docs/decisions.md, "A runner writes its stream to the client
+ * itself"): its file descriptor when every byte so far is in the kernel (a
+ * turn after the write, when Node has uncorked the socket) and the answer is
+ * a chunked HTTP/1.1 body over plain TCP; else undefined, and the server
+ * writes every piece as before.
+ */
+function handoffOf(res: ServerResponse, frame: PieceFrame): StreamHandoff {
+  return {
+    frame,
+    take: async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      const socket = res.socket;
+      if (!socket || socket.destroyed || socket instanceof TLSSocket || !res.headersSent || res.writableEnded || res.writableLength > 0) return undefined;
+      if ((res as { chunkedEncoding?: boolean }).chunkedEncoding !== true) return undefined;
+      const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+      return typeof fd === "number" && fd >= 0 ? fd : undefined;
+    },
+    lost: () => res.socket?.destroy(),
+  };
 }
 
 /**
@@ -231,7 +259,7 @@ export async function generate(ctx: ApiContext, req: IncomingMessage, res: Serve
     ...(raw ? {} : thinkValue(think)),
     ...(context ? { context } : {}),
   };
-  await respond(ctx, res, model, keepAlive, request, stream, splitter, (name, said) => ({ model: name, created_at: now(), response: said.content, ...thinkingField(said), done: false }), (name, s, said) => ({
+  await respond(ctx, res, model, keepAlive, request, stream, splitter, (name, said, at) => ({ model: name, created_at: at, response: said.content, ...thinkingField(said), done: false }), (name, s, said) => ({
     model: name,
     created_at: now(),
     response: said.content,
@@ -291,7 +319,7 @@ export async function chat(ctx: ApiContext, req: IncomingMessage, res: ServerRes
     ...thinkValue(think),
   };
   const message = (said: Said) => ({ role: "assistant", content: said.content, ...thinkingField(said), ...toolCallsField(said) });
-  await respond(ctx, res, model, keepAlive, request, stream, splitter, (name, said) => ({ model: name, created_at: now(), message: message(said), done: false }), (name, s, said) => ({
+  await respond(ctx, res, model, keepAlive, request, stream, splitter, (name, said, at) => ({ model: name, created_at: at, message: message(said), done: false }), (name, s, said) => ({
     model: name,
     created_at: now(),
     message: message(said),
@@ -316,7 +344,7 @@ async function respond(
   request: GenerateRequest,
   stream: boolean,
   splitter: AnswerSplitter,
-  chunk: (name: string, said: Said) => unknown,
+  chunk: (name: string, said: Said, at: string) => unknown,
   last: (name: string, s: Served, said: Said) => unknown,
 ): Promise<void> {
   if (!stream) {
@@ -326,12 +354,22 @@ async function respond(
   }
   // Answers name the model as the request did, as Ollama's do.
   let out: Stream | undefined;
-  const served = await generateFor(ctx, res, model, keepAlive, request, (piece) => {
-    const said = splitter.add(piece);
-    if (!said) return;
-    out ??= ndjsonStream(res);
-    out.send(chunk(model, said));
-  });
+  // Every piece a chunk of its own content: a runner can write them (handoffOf).
+  const frame = splitter.passthrough ? pieceFrame((piece, at) => ndjsonLine(chunk(model, { ...nothingSaid(), content: piece }, at)), true) : undefined;
+  const served = await generateFor(
+    ctx,
+    res,
+    model,
+    keepAlive,
+    request,
+    (piece) => {
+      const said = splitter.add(piece);
+      if (!said) return;
+      out ??= ndjsonStream(res);
+      out.send(chunk(model, said, now()));
+    },
+    frame,
+  );
   out ??= ndjsonStream(res);
   out.send(last(model, served, { ...nothingSaid(), content: splitter.end() }));
   out.end();

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChatMessage, GenerateRequest, GenerateResult } from "../runtime/index.js";
 import { displayShortest, parseModelName } from "../store/index.js";
 import { catalog, type CatalogEntry } from "./catalog.js";
-import { field, HttpError, isArray, isBoolean, isNumber, isObject, isString, readJsonBody, sendJson, sseStream, type Stream } from "./http.js";
+import { field, HttpError, isArray, isBoolean, isNumber, isObject, isString, readJsonBody, sendJson, sseEvent, sseStream, type Stream } from "./http.js";
+import { pieceFrame } from "./runner/frames.js";
 import { answerParsers, generateFor, type ApiContext } from "./ollama-api.js";
 import { AnswerSplitter, nothingSaid, type Said } from "./said.js";
 import { toolCallId, toolsOf, type ToolCall } from "./tools.js";
@@ -279,14 +280,24 @@ export async function chatCompletions(ctx: ApiContext, req: IncomingMessage, res
     out.send(chunk([{ index: 0, delta: { ...role, content: said.content, ...(said.thinking !== "" ? { reasoning: said.thinking } : {}), ...(calls.length > 0 ? { tool_calls: calls } : {}) }, finish_reason: null }]));
   };
   const forcedPieces: string[] = [];
-  const { result } = await generateFor(ctx, res, model, undefined, request, (piece) => {
-    if (forced) {
-      forcedPieces.push(piece);
-      return;
-    }
-    const said = splitter.add(piece);
-    if (said) send(said);
-  });
+  // After the first (the one with the role), every piece is a chunk of its own content: a runner can write them (handoffOf).
+  const frame = !forced && splitter.passthrough ? pieceFrame((content) => sseEvent(chunk([{ index: 0, delta: { content }, finish_reason: null }])), true) : undefined;
+  const { result } = await generateFor(
+    ctx,
+    res,
+    model,
+    undefined,
+    request,
+    (piece) => {
+      if (forced) {
+        forcedPieces.push(piece);
+        return;
+      }
+      const said = splitter.add(piece);
+      if (said) send(said);
+    },
+    frame,
+  );
   if (forced) {
     const calls = forcedCall(forcedPieces.join(""), forced);
     send(calls.length > 0 ? { ...nothingSaid(), toolCalls: calls } : { ...nothingSaid(), content: forcedPieces.join("") });
@@ -317,10 +328,19 @@ export async function completions(ctx: ApiContext, req: IncomingMessage, res: Se
     return sendJson(res, 200, { ...base, choices: [{ index: 0, text: result.text, finish_reason: finishReason(result), logprobs: null }], usage: usage(result) });
   }
   let out: Stream | undefined;
-  const { result } = await generateFor(ctx, res, model, undefined, request, (piece) => {
-    out ??= sseStream(res);
-    out.send({ ...base, choices: [{ index: 0, text: piece, finish_reason: null, logprobs: null }] });
-  });
+  const piece = (text: string) => ({ ...base, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] });
+  const { result } = await generateFor(
+    ctx,
+    res,
+    model,
+    undefined,
+    request,
+    (text) => {
+      out ??= sseStream(res);
+      out.send(piece(text));
+    },
+    pieceFrame((text) => sseEvent(piece(text)), false),
+  );
   out ??= sseStream(res);
   out.send({ ...base, choices: [{ index: 0, text: "", finish_reason: finishReason(result), logprobs: null }] });
   if (streamOptions?.include_usage === true) out.send({ ...base, choices: [], usage: usage(result) });

@@ -25,6 +25,11 @@ export class AnswerSplitter {
     private readonly tools?: ToolParser,
   ) {}
 
+  /** Whether every piece comes out as it went in, as content (no thinking or tool parser): "" gives no chunk. */
+  get passthrough(): boolean {
+    return !this.thinking && !this.tools;
+  }
+
   add(piece: string): Said | undefined {
     const split = this.thinking ? this.thinking.add(piece) : { content: piece, thinking: "" };
     const said: Said = { ...split, toolCalls: [] };

@@ -8,11 +8,13 @@
  * server.
  */
 import { getPriority } from "node:os";
-import { connect } from "node:net";
+import { connect, Socket } from "node:net";
 import { openModel, type RuntimeModel } from "../../runtime/index.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
 import { Outbox, streamIntervalMs } from "./outbox.js";
+import { fdpass, type FdPass } from "./fdpass.js";
+import { httpChunk, renderPiece, type PieceFrame } from "./frames.js";
 import { frame, readMessages, toWire, type FromRunner, type ToRunner } from "./protocol.js";
 
 const address = process.env["MODELSMITH_RUNNER_SOCKET"];
@@ -21,12 +23,20 @@ if (!address) {
   dieNow();
 }
 const socket = connect(address!);
+/** When this runner last wrote to the server (performance.now()). */
+let lastToServer = 0;
 const send = (m: FromRunner) => {
-  if (!socket.destroyed) socket.write(frame(m));
+  if (socket.destroyed) return;
+  lastToServer = performance.now();
+  socket.write(frame(m));
 };
+/** The handoff channel (MODELSMITH_RUNNER_HANDOFF_FD, fdpass.ts), when the server made one and the module loads here. */
+const handoff = handoffChannel();
 
 let model: RuntimeModel | undefined;
 const aborts = new Map<number, AbortController>();
+/** Streamed requests the server may hand over (protocol.ts): their state until `done`. */
+const directs = new Map<number, DirectStream>();
 
 /** Pieces of streamed answers, sent between decodes (outbox.ts); paced once the model is open. */
 let outbox = newOutbox(false);
@@ -36,8 +46,14 @@ function newOutbox(paced: boolean): Outbox {
     (batch) => {
       if (socket.destroyed) return;
       let out = "";
-      for (const [id, p] of batch) out += frame({ t: "tok", id, p });
-      socket.write(out);
+      for (const [id, p] of batch) {
+        const d = directs.get(id);
+        if (!d || d.held(p)) out += frame({ t: "tok", id, p });
+      }
+      if (out !== "") {
+        lastToServer = performance.now();
+        socket.write(out);
+      } else if (performance.now() - lastToServer >= 1000) send({ t: "alive" });
     },
     { paced, intervalMs: streamIntervalMs(), maxDelayMs: 50, maxPieces: 4 },
   );
@@ -72,16 +88,39 @@ async function handle(m: ToRunner): Promise<void> {
     case "gen": {
       const abort = new AbortController();
       aborts.set(m.id, abort);
+      if (m.stream && m.direct && handoff) directs.set(m.id, new DirectStream(m.direct, (on) => send({ t: "backlog", id: m.id, on })));
+      let answer: FromRunner;
       try {
         const result = await model!.generate({ ...m.req, signal: abort.signal, ...(m.stream ? { onToken: (text: string) => outbox.piece(m.id, text) } : {}) });
-        outbox.end(m.id);
-        send({ t: "done", id: m.id, result });
+        answer = { t: "done", id: m.id, result };
       } catch (err) {
-        outbox.end(m.id);
-        send({ t: "error", id: m.id, error: toWire(err) });
-      } finally {
-        aborts.delete(m.id);
+        answer = { t: "error", id: m.id, error: toWire(err) };
       }
+      outbox.end(m.id);
+      const d = directs.get(m.id);
+      if (d) {
+        directs.delete(m.id);
+        // Pieces still held go to the server before the answer; written ones must be in the kernel before it (the server writes the last chunk).
+        const held = d.release();
+        if (held.length > 0) send({ t: "tok", id: m.id, p: held });
+        await d.close();
+      }
+      aborts.delete(m.id);
+      send(answer);
+      return;
+    }
+    case "go": {
+      const fd = handoff ? takeConnection(handoff, m.id) : -1;
+      const d = directs.get(m.id);
+      if (!d || !d.take(fd)) {
+        if (fd >= 0) handoff!.lib.close(fd);
+        if (d) releaseHeld(m.id, d);
+      }
+      return;
+    }
+    case "nogo": {
+      const d = directs.get(m.id);
+      if (d) releaseHeld(m.id, d);
       return;
     }
     case "embed":
@@ -98,6 +137,121 @@ async function handle(m: ToRunner): Promise<void> {
       await model?.close().catch(() => undefined);
       // Not process.exit: with llama.cpp's threads about, an orderly exit can hang in a futex (parent-death.ts).
       dieNow();
+  }
+}
+
+/** The server will not hand request `id` over (or it cannot be taken): its held pieces go to the server, and so will the rest. */
+function releaseHeld(id: number, d: DirectStream): void {
+  directs.delete(id);
+  const held = d.release();
+  if (held.length > 0) send({ t: "tok", id, p: held });
+}
+
+/** The descriptor sent with `go` for `id`: messages on the channel for other ids (a request that ended first) are closed. -1 when none is there. */
+function takeConnection(h: { fd: number; lib: FdPass }, id: number): number {
+  for (;;) {
+    const got = h.lib.receive(h.fd);
+    if (!got) return -1;
+    if (got[0] === id) return got[1];
+    if (got[1] >= 0) h.lib.close(got[1]);
+  }
+}
+
+function handoffChannel(): { fd: number; lib: FdPass } | undefined {
+  const raw = process.env["MODELSMITH_RUNNER_HANDOFF_FD"];
+  const lib = fdpass();
+  if (raw === undefined || !/^\d+$/.test(raw) || !lib) return undefined;
+  return { fd: Number(raw), lib };
+}
+
+/**
+ * One streamed request the server may hand over: its first pieces go to the
+ * server (`held` answers false), the later ones are held until `go` (`take`:
+ * then written to the connection as HTTP chunks) or `nogo` (`release`: sent
+ * to the server after all).
+ */
+class DirectStream {
+  private state: "first" | "asked" | "direct" = "first";
+  private pending: string[] = [];
+  private connection: Socket | undefined;
+  /** Settles when the last write is in the kernel or failed (writes complete in order). */
+  private written: Promise<void> = Promise.resolve();
+
+  /** The kernel did not take all that was written: a death now could leave a chunk cut short (the server then closes the connection). */
+  private backlogged = false;
+
+  constructor(
+    private readonly pieceFrame: PieceFrame,
+    /** Told when the connection backs up and when it has drained (the server's `backlog`). */
+    private readonly onBacklog: (on: boolean) => void,
+  ) {}
+
+  /** `pieces` are this request's next: whether they go to the server (false: held, or written to the connection). */
+  held(pieces: string[]): boolean {
+    if (this.state === "first") {
+      this.state = "asked";
+      return true;
+    }
+    if (this.state === "asked") this.pending.push(...pieces);
+    else this.write(pieces);
+    return false;
+  }
+
+  /** The connection came (`fd`): the held pieces, and every later one, are written to it. False when it cannot be used. */
+  take(fd: number): boolean {
+    if (this.state !== "asked" || fd < 0) return false;
+    try {
+      // Writable only: the server's HTTP parser reads this connection (the client's next request), never this process.
+      this.connection = new Socket({ fd, readable: false, writable: true });
+    } catch {
+      return false;
+    }
+    // The client went away: the server hears it too and cancels the request.
+    this.connection.on("error", () => undefined);
+    this.state = "direct";
+    const held = this.pending;
+    this.pending = [];
+    this.write(held);
+    return true;
+  }
+
+  /** The pieces held (none once handed over); from now on, the server gets them. */
+  release(): string[] {
+    const held = this.state === "asked" ? this.pending : [];
+    this.pending = [];
+    this.state = "first";
+    return held;
+  }
+
+  private write(pieces: string[]): void {
+    const c = this.connection;
+    if (!c || c.destroyed || pieces.length === 0) return;
+    const now = new Date().toISOString();
+    let payload = "";
+    for (const p of pieces) payload += renderPiece(this.pieceFrame, p, now);
+    if (payload === "") return;
+    this.written = new Promise((resolve) =>
+      c.write(httpChunk(payload), () => {
+        if (this.backlogged && c.writableLength === 0) {
+          this.backlogged = false;
+          this.onBacklog(false);
+        }
+        resolve();
+      }),
+    );
+    if (!this.backlogged && c.writableLength > 0) {
+      this.backlogged = true;
+      this.onBacklog(true);
+    }
+  }
+
+  /** Once everything written is in the kernel (or the client is gone): this descriptor closed. Never shuts the connection down. */
+  async close(): Promise<void> {
+    const c = this.connection;
+    if (!c) return;
+    this.connection = undefined;
+    if (!c.destroyed) await Promise.race([this.written, new Promise<void>((resolve) => c.once("close", () => resolve()))]);
+    c.destroy();
   }
 }
 

@@ -4,6 +4,7 @@ import type { GenerateRequest, GenerateResult } from "../../runtime/index.js";
 import type { EmbedOptions, EmbedResult, ModelFootprint } from "../../runtime/index.js";
 import type { Socket } from "node:net";
 import { HttpError } from "../http.js";
+import type { PieceFrame } from "./frames.js";
 
 /**
  * The runner protocol: JSON messages, one per line, over the runner's socket
@@ -15,10 +16,24 @@ import { HttpError } from "../http.js";
  * once, later ones between decodes, at most every 16 ms: outbox.ts), then
  * `done` or `error`. See docs/decisions.md,
  * "Each loaded model runs in its own runner process".
+ *
+ * A streamed request may be handed over (docs/decisions.md, "A runner writes
+ * its stream to the client itself"): `gen` carries `direct`, the runner sends
+ * its first pieces as `tok` and holds the later ones; the server writes the
+ * first pieces, then answers `go` (having sent the connection's descriptor
+ * over the runner's handoff channel, a socketpair: fdpass.ts) or `nogo`. After
+ * `go` the runner writes the pieces as HTTP chunks on that connection itself,
+ * and sends `done` only once they are all in the kernel and it has closed its
+ * descriptor: the server then writes the final chunk as before.
  */
 export type ToRunner =
   | { t: "open"; root: string; name: string; options: Record<string, unknown>; warnings: boolean }
-  | { t: "gen"; id: number; req: WireGenerateRequest; stream: boolean }
+  /** `direct`: the bytes of a piece's chunk, when the server may hand the client's connection over after the first pieces (see above). */
+  | { t: "gen"; id: number; req: WireGenerateRequest; stream: boolean; direct?: PieceFrame }
+  /** The client's connection of request `id` waits on the handoff channel: the runner writes that request's later pieces itself. */
+  | { t: "go"; id: number }
+  /** It will not come: the runner sends that request's pieces as before. */
+  | { t: "nogo"; id: number }
   | { t: "embed"; id: number; inputs: string[]; options: EmbedOptions }
   | { t: "cancel"; id: number }
   | { t: "close" };
@@ -29,6 +44,10 @@ export type FromRunner =
   | { t: "openFailed"; error: WireError }
   | { t: "warn"; diagnostic: Diagnostic }
   | { t: "tok"; id: number; p: string[] }
+  /** Nothing else to say for a second while it writes to clients itself: it is not hung. */
+  | { t: "alive" }
+  /** A connection it holds backed up (the kernel took part of a write), or drained again: were it to die backed up, a chunk could be cut short. */
+  | { t: "backlog"; id: number; on: boolean }
   | { t: "done"; id: number; result: GenerateResult | EmbedResult }
   | { t: "error"; id: number; error: WireError };
 

@@ -1,12 +1,13 @@
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { EmbedOptions, EmbedResult, GenerateRequest, GenerateResult, OpenModelSettings, RuntimeModel } from "../../runtime/index.js";
+import type { EmbedOptions, EmbedResult, GenerateRequest, GenerateResult, OpenModelSettings, RuntimeModel, StreamHandoff } from "../../runtime/index.js";
 import { lowerEventLoopPriority } from "../../runtime/open-model.js";
 import { trackChild } from "../../fsutil/interrupt-cleanup.js";
 import { findOnPath } from "../../quantize/binary.js";
 import { HttpError } from "../http.js";
 import { frame, fromWire, readMessages, type FromRunner, type ToRunner } from "./protocol.js";
 import { listenForRunner, spawnFromThread } from "./spawner.js";
+import { fdpass } from "./fdpass.js";
 
 /** A runner with no message for this long while it has requests is hung: killed (MODELSMITH_RUNNER_HANG_MS overrides). */
 export const DEFAULT_HANG_MS = 10 * 60_000;
@@ -35,6 +36,13 @@ interface Waiter {
   resolve(v: GenerateResult | EmbedResult): void;
   reject(err: Error): void;
   onToken?: (text: string) => void;
+  /** A streamed answer whose connection the runner may take over: offered once, after its first pieces. */
+  handoff?: StreamHandoff;
+  offered?: boolean;
+  /** The runner was told `go`: it holds the client's connection until its `done`. */
+  handed?: boolean;
+  /** The runner said the connection backed up (`backlog`): were it to die now, its last chunk could be cut short. */
+  backlogged?: boolean;
 }
 
 const CHILD = fileURLToPath(new URL("./child.js", import.meta.url));
@@ -57,6 +65,14 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
   const node = [process.execPath, ...process.execArgv, CHILD];
   const [command, ...args] = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
   const endpoint = await listenForRunner();
+  // The handoff channel (fdpass.ts): this end stays here, the other becomes the runner's descriptor 3 and is closed here once it is started.
+  const fp = fdpass();
+  const channel = fp?.pair();
+  let runnerEnd = channel?.[1];
+  const closeRunnerEnd = () => {
+    if (runnerEnd !== undefined) fp!.close(runnerEnd);
+    runnerEnd = undefined;
+  };
   let pid: number | undefined;
   let socket: Socket | undefined;
   let stderr = "";
@@ -104,8 +120,10 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
   watchdog.unref();
 
   // The runner is started by the spawner thread (at the priority the process started with), and connects to `endpoint`.
-  spawnFromThread(command!, args, { ...process.env, MODELSMITH_RUNNER_SOCKET: endpoint.address }, {
+  const handoffEnv = channel ? { MODELSMITH_RUNNER_HANDOFF_FD: "3" } : {};
+  spawnFromThread(command!, args, { ...process.env, MODELSMITH_RUNNER_SOCKET: endpoint.address, ...handoffEnv }, {
     onSpawn: (p) => {
+      closeRunnerEnd();
       pid = p;
       settings.onStart?.(p);
     },
@@ -115,15 +133,19 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
       process.stderr.write(chunk);
     },
     // A failed spawn (no node binary, no setpriv): the load fails; "exit" follows.
-    onFailed: (message) => openFailed(new Error(`cannot start a runner process: ${message}`)),
+    onFailed: (message) => {
+      closeRunnerEnd();
+      openFailed(new Error(`cannot start a runner process: ${message}`));
+    },
     onExit: (code, signal) => {
+      closeRunnerEnd();
       exitStatus = { code, signal };
       endpoint.close();
       // Its last messages may still be on the socket: the runner is gone once both the process and its socket are.
       if (socket && !socket.destroyed) socket.once("close", gone);
       else gone();
     },
-  });
+  }, channel ? [channel[1]] : []);
   let finished = false;
   function gone(): void {
     if (finished) return;
@@ -134,7 +156,12 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
     const reason = terminated(exitStatus.code, exitStatus.signal, stderr, hung ? hangMs : undefined);
     const err = new HttpError(500, reason);
     openFailed(err);
-    for (const w of waiters.values()) w.reject(err);
+    if (channel) fp!.close(channel[0]);
+    for (const w of waiters.values()) {
+      // It died holding a client's connection, backed up: what it wrote may end mid-chunk, so no error line can follow.
+      if (w.handed && w.backlogged) w.handoff?.lost();
+      w.reject(err);
+    }
     waiters.clear();
     for (const fn of exitListeners.splice(0)) fn(closing ? "closed" : reason);
   }
@@ -187,6 +214,14 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
       case "tok": {
         const w = waiters.get(m.id);
         if (w?.onToken) for (const p of m.p) w.onToken(p);
+        if (w?.handoff && !w.offered) offer(m.id, w);
+        return;
+      }
+      case "alive":
+        return;
+      case "backlog": {
+        const w = waiters.get(m.id);
+        if (w) w.backlogged = m.on;
         return;
       }
       case "done":
@@ -199,23 +234,46 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
     }
   }
 
-  function call<T extends GenerateResult | EmbedResult>(m: Extract<ToRunner, { id: number }>, onToken?: (text: string) => void): Promise<T> {
+  /**
+   * The first pieces of a request that may be handed over are written: once
+   * they are in the kernel, its connection goes over the handoff channel and
+   * the runner hears `go`; else `nogo`.
+   */
+  function offer(id: number, w: Waiter): void {
+    w.offered = true;
+    void w.handoff!.take().then(
+      (fd) => {
+        // Answered already (it held its pieces and sent them with its `done`), or gone: it expects nothing.
+        if (waiters.get(id) !== w || exited) return;
+        if (fd !== undefined && channel && fp!.send(channel[0], id, fd)) {
+          w.handed = true;
+          send({ t: "go", id });
+        } else send({ t: "nogo", id });
+      },
+      () => send({ t: "nogo", id }),
+    );
+  }
+
+  function call<T extends GenerateResult | EmbedResult>(m: Extract<ToRunner, { id: number }>, onToken?: (text: string) => void, handoff?: StreamHandoff): Promise<T> {
     if (exited) return Promise.reject(new HttpError(500, terminated(exitStatus.code, exitStatus.signal, stderr, undefined)));
     const id = nextId++;
     if (waiters.size === 0) lastHeard = Date.now();
     return new Promise<T>((resolve, reject) => {
-      waiters.set(id, { resolve: resolve as (v: GenerateResult | EmbedResult) => void, reject, ...(onToken ? { onToken } : {}) });
+      waiters.set(id, { resolve: resolve as (v: GenerateResult | EmbedResult) => void, reject, ...(onToken ? { onToken } : {}), ...(handoff ? { handoff } : {}) });
       send({ ...m, id });
     });
   }
 
   function generate(req: GenerateRequest): Promise<GenerateResult> {
-    const { signal, onToken, ...wire } = req;
+    const { signal, onToken, handoff, ...wire } = req;
     const id = nextId;
     const cancel = () => send({ t: "cancel", id });
     if (signal?.aborted) return Promise.resolve(abortedResult());
     signal?.addEventListener("abort", cancel, { once: true });
-    return call<GenerateResult>({ t: "gen", id: 0, req: wire, stream: onToken !== undefined }, onToken).finally(() => signal?.removeEventListener("abort", cancel));
+    // Offered only with a handoff channel, for a streamed answer.
+    const direct = channel && onToken && handoff ? handoff : undefined;
+    const gen: ToRunner = { t: "gen", id: 0, req: wire, stream: onToken !== undefined, ...(direct ? { direct: direct.frame } : {}) };
+    return call<GenerateResult>(gen as Extract<ToRunner, { id: number }>, onToken, direct).finally(() => signal?.removeEventListener("abort", cancel));
   }
 
   async function close(): Promise<void> {

@@ -21,7 +21,7 @@ port.on("message", (m: ToSpawner) => {
   const { id } = m;
   let child: ChildProcess;
   try {
-    child = spawn(m.command, m.args, { stdio: ["ignore", "ignore", "pipe"], env: m.env });
+    child = spawn(m.command, m.args, { stdio: ["ignore", "ignore", "pipe", ...m.fds], env: m.env });
   } catch (err) {
     post({ t: "failed", id, message: err instanceof Error ? err.message : String(err) });
     return;

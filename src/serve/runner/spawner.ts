@@ -22,7 +22,8 @@ import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { onInterruptCleanup } from "../../fsutil/interrupt-cleanup.js";
 
-export type ToSpawner = { t: "spawn"; id: number; command: string; args: string[]; env: NodeJS.ProcessEnv };
+/** `fds`: descriptors of this process the child gets as its descriptors 3, 4, ... (a runner's handoff channel). */
+export type ToSpawner = { t: "spawn"; id: number; command: string; args: string[]; env: NodeJS.ProcessEnv; fds: number[] };
 
 export type FromSpawner =
   | { t: "spawned"; id: number; pid: number }
@@ -87,13 +88,18 @@ export function startSpawner(): void {
   spawner();
 }
 
-/** Starts `command` from the spawner thread (stdin and stdout ignored, stderr reported); `events` hears of it. */
-export function spawnFromThread(command: string, args: string[], env: NodeJS.ProcessEnv, events: SpawnEvents): void {
+/**
+ * Starts `command` from the spawner thread (stdin and stdout ignored, stderr
+ * reported, `fds` as its descriptors 3, 4, ...: descriptors are the process's,
+ * whichever thread opened them); `events` hears of it. The caller may close
+ * its `fds` once onSpawn or onFailed is told.
+ */
+export function spawnFromThread(command: string, args: string[], env: NodeJS.ProcessEnv, events: SpawnEvents, fds: number[] = []): void {
   const id = nextId++;
   const worker = spawner();
   watching.set(id, events);
   worker.ref();
-  worker.postMessage({ t: "spawn", id, command, args, env } satisfies ToSpawner);
+  worker.postMessage({ t: "spawn", id, command, args, env, fds } satisfies ToSpawner);
 }
 
 let socketDir: string | undefined;
