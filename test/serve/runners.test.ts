@@ -8,11 +8,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { execa } from "execa";
 import type { RunningServer } from "../../src/serve/index.js";
 import { openInRunner, type RunnerModel } from "../../src/serve/runner/runner-model.js";
+import { fdpass, fdpassFile } from "../../src/serve/runner/fdpass.js";
 import { gv } from "../../src/gguf/index.js";
 import { onThreadFile } from "../../src/runtime/on-thread.js";
 import { shimFile } from "../../src/runtime/threadpool.js";
@@ -261,4 +262,158 @@ test("serve of a model whose runner dies while loading: exit 3, error[MS8200] wi
   assert.match(r.stderr, /error\[MS8200\]: llama runner process has terminated: signal: aborted: .*GGML_ASSERT/);
   assert.doesNotMatch(r.stderr, /listening on/);
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
+});
+
+/** The current runner of "oracle" (loaded: a request first, when none is). */
+async function oracleRunner(): Promise<RunnerModel> {
+  const live = () => runners.filter((x) => x.name === "oracle" && x.model && !x.model.exited).at(-1)?.model;
+  if (!live()) assert.equal((await post(`${server.url}/api/generate`, { model: "oracle", prompt: "x", stream: false })).status, 200);
+  return live()!;
+}
+
+/** The JSON objects of a streamed body: NDJSON lines, or SSE `data:` events (without `[DONE]`); each as the server's JSON.stringify wrote it. */
+function streamedObjects(body: string, sse: boolean): Record<string, unknown>[] {
+  const lines = sse
+    ? body.split("\n\n").filter((e) => e !== "").map((e) => e.replace(/^data: /, "")).filter((e) => e !== "[DONE]")
+    : body.trimEnd().split("\n");
+  return lines.map((line) => {
+    const v = JSON.parse(line) as Record<string, unknown>;
+    assert.equal(JSON.stringify(v), line, "each chunk exactly as JSON.stringify writes it");
+    return v;
+  });
+}
+
+test("streamed answers through a runner: after the first pieces the runner writes the rest to the client itself, each chunk the server's own, the text the whole answer's (4 endpoints)", { timeout: 120_000, skip: !fdpass() && `the connection passing module is not loaded (${fdpassFile()})` }, async () => {
+  const runner = await oracleRunner();
+  const options = { num_predict: 300 };
+  const messages = [{ role: "user", content: "The quick brown" }];
+  const cases = [
+    { path: "/v1/completions", body: { prompt: "The quick brown", max_tokens: 300 }, sse: true, text: (o: any) => o.choices?.[0]?.text ?? "", whole: (o: any) => o.choices[0].text },
+    { path: "/v1/chat/completions", body: { messages, max_tokens: 300 }, sse: true, text: (o: any) => o.choices?.[0]?.delta?.content ?? "", whole: (o: any) => o.choices[0].message.content },
+    { path: "/api/generate", body: { prompt: "The quick brown", options }, sse: false, text: (o: any) => o.response ?? "", whole: (o: any) => o.response },
+    { path: "/api/chat", body: { messages, options }, sse: false, text: (o: any) => o.message?.content ?? "", whole: (o: any) => o.message.content },
+  ];
+  for (const c of cases) {
+    const before = runner.directStreams;
+    const streamed = await post(`${server.url}${c.path}`, { model: "oracle", ...c.body, stream: true });
+    assert.equal(streamed.status, 200, streamed.text);
+    assert.equal(runner.directStreams, before + 1, `${c.path}: the runner wrote pieces itself`);
+    const objects = streamedObjects(streamed.text, c.sse);
+    const whole = await post(`${server.url}${c.path}`, { model: "oracle", ...c.body, stream: false });
+    assert.equal(whole.status, 200, whole.text);
+    const text = c.whole(whole.json);
+    assert.ok(text.length > 300, `${c.path}: a long answer (${text.length} characters)`);
+    assert.equal(objects.map(c.text).join(""), text, `${c.path}: the streamed text is the whole answer's`);
+    if (c.sse) {
+      assert.equal(new Set(objects.map((o) => o.id)).size, 1, "one id in every chunk");
+      assert.equal(new Set(objects.map((o) => o.created)).size, 1, "one created in every chunk");
+      assert.ok(objects.slice(0, -2).every((o: any) => o.choices[0].finish_reason === null), "no finish_reason before the end");
+    } else {
+      const times = objects.map((o) => Date.parse(o.created_at as string));
+      assert.ok(times.every((t, i) => Number.isFinite(t) && (i === 0 || t >= times[i - 1]!)), "created_at in order");
+      assert.deepEqual(objects.map((o) => o.done), [...objects.slice(1).map(() => false), true]);
+    }
+  }
+});
+
+/** The inode of the server's side of the loopback TCP connection from client port `clientPort` to `serverPort` (/proc/net/tcp). */
+function serverSideInode(serverPort: number, clientPort: number): string | undefined {
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    const port = (a: string) => Number.parseInt(a.split(":")[1]!, 16);
+    if (port(f[1]!) === serverPort && port(f[2]!) === clientPort) return f[9];
+  }
+  return undefined;
+}
+/** Whether process `pid` holds a descriptor of socket `inode`. */
+function holds(pid: number, inode: string): boolean {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return true;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return false;
+}
+/** An endless stream of "oracle" on a raw socket: its socket, what it read so far, and the server's side's inode. */
+async function endlessStream(): Promise<{ s: ReturnType<typeof connect>; read: () => string; inode: string }> {
+  const url = new URL(server.url);
+  const payload = JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } });
+  const s = connect(Number(url.port), url.hostname);
+  await new Promise((resolve) => s.once("connect", resolve));
+  let text = "";
+  s.setEncoding("utf8").on("data", (c: string) => (text += c));
+  s.on("error", () => undefined);
+  s.write(`POST /api/generate HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+  const inode = serverSideInode(Number(url.port), s.localPort!);
+  assert.ok(inode, "the server's side of the connection is in /proc/net/tcp");
+  return { s, read: () => text, inode };
+}
+const waitFor = async (check: () => boolean, what: string, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    assert.ok(Date.now() < deadline, what);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test("a client that goes away while the runner holds its connection: the runner lets go of it, stops, and the next request is answered", { timeout: 60_000, skip: (process.platform !== "linux" || !fdpass()) && "reads /proc; needs the connection passing module" }, async () => {
+  const runner = await oracleRunner();
+  const { s, read, inode } = await endlessStream();
+  await waitFor(() => holds(runner.pid, inode), "the runner holds the client's connection");
+  const before = read().length;
+  await waitFor(() => read().length > before + 1000, "the runner's chunks arrive");
+  s.destroy();
+  await waitFor(() => !holds(runner.pid, inode), "the runner closed its descriptor");
+  const ok = await post(`${server.url}/api/generate`, { model: "oracle", prompt: "The lazy", stream: false });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal((ok.json as { response: string }).response, oracleText("The lazy"));
+  assert.equal(runners.filter((x) => x.name === "oracle").at(-1)!.model, runner, "the same runner");
+});
+
+test("a runner SIGKILLed while it holds the client's connection: the stream still ends with the error line, in whole chunks", { timeout: 60_000, skip: (process.platform !== "linux" || !fdpass()) && "reads /proc; needs the connection passing module" }, async () => {
+  const runner = await oracleRunner();
+  const { s, read, inode } = await endlessStream();
+  await waitFor(() => holds(runner.pid, inode), "the runner holds the client's connection");
+  process.kill(runner.pid, "SIGKILL");
+  await waitFor(() => read().endsWith("0\r\n\r\n"), "the response ends");
+  s.destroy();
+  // De-chunk strictly: a chunk cut short would misalign the sizes.
+  let rest = Buffer.from(read().slice(read().indexOf("\r\n\r\n") + 4));
+  let body = "";
+  for (;;) {
+    const eol = rest.indexOf("\r\n");
+    const size = Number.parseInt(rest.subarray(0, eol).toString(), 16);
+    assert.ok(Number.isInteger(size), `a chunk size at ${JSON.stringify(rest.subarray(0, 20).toString())}`);
+    if (size === 0) break;
+    assert.equal(rest.subarray(eol + 2 + size, eol + 4 + size).toString(), "\r\n", "each chunk ends where its size says");
+    body += rest.subarray(eol + 2, eol + 2 + size).toString();
+    rest = rest.subarray(eol + 4 + size);
+  }
+  const lines = streamedObjects(body, false) as { response?: string; error?: string; done?: boolean }[];
+  assert.equal(lines.at(-1)!.error, "llama runner process has terminated: signal: killed");
+  assert.ok(lines.slice(0, -1).every((l) => typeof l.response === "string" && !l.done));
+  assert.ok(await gone(runner.pid));
+});
+
+test("an HTTP/1.0 stream (no chunked coding): the server keeps writing it (nogo), every piece arrives", { timeout: 60_000 }, async () => {
+  const runner = await oracleRunner();
+  const before = runner.directStreams;
+  const url = new URL(server.url);
+  const payload = JSON.stringify({ model: "oracle", prompt: "The quick brown", raw: true, options: { num_predict: 200 } });
+  const text = await new Promise<string>((resolve, reject) => {
+    const s = connect(Number(url.port), url.hostname, () => s.write(`POST /api/generate HTTP/1.0\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`));
+    let t = "";
+    s.setEncoding("utf8").on("data", (c: string) => (t += c));
+    s.on("end", () => resolve(t));
+    s.on("error", reject);
+  });
+  const head = text.slice(0, text.indexOf("\r\n\r\n"));
+  assert.doesNotMatch(head, /transfer-encoding/i, head);
+  const lines = streamedObjects(text.slice(head.length + 4), false) as { response: string; done: boolean }[];
+  assert.equal(lines.at(-1)!.done, true);
+  assert.equal(lines.map((l) => l.response).join(""), oracleText("The quick brown", 200));
+  assert.equal(runner.directStreams, before, "not handed over");
 });

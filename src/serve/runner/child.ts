@@ -8,13 +8,13 @@
  * server.
  */
 import { getPriority } from "node:os";
-import { connect, Socket } from "node:net";
+import { connect } from "node:net";
 import { openModel, type RuntimeModel } from "../../runtime/index.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
 import { Outbox, streamIntervalMs } from "./outbox.js";
 import { fdpass, type FdPass } from "./fdpass.js";
-import { httpChunk, renderPiece, type PieceFrame } from "./frames.js";
+import { DirectStream, takeConnection } from "./direct-stream.js";
 import { frame, readMessages, toWire, type FromRunner, type ToRunner } from "./protocol.js";
 
 const address = process.env["MODELSMITH_RUNNER_SOCKET"];
@@ -48,7 +48,7 @@ function newOutbox(paced: boolean): Outbox {
       let out = "";
       for (const [id, p] of batch) {
         const d = directs.get(id);
-        if (!d || d.held(p)) out += frame({ t: "tok", id, p });
+        if (!d || d.toServer(p)) out += frame({ t: "tok", id, p });
       }
       if (out !== "") {
         lastToServer = performance.now();
@@ -103,7 +103,7 @@ async function handle(m: ToRunner): Promise<void> {
         // Pieces still held go to the server before the answer; written ones must be in the kernel before it (the server writes the last chunk).
         const held = d.release();
         if (held.length > 0) send({ t: "tok", id: m.id, p: held });
-        await d.close();
+        if ((await d.close()) && answer.t === "done") answer.direct = true;
       }
       aborts.delete(m.id);
       send(answer);
@@ -147,112 +147,11 @@ function releaseHeld(id: number, d: DirectStream): void {
   if (held.length > 0) send({ t: "tok", id, p: held });
 }
 
-/** The descriptor sent with `go` for `id`: messages on the channel for other ids (a request that ended first) are closed. -1 when none is there. */
-function takeConnection(h: { fd: number; lib: FdPass }, id: number): number {
-  for (;;) {
-    const got = h.lib.receive(h.fd);
-    if (!got) return -1;
-    if (got[0] === id) return got[1];
-    if (got[1] >= 0) h.lib.close(got[1]);
-  }
-}
-
 function handoffChannel(): { fd: number; lib: FdPass } | undefined {
   const raw = process.env["MODELSMITH_RUNNER_HANDOFF_FD"];
   const lib = fdpass();
   if (raw === undefined || !/^\d+$/.test(raw) || !lib) return undefined;
   return { fd: Number(raw), lib };
-}
-
-/**
- * One streamed request the server may hand over: its first pieces go to the
- * server (`held` answers false), the later ones are held until `go` (`take`:
- * then written to the connection as HTTP chunks) or `nogo` (`release`: sent
- * to the server after all).
- */
-class DirectStream {
-  private state: "first" | "asked" | "direct" = "first";
-  private pending: string[] = [];
-  private connection: Socket | undefined;
-  /** Settles when the last write is in the kernel or failed (writes complete in order). */
-  private written: Promise<void> = Promise.resolve();
-
-  /** The kernel did not take all that was written: a death now could leave a chunk cut short (the server then closes the connection). */
-  private backlogged = false;
-
-  constructor(
-    private readonly pieceFrame: PieceFrame,
-    /** Told when the connection backs up and when it has drained (the server's `backlog`). */
-    private readonly onBacklog: (on: boolean) => void,
-  ) {}
-
-  /** `pieces` are this request's next: whether they go to the server (false: held, or written to the connection). */
-  held(pieces: string[]): boolean {
-    if (this.state === "first") {
-      this.state = "asked";
-      return true;
-    }
-    if (this.state === "asked") this.pending.push(...pieces);
-    else this.write(pieces);
-    return false;
-  }
-
-  /** The connection came (`fd`): the held pieces, and every later one, are written to it. False when it cannot be used. */
-  take(fd: number): boolean {
-    if (this.state !== "asked" || fd < 0) return false;
-    try {
-      // Writable only: the server's HTTP parser reads this connection (the client's next request), never this process.
-      this.connection = new Socket({ fd, readable: false, writable: true });
-    } catch {
-      return false;
-    }
-    // The client went away: the server hears it too and cancels the request.
-    this.connection.on("error", () => undefined);
-    this.state = "direct";
-    const held = this.pending;
-    this.pending = [];
-    this.write(held);
-    return true;
-  }
-
-  /** The pieces held (none once handed over); from now on, the server gets them. */
-  release(): string[] {
-    const held = this.state === "asked" ? this.pending : [];
-    this.pending = [];
-    this.state = "first";
-    return held;
-  }
-
-  private write(pieces: string[]): void {
-    const c = this.connection;
-    if (!c || c.destroyed || pieces.length === 0) return;
-    const now = new Date().toISOString();
-    let payload = "";
-    for (const p of pieces) payload += renderPiece(this.pieceFrame, p, now);
-    if (payload === "") return;
-    this.written = new Promise((resolve) =>
-      c.write(httpChunk(payload), () => {
-        if (this.backlogged && c.writableLength === 0) {
-          this.backlogged = false;
-          this.onBacklog(false);
-        }
-        resolve();
-      }),
-    );
-    if (!this.backlogged && c.writableLength > 0) {
-      this.backlogged = true;
-      this.onBacklog(true);
-    }
-  }
-
-  /** Once everything written is in the kernel (or the client is gone): this descriptor closed. Never shuts the connection down. */
-  async close(): Promise<void> {
-    const c = this.connection;
-    if (!c) return;
-    this.connection = undefined;
-    if (!c.destroyed) await Promise.race([this.written, new Promise<void>((resolve) => c.once("close", () => resolve()))]);
-    c.destroy();
-  }
 }
 
 readMessages<ToRunner>(socket, (m) => void handle(m));

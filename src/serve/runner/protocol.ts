@@ -48,7 +48,8 @@ export type FromRunner =
   | { t: "alive" }
   /** A connection it holds backed up (the kernel took part of a write), or drained again: were it to die backed up, a chunk could be cut short. */
   | { t: "backlog"; id: number; on: boolean }
-  | { t: "done"; id: number; result: GenerateResult | EmbedResult }
+  /** `direct`: the runner wrote pieces of this answer to the client itself. */
+  | { t: "done"; id: number; result: GenerateResult | EmbedResult; direct?: boolean }
   | { t: "error"; id: number; error: WireError };
 
 /** A GenerateRequest without what cannot cross a process boundary (the signal, the callback). */

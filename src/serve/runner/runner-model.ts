@@ -30,6 +30,8 @@ export interface RunnerModel extends RuntimeModel {
   readonly decodesOnThread: boolean;
   /** `fn` runs once when the runner process is gone, for whatever reason. */
   onExit(fn: (reason: string) => void): void;
+  /** Streamed answers whose later pieces the runner wrote to the client itself (protocol.ts, the handoff). */
+  readonly directStreams: number;
 }
 
 interface Waiter {
@@ -82,6 +84,7 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
   let exitStatus: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
   let closing = false;
   let lastHeard = Date.now();
+  let directStreams = 0;
   const exitListeners: Array<(reason: string) => void> = [];
   if (settings.onExit) exitListeners.push(settings.onExit);
   const send = (m: ToRunner) => {
@@ -189,6 +192,9 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
           ...(m.footprint ? { footprint: m.footprint } : {}),
           pid: pid!,
           decodesOnThread: m.onThread === true,
+          get directStreams() {
+            return directStreams;
+          },
           get exited() {
             return exited;
           },
@@ -225,6 +231,7 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
         return;
       }
       case "done":
+        if (m.direct) directStreams++;
         waiters.get(m.id)?.resolve(m.result);
         waiters.delete(m.id);
         return;
