@@ -338,8 +338,8 @@ function holds(pid: number, inode: string): boolean {
   return false;
 }
 /** An endless stream of "oracle" on a raw socket: its socket, what it read so far, and the server's side's inode. */
-async function endlessStream(): Promise<{ s: ReturnType<typeof connect>; read: () => string; inode: string }> {
-  const url = new URL(server.url);
+async function endlessStream(on: RunningServer = server): Promise<{ s: ReturnType<typeof connect>; read: () => string; inode: string }> {
+  const url = new URL(on.url);
   const payload = JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } });
   const s = connect(Number(url.port), url.hostname);
   await new Promise((resolve) => s.once("connect", resolve));
@@ -416,4 +416,25 @@ test("an HTTP/1.0 stream (no chunked coding): the server keeps writing it (nogo)
   assert.equal(lines.at(-1)!.done, true);
   assert.equal(lines.map((l) => l.response).join(""), oracleText("The quick brown", 200));
   assert.equal(runner.directStreams, before, "not handed over");
+});
+
+test("a runner writing a stream itself for longer than the hang limit says it is alive: not killed, the stream ends with its done line", { timeout: 60_000, skip: (process.platform !== "linux" || !fdpass()) && "reads /proc; needs the connection passing module" }, async () => {
+  let runner: RunnerModel | undefined;
+  const hangMs = 150;
+  const patient = await env.start({
+    open: async (root, name, o) => (runner = await openInRunner(root, name, { ...o, threads: 1, gpu: false }, { hangMs })),
+  });
+  const { s, read, inode } = await endlessStream(patient);
+  await waitFor(() => runner !== undefined && holds(runner.pid, inode), "the runner holds the client's connection");
+  const held = Date.now();
+  // It runs until its context is full (num_ctx 512); all that time the runner sends no piece to the server.
+  await waitFor(() => read().endsWith("0\r\n\r\n"), "the response ends", 30_000);
+  const lasted = Date.now() - held;
+  s.destroy();
+  assert.ok(lasted > 3 * hangMs, `held for ${lasted} ms: over three hang limits`);
+  assert.doesNotMatch(read(), /"error"/);
+  assert.match(read(), /"done":true/);
+  assert.ok(!runner!.exited, "not killed as hung");
+  await waitFor(() => !holds(runner!.pid, inode), "the runner closed its descriptor");
+  await patient.close();
 });

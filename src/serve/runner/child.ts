@@ -25,6 +25,8 @@ if (!address) {
 const socket = connect(address!);
 /** When this runner last wrote to the server (performance.now()). */
 let lastToServer = 0;
+/** While it writes to clients itself, it says `alive` when it has said nothing else for this long (the server's `open` sets it). */
+let aliveMs = 1000;
 const send = (m: FromRunner) => {
   if (socket.destroyed) return;
   lastToServer = performance.now();
@@ -53,7 +55,7 @@ function newOutbox(paced: boolean): Outbox {
       if (out !== "") {
         lastToServer = performance.now();
         socket.write(out);
-      } else if (performance.now() - lastToServer >= 1000) send({ t: "alive" });
+      } else if (performance.now() - lastToServer >= aliveMs) send({ t: "alive" });
     },
     { paced, intervalMs: streamIntervalMs(), maxDelayMs: 50, maxPieces: 4 },
   );
@@ -62,6 +64,7 @@ function newOutbox(paced: boolean): Outbox {
 async function handle(m: ToRunner): Promise<void> {
   switch (m.t) {
     case "open":
+      if (m.aliveMs !== undefined) aliveMs = m.aliveMs;
       try {
         // The server's onWarning, when it gave one, gets the warnings; else they go to stderr (the server's, which the runner's is piped to).
         const onWarning = m.warnings ? { onWarning: (diagnostic: Diagnostic) => send({ t: "warn", diagnostic }) } : {};

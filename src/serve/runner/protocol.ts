@@ -27,7 +27,8 @@ import type { PieceFrame } from "./frames.js";
  * descriptor: the server then writes the final chunk as before.
  */
 export type ToRunner =
-  | { t: "open"; root: string; name: string; options: Record<string, unknown>; warnings: boolean }
+  /** `aliveMs`: how often a runner writing to clients itself says `alive` (a quarter of the server's hang limit, at most 1 s). */
+  | { t: "open"; root: string; name: string; options: Record<string, unknown>; warnings: boolean; aliveMs?: number }
   /** `direct`: the bytes of a piece's chunk, when the server may hand the client's connection over after the first pieces (see above). */
   | { t: "gen"; id: number; req: WireGenerateRequest; stream: boolean; direct?: PieceFrame }
   /** The client's connection of request `id` waits on the handoff channel: the runner writes that request's later pieces itself. */
@@ -44,7 +45,7 @@ export type FromRunner =
   | { t: "openFailed"; error: WireError }
   | { t: "warn"; diagnostic: Diagnostic }
   | { t: "tok"; id: number; p: string[] }
-  /** Nothing else to say for a second while it writes to clients itself: it is not hung. */
+  /** Nothing else said for `aliveMs` while it writes to clients itself: it is not hung. */
   | { t: "alive" }
   /** A connection it holds backed up (the kernel took part of a write), or drained again: were it to die backed up, a chunk could be cut short. */
   | { t: "backlog"; id: number; on: boolean }

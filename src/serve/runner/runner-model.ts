@@ -175,7 +175,7 @@ export async function openInRunner(storeRoot: string, name: string, options: Ope
     s.on("error", () => undefined);
     readMessages<FromRunner>(s, onMessage);
     const { onWarning, ...plain } = options;
-    send({ t: "open", root: storeRoot, name, options: plain as Record<string, unknown>, warnings: onWarning !== undefined });
+    send({ t: "open", root: storeRoot, name, options: plain as Record<string, unknown>, warnings: onWarning !== undefined, aliveMs: Math.max(10, Math.min(1000, Math.floor(hangMs / 4))) });
   });
 
   function onMessage(m: FromRunner): void {
