@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { readdirSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readlinkSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { ndjsonLine, sseEvent } from "../../src/serve/http.js";
 import { httpChunk, NOW, PIECE, pieceFrame, renderPiece } from "../../src/serve/runner/frames.js";
@@ -153,6 +153,9 @@ test("takeConnection: the descriptor sent for the id asked; one sent for another
     assert.equal(open(), before + 1, "the id-3 descriptor, received first, was closed");
     fp!.close(fd);
     assert.equal(takeConnection({ fd: theirs, lib: fp! }, 4), -1, "nothing left on the channel");
+    const file = openSync("/proc/self/stat", "r");
+    assert.equal(takeConnection({ fd: file, lib: fp! }, 4), -1, "a descriptor that is no socket: none, no throw");
+    closeSync(file);
   } finally {
     fp!.close(mine);
     fp!.close(theirs);

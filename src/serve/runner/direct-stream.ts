@@ -2,10 +2,15 @@ import { Socket } from "node:net";
 import type { FdPass } from "./fdpass.js";
 import { httpChunk, renderPiece, type PieceFrame } from "./frames.js";
 
-/** The descriptor sent with `go` for `id`: messages on the channel for other ids (a request that ended first) are closed. -1 when none is there. */
+/** The descriptor sent with `go` for `id`: messages on the channel for other ids (a request that ended first) are closed. -1 when none is there (or the channel fails). */
 export function takeConnection(h: { fd: number; lib: FdPass }, id: number): number {
   for (;;) {
-    const got = h.lib.receive(h.fd);
+    let got: [number, number] | null;
+    try {
+      got = h.lib.receive(h.fd);
+    } catch {
+      return -1;
+    }
     if (!got) return -1;
     if (got[0] === id) return got[1];
     if (got[1] >= 0) h.lib.close(got[1]);
