@@ -356,20 +356,13 @@ async function respond(
   let out: Stream | undefined;
   // Every piece a chunk of its own content: a runner can write them (handoffOf).
   const frame = splitter.passthrough ? pieceFrame((piece, at) => ndjsonLine(chunk(model, { ...nothingSaid(), content: piece }, at)), true) : undefined;
-  const served = await generateFor(
-    ctx,
-    res,
-    model,
-    keepAlive,
-    request,
-    (piece) => {
-      const said = splitter.add(piece);
-      if (!said) return;
-      out ??= ndjsonStream(res);
-      out.send(chunk(model, said, now()));
-    },
-    frame,
-  );
+  const onPiece = (piece: string) => {
+    const said = splitter.add(piece);
+    if (!said) return;
+    out ??= ndjsonStream(res);
+    out.send(chunk(model, said, now()));
+  };
+  const served = await generateFor(ctx, res, model, keepAlive, request, onPiece, frame);
   out ??= ndjsonStream(res);
   out.send(last(model, served, { ...nothingSaid(), content: splitter.end() }));
   out.end();

@@ -282,22 +282,15 @@ export async function chatCompletions(ctx: ApiContext, req: IncomingMessage, res
   const forcedPieces: string[] = [];
   // After the first (the one with the role), every piece is a chunk of its own content: a runner can write them (handoffOf).
   const frame = !forced && splitter.passthrough ? pieceFrame((content) => sseEvent(chunk([{ index: 0, delta: { content }, finish_reason: null }])), true) : undefined;
-  const { result } = await generateFor(
-    ctx,
-    res,
-    model,
-    undefined,
-    request,
-    (piece) => {
-      if (forced) {
-        forcedPieces.push(piece);
-        return;
-      }
-      const said = splitter.add(piece);
-      if (said) send(said);
-    },
-    frame,
-  );
+  const onPiece = (piece: string) => {
+    if (forced) {
+      forcedPieces.push(piece);
+      return;
+    }
+    const said = splitter.add(piece);
+    if (said) send(said);
+  };
+  const { result } = await generateFor(ctx, res, model, undefined, request, onPiece, frame);
   if (forced) {
     const calls = forcedCall(forcedPieces.join(""), forced);
     send(calls.length > 0 ? { ...nothingSaid(), toolCalls: calls } : { ...nothingSaid(), content: forcedPieces.join("") });
@@ -329,18 +322,11 @@ export async function completions(ctx: ApiContext, req: IncomingMessage, res: Se
   }
   let out: Stream | undefined;
   const piece = (text: string) => ({ ...base, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] });
-  const { result } = await generateFor(
-    ctx,
-    res,
-    model,
-    undefined,
-    request,
-    (text) => {
-      out ??= sseStream(res);
-      out.send(piece(text));
-    },
-    pieceFrame((text) => sseEvent(piece(text)), false),
-  );
+  const onPiece = (text: string) => {
+    out ??= sseStream(res);
+    out.send(piece(text));
+  };
+  const { result } = await generateFor(ctx, res, model, undefined, request, onPiece, pieceFrame((text) => sseEvent(piece(text)), false));
   out ??= sseStream(res);
   out.send({ ...base, choices: [{ index: 0, text: "", finish_reason: finishReason(result), logprobs: null }] });
   if (streamOptions?.include_usage === true) out.send({ ...base, choices: [], usage: usage(result) });

@@ -163,3 +163,14 @@ test("takeConnection: the descriptor sent for the id asked; one sent for another
     accepted.destroy();
   }
 });
+
+test("the module refuses what is not an integer descriptor with a TypeError, and a send on a closed channel is false, not a throw", { skip }, () => {
+  const lib = fp as unknown as Record<string, (...a: unknown[]) => unknown>;
+  assert.throws(() => lib.send!(1, "2", 3), TypeError);
+  assert.throws(() => lib.receive!(), TypeError);
+  assert.throws(() => lib.close!(null), TypeError);
+  const [mine, theirs] = fp!.pair();
+  fp!.close(theirs);
+  assert.equal(fp!.send(mine, 1, mine), false, "the other end is gone");
+  fp!.close(mine);
+});

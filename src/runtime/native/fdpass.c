@@ -35,8 +35,18 @@ static napi_value throw_errno(napi_env env, const char *what) {
   return NULL;
 }
 
-static int int_arg(napi_env env, napi_value v, int32_t *out) {
-  return napi_get_value_int32(env, v, out) == napi_ok;
+/** The call's first `n` (at most 3) arguments as integers into `out`; false, having thrown `usage` as a TypeError, when they are not. */
+static int int_args(napi_env env, napi_callback_info info, size_t n, int32_t *out, const char *usage) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  for (size_t i = 0; i < n; i++) {
+    if (i >= argc || napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, usage);
+      return 0;
+    }
+  }
+  return 1;
 }
 
 static napi_value pair(napi_env env, napi_callback_info info) {
@@ -53,15 +63,10 @@ static napi_value pair(napi_env env, napi_callback_info info) {
 }
 
 static napi_value send_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t channel, id, fd;
-  if (argc < 3 || !int_arg(env, argv[0], &channel) || !int_arg(env, argv[1], &id) || !int_arg(env, argv[2], &fd)) {
-    napi_throw_type_error(env, NULL, "send(channel, id, fd) takes three integers");
-    return NULL;
-  }
-  uint32_t payload = (uint32_t)id;
+  int32_t a[3];
+  if (!int_args(env, info, 3, a, "send(channel, id, fd) takes three integers")) return NULL;
+  int32_t channel = a[0], fd = a[2];
+  uint32_t payload = (uint32_t)a[1];
   struct iovec iov = {.iov_base = &payload, .iov_len = sizeof payload};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
@@ -83,14 +88,8 @@ static napi_value send_fd(napi_env env, napi_callback_info info) {
 }
 
 static napi_value receive_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t channel;
-  if (argc < 1 || !int_arg(env, argv[0], &channel)) {
-    napi_throw_type_error(env, NULL, "receive(channel) takes an integer");
-    return NULL;
-  }
+  if (!int_args(env, info, 1, &channel, "receive(channel) takes an integer")) return NULL;
   uint32_t payload = 0;
   struct iovec iov = {.iov_base = &payload, .iov_len = sizeof payload};
   union {
@@ -129,14 +128,8 @@ static napi_value receive_fd(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
-  if (argc < 1 || !int_arg(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "close(fd) takes an integer");
-    return NULL;
-  }
+  if (!int_args(env, info, 1, &fd, "close(fd) takes an integer")) return NULL;
   if (fd >= 0) close(fd);
   return NULL;
 }
