@@ -15,7 +15,12 @@
  * every running generation has arrived or left; then all waiting generations
  * (joiners included) go on together, on the next turn of the event loop, so
  * their decodes are queued in one burst after the dispatcher has finished
- * with the previous batch. A generation alone never waits.
+ * with the previous batch. A generation alone never waits, and those that
+ * join in the same turn of the event loop as one that started alone start
+ * with it: node-llama-cpp dispatches a batch on the next turn, so their
+ * prompts go in that one batch (a runner starts the requests that arrive
+ * together in one turn: docs/decisions.md, "Requests that arrive together
+ * start together").
  */
 export class Lockstep {
   /** Generations inside llama.cpp: queued, decoding or sampling. */
@@ -23,14 +28,20 @@ export class Lockstep {
   /** Waiting generations, each with its sequence id (the order their decodes are queued in when released). */
   private waiting: Array<{ order: number; resolve: () => void }> = [];
   private releaseScheduled = false;
+  /** Generations started alone this turn, their first decodes not yet dispatched: a joiner in this turn starts with them. */
+  private fresh = false;
 
   /**
    * Resolves when the generation may queue its first decode (at the next round
    * when others are running). `order`: its sequence id (see releaseIfDone).
    */
   join(order = 0): Promise<void> | void {
-    if (this.running === 0 && this.waiting.length === 0) {
+    if (this.fresh || (this.running === 0 && this.waiting.length === 0)) {
       this.running++;
+      if (!this.fresh) {
+        this.fresh = true;
+        setImmediate(() => (this.fresh = false));
+      }
       return;
     }
     return this.wait(order);

@@ -21,7 +21,7 @@ import { oracleLlama, randomLlama } from "../../src/testmodels/index.js";
 import { TINY_RANDOM } from "../testmodels/specs.js";
 import { hasStackTrace } from "../helpers/cli.js";
 import { fromRoot } from "../helpers/paths.js";
-import { CYCLING_SPEC, oracleText, post, serveEnv, type ServeEnv } from "./helpers.js";
+import { CYCLING_SPEC, oracleText, oracleTokens, post, serveEnv, type ServeEnv } from "./helpers.js";
 
 /**
  * A llama-shaped model of the architecture `arch`, its rope.dimension_count
@@ -221,6 +221,45 @@ test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner p
     assert.ok(elapsed < 1000 + 1000, `exited ${elapsed} ms after SIGTERM (grace 1 s)`);
     assert.ok(await gone(pids[0]!, 2000), `runner ${pids[0]} is left behind`);
     assert.ok(!hasStackTrace(stderr), stderr);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
+
+test("requests that arrive together at an idle runner start together: their prompts go to llama.cpp in one batch (serve as a subprocess, the batch trace)", { timeout: 90_000 }, async () => {
+  // A wide window (the default is 3 ms), so that requests sent 40 ms apart fall in it, on a loaded CI machine too.
+  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "oracle", "--port", "0", "--host", "127.0.0.1", "--parallel", "4"], {
+    cwd: fromRoot(),
+    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root, MODELSMITH_TRACE: "batches", MODELSMITH_BATCH_WINDOW_MS: "250" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 600 && !url; i++) {
+      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(url, stderr);
+    const prompts = ["The quick brown", "jumps over the", "the lazy dog.", "The quick"];
+    // 40 ms apart: each reaches the runner on a turn of its own, within the window the first one opens.
+    const answers = await Promise.all(
+      prompts.map(async (prompt, i) => {
+        await new Promise((r) => setTimeout(r, 40 * i));
+        return post(`${url}/api/generate`, { model: "oracle", prompt, raw: true, stream: false, options: { num_predict: 4 } });
+      }),
+    );
+    for (const [i, a] of answers.entries()) assert.equal((a.json as { response: string }).response, oracleText(prompts[i]!, 4), a.text);
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, stderr);
+    const line = /modelsmith trace batches oracle(?::latest)?: (\{.*\})/.exec(stderr)?.[1];
+    assert.ok(line, `the runner's batch trace is on serve's stderr: ${stderr}`);
+    const sizes = (JSON.parse(line) as { sizes: Record<string, number> }).sizes;
+    const together = prompts.reduce((n, p) => n + oracleTokens(p), 0);
+    assert.equal(sizes[String(together)], 1, `one batch of the four prompts (${together} tokens): ${JSON.stringify(sizes)}`);
+    assert.ok(Object.keys(sizes).every((n) => Number(n) === together || Number(n) <= 4), `every other batch a token per sequence: ${JSON.stringify(sizes)}`);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }

@@ -12,7 +12,7 @@ import { connect } from "node:net";
 import { openModel, type RuntimeModel } from "../../runtime/index.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { dieNow, dieWithParent } from "../../quantize/parent-death.js";
-import { Outbox, streamIntervalMs } from "./outbox.js";
+import { batchWindowMs, Outbox, streamIntervalMs } from "./outbox.js";
 import { fdpass, type FdPass } from "./fdpass.js";
 import { DirectStream, takeConnection } from "./direct-stream.js";
 import { frame, readMessages, toWire, type FromRunner, type ToRunner } from "./protocol.js";
@@ -39,6 +39,28 @@ let model: RuntimeModel | undefined;
 const aborts = new Map<number, AbortController>();
 /** Streamed requests the server may hand over (protocol.ts): their state until `done`. */
 const directs = new Map<number, DirectStream>();
+/** Generations under way. */
+let running = 0;
+let gate: Promise<void> | undefined;
+const windowMs = batchWindowMs();
+
+/**
+ * A request that finds the model idle waits `windowMs` for the requests that
+ * arrive with it, which then start together, so that their prompts go to
+ * llama.cpp in one batch (docs/decisions.md, "Requests that arrive together
+ * start together"); undefined (no wait) when a generation is under way: a
+ * request then joins the next batch.
+ */
+function admitted(): Promise<void> | undefined {
+  if (running > 0 || windowMs === 0) return undefined;
+  gate ??= new Promise((resolve) =>
+    setTimeout(() => {
+      gate = undefined;
+      resolve();
+    }, windowMs),
+  );
+  return gate;
+}
 
 /** Pieces of streamed answers, sent between decodes (outbox.ts); paced once the model is open. */
 let outbox = newOutbox(false);
@@ -93,12 +115,16 @@ async function handle(m: ToRunner): Promise<void> {
       aborts.set(m.id, abort);
       if (m.stream && m.direct && handoff) directs.set(m.id, new DirectStream(m.direct, (on) => send({ t: "backlog", id: m.id, on })));
       let answer: FromRunner;
+      const wait = admitted();
+      if (wait) await wait;
+      running++;
       try {
         const result = await model!.generate({ ...m.req, signal: abort.signal, ...(m.stream ? { onToken: (text: string) => outbox.piece(m.id, text) } : {}) });
         answer = { t: "done", id: m.id, result };
       } catch (err) {
         answer = { t: "error", id: m.id, error: toWire(err) };
       }
+      running--;
       outbox.end(m.id);
       const d = directs.get(m.id);
       if (d) {
