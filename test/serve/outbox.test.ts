@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
-import { Outbox, streamIntervalMs } from "../../src/serve/runner/outbox.js";
+import { batchWindowMs, Outbox, streamIntervalMs } from "../../src/serve/runner/outbox.js";
 
 /** An outbox on a clock the test moves; what it sent, message by message. */
 function outbox(o: { paced?: boolean; intervalMs?: number; maxDelayMs?: number; maxPieces?: number } = {}) {
@@ -124,4 +124,13 @@ test("MODELSMITH_STREAM_INTERVAL_MS: a whole number of milliseconds up to 1000, 
   assert.equal(streamIntervalMs({ MODELSMITH_STREAM_INTERVAL_MS: "5000" }), 1000);
   assert.equal(streamIntervalMs({ MODELSMITH_STREAM_INTERVAL_MS: "-3" }), 16);
   assert.equal(streamIntervalMs({ MODELSMITH_STREAM_INTERVAL_MS: "fast" }), 16);
+});
+
+test("MODELSMITH_BATCH_WINDOW_MS: a whole number of milliseconds up to 1000, else the default 3", () => {
+  assert.equal(batchWindowMs({}), 3);
+  assert.equal(batchWindowMs({ MODELSMITH_BATCH_WINDOW_MS: "0" }), 0);
+  assert.equal(batchWindowMs({ MODELSMITH_BATCH_WINDOW_MS: " 250 " }), 250);
+  assert.equal(batchWindowMs({ MODELSMITH_BATCH_WINDOW_MS: "5000" }), 1000);
+  assert.equal(batchWindowMs({ MODELSMITH_BATCH_WINDOW_MS: "-3" }), 3);
+  assert.equal(batchWindowMs({ MODELSMITH_BATCH_WINDOW_MS: "soon" }), 3);
 });

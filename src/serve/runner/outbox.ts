@@ -50,11 +50,11 @@ export function streamIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
   return Math.min(1000, Number(raw.trim()));
 }
 
-/** MODELSMITH_BATCH_WINDOW_MS (a whole number of milliseconds, 0 to 100), else 3: how long a request that finds its runner idle waits for others (child.ts). */
+/** MODELSMITH_BATCH_WINDOW_MS (a whole number of milliseconds, 0 to 1000), else 3: how long a request that finds its runner idle waits for others (child.ts). */
 export function batchWindowMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env["MODELSMITH_BATCH_WINDOW_MS"];
   if (raw === undefined || !/^\d+$/.test(raw.trim())) return 3;
-  return Math.min(100, Number(raw.trim()));
+  return Math.min(1000, Number(raw.trim()));
 }
 
 export class Outbox {
