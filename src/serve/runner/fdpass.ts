@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -27,31 +26,23 @@ export function fdpassFile(): string {
   return fileURLToPath(new URL("../../runtime/native/fdpass.node", import.meta.url));
 }
 
-let loaded: { lib: FdPass } | { lib?: undefined; reason: string } | undefined;
+let loaded: { lib: FdPass | undefined } | undefined;
 
-/** The module, loaded once per process; undefined (with why, from fdpassReason) when it cannot be or MODELSMITH_STREAM_HANDOFF=0. */
+/** The module, loaded once per process; undefined when it cannot be (not Linux, not built, not loadable) or MODELSMITH_STREAM_HANDOFF=0. */
 export function fdpass(env: NodeJS.ProcessEnv = process.env): FdPass | undefined {
   if (env["MODELSMITH_STREAM_HANDOFF"] === "0") return undefined;
-  loaded ??= load();
+  loaded ??= { lib: load() };
   return loaded.lib;
 }
 
-/** Why fdpass() gives nothing, or undefined when it gives the module. */
-export function fdpassReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env["MODELSMITH_STREAM_HANDOFF"] === "0") return "MODELSMITH_STREAM_HANDOFF=0";
-  loaded ??= load();
-  return loaded.lib ? undefined : loaded.reason;
-}
-
-function load(): { lib: FdPass } | { reason: string } {
-  if (process.platform !== "linux") return { reason: `not available on ${process.platform}` };
+function load(): FdPass | undefined {
   const file = fdpassFile();
-  if (!fs.existsSync(file)) return { reason: `${path.basename(file)} was not built (npm run build compiles it where a C compiler and node's headers are present)` };
+  if (process.platform !== "linux" || !fs.existsSync(file)) return undefined;
   try {
     const lib = require(file) as Partial<FdPass>;
-    if (typeof lib.pair !== "function" || typeof lib.send !== "function" || typeof lib.receive !== "function" || typeof lib.close !== "function") return { reason: `${path.basename(file)} lacks pair, send, receive or close` };
-    return { lib: lib as FdPass };
-  } catch (err) {
-    return { reason: `cannot load ${path.basename(file)}: ${(err as Error).message}` };
+    const complete = typeof lib.pair === "function" && typeof lib.send === "function" && typeof lib.receive === "function" && typeof lib.close === "function";
+    return complete ? (lib as FdPass) : undefined;
+  } catch {
+    return undefined;
   }
 }
