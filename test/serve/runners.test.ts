@@ -188,22 +188,29 @@ function childrenOf(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
 }
 
-test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner process is gone", { timeout: 90_000, skip: process.platform !== "linux" && "reads /proc" }, async () => {
-  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--shutdown-grace", "1"], {
+/** `modelsmith serve` on this test's store as a subprocess, once it listens: the process, its URL, its stderr so far, and its exit. */
+async function serveProcess(args: string[], extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", ...args, "--port", "0", "--host", "127.0.0.1"], {
     cwd: fromRoot(),
-    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root },
+    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root, ...extraEnv },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  let url: string | undefined;
+  for (let i = 0; i < 600 && !url && child.exitCode === null; i++) {
+    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+    if (!url) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!url) child.kill("SIGKILL");
+  assert.ok(url, stderr);
+  return { child, url, stderr: () => stderr, exited };
+}
+
+test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner process is gone", { timeout: 90_000, skip: process.platform !== "linux" && "reads /proc" }, async () => {
+  const { child, url, stderr, exited } = await serveProcess(["--shutdown-grace", "1"]);
   try {
-    let url: string | undefined;
-    for (let i = 0; i < 600 && !url; i++) {
-      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-      if (!url) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(url, stderr);
     const res = await fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "oracle", prompt: "The quick brown", options: { num_predict: -1 } }) });
     const reader = res.body!.getReader();
     await reader.read();
@@ -217,10 +224,10 @@ test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner p
     const exit = await exited;
     const elapsed = Date.now() - signalled;
     await drain.catch(() => undefined);
-    assert.deepEqual(exit, { code: 0, signal: null }, stderr);
+    assert.deepEqual(exit, { code: 0, signal: null }, stderr());
     assert.ok(elapsed < 1000 + 1000, `exited ${elapsed} ms after SIGTERM (grace 1 s)`);
     assert.ok(await gone(pids[0]!, 2000), `runner ${pids[0]} is left behind`);
-    assert.ok(!hasStackTrace(stderr), stderr);
+    assert.ok(!hasStackTrace(stderr()), stderr());
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
@@ -228,21 +235,8 @@ test("serve SIGTERM during a stream: exit 0 within grace + 1 s, and its runner p
 
 test("requests that arrive together at an idle runner start together: their prompts go to llama.cpp in one batch (serve as a subprocess, the batch trace)", { timeout: 90_000 }, async () => {
   // A wide window (the default is 3 ms, the most 1000), so that requests sent 40 ms apart fall in it, on a loaded CI machine too.
-  const child = spawn(process.execPath, [fromRoot("bin/modelsmith.js"), "serve", "oracle", "--port", "0", "--host", "127.0.0.1", "--parallel", "4"], {
-    cwd: fromRoot(),
-    env: { ...process.env, CI: "1", NO_COLOR: "1", MODELSMITH_HOME: env.root, MODELSMITH_TRACE: "batches", MODELSMITH_BATCH_WINDOW_MS: "1000" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const { child, url, stderr, exited } = await serveProcess(["oracle", "--parallel", "4"], { MODELSMITH_TRACE: "batches", MODELSMITH_BATCH_WINDOW_MS: "1000" });
   try {
-    let url: string | undefined;
-    for (let i = 0; i < 600 && !url; i++) {
-      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-      if (!url) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(url, stderr);
     const prompts = ["The quick brown", "jumps over the", "the lazy dog.", "The quick"];
     // 40 ms apart: each reaches the runner on a turn of its own, within the window the first one opens (the three sent
     // after it must come within 1 s of its arrival).
@@ -254,9 +248,9 @@ test("requests that arrive together at an idle runner start together: their prom
     );
     for (const [i, a] of answers.entries()) assert.equal((a.json as { response: string }).response, oracleText(prompts[i]!, 4), a.text);
     child.kill("SIGTERM");
-    assert.equal(await exited, 0, stderr);
-    const line = /modelsmith trace batches oracle(?::latest)?: (\{.*\})/.exec(stderr)?.[1];
-    assert.ok(line, `the runner's batch trace is on serve's stderr: ${stderr}`);
+    assert.deepEqual(await exited, { code: 0, signal: null }, stderr());
+    const line = /modelsmith trace batches oracle(?::latest)?: (\{.*\})/.exec(stderr())?.[1];
+    assert.ok(line, `the runner's batch trace is on serve's stderr: ${stderr()}`);
     const sizes = (JSON.parse(line) as { sizes: Record<string, number> }).sizes;
     const together = prompts.reduce((n, p) => n + oracleTokens(p), 0);
     assert.equal(sizes[String(together)], 1, `one batch of the four prompts (${together} tokens): ${JSON.stringify(sizes)}`);
