@@ -27,11 +27,13 @@ const socket = connect(address!);
 let lastToServer = 0;
 /** While it writes to clients itself, it says `alive` when it has said nothing else for this long (the server's `open` sets it). */
 let aliveMs = 1000;
-const send = (m: FromRunner) => {
+/** Writes messages (framed) to the server. */
+const write = (framed: string) => {
   if (socket.destroyed) return;
   lastToServer = performance.now();
-  socket.write(frame(m));
+  socket.write(framed);
 };
+const send = (m: FromRunner) => write(frame(m));
 /** The handoff channel (MODELSMITH_RUNNER_HANDOFF_FD, fdpass.ts), when the server made one and the module loads here. */
 const handoff = handoffChannel();
 
@@ -74,10 +76,8 @@ function newOutbox(paced: boolean): Outbox {
         const d = directs.get(id);
         if (!d || d.toServer(p)) out += frame({ t: "tok", id, p });
       }
-      if (out !== "") {
-        lastToServer = performance.now();
-        socket.write(out);
-      } else if (performance.now() - lastToServer >= aliveMs) send({ t: "alive" });
+      if (out !== "") write(out);
+      else if (performance.now() - lastToServer >= aliveMs) send({ t: "alive" });
     },
     { paced, intervalMs: streamIntervalMs(), maxDelayMs: 50, maxPieces: 4 },
   );

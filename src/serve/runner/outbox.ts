@@ -45,16 +45,19 @@ export interface OutboxOptions {
 
 /** MODELSMITH_STREAM_INTERVAL_MS (a whole number of milliseconds, 0 to 1000), else 16. */
 export function streamIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env["MODELSMITH_STREAM_INTERVAL_MS"];
-  if (raw === undefined || !/^\d+$/.test(raw.trim())) return 16;
-  return Math.min(1000, Number(raw.trim()));
+  return millisecondsEnv(env, "MODELSMITH_STREAM_INTERVAL_MS", 16);
 }
 
 /** MODELSMITH_BATCH_WINDOW_MS (a whole number of milliseconds, 0 to 1000), else 3: how long a request that finds its runner idle waits for others (child.ts). */
 export function batchWindowMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env["MODELSMITH_BATCH_WINDOW_MS"];
-  if (raw === undefined || !/^\d+$/.test(raw.trim())) return 3;
-  return Math.min(1000, Number(raw.trim()));
+  return millisecondsEnv(env, "MODELSMITH_BATCH_WINDOW_MS", 3);
+}
+
+/** `env[name]` as a whole number of milliseconds, at most 1000; `fallback` when it is not one. */
+function millisecondsEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || !/^\d+$/.test(raw)) return fallback;
+  return Math.min(1000, Number(raw));
 }
 
 export class Outbox {
